@@ -1,0 +1,199 @@
+"""Validation at the door: every public entry point checks its inputs here, once.
+
+Messages name the notes' notation (n[l], m, W[l]) and say what to do. Nothing here runs in
+the inner training loop.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._typing import Array, DTypeLike, SeedLike
+
+FLOAT_DTYPES = ("float32", "float64")
+
+
+def check_dtype(dtype: DTypeLike) -> np.dtype:
+    """Return float32 or float64 as a NumPy dtype; anything else is a ValueError."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.name not in FLOAT_DTYPES:
+        raise ValueError(f"dtype must be 'float32' or 'float64'; Received: dtype={dtype!r}")
+    return resolved
+
+
+def check_rng(seed: SeedLike) -> np.random.Generator:
+    """Turn None, an int or a Generator into a Generator (never the global stream)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
+        if seed is not None and int(seed) < 0:
+            raise ValueError(f"seed must be a non-negative integer; Received: seed={seed!r}")
+        return np.random.default_rng(seed)
+    raise TypeError(
+        f"seed must be None, a non-negative int or a numpy.random.Generator; "
+        f"Received: seed={seed!r} of type {type(seed).__name__}"
+    )
+
+
+def check_layer_dims(layer_dims: Any) -> list[int]:
+    """layer_dims = [n[0], n[1], ..., n[L]], L >= 1, every n[l] a positive int."""
+    if isinstance(layer_dims, (str, bytes)) or not isinstance(layer_dims, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"layer_dims must be a list of layer sizes [n[0], n[1], ..., n[L]]; "
+            f"Received: layer_dims={layer_dims!r}"
+        )
+    dims = list(layer_dims)
+    if len(dims) < 2:
+        raise ValueError(
+            f"layer_dims needs at least n[0] (inputs) and n[L] (outputs), e.g. [2, 4, 1]; "
+            f"Received: layer_dims={dims!r}"
+        )
+    for l, n in enumerate(dims):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(
+                f"n[{l}] must be a positive integer; Received: layer_dims={dims!r}"
+            )
+        if n <= 0:
+            raise ValueError(
+                f"n[{l}] = {n} but every layer size must be positive; "
+                f"Received: layer_dims={dims!r}"
+            )
+    return [int(n) for n in dims]
+
+
+def check_positive(name: str, value: Any, *, integer: bool = False) -> Any:
+    """A positive number (or positive int); names the parameter in the error."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "a positive integer" if integer else "a positive number"
+        raise TypeError(f"{name} must be {what}; Received: {name}={value!r}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be positive and finite; Received: {name}={value!r}")
+    return int(value) if integer else float(value)
+
+
+def as_float_array(name: str, value: Any, dtype: np.dtype | None = None) -> Array:
+    """A 2-D float array, finite; a 1-D input gets a message (we never guess the orientation)."""
+    if hasattr(value, "to_numpy") and not isinstance(value, np.ndarray):
+        value = value.to_numpy()
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be a 2-D array of numbers; {exc}") from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(
+            f"{name} must hold numbers; Received: {name} with dtype {arr.dtype}"
+        )
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real; Received: {name} with dtype {arr.dtype}")
+    if arr.ndim != 2:
+        hint = ""
+        if arr.ndim == 1:
+            hint = (
+                f" For m examples of one feature use {name}.reshape(1, -1);"
+                f" for one example of n[0] features use {name}.reshape(-1, 1)."
+            )
+        raise ValueError(
+            f"{name} must be 2-D with one example per column, shape (n, m); "
+            f"Received: {name} with shape {arr.shape}.{hint}"
+        )
+    if arr.shape[1] == 0 or arr.shape[0] == 0:
+        raise ValueError(
+            f"{name} is empty: shape {arr.shape}; it needs at least one row and one example (m >= 1)"
+        )
+    target = dtype if dtype is not None else (
+        arr.dtype if arr.dtype.name in FLOAT_DTYPES else np.dtype("float64")
+    )
+    arr = arr.astype(target, copy=False)
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]}); "
+            f"remove or impute those values before training"
+        )
+    return arr
+
+
+def check_X(X: Any, n0: int, dtype: np.dtype | None = None, name: str = "X") -> Array:
+    """X = A[0] must be (n[0], m); suggests X.T when the transpose fits."""
+    X = as_float_array(name, X, dtype)
+    if X.shape[0] != n0:
+        hint = f"; did you mean {name}.T?" if X.shape[1] == n0 else ""
+        raise ValueError(
+            f"{name} has {X.shape[0]} rows but n[0] is {n0}: {name} must be (n[0], m) = "
+            f"({n0}, m) with one example per column{hint}"
+        )
+    return X
+
+
+def check_Y(Y: Any, nL: int, m: int, dtype: np.dtype | None = None, name: str = "Y") -> Array:
+    """Y must be (n[L], m), with the same m as X."""
+    Y = as_float_array(name, Y, dtype)
+    if Y.shape[1] != m:
+        hint = f"; did you mean {name}.T?" if Y.shape[0] == m and Y.shape[1] == nL else ""
+        raise ValueError(
+            f"{name} has {Y.shape[1]} examples (columns) but X has m = {m}: "
+            f"{name} must be (n[L], m) = ({nL}, {m}){hint}"
+        )
+    if Y.shape[0] != nL:
+        raise ValueError(
+            f"{name} has {Y.shape[0]} rows but n[L] is {nL}: {name} must be (n[L], m) = ({nL}, {m})"
+        )
+    return Y
+
+
+def layer_dims_from_params(params: Mapping[str, Any]) -> list[int]:
+    """Read [n[0], ..., n[L]] off params {"W1", "b1", ...}, checking the (n[l], n[l-1]) rule."""
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"params must be a dict {{'W1': ..., 'b1': ..., ...}}; "
+            f"Received: {type(params).__name__}"
+        )
+    L = 0
+    while f"W{L + 1}" in params:
+        L += 1
+    if L == 0:
+        raise ValueError(
+            f"params has no 'W1'; expected keys W1, b1, ..., WL, bL. "
+            f"Received keys: {sorted(params)}"
+        )
+    expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
+    if set(params) != expected:
+        missing = sorted(expected - set(params))
+        extra = sorted(set(params) - expected)
+        raise ValueError(
+            f"params must have exactly the keys W1, b1, ..., W{L}, b{L}; "
+            f"missing {missing}, unexpected {extra}"
+        )
+    dims: list[int] = []
+    for l in range(1, L + 1):
+        W = np.asarray(params[f"W{l}"])
+        b = np.asarray(params[f"b{l}"])
+        if W.ndim != 2:
+            raise ValueError(
+                f"W{l} must be 2-D, (n[{l}], n[{l - 1}]); Received: W{l} with shape {W.shape}"
+            )
+        if l == 1:
+            dims.append(W.shape[1])
+        elif W.shape[1] != dims[-1]:
+            raise ValueError(
+                f"W{l} has shape {W.shape} but W[l] must be (n[l], n[l-1]) = "
+                f"({W.shape[0]}, {dims[-1]}): n[{l - 1}] = {dims[-1]} from W{l - 1} "
+                f"with shape {np.shape(params[f'W{l - 1}'])}"
+            )
+        dims.append(W.shape[0])
+        if b.shape != (W.shape[0], 1):
+            raise ValueError(
+                f"b{l} has shape {b.shape} but b[l] must be (n[l], 1) = ({W.shape[0]}, 1) "
+                f"to match W{l} with shape {W.shape}"
+            )
+    return dims

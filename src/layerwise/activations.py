@@ -1,0 +1,330 @@
+"""Activation functions g and their derivatives g', one record per activation.
+
+Every activation is an object with both directions a few lines apart:
+
+- ``g(Z, out=None)`` computes A = g(Z), elementwise (softmax: over each column);
+- ``g.derivative(Z, A=None, out=None)`` computes g'(Z), from A where the notes allow
+  (sigmoid: a(1 − a), tanh: 1 − a²), which saves recomputing g;
+- ``g.backward(dA, Z, A, out=None)`` applies the chain rule dZ = dA * g'(Z).
+
+All three follow the NumPy ufunc convention: they allocate when ``out`` is None and fill
+``out`` otherwise (``out`` may be the same array as an input). The readable functions of
+:mod:`layerwise.propagation` and the training loop call the very same methods; the loop just
+passes preallocated buffers.
+
+Names are resolved by :func:`get_activation`, the one place a new activation is registered.
+
+Examples
+--------
+>>> import numpy as np
+>>> g = get_activation("tanh")
+>>> Z = np.array([[0.0, 1.0]])
+>>> g(Z).round(4)
+array([[0.    , 0.7616]])
+>>> g.derivative(Z).round(4)
+array([[1.    , 0.42  ]])
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Union
+
+import numpy as np
+
+from ._typing import Array
+
+__all__ = [
+    "Activation",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "LeakyReLU",
+    "Linear",
+    "Softmax",
+    "get_activation",
+    "ACTIVATIONS",
+]
+
+
+class Activation:
+    """Base record of an activation g: forward, derivative and chain rule.
+
+    Subclasses implement ``__call__`` and ``derivative``; ``backward`` defaults to the
+    elementwise chain rule dZ = dA * g'(Z) and is overridden where a cheaper form exists
+    (ReLU) or the Jacobian is not diagonal (softmax).
+    """
+
+    name: str = ""
+    #: True when g'(z) is computed from a = g(z) alone (so the cache needs only A).
+    derivative_from_output: bool = False
+
+    def __call__(self, Z: Array, out: Array | None = None) -> Array:  # pragma: no cover
+        raise NotImplementedError
+
+    def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
+        """g'(Z), elementwise; ``A = g(Z)`` may be passed to save recomputing it."""
+        raise NotImplementedError  # pragma: no cover
+
+    def backward(self, dA: Array, Z: Array, A: Array, out: Array | None = None) -> Array:
+        """dZ = dA * g'(Z) (elementwise product), shape (n[l], m)."""
+        # When out is dA itself, compute g' into a fresh array first, or we would read a
+        # half-overwritten dA. Otherwise g' goes straight into out.
+        if out is None or out is dA or np.shares_memory(out, dA):
+            deriv = self.derivative(Z, A)
+            return np.multiply(dA, deriv, out=out)
+        self.derivative(Z, A, out=out)
+        return np.multiply(out, dA, out=out)
+
+    def get_config(self) -> dict[str, float]:
+        """Parameters beyond the name (for model files); empty for most activations."""
+        return {}
+
+    def __repr__(self) -> str:
+        config = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({config})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Activation)
+            and self.name == other.name
+            and self.get_config() == other.get_config()
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(sorted(self.get_config().items()))))
+
+
+class Sigmoid(Activation):
+    """Sigmoid σ(z) = 1 / (1 + e^(−z)); σ'(z) = σ(z)(1 − σ(z)) = a(1 − a).
+
+    Computed as σ(z) = ½ (1 + tanh(z/2)), which is the same function but never
+    overflows: no warning for |z| up to 1e4 and beyond, and it returns exactly 0 and 1
+    where float rounding makes them the answer. Suits a binary (0/1) output layer.
+    """
+
+    name = "sigmoid"
+    derivative_from_output = True
+
+    def __call__(self, Z: Array, out: Array | None = None) -> Array:
+        # σ(z) = ½ (1 + tanh(z/2))
+        A = np.multiply(Z, 0.5, out=out)
+        np.tanh(A, out=A)
+        A *= 0.5
+        A += 0.5
+        return A
+
+    def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
+        if A is None:
+            A = self(Z)
+        # g'(z) = a (1 − a)
+        D = np.subtract(1.0, A, out=out)
+        D *= A
+        return D
+
+
+class Tanh(Activation):
+    """Hyperbolic tangent g(z) = tanh(z); g'(z) = 1 − tanh²(z) = 1 − a².
+
+    Almost always a better hidden-layer choice than sigmoid: its outputs are centred on 0.
+    """
+
+    name = "tanh"
+    derivative_from_output = True
+
+    def __call__(self, Z: Array, out: Array | None = None) -> Array:
+        return np.tanh(Z, out=out)
+
+    def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
+        if A is None:
+            A = self(Z)
+        # g'(z) = 1 − a²
+        D = np.multiply(A, A, out=out)
+        np.subtract(1.0, D, out=D)
+        return D
+
+
+class ReLU(Activation):
+    """Rectified linear unit g(z) = max(0, z); g'(z) = 0 for z < 0, 1 for z ≥ 0.
+
+    g is not differentiable at 0; like the notes we take g'(0) = 1 (any value in [0, 1]
+    is a valid subgradient). That is why the derivative is read from Z, not from A: A = 0
+    cannot tell z = 0 from z < 0. The usual default for hidden layers.
+    """
+
+    name = "relu"
+
+    def __call__(self, Z: Array, out: Array | None = None) -> Array:
+        return np.maximum(Z, 0.0, out=out)
+
+    def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
+        # g'(z) = 1 if z >= 0 else 0 (the notes' choice at the kink)
+        if out is None:
+            return (Z >= 0).astype(Z.dtype)
+        return np.greater_equal(Z, 0.0, out=out, casting="unsafe")
+
+
+class LeakyReLU(Activation):
+    """Leaky ReLU g(z) = max(slope·z, z); g'(z) = slope for z < 0, 1 for z ≥ 0.
+
+    ``slope`` is 0.01 by default, as in the notes, and must lie in [0, 1). As for ReLU,
+    g'(0) = 1.
+    """
+
+    name = "leaky_relu"
+
+    def __init__(self, slope: float = 0.01) -> None:
+        slope = float(slope)
+        if not 0.0 <= slope < 1.0:
+            raise ValueError(
+                f"leaky_relu slope must be in [0, 1) so that g(z) = max(slope*z, z); "
+                f"Received: slope={slope!r}"
+            )
+        self.slope = slope
+
+    def __call__(self, Z: Array, out: Array | None = None) -> Array:
+        # g(z) = max(slope z, z), valid because 0 <= slope < 1
+        A = np.multiply(Z, self.slope, out=out)
+        return np.maximum(A, Z, out=A)
+
+    def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
+        # g'(z) = slope + (1 - slope) [z >= 0]
+        if out is None:
+            out = np.empty_like(Z)
+        np.greater_equal(Z, 0.0, out=out, casting="unsafe")
+        out *= 1.0 - self.slope
+        out += self.slope
+        return out
+
+    def get_config(self) -> dict[str, float]:
+        return {"slope": self.slope}
+
+
+class Linear(Activation):
+    """Identity g(z) = z; g'(z) = 1.
+
+    Belongs only in the output layer of a regression (the notes' housing prices): a
+    network whose hidden layers are all linear is just one linear function.
+    """
+
+    name = "linear"
+    derivative_from_output = True
+
+    def __call__(self, Z: Array, out: Array | None = None) -> Array:
+        if out is None:
+            return Z.copy()
+        if out is not Z:
+            np.copyto(out, Z)
+        return out
+
+    def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
+        if out is None:
+            return np.ones_like(Z)
+        out.fill(1.0)
+        return out
+
+    def backward(self, dA: Array, Z: Array, A: Array, out: Array | None = None) -> Array:
+        # dZ = dA * 1
+        return self(dA, out=out)
+
+
+class Softmax(Activation):
+    """Softmax over each column: a_i = e^(z_i) / Σ_j e^(z_j).
+
+    Its Jacobian is not diagonal: ∂a_i/∂z_j = a_i (δ_ij − a_j). ``derivative`` returns the
+    diagonal a(1 − a) (what an elementwise g' would be); ``backward`` applies the full
+    Jacobian, dZ = A * (dA − Σ_rows(A * dA)). Paired with categorical cross-entropy the
+    two collapse to dZ = A − Y, which is what training uses. Output layer only.
+    Computed from Z minus its column maximum, so it never overflows.
+    """
+
+    name = "softmax"
+    derivative_from_output = True
+
+    def __call__(self, Z: Array, out: Array | None = None) -> Array:
+        # a = e^(z − max z) / Σ e^(z − max z): the same value, no overflow
+        A = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)
+        np.exp(A, out=A)
+        A /= A.sum(axis=0, keepdims=True)
+        return A
+
+    def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
+        if A is None:
+            A = self(Z)
+        # diagonal of the Jacobian: a (1 − a)
+        D = np.subtract(1.0, A, out=out)
+        D *= A
+        return D
+
+    def backward(self, dA: Array, Z: Array, A: Array, out: Array | None = None) -> Array:
+        # dZ = A * (dA − Σ_i a_i dA_i), column by column (Jacobian-vector product)
+        weighted = (A * dA).sum(axis=0, keepdims=True)
+        dZ = np.subtract(dA, weighted, out=out)
+        dZ *= A
+        return dZ
+
+
+#: The registry: name -> factory. Tests iterate it, so a new activation is tested
+#: the moment it is added here.
+ACTIVATIONS: dict[str, Callable[..., Activation]] = {
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "linear": Linear,
+    "softmax": Softmax,
+}
+
+ActivationLike = Union[str, Activation]
+
+
+def get_activation(name: ActivationLike, **config: float) -> Activation:
+    """Resolve an activation from its name (or return an :class:`Activation` unchanged).
+
+    Parameters
+    ----------
+    name : str or Activation
+        One of ``sigmoid``, ``tanh``, ``relu``, ``leaky_relu``, ``linear``, ``softmax``.
+    **config
+        Parameters of the activation, e.g. ``slope=0.1`` for ``leaky_relu``.
+
+    Returns
+    -------
+    Activation
+        Callable on Z (``g(Z)``), with ``.derivative(Z)`` and ``.backward(dA, Z, A)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the valid ones.
+    TypeError
+        For anything that is neither a string nor an Activation.
+
+    Examples
+    --------
+    >>> get_activation("leaky_relu", slope=0.2)
+    LeakyReLU(slope=0.2)
+    """
+    if isinstance(name, Activation):
+        if config:
+            raise TypeError(
+                f"configuration {sorted(config)} can only be given with an activation name; "
+                f"Received: name={name!r}"
+            )
+        return name
+    if not isinstance(name, str):
+        raise TypeError(
+            f"an activation must be a name (str) or an Activation; "
+            f"Received: name={name!r} of type {type(name).__name__}"
+        )
+    key = name.strip().lower()
+    if key not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown activation {name!r}; expected one of: {', '.join(ACTIVATIONS)}. "
+            f"Received: name={name!r}"
+        )
+    try:
+        return ACTIVATIONS[key](**config)
+    except TypeError:
+        raise TypeError(
+            f"activation {key!r} takes no parameters {sorted(config)}; Received: name={name!r}"
+        ) from None

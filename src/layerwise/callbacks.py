@@ -1,0 +1,133 @@
+"""Callbacks: the one mechanism that printing, progress bars and early stopping share.
+
+A callback is any object with ``on_epoch_end(epoch, logs) -> bool | None``; returning True
+stops training after that epoch. ``on_train_begin(network)`` and ``on_train_end()`` are
+optional. ``logs`` holds the epoch's values (``cost``, ``accuracy`` or ``r2``, ``val_cost``,
+``learning_rate``, ...), the same that go into :class:`~layerwise.history.History`.
+
+Examples
+--------
+>>> import layerwise as lw
+>>> X, Y = lw.datasets.xor(m=40, seed=0)
+>>> class StopAtThree:
+...     def on_epoch_end(self, epoch, logs):
+...         return epoch == 2
+>>> net = lw.Network([2, 3, 1], seed=0)
+>>> net.fit(X, Y, epochs=10, callbacks=[StopAtThree()]).epochs
+3
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+__all__ = ["Callback", "EarlyStopping", "PrintCost", "ProgressBar"]
+
+
+@runtime_checkable
+class Callback(Protocol):
+    """``on_epoch_end(epoch, logs)`` returns True to stop training."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None: ...
+
+
+class PrintCost:
+    """Print "Cost after iteration i: J" every ``every`` epochs (the notes' printout)."""
+
+    def __init__(self, every: int = 1000, file: TextIO | None = None) -> None:
+        if every < 1:
+            raise ValueError(f"print_every must be >= 1; Received: every={every!r}")
+        self.every = int(every)
+        self.file = file
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
+        if epoch % self.every == 0:
+            extra = "".join(
+                f", {k}: {v:.4f}"
+                for k, v in logs.items()
+                if k in ("val_cost", "accuracy", "val_accuracy", "r2", "val_r2")
+            )
+            print(f"Cost after iteration {epoch}: {logs['cost']:.6f}{extra}",
+                  file=self.file or sys.stdout)
+        return None
+
+
+class EarlyStopping:
+    """Stop when ``monitor`` (default ``val_cost``) has not improved for ``patience`` epochs.
+
+    With ``restore_best=True`` the network gets back the parameters of its best epoch, and
+    ``history.best_epoch`` names it.
+    """
+
+    def __init__(
+        self,
+        patience: int = 10,
+        monitor: str = "val_cost",
+        min_delta: float = 0.0,
+        restore_best: bool = True,
+    ) -> None:
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be an int >= 0; Received: patience={patience!r}")
+        self.patience = patience
+        self.monitor = monitor
+        self.min_delta = float(min_delta)
+        self.restore_best = restore_best
+        self.best = math.inf
+        self.best_epoch: int | None = None
+        self.wait = 0
+        self._network: Network | None = None
+        self._best_params: np.ndarray | None = None
+
+    def on_train_begin(self, network: Network) -> None:
+        self._network = network
+        self.best, self.best_epoch, self.wait = math.inf, None, 0
+        self._best_params = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
+        if self.monitor not in logs:
+            raise ValueError(
+                f"early stopping monitors {self.monitor!r} but the epoch logs only have "
+                f"{sorted(logs)}; pass validation_data or validation_split to fit()"
+            )
+        value = logs[self.monitor]
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best and self._network is not None:
+                self._best_params = self._network._flat_params(copy=True)
+            return None
+        self.wait += 1
+        return self.wait > self.patience
+
+    def on_train_end(self) -> None:
+        if self.restore_best and self._best_params is not None and self._network is not None:
+            self._network._set_flat_params(self._best_params)
+
+
+class ProgressBar:
+    """A tqdm progress bar over epochs with the cost and validation metrics (extra: progress)."""
+
+    def __init__(self, total: int, desc: str = "training", **tqdm_kwargs: Any) -> None:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "the progress bar needs tqdm: pip install 'layerwise[progress]'"
+            ) from None
+        self._bar = tqdm(total=total, desc=desc, unit="epoch", **tqdm_kwargs)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
+        shown = {k: f"{v:.4g}" for k, v in logs.items()
+                 if k in ("cost", "accuracy", "r2", "val_cost", "val_accuracy", "val_r2")}
+        self._bar.set_postfix(shown, refresh=False)
+        self._bar.update(1)
+        return None
+
+    def on_train_end(self) -> None:
+        self._bar.close()

@@ -1,0 +1,76 @@
+"""The record of a training run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class History:
+    """Per-epoch record of a ``fit``: ``history.cost[i]`` is epoch i's cost.
+
+    ``cost[i]`` is the mean of the epoch's batch costs weighted by batch size, each computed in
+    that batch's forward pass, before its update (for full-batch gradient descent: the cost the
+    notes print at iteration i). Other series, present when they apply:
+
+    - ``accuracy`` (classification) or ``r2`` (regression), from the same forward passes;
+    - ``val_cost``, ``val_accuracy`` / ``val_r2``, on the validation data after the epoch;
+    - ``learning_rate``, the α used in the epoch;
+    - ``grad_norm["dW1"]``, …: ‖dW[l]‖ of the epoch's last batch (vanishing or exploding
+      gradients show here).
+
+    Attributes
+    ----------
+    history : dict of str to list of float
+        Every series by name (Keras' layout), ``grad_norm_dW1`` … included.
+    stop_reason : str or None
+        ``"early_stopping"``, ``"callback"``, ``"interrupted"`` or None (ran all epochs).
+    best_epoch : int or None
+        Epoch whose parameters early stopping restored.
+    interrupted : bool
+        True when Ctrl-C stopped training (the parameters of the last finished batch are kept).
+    """
+
+    def __init__(self) -> None:
+        self.history: dict[str, list[float]] = {}
+        self.stop_reason: str | None = None
+        self.best_epoch: int | None = None
+        self.interrupted = False
+
+    def record(self, logs: dict[str, float]) -> None:
+        """Append one epoch's values."""
+        for key, value in logs.items():
+            if key == "epoch":
+                continue
+            self.history.setdefault(key, []).append(float(value))
+
+    @property
+    def cost(self) -> list[float]:
+        """Training cost per epoch."""
+        return self.history.get("cost", [])
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs recorded."""
+        return len(self.cost)
+
+    @property
+    def grad_norm(self) -> dict[str, list[float]]:
+        """‖dW[l]‖ per epoch, keyed ``dW1`` … ``dWL``."""
+        prefix = "grad_norm_"
+        return {k[len(prefix):]: v for k, v in self.history.items() if k.startswith(prefix)}
+
+    def __getattr__(self, name: str) -> Any:
+        # val_cost, accuracy, r2, learning_rate, ... as attributes
+        history = self.__dict__.get("history", {})
+        if name in history:
+            return history[name]
+        raise AttributeError(
+            f"History has no series {name!r}; it recorded: {', '.join(history) or 'nothing'}"
+        )
+
+    def __len__(self) -> int:
+        return self.epochs
+
+    def __repr__(self) -> str:
+        last = f", last cost={self.cost[-1]:.6g}" if self.cost else ""
+        return f"History(epochs={self.epochs}{last}, series={list(self.history)})"

@@ -1,0 +1,248 @@
+"""Model files: safetensors with the weights under W1, b1, ... and a JSON metadata block.
+
+The file is the safetensors container (a length-prefixed JSON header, then raw little-endian
+arrays): nothing in it is ever unpickled or executed. The header's ``__metadata__`` holds one
+entry, ``layerwise``, a JSON document with the format version, the layerwise version,
+``layer_dims``, the activations (name and parameters), the loss, the dtype, and whatever the
+caller adds (class labels, feature names, preprocessing statistics, training configuration,
+final metrics) under ``"extra"``.
+
+Writing is atomic: the bytes go to a temporary file in the same folder, are flushed to disk,
+then renamed over the target, so a crash or Ctrl-C never leaves a half-written file and never
+destroys the previous one. Loading validates everything and raises :class:`ModelFileError`
+(a ``ValueError``) with one line naming the file and the problem.
+
+Needs the ``io`` extra: ``pip install 'layerwise[io]'``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._version import __version__
+from .activations import ACTIVATIONS, get_activation
+from .losses import LOSSES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+__all__ = ["FORMAT_VERSION", "ModelFileError", "save_network", "load_network", "read_metadata",
+           "atomic_write_bytes"]
+
+#: Version of the metadata layout; files with a newer one are refused.
+FORMAT_VERSION = 1
+_KEY = "layerwise"
+
+
+class ModelFileError(ValueError):
+    """A model file that is missing, truncated, corrupted, foreign or too new."""
+
+
+def _safetensors_numpy() -> Any:
+    try:
+        import safetensors.numpy
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "model files need the safetensors package: pip install 'layerwise[io]'"
+        ) from None
+    return safetensors.numpy
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot write {target}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def save_network(
+    network: Network, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None
+) -> None:
+    """Write ``network`` to ``path`` (safetensors), atomically.
+
+    Parameters
+    ----------
+    network : Network
+    path : str or PathLike
+    metadata : dict, optional
+        JSON-serializable extras stored under ``"extra"`` (labels, preprocessing, ...).
+    """
+    st = _safetensors_numpy()
+    tensors = {key: np.ascontiguousarray(value) for key, value in network.params.items()}
+    header = {
+        "format": "layerwise",
+        "format_version": FORMAT_VERSION,
+        "layerwise_version": __version__,
+        "layer_dims": network.layer_dims,
+        "activations": [{"name": g.name, **g.get_config()} for g in network.activations],
+        "loss": network.loss.name,
+        "dtype": network.dtype.name,
+        "extra": _jsonable(metadata or {}),
+    }
+    try:
+        text = json.dumps(header, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"model metadata must be JSON-serializable: {exc}") from None
+    data = st.save(tensors, metadata={_KEY: text})
+    atomic_write_bytes(path, data)
+
+
+def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The layerwise metadata of a model file, validated, without loading the weights."""
+    header, _ = _read(path, weights=False)
+    return header
+
+
+def _fail(path: Any, problem: str) -> ModelFileError:
+    return ModelFileError(f"{path}: {problem}")
+
+
+def _read(path: str | os.PathLike[str], weights: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    st = _safetensors_numpy()
+    p = Path(path)
+    if not p.exists():
+        raise _fail(p, "no such model file")
+    if p.is_dir():
+        raise _fail(p, "is a folder, not a model file")
+    raw = p.read_bytes()
+    if len(raw) < 8:
+        raise _fail(p, f"not a layerwise model file (only {len(raw)} bytes; truncated or empty)")
+    (n_header,) = struct.unpack("<Q", raw[:8])
+    if n_header > len(raw) - 8:
+        raise _fail(p, "truncated or not a safetensors file (header runs past the end)")
+    try:
+        header_json = json.loads(raw[8 : 8 + n_header].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise _fail(p, "not a layerwise model file (no readable safetensors header)") from None
+    if not isinstance(header_json, dict):
+        raise _fail(p, "not a layerwise model file (header is not a JSON object)")
+    meta = header_json.get("__metadata__") or {}
+    if _KEY not in meta:
+        raise _fail(p, "a safetensors file, but not one written by layerwise (no layerwise metadata)")
+    try:
+        info = json.loads(meta[_KEY])
+    except (TypeError, json.JSONDecodeError):
+        raise _fail(p, "corrupted layerwise metadata (not valid JSON)") from None
+    _check_header(p, info)
+    tensors: dict[str, Any] = {}
+    if weights:
+        try:
+            tensors = st.load(raw)
+        except Exception as exc:
+            raise _fail(p, f"corrupted weights ({type(exc).__name__}: {exc})") from None
+    return info, tensors
+
+
+def _check_header(p: Path, info: Any) -> None:
+    if not isinstance(info, dict) or info.get("format") != "layerwise":
+        raise _fail(p, "not a layerwise model file")
+    version = info.get("format_version")
+    if not isinstance(version, int):
+        raise _fail(p, "corrupted layerwise metadata (no format_version)")
+    if version > FORMAT_VERSION:
+        raise _fail(
+            p,
+            f"written in model format {version} by layerwise {info.get('layerwise_version')}, "
+            f"newer than this layerwise {__version__} reads (format {FORMAT_VERSION}); upgrade layerwise",
+        )
+    dims = info.get("layer_dims")
+    if (
+        not isinstance(dims, list)
+        or len(dims) < 2
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in dims)
+    ):
+        raise _fail(p, f"corrupted layerwise metadata (layer_dims {dims!r})")
+    acts = info.get("activations")
+    if not isinstance(acts, list) or len(acts) != len(dims) - 1:
+        raise _fail(p, f"corrupted layerwise metadata (need {len(dims) - 1} activations)")
+    for a in acts:
+        if not isinstance(a, dict) or a.get("name") not in ACTIVATIONS:
+            raise _fail(p, f"unknown activation {a!r}; this layerwise knows {', '.join(ACTIVATIONS)}")
+    if info.get("loss") not in LOSSES:
+        raise _fail(p, f"unknown loss {info.get('loss')!r}")
+    if info.get("dtype") not in ("float32", "float64"):
+        raise _fail(p, f"unsupported dtype {info.get('dtype')!r}")
+
+
+def load_network(path: str | os.PathLike[str]) -> Network:
+    """Read a model file written by :func:`save_network`.
+
+    Returns
+    -------
+    Network
+        With ``network.metadata`` holding the stored extras (``{}`` when none).
+
+    Raises
+    ------
+    ModelFileError
+        Missing, truncated, corrupted, foreign or newer-format files, shapes that break
+        W[l] (n[l], n[l−1]), b[l] (n[l], 1), non-finite weights.
+    """
+    from .network import Network
+
+    info, tensors = _read(path, weights=True)
+    p = Path(path)
+    dims = info["layer_dims"]
+    L = len(dims) - 1
+    expected = {f"{k}{l}" for l in range(1, L + 1) for k in "Wb"}
+    if set(tensors) != expected:
+        raise _fail(
+            p, f"weights {sorted(tensors)} do not match layer_dims {dims} (expected {sorted(expected)})"
+        )
+    activations = []
+    for a in info["activations"]:
+        config = {k: v for k, v in a.items() if k != "name"}
+        try:
+            activations.append(get_activation(a["name"], **config))
+        except (TypeError, ValueError) as exc:
+            raise _fail(p, f"bad activation {a!r}: {exc}") from None
+    net = Network(dims, activations=activations, dtype=info["dtype"], loss=info["loss"], seed=0)
+    for l in range(1, L + 1):
+        for k, shape in (("W", (dims[l], dims[l - 1])), ("b", (dims[l], 1))):
+            arr = tensors[f"{k}{l}"]
+            if arr.shape != shape:
+                rule = "(n[l], n[l-1])" if k == "W" else "(n[l], 1)"
+                raise _fail(p, f"{k}{l} has shape {arr.shape} but {k}[l] must be {rule} = {shape}")
+            if arr.dtype.name != info["dtype"]:
+                raise _fail(p, f"{k}{l} is {arr.dtype.name} but the metadata says {info['dtype']}")
+            if not np.isfinite(arr).all():
+                raise _fail(p, f"{k}{l} contains NaN or inf")
+            net.params[f"{k}{l}"] = arr
+    net.metadata = info.get("extra") or {}
+    return net

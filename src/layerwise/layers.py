@@ -1,0 +1,204 @@
+"""The dense layer: W[l], b[l], g[l], and the buffers its forward and backward pass write into.
+
+A :class:`Dense` layer runs the functions of :mod:`layerwise.propagation` (``layer_forward``,
+``Activation.backward``, ``linear_backward``) with its own preallocated buffers, so a training
+step allocates no (n[l], m) arrays once the buffers exist. Buffers are sized for the batch and
+kept per batch size (a training run has at most two: the batch and the last, smaller one).
+
+W[l] and b[l] (and dW[l], db[l]) are views into flat arrays owned by the
+:class:`~layerwise.Network`, so an optimizer can update every parameter of the network in
+one operation; assigning ``layer.W = new`` copies into that storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._typing import Array
+from .activations import Activation
+from .propagation import LayerCache, layer_forward, linear_backward
+
+__all__ = ["Dense"]
+
+
+@dataclass
+class _Buffers:
+    """Layer l's arrays for a batch of m examples, all (n[l], m)."""
+
+    Z: Array
+    A: Array
+    dZ: Array  # dZ[l]; also scratch for the cost at the output layer
+    dA: Array  # dA[l] = W[l+1]^T dZ[l+1], written by layer l+1's backward
+    mask: Array | None  # inverted-dropout mask D[l] / keep_prob
+    A_drop: Array | None  # A[l] * D[l] / keep_prob, what layer l+1 sees during training
+
+
+class Dense:
+    """Layer l of a network: Z[l] = W[l] A[l−1] + b[l], A[l] = g[l](Z[l]).
+
+    Parameters
+    ----------
+    index : int
+        l, 1-based as in the notes.
+    W, b, dW, db : ndarray
+        Views of shapes (n[l], n[l−1]) and (n[l], 1) into the network's flat storage.
+    activation : Activation
+        g[l].
+
+    Examples
+    --------
+    >>> import layerwise as lw
+    >>> net = lw.Network([2, 4, 1], hidden="tanh", seed=1)
+    >>> layer = net.layer(1)
+    >>> layer
+    Dense(l=1, n[l]=4, n[l-1]=2, g=tanh)
+    >>> layer.W.shape, layer.b.shape
+    ((4, 2), (4, 1))
+    """
+
+    def __init__(
+        self, index: int, W: Array, b: Array, dW: Array, db: Array, activation: Activation
+    ) -> None:
+        self.index = index
+        self._W, self._b, self.dW, self.db = W, b, dW, db
+        self.activation = activation
+        #: keep probability of inverted dropout on this layer's output (1.0 = off)
+        self.keep_prob = 1.0
+        self._buffers: dict[int, _Buffers] = {}
+        self.cache: LayerCache | None = None
+        self._dropped = False  # whether the last forward applied a dropout mask
+
+    # -- parameters --------------------------------------------------------------------
+
+    @property
+    def n_in(self) -> int:
+        """n[l−1]."""
+        return int(self._W.shape[1])
+
+    @property
+    def n_out(self) -> int:
+        """n[l]."""
+        return int(self._W.shape[0])
+
+    @property
+    def W(self) -> Array:
+        """W[l], shape (n[l], n[l−1])."""
+        return self._W
+
+    @W.setter
+    def W(self, value: Array) -> None:
+        self._assign("W", self._W, value)
+
+    @property
+    def b(self) -> Array:
+        """b[l], shape (n[l], 1)."""
+        return self._b
+
+    @b.setter
+    def b(self, value: Array) -> None:
+        self._assign("b", self._b, value)
+
+    def _assign(self, name: str, target: Array, value: Array) -> None:
+        arr = np.asarray(value)
+        if arr.shape != target.shape:
+            rule = "(n[l], n[l-1])" if name == "W" else "(n[l], 1)"
+            raise ValueError(
+                f"{name}{self.index} must have shape {rule} = {target.shape}; "
+                f"Received: shape {arr.shape}"
+            )
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name}{self.index} must be finite; Received values with NaN or inf")
+        np.copyto(target, arr, casting="same_kind")
+
+    @property
+    def n_params(self) -> int:
+        """n[l]·n[l−1] + n[l]."""
+        return self.n_out * self.n_in + self.n_out
+
+    # -- buffers -----------------------------------------------------------------------
+
+    def buffers(self, m: int) -> _Buffers:
+        """The (n[l], m) buffers for a batch of m examples (allocated on first use)."""
+        buf = self._buffers.get(m)
+        if buf is None:
+            if len(self._buffers) >= 2:  # a new batch size: drop the oldest
+                self._buffers.pop(next(iter(self._buffers)))
+            shape, dt = (self.n_out, m), self._W.dtype
+            buf = _Buffers(
+                Z=np.empty(shape, dt),
+                A=np.empty(shape, dt),
+                dZ=np.empty(shape, dt),
+                dA=np.empty(shape, dt),
+                mask=np.empty(shape, dt) if self.keep_prob < 1.0 else None,
+                A_drop=np.empty(shape, dt) if self.keep_prob < 1.0 else None,
+            )
+            self._buffers[m] = buf
+        return buf
+
+    def release_buffers(self) -> None:
+        """Free the training buffers (they are rebuilt on the next fit)."""
+        self._buffers.clear()
+        self.cache = None
+
+    # -- propagation -------------------------------------------------------------------
+
+    def forward(
+        self, A_prev: Array, *, training: bool = False, rng: np.random.Generator | None = None
+    ) -> Array:
+        """A[l] from A[l−1] (n[l−1], m), into this layer's buffers; keeps the cache.
+
+        With ``training=True`` and keep_prob < 1, applies inverted dropout: returns
+        A[l] * D[l] / keep_prob with D[l] ~ Bernoulli(keep_prob) (the cache keeps A[l]).
+        """
+        buf = self.buffers(A_prev.shape[1])
+        self.cache = layer_forward(A_prev, self._W, self._b, self.activation, buf.Z, buf.A)
+        self._dropped = training and self.keep_prob < 1.0
+        if self._dropped:
+            # the cache keeps A[l] = g(Z[l]) itself (g' is read from it); the next layer
+            # sees the dropped-out copy
+            assert buf.mask is not None and buf.A_drop is not None and rng is not None
+            self.sample_dropout_mask(rng, buf.mask)
+            return np.multiply(buf.A, buf.mask, out=buf.A_drop)
+        return buf.A
+
+    def sample_dropout_mask(self, rng: np.random.Generator, out: Array) -> Array:
+        """D[l] / keep_prob with D[l] ~ Bernoulli(keep_prob), written into ``out``."""
+        rng.random(dtype=out.dtype, out=out)
+        np.less(out, self.keep_prob, out=out, casting="unsafe")
+        out *= 1.0 / self.keep_prob
+        return out
+
+    def backward(self, dZ: Array | None, *, need_dA_prev: bool, prev_dA: Array | None) -> Array:
+        """From dZ[l] (or, when ``dZ`` is None, from dA[l] in this layer's buffer) to dW[l],
+        db[l] (written into the network's gradient storage) and dA[l−1] (into ``prev_dA``).
+
+        Returns dZ[l].
+        """
+        cache = self.cache
+        assert cache is not None, "forward() must run before backward()"
+        buf = self._buffers[cache.Z.shape[1]]
+        if dZ is None:
+            if self._dropped:
+                assert buf.mask is not None
+                # dropout's backward: dA[l] := dA[l] * D[l] / keep_prob
+                buf.dA *= buf.mask
+            # dZ[l] = dA[l] * g[l]'(Z[l])
+            dZ = self.activation.backward(buf.dA, cache.Z, cache.A, out=buf.dZ)
+        linear_backward(
+            dZ,
+            cache.A_prev,
+            self._W,
+            dA_prev_out=prev_dA,
+            dW_out=self.dW,
+            db_out=self.db,
+            need_dA_prev=need_dA_prev,
+        )
+        return dZ
+
+    def __repr__(self) -> str:
+        g = self.activation.name
+        if self.activation.get_config():
+            g = repr(self.activation)
+        return f"Dense(l={self.index}, n[l]={self.n_out}, n[l-1]={self.n_in}, g={g})"

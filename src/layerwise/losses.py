@@ -1,0 +1,228 @@
+"""Losses L(a, y), their cost J = 1/m Σ_{i=1}^{m} L(a⁽ⁱ⁾, y⁽ⁱ⁾), and the output gradient.
+
+One record per loss with both directions:
+
+- ``loss.cost(AL, Y)`` is J, the mean over the m examples (columns);
+- ``loss.derivative(AL, Y)`` is dA[L] = ∂L/∂A[L] per example (the general chain rule then
+  gives dZ[L] = dA[L] * g[L]'(Z[L]));
+- ``loss.output_delta(AL, Y)`` is dZ[L] = A[L] − Y, valid for the loss's canonical output
+  activation (sigmoid/binary cross-entropy, softmax/categorical cross-entropy, linear/mse):
+  the derivative of the loss and of the activation cancel into that one subtraction;
+- ``loss.check_targets(Y)`` rejects labels the loss cannot take.
+
+Examples
+--------
+>>> import numpy as np
+>>> bce = get_loss("binary_crossentropy")
+>>> AL, Y = np.array([[0.9, 0.2]]), np.array([[1.0, 0.0]])
+>>> round(bce.cost(AL, Y), 6)   # (−log 0.9 − log 0.8) / 2
+0.164252
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+import numpy as np
+
+from ._typing import Array
+
+__all__ = [
+    "Loss",
+    "BinaryCrossentropy",
+    "CategoricalCrossentropy",
+    "MeanSquaredError",
+    "LOSSES",
+    "get_loss",
+    "loss_for_activation",
+]
+
+
+class Loss:
+    """Base record of a loss: cost J, dA[L], and dZ[L] for the canonical pair."""
+
+    name: str = ""
+    #: the output activation for which dZ[L] = A[L] − Y
+    canonical_activation: str = ""
+
+    def cost(self, AL: Array, Y: Array, work: Array | None = None) -> float:
+        """J = 1/m Σ_{i=1}^{m} L(a⁽ⁱ⁾, y⁽ⁱ⁾); ``work`` is optional (n[L], m) scratch."""
+        raise NotImplementedError  # pragma: no cover
+
+    def derivative(self, AL: Array, Y: Array, out: Array | None = None) -> Array:
+        """dA[L] = ∂L/∂A[L], per example (no 1/m), shape (n[L], m)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def output_delta(self, AL: Array, Y: Array, out: Array | None = None) -> Array:
+        """dZ[L] = A[L] − Y (canonical output activation only), shape (n[L], m)."""
+        return np.subtract(AL, Y, out=out)
+
+    def check_targets(self, Y: Array) -> None:
+        """Raise ValueError for labels this loss does not accept."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Loss) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+def _clipped(AL: Array, out: Array | None) -> Array:
+    # log-loss is clipped to [eps, 1 − eps] with the dtype's eps: log(0) never happens
+    eps = np.finfo(AL.dtype).eps
+    return np.clip(AL, eps, 1.0 - eps, out=out)
+
+
+class BinaryCrossentropy(Loss):
+    """Binary cross-entropy L(a, y) = −y log a − (1 − y) log(1 − a).
+
+    dL/da = −y/a + (1 − y)/(1 − a); with a sigmoid output, dz = dL/da · a(1 − a) = a − y.
+    Labels y must lie in [0, 1]. ``a`` is clipped to [eps, 1 − eps] (the dtype's eps).
+    """
+
+    name = "binary_crossentropy"
+    canonical_activation = "sigmoid"
+
+    def cost(self, AL: Array, Y: Array, work: Array | None = None) -> float:
+        m = AL.shape[1]
+        P = _clipped(AL, work)
+        # Σ (1 − y) log(1 − a) = Σ log(1 − a) − Σ y log(1 − a)
+        np.subtract(1.0, P, out=P)
+        np.log(P, out=P)
+        total = float(P.sum()) - float(np.vdot(Y, P))
+        # Σ y log a
+        P = _clipped(AL, P)
+        np.log(P, out=P)
+        total += float(np.vdot(Y, P))
+        # J = −1/m Σ [y log a + (1 − y) log(1 − a)]
+        return -total / m
+
+    def derivative(self, AL: Array, Y: Array, out: Array | None = None) -> Array:
+        P = _clipped(AL, None)
+        # dL/da = −y/a + (1 − y)/(1 − a) = (a − y) / (a (1 − a))
+        dA = np.subtract(P, Y, out=out)
+        dA /= P * (1.0 - P)
+        return dA
+
+    def check_targets(self, Y: Array) -> None:
+        if Y.min() < 0 or Y.max() > 1:
+            raise ValueError(
+                f"binary cross-entropy needs labels y in [0, 1]; Y holds values from "
+                f"{Y.min():g} to {Y.max():g}. For more than two classes use a softmax output "
+                f"with one-hot Y (loss='categorical_crossentropy'); for real-valued targets "
+                f"use a linear output (loss='mse')"
+            )
+
+
+class CategoricalCrossentropy(Loss):
+    """Categorical cross-entropy L(a, y) = −Σ_k y_k log a_k, over the n[L] rows of a column.
+
+    dL/da_k = −y_k / a_k; with a softmax output, dz = a − y. Y is one-hot (or a
+    probability distribution): every column non-negative and summing to 1.
+    """
+
+    name = "categorical_crossentropy"
+    canonical_activation = "softmax"
+
+    def cost(self, AL: Array, Y: Array, work: Array | None = None) -> float:
+        m = AL.shape[1]
+        P = _clipped(AL, work)
+        np.log(P, out=P)
+        # J = −1/m Σ_i Σ_k y_k log a_k
+        return -float(np.vdot(Y, P)) / m
+
+    def derivative(self, AL: Array, Y: Array, out: Array | None = None) -> Array:
+        P = _clipped(AL, None)
+        # dL/da = −y / a
+        dA = np.divide(Y, P, out=out)
+        np.negative(dA, out=dA)
+        return dA
+
+    def check_targets(self, Y: Array) -> None:
+        if Y.min() < 0:
+            raise ValueError(
+                f"categorical cross-entropy needs non-negative targets; Y has a value {Y.min():g}"
+            )
+        sums = Y.sum(axis=0)
+        tol = 1e-3 if Y.dtype == np.float32 else 1e-6
+        bad = np.flatnonzero(np.abs(sums - 1.0) > tol)
+        if bad.size:
+            raise ValueError(
+                f"categorical cross-entropy needs each column of Y to sum to 1 (one-hot labels, "
+                f"shape (n[L], m)); column {bad[0]} sums to {sums[bad[0]]:g} "
+                f"({bad.size} such columns). Integer class labels? One-hot encode them first, "
+                f"e.g. np.eye(n_classes)[labels].T"
+            )
+
+
+class MeanSquaredError(Loss):
+    """Mean squared error with the ½: L(a, y) = ½ Σ_k (a_k − y_k)², J = 1/(2m) Σ (a − y)².
+
+    dL/da = a − y; with a linear output, dz = a − y. The sum runs over the n[L] outputs of
+    an example and the mean over the m examples, so that dZ[L] = A[L] − Y exactly.
+    """
+
+    name = "mse"
+    canonical_activation = "linear"
+
+    def cost(self, AL: Array, Y: Array, work: Array | None = None) -> float:
+        m = AL.shape[1]
+        D = np.subtract(AL, Y, out=work)
+        # J = 1/(2m) Σ (a − y)²
+        return float(np.vdot(D, D)) / (2.0 * m)
+
+    def derivative(self, AL: Array, Y: Array, out: Array | None = None) -> Array:
+        # dL/da = a − y
+        return np.subtract(AL, Y, out=out)
+
+
+#: The registry: name -> loss. Tests iterate it.
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (BinaryCrossentropy(), CategoricalCrossentropy(), MeanSquaredError())
+}
+_ALIASES = {"bce": "binary_crossentropy", "cce": "categorical_crossentropy",
+            "log_loss": "binary_crossentropy", "squared_error": "mse"}
+
+LossLike = Union[str, Loss]
+
+
+def get_loss(name: LossLike) -> Loss:
+    """Resolve a loss from its name (or return a :class:`Loss` unchanged).
+
+    Parameters
+    ----------
+    name : str or Loss
+        ``binary_crossentropy``, ``categorical_crossentropy`` or ``mse``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the valid ones.
+    """
+    if isinstance(name, Loss):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(
+            f"a loss must be a name (str) or a Loss; Received: loss={name!r} "
+            f"of type {type(name).__name__}"
+        )
+    key = name.strip().lower()
+    key = _ALIASES.get(key, key)
+    if key not in LOSSES:
+        raise ValueError(
+            f"unknown loss {name!r}; expected one of: {', '.join(LOSSES)}. Received: loss={name!r}"
+        )
+    return LOSSES[key]
+
+
+def loss_for_activation(activation_name: str) -> Loss:
+    """The loss that follows an output activation: sigmoid → binary cross-entropy,
+    softmax → categorical cross-entropy, anything else (linear, tanh, relu, …) → mse."""
+    for loss in LOSSES.values():
+        if loss.canonical_activation == activation_name:
+            return loss
+    return LOSSES["mse"]

@@ -1,0 +1,519 @@
+"""``Network``: an L-layer fully connected network, trained as the notes teach.
+
+Examples
+--------
+>>> import layerwise as lw
+>>> X, Y = lw.datasets.planar()
+>>> net = lw.Network([2, 4, 1], hidden="tanh", output="sigmoid", seed=1)
+>>> history = net.fit(X, Y, epochs=2000, learning_rate=1.2)
+>>> history.cost[0] > history.cost[-1]
+True
+>>> net.predict(X).shape
+(1, 400)
+>>> print(net.summary(m=400))  # doctest: +NORMALIZE_WHITESPACE
+l   n[l]  g[l]     W[l]    b[l]    Z[l], A[l]  parameters
+0   2     (input)                  (2, 400)
+1   4     tanh     (4, 2)  (4, 1)  (4, 400)    12
+2   1     sigmoid  (1, 4)  (1, 1)  (1, 400)    5
+total parameters: 17; loss: binary_crossentropy; dtype: float64
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, MutableMapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _checks
+from ._typing import Array, DTypeLike, SeedLike
+from .activations import Activation, ActivationLike, get_activation
+from .callbacks import EarlyStopping, PrintCost
+from .history import History
+from .initializers import check_init, init_weights
+from .layers import Dense
+from .losses import LossLike, get_loss, loss_for_activation
+from .metrics import accuracy, predict_from_output, r2_score, task_of
+from .optimizers import OptimizerLike, ScheduleLike, get_optimizer, get_schedule
+from .propagation import _resolve_activations, layer_forward
+from .training import TrainConfig, callbacks_from, run
+
+__all__ = ["Network", "ParamsView"]
+
+
+class ParamsView(MutableMapping[str, Array]):
+    """The course-style dict {"W1", "b1", ...} over a network's own arrays.
+
+    Reading gives the network's arrays themselves (writing into them changes the network);
+    assigning ``params["W1"] = new`` copies ``new`` in after checking its shape.
+    """
+
+    def __init__(self, network: Network) -> None:
+        self._net = network
+
+    def _split(self, key: str) -> tuple[Dense, str]:
+        if isinstance(key, str) and len(key) > 1 and key[0] in "Wb" and key[1:].isdigit():
+            l = int(key[1:])
+            if 1 <= l <= self._net.L:
+                return self._net.layer(l), key[0]
+        raise KeyError(
+            f"{key!r}: this network's params are W1, b1, ..., W{self._net.L}, b{self._net.L}"
+        )
+
+    def __getitem__(self, key: str) -> Array:
+        layer, p = self._split(key)
+        return layer.W if p == "W" else layer.b
+
+    def __setitem__(self, key: str, value: Array) -> None:
+        layer, p = self._split(key)
+        setattr(layer, p, value)
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("a network's parameters cannot be deleted")
+
+    def __iter__(self) -> Iterator[str]:
+        for l in range(1, self._net.L + 1):
+            yield f"W{l}"
+            yield f"b{l}"
+
+    def __len__(self) -> int:
+        return 2 * self._net.L
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"'{k}': {self[k].shape}" for k in self)
+        return f"ParamsView({{{shapes}}})"
+
+
+class Network:
+    """An L-layer fully connected network: layer l computes A[l] = g[l](W[l] A[l−1] + b[l]).
+
+    Parameters
+    ----------
+    layer_dims : list of int
+        [n[0], n[1], ..., n[L]]: input features, hidden layer sizes, outputs.
+    activations : list of str or Activation, optional
+        g[1], ..., g[L]. When not given: ``hidden`` for layers 1..L−1, ``output`` for L.
+    hidden : str, default "relu"
+    output : str, default "sigmoid"
+        ``sigmoid`` (binary labels), ``softmax`` (classes), ``linear`` (regression).
+    init : {"small", "he", "xavier", "zeros"}, default "small"
+        ``small`` is the notes' randn × 0.01.
+    seed : int, numpy.random.Generator or None
+        Seeds initialization, shuffling and dropout.
+    dtype : {"float64", "float32"}
+        The dtype of every parameter, buffer and computation.
+    loss : str, optional
+        Follows the output activation when not given (sigmoid → binary cross-entropy,
+        softmax → categorical cross-entropy, otherwise mse).
+    init_scale : float, optional
+        Multiplies the initializer's standard deviation (``small``: replaces 0.01).
+
+    Attributes
+    ----------
+    layers : list of Dense
+        Layer l is ``layers[l - 1]``, or ``net.layer(l)``.
+    params : ParamsView
+        {"W1": W[1], "b1": b[1], ...}, views of the network's own arrays.
+    """
+
+    def __init__(
+        self,
+        layer_dims: Sequence[int],
+        activations: Sequence[ActivationLike] | None = None,
+        hidden: ActivationLike = "relu",
+        output: ActivationLike = "sigmoid",
+        init: str = "small",
+        seed: SeedLike = None,
+        dtype: DTypeLike = "float64",
+        loss: LossLike | None = None,
+        init_scale: float | None = None,
+    ) -> None:
+        dims = _checks.check_layer_dims(layer_dims)
+        L = len(dims) - 1
+        if activations is None:
+            activations = [hidden] * (L - 1) + [output]
+        acts = _resolve_activations(activations, L)
+        self.dtype = _checks.check_dtype(dtype)
+        self.init = check_init(init)
+        self._rng = _checks.check_rng(seed)
+        self.loss = loss_for_activation(acts[-1].name) if loss is None else get_loss(loss)
+        self._allocate(dims, acts)
+        for layer, W in zip(self.layers, init_weights(dims, init, self._rng, self.dtype, init_scale)):
+            layer.W[...] = W
+
+    def _allocate(self, dims: list[int], acts: list[Activation]) -> None:
+        # All W[l] first, then all b[l], in one flat array: an optimizer updates the whole
+        # network in one call, and L2 sees every W[l] as one contiguous block.
+        sizes_W = [dims[l] * dims[l - 1] for l in range(1, len(dims))]
+        n_W = sum(sizes_W)
+        total = n_W + sum(dims[1:])
+        self._theta = np.zeros(total, self.dtype)
+        self._grad = np.zeros(total, self.dtype)
+        self._n_W = n_W
+        self._l2_scratch = np.empty(n_W, self.dtype)
+        self.layers: list[Dense] = []
+        w_at, b_at = 0, n_W
+        for l in range(1, len(dims)):
+            n, n_prev = dims[l], dims[l - 1]
+            views = []
+            for flat in (self._theta, self._grad):
+                views.append(flat[w_at : w_at + n * n_prev].reshape(n, n_prev))
+                views.append(flat[b_at : b_at + n].reshape(n, 1))
+            W, b, dW, db = views
+            self.layers.append(Dense(l, W, b, dW, db, acts[l - 1]))
+            w_at += n * n_prev
+            b_at += n
+
+    # -- structure ---------------------------------------------------------------------
+
+    @property
+    def L(self) -> int:
+        """Number of layers with parameters (the input layer 0 is not counted)."""
+        return len(self.layers)
+
+    @property
+    def layer_dims(self) -> list[int]:
+        """[n[0], n[1], ..., n[L]]."""
+        return [self.layers[0].n_in] + [layer.n_out for layer in self.layers]
+
+    @property
+    def activations(self) -> list[Activation]:
+        """g[1], ..., g[L]."""
+        return [layer.activation for layer in self.layers]
+
+    @property
+    def task(self) -> str:
+        """``"binary"``, ``"multiclass"`` or ``"regression"``, from the output activation."""
+        return task_of(self.layers[-1].activation.name)
+
+    def layer(self, l: int) -> Dense:
+        """Layer l, 1-based as in the notes (``net.layer(1)`` holds W[1], b[1])."""
+        if isinstance(l, bool) or not isinstance(l, (int, np.integer)) or not 1 <= l <= self.L:
+            raise IndexError(f"layers are numbered l = 1..{self.L} (1-based); Received: l={l!r}")
+        return self.layers[int(l) - 1]
+
+    @property
+    def params(self) -> ParamsView:
+        """{"W1": W[1], "b1": b[1], ...}: the network's own arrays, as the course names them."""
+        return ParamsView(self)
+
+    @property
+    def n_params(self) -> int:
+        """Total number of trainable numbers, Σ_l n[l]·n[l−1] + n[l]."""
+        return int(self._theta.size)
+
+    @property
+    def _flat_W(self) -> Array:
+        return self._theta[: self._n_W]
+
+    @property
+    def _flat_dW(self) -> Array:
+        return self._grad[: self._n_W]
+
+    def _flat_params(self, copy: bool = False) -> Array:
+        return self._theta.copy() if copy else self._theta
+
+    def _set_flat_params(self, values: Array) -> None:
+        np.copyto(self._theta, values)
+
+    # -- data at the door --------------------------------------------------------------
+
+    def _check_X(self, X: Any) -> Array:
+        return _checks.check_X(X, self.layer_dims[0], dtype=self.dtype)
+
+    def _check_Y(self, Y: Any, m: int) -> Array:
+        nL = self.layer_dims[-1]
+        if self.task == "multiclass" and nL > 1:
+            arr = np.asarray(Y.to_numpy() if hasattr(Y, "to_numpy") else Y)
+            if arr.ndim == 2 and arr.shape == (1, m) or arr.ndim == 1 and arr.shape == (m,):
+                return self._labels_to_one_hot(arr.reshape(-1))
+        Y = _checks.check_Y(Y, nL, m, dtype=self.dtype)
+        self.loss.check_targets(Y)
+        return Y
+
+    def _labels_to_one_hot(self, labels: Array) -> Array:
+        nL = self.layer_dims[-1]
+        if not np.issubdtype(labels.dtype, np.number) or not np.all(np.isfinite(labels)):
+            raise ValueError("class labels Y must be finite numbers 0..n[L]-1")
+        if np.any(labels != np.round(labels)) or labels.min() < 0 or labels.max() >= nL:
+            raise ValueError(
+                f"integer class labels Y (1, m) must be 0..n[L]-1 = 0..{nL - 1}; Received "
+                f"values from {labels.min():g} to {labels.max():g}"
+            )
+        Y = np.zeros((nL, labels.size), self.dtype)
+        Y[labels.astype(np.intp), np.arange(labels.size)] = 1.0
+        return Y
+
+    # -- training ----------------------------------------------------------------------
+
+    def fit(
+        self,
+        X: Array,
+        Y: Array,
+        epochs: int = 100,
+        learning_rate: float = 0.01,
+        *,
+        batch_size: int | None = None,
+        shuffle: bool = True,
+        optimizer: OptimizerLike = "gd",
+        lr_schedule: ScheduleLike = None,
+        l2: float = 0.0,
+        dropout: float | Sequence[float] | None = None,
+        validation_data: tuple[Array, Array] | None = None,
+        validation_split: float | None = None,
+        early_stopping: bool | int = False,
+        restore_best: bool = True,
+        callbacks: Sequence[Any] | None = None,
+        verbose: bool = False,
+        print_every: int = 1000,
+    ) -> History:
+        """Train with gradient descent: each epoch runs forward, cost, backward and update on
+        every batch (the whole set by default, as in the notes).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n[0], m)
+        Y : ndarray of shape (n[L], m)
+            Labels 0/1 for a sigmoid output; one-hot (n[L], m) or class indices (1, m) for
+            softmax; values for a linear output.
+        epochs : int
+            Passes over the data (for full-batch training, the notes' iterations).
+        learning_rate : float
+            α, the initial value when ``lr_schedule`` is given.
+        batch_size : int, optional
+            None trains on all m examples at once; otherwise mini-batches of this size (the
+            last one smaller when m is not a multiple).
+        shuffle : bool
+            Reshuffle the examples each epoch (seeded by the network's generator).
+        optimizer : {"gd", "sgd", "momentum", "rmsprop", "adam"} or Optimizer
+        lr_schedule : {"constant", "inverse_time", "exponential", "step"} or Schedule
+        l2 : float
+            λ: J gains λ/(2m) Σ‖W[l]‖², dW[l] gains λ/m W[l].
+        dropout : float or list of float, optional
+            Keep probability of inverted dropout, one for all hidden layers or one per hidden
+            layer. Off in predict, evaluate and gradient checks.
+        validation_data : (X_val, Y_val), optional
+        validation_split : float, optional
+            Fraction of the examples (drawn at random) held out for validation.
+        early_stopping : bool or int
+            Stop when the validation cost has not improved for this many epochs (True: 10).
+        restore_best : bool
+            With early stopping, end with the parameters of the best epoch.
+        callbacks : list, optional
+            Objects with ``on_epoch_end(epoch, logs) -> stop?``.
+        verbose : bool
+            Print the cost every ``print_every`` epochs.
+        print_every : int
+
+        Returns
+        -------
+        History
+            ``history.cost[i]`` is the cost of epoch i's forward pass, before its update.
+
+        Raises
+        ------
+        TrainingDivergedError
+            When the cost becomes NaN or infinite; the last finite parameters are restored.
+        """
+        X = self._check_X(X)
+        Y = self._check_Y(Y, X.shape[1])
+        epochs = _checks.check_positive("epochs", epochs, integer=True)
+        alpha = _checks.check_positive("learning_rate", learning_rate)
+        if batch_size is not None:
+            batch_size = _checks.check_positive("batch_size", batch_size, integer=True)
+        if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not l2 >= 0 or not np.isfinite(l2):
+            raise ValueError(f"l2 (λ) must be a number >= 0; Received: l2={l2!r}")
+        cbs = callbacks_from(callbacks)
+
+        validation = None
+        if validation_data is not None and validation_split is not None:
+            raise ValueError("give validation_data or validation_split, not both")
+        if validation_split is not None:
+            X, Y, validation = self._split(X, Y, validation_split)
+        elif validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError("validation_data must be a pair (X_val, Y_val)")
+            X_val = _checks.check_X(validation_data[0], self.layer_dims[0], self.dtype, "X_val")
+            validation = (X_val, self._check_Y(validation_data[1], X_val.shape[1]))
+
+        if early_stopping:
+            patience = 10 if early_stopping is True else int(early_stopping)
+            if validation is None:
+                raise ValueError(
+                    "early_stopping monitors the validation cost: pass validation_data or "
+                    "validation_split as well"
+                )
+            cbs.append(EarlyStopping(patience=patience, restore_best=restore_best))
+        if verbose:
+            cbs.insert(0, PrintCost(print_every))
+
+        self._set_dropout(dropout)
+        config = TrainConfig(
+            epochs=epochs,
+            learning_rate=alpha,
+            batch_size=batch_size,
+            shuffle=bool(shuffle),
+            optimizer=get_optimizer(optimizer),
+            schedule=get_schedule(lr_schedule),
+            l2=float(l2),
+            callbacks=cbs,
+            validation=validation,
+        )
+        try:
+            return run(self, X, Y, config)
+        finally:
+            for layer in self.layers:
+                layer.release_buffers()
+
+    def _split(self, X: Array, Y: Array, fraction: float) -> tuple[Array, Array, tuple[Array, Array]]:
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+            raise ValueError(
+                f"validation_split must be a fraction in (0, 1); Received: validation_split={fraction!r}"
+            )
+        m = X.shape[1]
+        n_val = int(round(m * fraction))
+        if n_val < 1 or n_val >= m:
+            raise ValueError(
+                f"validation_split={fraction} of m = {m} examples leaves "
+                f"{m - n_val} for training and {n_val} for validation; both need at least one"
+            )
+        order = self._rng.permutation(m)
+        val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+        return X[:, train], Y[:, train], (X[:, val], Y[:, val])
+
+    def _set_dropout(self, dropout: float | Sequence[float] | None) -> None:
+        hidden = self.layers[:-1]
+        if dropout is None:
+            keeps = [1.0] * len(hidden)
+        elif isinstance(dropout, (int, float)) and not isinstance(dropout, bool):
+            keeps = [float(dropout)] * len(hidden)
+        else:
+            keeps = [float(k) for k in dropout]
+            if len(keeps) != len(hidden):
+                raise ValueError(
+                    f"dropout gives {len(keeps)} keep probabilities but the network has "
+                    f"{len(hidden)} hidden layers; give one per hidden layer or one for all"
+                )
+        for k in keeps:
+            if not 0.0 < k <= 1.0:
+                raise ValueError(
+                    f"dropout is the keep probability of each hidden unit, in (0, 1]; "
+                    f"Received: {k!r}"
+                )
+        for layer, keep in zip(hidden, keeps):
+            if layer.keep_prob != keep:
+                layer.release_buffers()
+            layer.keep_prob = keep
+
+    # -- inference ---------------------------------------------------------------------
+
+    def _forward(self, X: Array) -> Array:
+        A = X
+        for layer in self.layers:
+            A = layer_forward(A, layer.W, layer.b, layer.activation).A
+        return A
+
+    def predict_proba(self, X: Array) -> Array:
+        """A[L] for X (n[0], m): probabilities for sigmoid/softmax, values for linear.
+
+        Returns
+        -------
+        ndarray of shape (n[L], m)
+        """
+        return self._forward(self._check_X(X))
+
+    def predict(self, X: Array) -> Array:
+        """Predictions for X (n[0], m).
+
+        Returns
+        -------
+        ndarray
+            Sigmoid output: labels 0/1 (1 where A[L] > 0.5), shape (n[L], m). Softmax: the
+            class index, shape (1, m). Linear: the values A[L], shape (n[L], m).
+        """
+        return predict_from_output(self.predict_proba(X), self.task)
+
+    def evaluate(self, X: Array, Y: Array) -> dict[str, float]:
+        """Cost and accuracy (classification) or cost and R² (regression) on X, Y.
+
+        Returns
+        -------
+        dict
+            ``{"cost": J, "accuracy": ...}`` or ``{"cost": J, "r2": ...}``.
+        """
+        X = self._check_X(X)
+        Y = self._check_Y(Y, X.shape[1])
+        AL = self._forward(X)
+        result = {"cost": self.loss.cost(AL, Y)}
+        if self.task == "regression":
+            result["r2"] = r2_score(AL, Y)
+        else:
+            result["accuracy"] = accuracy(AL, Y, self.task)
+        return result
+
+    # -- description -------------------------------------------------------------------
+
+    def summary(self, m: int | str = "m") -> str:
+        """The notes' dimension table for this network: for each layer l, n[l], g[l], the
+        shapes of W[l], b[l] and Z[l]/A[l] (with m examples), and the parameter count."""
+        rows = [("l", "n[l]", "g[l]", "W[l]", "b[l]", "Z[l], A[l]", "parameters")]
+        dims = self.layer_dims
+        rows.append(("0", str(dims[0]), "(input)", "", "", f"({dims[0]}, {m})", ""))
+        for layer in self.layers:
+            g = layer.activation
+            name = g.name if not g.get_config() else repr(g)
+            rows.append((
+                str(layer.index), str(layer.n_out), name, str(layer.W.shape),
+                str(layer.b.shape), f"({layer.n_out}, {m})", str(layer.n_params),
+            ))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        lines.append(
+            f"total parameters: {self.n_params}; loss: {self.loss.name}; dtype: {self.dtype.name}"
+        )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        acts = [g.name for g in self.activations]
+        return f"Network(layer_dims={self.layer_dims}, activations={acts}, dtype='{self.dtype.name}')"
+
+    # -- files -------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None) -> None:
+        """Write the model file (safetensors, weights under W1, b1, ...); atomic."""
+        from .io import save_network
+
+        save_network(self, path, metadata=metadata)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Network:
+        """Read a model file written by :meth:`save`; validates everything, never unpickles."""
+        from .io import load_network
+
+        return load_network(path)
+
+    # -- pickling (for joblib and clusters): parameters and structure, no buffers ---------
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "layer_dims": self.layer_dims,
+            "activations": self.activations,
+            "dtype": self.dtype.name,
+            "init": self.init,
+            "loss": self.loss.name,
+            "theta": self._theta.copy(),
+            "rng": self._rng.bit_generator.state,
+            "keep_prob": [layer.keep_prob for layer in self.layers],
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.dtype = np.dtype(state["dtype"])
+        self.init = state["init"]
+        self.loss = get_loss(state["loss"])
+        self._rng = np.random.default_rng()
+        self._rng.bit_generator.state = state["rng"]
+        self._allocate(list(state["layer_dims"]), [get_activation(a) for a in state["activations"]])
+        np.copyto(self._theta, state["theta"])
+        for layer, keep in zip(self.layers, state["keep_prob"]):
+            layer.keep_prob = keep

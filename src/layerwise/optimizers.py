@@ -1,0 +1,334 @@
+"""Optimizers and learning-rate schedules.
+
+Each optimizer's rule is written once, for one parameter array θ and its gradient dθ, and
+applied in place. :class:`layerwise.Network` keeps all its W[l] and b[l] in one flat array,
+so a training step calls the rule once for the whole network; the readable
+:func:`layerwise.update_params` is the plain rule applied per array.
+
+========== ==========================================================================
+gd / sgd   θ := θ − α dθ  (the notes' update; ``sgd`` is the same rule on mini-batches)
+momentum   v := β v + dθ; θ := θ − α v                                  (β = 0.9)
+rmsprop    s := ρ s + (1 − ρ) dθ²; θ := θ − α dθ / (√s + ε)              (ρ = 0.9)
+adam       v := β1 v + (1 − β1) dθ; s := β2 s + (1 − β2) dθ²;
+           v̂ = v / (1 − β1ᵗ), ŝ = s / (1 − β2ᵗ); θ := θ − α v̂ / (√ŝ + ε)
+           (β1 = 0.9, β2 = 0.999, ε = 1e-8)
+========== ==========================================================================
+
+Momentum uses the form without the (1 − β) factor on dθ, as PyTorch and scikit-learn do
+(``velocity = momentum * velocity - lr * grad`` there), so that momentum=0 is plain descent.
+
+The optimizers may overwrite the gradient array (it is scratch once the step is taken).
+
+Examples
+--------
+>>> import numpy as np
+>>> opt = get_optimizer("momentum")
+>>> theta, grad = np.array([1.0]), np.array([0.5])
+>>> opt.step([theta], [grad.copy()], learning_rate=0.1); theta
+array([0.95])
+>>> opt.step([theta], [grad.copy()], learning_rate=0.1); theta   # v = 0.9*0.5 + 0.5
+array([0.855])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Union
+
+import numpy as np
+
+from ._typing import Array
+
+__all__ = [
+    "Optimizer",
+    "GradientDescent",
+    "SGD",
+    "Momentum",
+    "RMSprop",
+    "Adam",
+    "OPTIMIZERS",
+    "get_optimizer",
+    "Schedule",
+    "Constant",
+    "InverseTimeDecay",
+    "ExponentialDecay",
+    "StepDecay",
+    "SCHEDULES",
+    "get_schedule",
+]
+
+
+class Optimizer:
+    """Base class: ``step(params, grads, learning_rate)`` updates each array in place."""
+
+    name = ""
+
+    def __init__(self) -> None:
+        self.t = 0  # number of steps taken
+        self._state: list[list[Array]] = []
+
+    def reset(self) -> None:
+        """Forget the moment estimates (done at the start of every ``fit``)."""
+        self.t = 0
+        self._state = []
+
+    def _slots(self, params: Sequence[Array], n: int) -> list[list[Array]]:
+        if len(self._state) != len(params) or any(
+            s[0].shape != p.shape or s[0].dtype != p.dtype for s, p in zip(self._state, params)
+        ):
+            self._state = [[np.zeros_like(p) for _ in range(n)] for p in params]
+        return self._state
+
+    def step(self, params: Sequence[Array], grads: Sequence[Array], learning_rate: float) -> None:
+        self.t += 1
+        for i, (theta, grad) in enumerate(zip(params, grads)):
+            self._update(i, theta, grad, learning_rate, params)
+
+    def _update(
+        self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]
+    ) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+    def get_config(self) -> dict[str, float]:
+        return {}
+
+    def __repr__(self) -> str:
+        config = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({config})"
+
+
+class GradientDescent(Optimizer):
+    """θ := θ − α dθ, the notes' update."""
+
+    name = "gd"
+
+    def _update(self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]) -> None:
+        # θ := θ − α dθ
+        grad *= lr
+        theta -= grad
+
+
+class Momentum(Optimizer):
+    """v := β v + dθ; θ := θ − α v (β = 0.9 by default)."""
+
+    name = "momentum"
+
+    def __init__(self, beta: float = 0.9) -> None:
+        super().__init__()
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"momentum beta must be in [0, 1); Received: beta={beta!r}")
+        self.beta = float(beta)
+
+    def _update(self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]) -> None:
+        (v,) = self._slots(params, 1)[i]
+        # v := β v + dθ
+        v *= self.beta
+        v += grad
+        # θ := θ − α v
+        np.multiply(v, lr, out=grad)
+        theta -= grad
+
+    def get_config(self) -> dict[str, float]:
+        return {"beta": self.beta}
+
+
+class RMSprop(Optimizer):
+    """s := ρ s + (1 − ρ) dθ²; θ := θ − α dθ / (√s + ε)."""
+
+    name = "rmsprop"
+
+    def __init__(self, rho: float = 0.9, epsilon: float = 1e-8) -> None:
+        super().__init__()
+        if not 0.0 <= rho < 1.0:
+            raise ValueError(f"rmsprop rho must be in [0, 1); Received: rho={rho!r}")
+        self.rho = float(rho)
+        self.epsilon = float(epsilon)
+
+    def _update(self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]) -> None:
+        s, scratch = self._slots(params, 2)[i]
+        # s := ρ s + (1 − ρ) dθ²
+        s *= self.rho
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1.0 - self.rho
+        s += scratch
+        # θ := θ − α dθ / (√s + ε)
+        np.sqrt(s, out=scratch)
+        scratch += self.epsilon
+        grad /= scratch
+        grad *= lr
+        theta -= grad
+
+    def get_config(self) -> dict[str, float]:
+        return {"rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    """Adam with bias correction: v̂ = v / (1 − β1ᵗ), ŝ = s / (1 − β2ᵗ)."""
+
+    name = "adam"
+
+    def __init__(self, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8) -> None:
+        super().__init__()
+        for name, value in (("beta1", beta1), ("beta2", beta2)):
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"adam {name} must be in [0, 1); Received: {name}={value!r}")
+        self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
+
+    def _update(self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]) -> None:
+        v, s, scratch = self._slots(params, 3)[i]
+        b1, b2, t = self.beta1, self.beta2, self.t
+        # s := β2 s + (1 − β2) dθ²
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1.0 - b2
+        s *= b2
+        s += scratch
+        # v := β1 v + (1 − β1) dθ
+        v *= b1
+        grad *= 1.0 - b1
+        v += grad
+        # θ := θ − α v̂ / (√ŝ + ε) with v̂ = v / (1 − β1ᵗ), ŝ = s / (1 − β2ᵗ), rewritten as
+        # θ := θ − α_t v / (√s + ε √(1 − β2ᵗ)) with α_t = α √(1 − β2ᵗ) / (1 − β1ᵗ): the same
+        # number, without forming v̂ and ŝ
+        correction2 = math.sqrt(1.0 - b2**t)
+        np.sqrt(s, out=scratch)
+        scratch += self.epsilon * correction2
+        np.divide(v, scratch, out=grad)
+        grad *= lr * correction2 / (1.0 - b1**t)
+        theta -= grad
+
+    def get_config(self) -> dict[str, float]:
+        return {"beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon}
+
+
+class SGD(GradientDescent):
+    """The same rule as ``gd``, named for mini-batch use."""
+
+    name = "sgd"
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    o.name: o for o in (GradientDescent, SGD, Momentum, RMSprop, Adam)
+}
+
+OptimizerLike = Union[str, Optimizer]
+
+
+def get_optimizer(name: OptimizerLike) -> Optimizer:
+    """Resolve ``gd``, ``sgd``, ``momentum``, ``rmsprop`` or ``adam`` (or pass an Optimizer)."""
+    if isinstance(name, Optimizer):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(
+            f"optimizer must be a name (str) or an Optimizer; Received: optimizer={name!r}"
+        )
+    key = name.strip().lower()
+    if key not in OPTIMIZERS:
+        raise ValueError(
+            f"unknown optimizer {name!r}; expected one of: {', '.join(OPTIMIZERS)}. "
+            f"Received: optimizer={name!r}"
+        )
+    return OPTIMIZERS[key]()
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+class Schedule:
+    """α as a function of the epoch (0-based): ``schedule(epoch, alpha0) -> alpha``."""
+
+    name = ""
+
+    def __call__(self, epoch: int, alpha0: float) -> float:  # pragma: no cover
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, float]:
+        return {}
+
+    def __repr__(self) -> str:
+        config = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({config})"
+
+
+class Constant(Schedule):
+    """α = α0."""
+
+    name = "constant"
+
+    def __call__(self, epoch: int, alpha0: float) -> float:
+        return alpha0
+
+
+class InverseTimeDecay(Schedule):
+    """α = α0 / (1 + decay_rate · epoch)."""
+
+    name = "inverse_time"
+
+    def __init__(self, decay_rate: float = 1.0) -> None:
+        self.decay_rate = float(decay_rate)
+
+    def __call__(self, epoch: int, alpha0: float) -> float:
+        return alpha0 / (1.0 + self.decay_rate * epoch)
+
+    def get_config(self) -> dict[str, float]:
+        return {"decay_rate": self.decay_rate}
+
+
+class ExponentialDecay(Schedule):
+    """α = α0 · rate^epoch."""
+
+    name = "exponential"
+
+    def __init__(self, rate: float = 0.95) -> None:
+        if not 0.0 < rate <= 1.0:
+            raise ValueError(f"exponential decay rate must be in (0, 1]; Received: rate={rate!r}")
+        self.rate = float(rate)
+
+    def __call__(self, epoch: int, alpha0: float) -> float:
+        return alpha0 * self.rate**epoch
+
+    def get_config(self) -> dict[str, float]:
+        return {"rate": self.rate}
+
+
+class StepDecay(Schedule):
+    """α = α0 · factor^⌊epoch / every⌋."""
+
+    name = "step"
+
+    def __init__(self, every: int = 10, factor: float = 0.5) -> None:
+        if every < 1:
+            raise ValueError(f"step decay 'every' must be >= 1; Received: every={every!r}")
+        self.every, self.factor = int(every), float(factor)
+
+    def __call__(self, epoch: int, alpha0: float) -> float:
+        return alpha0 * self.factor ** math.floor(epoch / self.every)
+
+    def get_config(self) -> dict[str, float]:
+        return {"every": self.every, "factor": self.factor}
+
+
+SCHEDULES: dict[str, type[Schedule]] = {
+    s.name: s for s in (Constant, InverseTimeDecay, ExponentialDecay, StepDecay)
+}
+
+ScheduleLike = Union[None, str, Schedule]
+
+
+def get_schedule(schedule: ScheduleLike) -> Schedule:
+    """Resolve ``constant``, ``inverse_time``, ``exponential`` or ``step`` (None = constant)."""
+    if schedule is None:
+        return Constant()
+    if isinstance(schedule, Schedule):
+        return schedule
+    if not isinstance(schedule, str):
+        raise TypeError(
+            f"lr_schedule must be a name (str) or a Schedule; Received: lr_schedule={schedule!r}"
+        )
+    key = schedule.strip().lower()
+    if key not in SCHEDULES:
+        raise ValueError(
+            f"unknown learning-rate schedule {schedule!r}; expected one of: "
+            f"{', '.join(SCHEDULES)}. Received: lr_schedule={schedule!r}"
+        )
+    return SCHEDULES[key]()

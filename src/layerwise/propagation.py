@@ -1,0 +1,512 @@
+"""Forward and back propagation, the update rule and the gradient check, as in the notes.
+
+These functions are the one implementation of the equations. The readable calls below
+allocate their results; :class:`layerwise.Network`'s training loop calls the same
+``linear_forward`` / ``layer_forward`` / ``layer_backward`` / ``linear_backward`` with
+preallocated buffers (the ``out`` arguments), so there is no second copy of the math.
+
+Shapes, for layer l = 1..L with n[l] units and m examples stacked as columns:
+
+====================  ===================
+X = A[0]              (n[0], m)
+W[l], dW[l]           (n[l], n[l−1])
+b[l], db[l]           (n[l], 1)
+Z[l], A[l], dZ[l]     (n[l], m)
+====================  ===================
+
+Examples
+--------
+>>> import numpy as np
+>>> import layerwise as lw
+>>> X, Y = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]]), np.array([[1.0, 0.0, 1.0]])
+>>> params = lw.init_params([2, 4, 1], seed=1)
+>>> AL, caches = lw.forward(X, params, ["tanh", "sigmoid"])
+>>> AL.shape, len(caches)
+((1, 3), 2)
+>>> grads = lw.backward(AL, Y, caches)
+>>> sorted(grads), grads["dW1"].shape
+(['dW1', 'dW2', 'db1', 'db2'], (4, 2))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import _checks
+from ._typing import Array, DTypeLike, SeedLike
+from .activations import Activation, ActivationLike, get_activation
+from .initializers import init_weights
+from .losses import Loss, LossLike, get_loss, loss_for_activation
+
+__all__ = [
+    "LayerCache",
+    "GradientCheckResult",
+    "init_params",
+    "linear_forward",
+    "layer_forward",
+    "linear_backward",
+    "layer_backward",
+    "output_delta",
+    "forward",
+    "compute_cost",
+    "backward",
+    "update_params",
+    "gradient_check",
+]
+
+
+class LayerCache(NamedTuple):
+    """What back propagation needs from layer l's forward pass.
+
+    Z and A are both kept: g'(z) is computed from A where the notes allow it
+    (sigmoid a(1 − a), tanh 1 − a²) and from Z where A cannot tell (ReLU at 0).
+    """
+
+    A_prev: Array  # A[l-1], (n[l-1], m)
+    W: Array  # W[l], (n[l], n[l-1])
+    b: Array  # b[l], (n[l], 1)
+    Z: Array  # Z[l], (n[l], m)
+    A: Array  # A[l], (n[l], m)
+    activation: Activation  # g[l]
+
+
+# --------------------------------------------------------------------------- initialization
+
+
+def init_params(
+    layer_dims: Sequence[int],
+    init: str = "small",
+    seed: SeedLike = None,
+    dtype: DTypeLike = "float64",
+    scale: float | None = None,
+) -> dict[str, Array]:
+    """Initialize W[l] randomly and b[l] at zeros, for l = 1..L.
+
+    Parameters
+    ----------
+    layer_dims : list of int
+        [n[0], n[1], ..., n[L]].
+    init : {"small", "he", "xavier", "zeros"}
+        ``small`` is the notes' randn(n[l], n[l−1]) × 0.01.
+    seed : int, numpy.random.Generator or None
+    dtype : {"float64", "float32"}
+    scale : float, optional
+        Multiplies the initializer's standard deviation (for ``small``, replaces 0.01).
+
+    Returns
+    -------
+    params : dict
+        ``W{l}`` of shape (n[l], n[l−1]) and ``b{l}`` of shape (n[l], 1).
+
+    Examples
+    --------
+    >>> params = init_params([2, 3, 5, 4, 2, 1], seed=0)
+    >>> [params[f"W{l}"].shape for l in range(1, 6)]
+    [(3, 2), (5, 3), (4, 5), (2, 4), (1, 2)]
+    """
+    dims = _checks.check_layer_dims(layer_dims)
+    dt = _checks.check_dtype(dtype)
+    rng = _checks.check_rng(seed)
+    params: dict[str, Array] = {}
+    for l, W in enumerate(init_weights(dims, init, rng, dt, scale), start=1):
+        params[f"W{l}"] = W
+        # b[l] = np.zeros((n[l], 1))
+        params[f"b{l}"] = np.zeros((dims[l], 1), dtype=dt)
+    return params
+
+
+# --------------------------------------------------------------------------- one layer
+
+
+def linear_forward(A_prev: Array, W: Array, b: Array, out: Array | None = None) -> Array:
+    """Z[l] = W[l] A[l−1] + b[l] (b broadcast over the m columns).
+
+    Parameters
+    ----------
+    A_prev : ndarray of shape (n[l−1], m)
+    W : ndarray of shape (n[l], n[l−1])
+    b : ndarray of shape (n[l], 1)
+    out : ndarray of shape (n[l], m), optional
+
+    Returns
+    -------
+    Z : ndarray of shape (n[l], m)
+    """
+    # Z[l] = W[l] A[l-1] + b[l]
+    Z = np.matmul(W, A_prev, out=out)
+    Z += b
+    return Z
+
+
+def layer_forward(
+    A_prev: Array,
+    W: Array,
+    b: Array,
+    activation: Activation,
+    Z_out: Array | None = None,
+    A_out: Array | None = None,
+) -> LayerCache:
+    """Z[l] = W[l] A[l−1] + b[l], A[l] = g[l](Z[l]); returns the layer's cache."""
+    Z = linear_forward(A_prev, W, b, out=Z_out)
+    # A[l] = g[l](Z[l])
+    A = activation(Z, out=A_out)
+    return LayerCache(A_prev, W, b, Z, A, activation)
+
+
+def linear_backward(
+    dZ: Array,
+    A_prev: Array,
+    W: Array,
+    *,
+    dA_prev_out: Array | None = None,
+    dW_out: Array | None = None,
+    db_out: Array | None = None,
+    need_dA_prev: bool = True,
+) -> tuple[Array | None, Array, Array]:
+    """The notes' three backward lines for layer l.
+
+    Parameters
+    ----------
+    dZ : ndarray of shape (n[l], m)
+        Per-example dL/dZ[l] (the 1/m of the cost is applied here).
+    A_prev : ndarray of shape (n[l−1], m)
+    W : ndarray of shape (n[l], n[l−1])
+    dA_prev_out, dW_out, db_out : ndarray, optional
+        Buffers to write into, shaped like the results.
+    need_dA_prev : bool
+        False skips dA[l−1] (layer 1 needs no dA[0]: X is not trained).
+
+    Returns
+    -------
+    dA_prev : ndarray of shape (n[l−1], m), or None
+    dW : ndarray of shape (n[l], n[l−1])
+    db : ndarray of shape (n[l], 1)
+    """
+    m = dZ.shape[1]
+    # dW[l] = 1/m dZ[l] A[l-1]^T
+    dW = np.matmul(dZ, A_prev.T, out=dW_out)
+    dW *= 1.0 / m
+    # db[l] = 1/m np.sum(dZ[l], axis=1, keepdims=True)
+    db = np.sum(dZ, axis=1, keepdims=True, out=db_out)
+    db *= 1.0 / m
+    # dA[l-1] = W[l]^T dZ[l]
+    dA_prev = np.matmul(W.T, dZ, out=dA_prev_out) if need_dA_prev else None
+    return dA_prev, dW, db
+
+
+def layer_backward(
+    dA: Array,
+    cache: LayerCache,
+    *,
+    dZ_out: Array | None = None,
+    dA_prev_out: Array | None = None,
+    dW_out: Array | None = None,
+    db_out: Array | None = None,
+    need_dA_prev: bool = True,
+) -> tuple[Array | None, Array, Array]:
+    """dZ[l] = dA[l] * g[l]'(Z[l]) (elementwise), then :func:`linear_backward`."""
+    # dZ[l] = dA[l] * g[l]'(Z[l])   (ERRATA 6: g of the same layer l, elementwise)
+    dZ = cache.activation.backward(dA, cache.Z, cache.A, out=dZ_out)
+    return linear_backward(
+        dZ,
+        cache.A_prev,
+        cache.W,
+        dA_prev_out=dA_prev_out,
+        dW_out=dW_out,
+        db_out=db_out,
+        need_dA_prev=need_dA_prev,
+    )
+
+
+def output_delta(
+    AL: Array, Y: Array, cache: LayerCache, loss: Loss, out: Array | None = None
+) -> Array:
+    """dZ[L] for the output layer.
+
+    For the canonical pairs (sigmoid + binary cross-entropy, softmax + categorical
+    cross-entropy, linear + mse) dL/dA[L] and g[L]' cancel: dZ[L] = A[L] − Y. Any other pair
+    takes the general chain rule dZ[L] = dA[L] * g[L]'(Z[L]).
+    """
+    if cache.activation.name == loss.canonical_activation:
+        # dZ[L] = A[L] - Y
+        return loss.output_delta(AL, Y, out=out)
+    dAL = loss.derivative(AL, Y)
+    return cache.activation.backward(dAL, cache.Z, cache.A, out=out)
+
+
+# --------------------------------------------------------------------------- whole network
+
+
+def _resolve_activations(activations: Any, L: int) -> list[Activation]:
+    if isinstance(activations, (str, Activation)):
+        raise TypeError(
+            f"activations must be a list of L = {L} names, one per layer, e.g. "
+            f"{['relu'] * (L - 1) + ['sigmoid']}; Received: activations={activations!r}"
+        )
+    acts = [get_activation(a) for a in activations]
+    if len(acts) != L:
+        raise ValueError(
+            f"activations has {len(acts)} entries but the network has L = {L} layers; "
+            f"give one activation g[l] per layer l = 1..{L}. Received: activations={activations!r}"
+        )
+    for l, g in enumerate(acts[:-1], start=1):
+        if g.name == "softmax":
+            raise ValueError(
+                f"softmax is for the output layer only, but g[{l}] is softmax (L = {L}); "
+                f"use relu, tanh or leaky_relu in hidden layers"
+            )
+    return acts
+
+
+def _params_and_activations(
+    params: Mapping[str, Any], activations: Sequence[ActivationLike]
+) -> tuple[list[int], list[Array], list[Array], list[Activation]]:
+    dims = _checks.layer_dims_from_params(params)
+    L = len(dims) - 1
+    acts = _resolve_activations(activations, L)
+    Ws = [np.asarray(params[f"W{l}"]) for l in range(1, L + 1)]
+    bs = [np.asarray(params[f"b{l}"]) for l in range(1, L + 1)]
+    for name, arr in zip(
+        [f"W{l}" for l in range(1, L + 1)] + [f"b{l}" for l in range(1, L + 1)], Ws + bs
+    ):
+        if not np.issubdtype(arr.dtype, np.floating):
+            raise TypeError(f"{name} must hold floats; Received: {name} with dtype {arr.dtype}")
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name} contains NaN or inf; parameters must be finite")
+    return dims, Ws, bs, acts
+
+
+def forward(
+    X: Array, params: Mapping[str, Array], activations: Sequence[ActivationLike]
+) -> tuple[Array, list[LayerCache]]:
+    """Forward propagation through L layers: A[0] = X, then for l = 1..L
+    Z[l] = W[l] A[l−1] + b[l], A[l] = g[l](Z[l]).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n[0], m)
+        One example per column.
+    params : dict
+        ``W{l}`` (n[l], n[l−1]) and ``b{l}`` (n[l], 1) for l = 1..L.
+    activations : list of str or Activation
+        g[1], ..., g[L].
+
+    Returns
+    -------
+    AL : ndarray of shape (n[L], m)
+        A[L] = ŷ.
+    caches : list of LayerCache
+        One per layer, l = 1..L (``caches[l - 1]``).
+    """
+    dims, Ws, bs, acts = _params_and_activations(params, activations)
+    A = _checks.check_X(X, dims[0], dtype=Ws[0].dtype)
+    caches = []
+    # the loop over layers stays a Python loop; the loop over examples is vectorized away
+    for W, b, g in zip(Ws, bs, acts):
+        cache = layer_forward(A, W, b, g)
+        caches.append(cache)
+        A = cache.A
+    return A, caches
+
+
+def _check_cost_inputs(AL: Any, Y: Any, loss: Loss) -> tuple[Array, Array]:
+    AL = _checks.as_float_array("AL", AL)
+    Y = _checks.check_Y(Y, AL.shape[0], AL.shape[1], dtype=AL.dtype)
+    loss.check_targets(Y)
+    return AL, Y
+
+
+def compute_cost(AL: Array, Y: Array, loss: LossLike = "binary_crossentropy") -> float:
+    """Cost J = 1/m Σ_{i=1}^{m} L(ŷ⁽ⁱ⁾, y⁽ⁱ⁾), the mean over the m examples (ERRATA 1).
+
+    Parameters
+    ----------
+    AL : ndarray of shape (n[L], m)
+        A[L] = ŷ.
+    Y : ndarray of shape (n[L], m)
+    loss : {"binary_crossentropy", "categorical_crossentropy", "mse"}
+        Defaults to binary cross-entropy as in the notes.
+
+    Returns
+    -------
+    float
+    """
+    loss_ = get_loss(loss)
+    AL, Y = _check_cost_inputs(AL, Y, loss_)
+    return loss_.cost(AL, Y)
+
+
+def backward(
+    AL: Array, Y: Array, caches: Sequence[LayerCache], loss: LossLike | None = None
+) -> dict[str, Array]:
+    """Back propagation: dZ[L] at the output, then for l = L..1
+    dW[l] = 1/m dZ[l] A[l−1]ᵀ, db[l] = 1/m Σ_columns dZ[l], dA[l−1] = W[l]ᵀ dZ[l],
+    dZ[l−1] = dA[l−1] * g[l−1]'(Z[l−1]).
+
+    Parameters
+    ----------
+    AL : ndarray of shape (n[L], m)
+    Y : ndarray of shape (n[L], m)
+    caches : list of LayerCache
+        From :func:`forward`; they carry each layer's activation.
+    loss : str or Loss, optional
+        Follows the output activation when not given (sigmoid → binary cross-entropy,
+        softmax → categorical cross-entropy, linear → mse).
+
+    Returns
+    -------
+    grads : dict
+        ``dW{l}`` shaped like W[l], ``db{l}`` shaped like b[l].
+    """
+    if not caches or not all(isinstance(c, LayerCache) for c in caches):
+        raise TypeError("caches must be the list of LayerCache returned by forward()")
+    output = caches[-1].activation
+    loss_ = loss_for_activation(output.name) if loss is None else get_loss(loss)
+    AL, Y = _check_cost_inputs(AL, Y, loss_)
+    if AL.shape != caches[-1].A.shape:
+        raise ValueError(
+            f"AL has shape {AL.shape} but the last cache holds A[L] of shape {caches[-1].A.shape}"
+        )
+    grads: dict[str, Array] = {}
+    dZ = output_delta(AL, Y, caches[-1], loss_)
+    L = len(caches)
+    for l in range(L, 0, -1):
+        cache = caches[l - 1]
+        if l < L:
+            # dZ[l] = dA[l] * g[l]'(Z[l])
+            dZ = cache.activation.backward(dA, cache.Z, cache.A)
+        dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(
+            dZ, cache.A_prev, cache.W, need_dA_prev=l > 1
+        )
+    return dict(sorted(grads.items(), key=lambda kv: (int(kv[0][2:]), kv[0])))
+
+
+def update_params(
+    params: MutableMapping[str, Array], grads: Mapping[str, Array], learning_rate: float
+) -> MutableMapping[str, Array]:
+    """One gradient-descent step, in place: W[l] := W[l] − α dW[l], b[l] := b[l] − α db[l].
+
+    Returns the same ``params`` dict (updated in place), so the notes'
+    ``params = update_params(params, grads, learning_rate)`` reads naturally.
+    """
+    alpha = _checks.check_positive("learning_rate", learning_rate)
+    dims = _checks.layer_dims_from_params(params)
+    for l in range(1, len(dims)):
+        for p in "Wb":
+            key, gkey = f"{p}{l}", f"d{p}{l}"
+            if gkey not in grads:
+                raise ValueError(f"grads has no {gkey!r}; expected keys {sorted('d' + k for k in params)}")
+            if np.shape(grads[gkey]) != np.shape(params[key]):
+                raise ValueError(
+                    f"{gkey} has shape {np.shape(grads[gkey])} but {key} has shape "
+                    f"{np.shape(params[key])}: d{p}[l] must have the shape of {p}[l]"
+                )
+            # W[l] := W[l] - α dW[l]  ;  b[l] := b[l] - α db[l]
+            params[key] -= alpha * grads[gkey]
+    return params
+
+
+# --------------------------------------------------------------------------- gradient check
+
+
+@dataclass
+class GradientCheckResult:
+    """Outcome of :func:`gradient_check` with ``report=True``.
+
+    Attributes
+    ----------
+    difference : float
+        ‖grad_approx − grad‖ / (‖grad_approx‖ + ‖grad‖) over all parameters.
+    worst : str
+        The gradient with the largest relative difference, e.g. ``"dW2"``.
+    per_parameter : dict
+        The same relative difference for each gradient on its own.
+    """
+
+    difference: float
+    worst: str
+    per_parameter: dict[str, float] = field(default_factory=dict)
+
+    def __float__(self) -> float:
+        return self.difference
+
+
+def _relative_difference(approx: Array, exact: Array) -> float:
+    num = float(np.linalg.norm(approx - exact))
+    den = float(np.linalg.norm(approx) + np.linalg.norm(exact))
+    return 0.0 if den == 0.0 else num / den
+
+
+def gradient_check(
+    X: Array,
+    Y: Array,
+    params: Mapping[str, Array],
+    activations: Sequence[ActivationLike],
+    loss: LossLike | None = None,
+    epsilon: float = 1e-7,
+    report: bool = False,
+) -> Any:
+    """Compare back propagation with central differences (J(θ + ε) − J(θ − ε)) / 2ε.
+
+    Runs in float64 on a copy of ``params``. Below 1e-7 means back propagation is right.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n[0], m)
+    Y : ndarray of shape (n[L], m)
+    params : dict
+        ``W{l}``, ``b{l}``; not modified.
+    activations : list
+        g[1], ..., g[L].
+    loss : str or Loss, optional
+        Follows the output activation when not given.
+    epsilon : float
+    report : bool
+        False returns the overall relative difference (a float); True returns a
+        :class:`GradientCheckResult` that also names the worst gradient.
+
+    Returns
+    -------
+    float or GradientCheckResult
+    """
+    eps = _checks.check_positive("epsilon", epsilon)
+    dims, _, _, acts = _params_and_activations(params, activations)
+    loss_ = loss_for_activation(acts[-1].name) if loss is None else get_loss(loss)
+    theta = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+    X64 = _checks.check_X(X, dims[0], dtype=np.dtype("float64"))
+    Y64 = _checks.check_Y(Y, dims[-1], X64.shape[1], dtype=np.dtype("float64"))
+    loss_.check_targets(Y64)
+
+    AL, caches = forward(X64, theta, acts)
+    grads = backward(AL, Y64, caches, loss_)
+
+    def cost() -> float:
+        return loss_.cost(forward(X64, theta, acts)[0], Y64)
+
+    approx: dict[str, Array] = {}
+    for key, value in theta.items():
+        g = np.zeros_like(value)
+        flat, gflat = value.reshape(-1), g.reshape(-1)
+        for i in range(flat.size):
+            saved = flat[i]
+            flat[i] = saved + eps
+            plus = cost()
+            flat[i] = saved - eps
+            minus = cost()
+            flat[i] = saved
+            gflat[i] = (plus - minus) / (2.0 * eps)
+        approx["d" + key] = g
+
+    names = list(grads)
+    total = _relative_difference(
+        np.concatenate([approx[k].ravel() for k in names]),
+        np.concatenate([grads[k].ravel() for k in names]),
+    )
+    if not report:
+        return total
+    per = {k: _relative_difference(approx[k], grads[k]) for k in names}
+    return GradientCheckResult(total, max(per, key=per.__getitem__), per)

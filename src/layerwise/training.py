@@ -1,0 +1,243 @@
+"""The epoch loop: batches, the training step, history, validation and safety.
+
+One step is the notes' iteration on a batch: forward over the batch, cost, backward, update
+every W[l], b[l]. It runs the layer functions of :mod:`layerwise.propagation` through each
+:class:`~layerwise.layers.Dense` layer's preallocated buffers, and updates the network's flat
+parameter array with one optimizer call, so after the first epoch a step allocates no
+(n[l], m) arrays.
+
+Mini-batches are gathered into contiguous buffers: the training set is held once as rows
+(m, n[0]) so that a batch of rows is one contiguous block, and A[0] is its transpose, a view.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._typing import Array
+from .history import History
+from .losses import Loss
+from .metrics import count_correct, r2_from_sums, task_of
+from .optimizers import Optimizer, Schedule
+from .propagation import output_delta
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+__all__ = ["TrainingDivergedError", "TrainConfig", "run"]
+
+
+class TrainingDivergedError(ValueError):
+    """The cost became NaN or infinite; the last finite parameters have been restored."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything ``fit`` was asked for, validated."""
+
+    epochs: int
+    learning_rate: float
+    batch_size: int | None
+    shuffle: bool
+    optimizer: Optimizer
+    schedule: Schedule
+    l2: float
+    callbacks: list[Any] = field(default_factory=list)
+    validation: tuple[Array, Array] | None = None
+
+
+@contextmanager
+def _stop_on_ctrl_c() -> Iterator[dict[str, bool]]:
+    """Turn the first Ctrl-C into a request to stop after the current batch (a second one
+    interrupts at once). Only possible in the main thread; elsewhere Ctrl-C raises as usual."""
+    flag = {"stop": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if flag["stop"]:
+            raise KeyboardInterrupt
+        flag["stop"] = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class _Batches:
+    """Contiguous mini-batches of (A[0], Y), reshuffled each epoch by the network's generator."""
+
+    def __init__(self, X: Array, Y: Array, batch_size: int | None, shuffle: bool,
+                 rng: np.random.Generator) -> None:
+        m = X.shape[1]
+        self.m = m
+        self.full = batch_size is None or batch_size >= m
+        self.shuffle = shuffle and not self.full
+        self.rng = rng
+        if self.full:
+            self.X, self.Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
+            return
+        assert batch_size is not None
+        self.batch_size = batch_size
+        # rows (m, n[0]): a batch of examples is a contiguous block of rows
+        self.rows = np.ascontiguousarray(X.T)
+        self.Y = np.ascontiguousarray(Y)
+        self.order = np.arange(m)
+        self._bufs: dict[int, tuple[Array, Array]] = {}
+        for size in {batch_size, m % batch_size} - {0}:
+            self._bufs[size] = (
+                np.empty((size, X.shape[0]), X.dtype),
+                np.empty((Y.shape[0], size), Y.dtype),
+            )
+
+    def epoch(self) -> Iterator[tuple[Array, Array]]:
+        """(A[0], Y) per batch: A[0] (n[0], b) and Y (n[L], b), b the batch size."""
+        if self.full:
+            yield self.X, self.Y
+            return
+        if self.shuffle:
+            self.rng.shuffle(self.order)
+        for start in range(0, self.m, self.batch_size):
+            stop = min(start + self.batch_size, self.m)
+            rows_buf, Y_buf = self._bufs[stop - start]
+            idx = self.order[start:stop]
+            if self.shuffle:
+                np.take(self.rows, idx, axis=0, out=rows_buf)
+                rows = rows_buf
+            else:
+                rows = self.rows[start:stop]  # already contiguous
+            np.take(self.Y, idx, axis=1, out=Y_buf)
+            yield rows.T, Y_buf
+
+
+def _step(net: Network, A0: Array, Y: Array, cfg: TrainConfig, lr: float,
+          grad_norms: bool) -> tuple[float, Array, list[float]]:
+    """One iteration of the notes on a batch; returns (cost, A[L], ‖dW[l]‖ if asked)."""
+    layers, loss = net.layers, net.loss
+    m = A0.shape[1]
+    A = A0
+    for layer in layers:
+        A = layer.forward(A, training=True, rng=net._rng)
+    out = layers[-1]
+    work = out.buffers(m).dZ  # scratch for the cost; dZ[L] overwrites it next
+    cost = loss.cost(A, Y, work=work)
+    if cfg.l2:
+        W_all = net._flat_W
+        # J += λ/(2m) Σ_l ‖W[l]‖²
+        cost += cfg.l2 / (2.0 * m) * float(np.vdot(W_all, W_all))
+    dZ: Array | None = output_delta(A, Y, out.cache, loss, out=work)
+    L = len(layers)
+    for i in range(L - 1, -1, -1):
+        prev_dA = layers[i - 1].buffers(m).dA if i > 0 else None
+        layers[i].backward(dZ, need_dA_prev=i > 0, prev_dA=prev_dA)
+        dZ = None  # hidden layers start from the dA[l] written into their buffer
+    if cfg.l2:
+        # dW[l] += λ/m W[l]
+        np.multiply(net._flat_W, cfg.l2 / m, out=net._l2_scratch)
+        net._flat_dW += net._l2_scratch
+    norms = [float(np.linalg.norm(layer.dW)) for layer in layers] if grad_norms else []
+    cfg.optimizer.step([net._theta], [net._grad], lr)
+    return cost, A, norms
+
+
+def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
+    """Train ``net`` on X (n[0], m), Y (n[L], m) as configured; returns the History."""
+    history = History()
+    task = task_of(net.activations[-1].name)
+    batches = _Batches(X, Y, cfg.batch_size, cfg.shuffle, net._rng)
+    m = X.shape[1]
+    if task == "regression":
+        ss_tot = ((Y - Y.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    snapshot = np.empty_like(net._theta)
+    cfg.optimizer.reset()
+    callbacks = list(cfg.callbacks)
+    for cb in callbacks:
+        if hasattr(cb, "on_train_begin"):
+            cb.on_train_begin(net)
+    try:
+        with _stop_on_ctrl_c() as ctrl_c:
+            for epoch in range(cfg.epochs):
+                lr = cfg.schedule(epoch, cfg.learning_rate)
+                np.copyto(snapshot, net._theta)
+                total_cost, correct = 0.0, 0.0
+                ss_res = np.zeros(Y.shape[0]) if task == "regression" else None
+                seen = 0
+                norms: list[float] = []
+                n_batches = 1 if batches.full else math.ceil(m / cfg.batch_size)  # type: ignore[operator]
+                for k, (A0, Yb) in enumerate(batches.epoch()):
+                    cost, AL, batch_norms = _step(net, A0, Yb, cfg, lr, k == n_batches - 1)
+                    if not math.isfinite(cost):
+                        net._set_flat_params(snapshot)
+                        raise TrainingDivergedError(
+                            f"training diverged in epoch {epoch} (batch {k}): the cost became "
+                            f"{cost}; the parameters from the start of that epoch were restored. "
+                            f"Try a smaller learning rate than {lr:g}, or standardize the inputs"
+                        )
+                    b = A0.shape[1]
+                    total_cost += cost * b
+                    if ss_res is not None:
+                        ss_res += ((AL - Yb) ** 2).sum(axis=1)
+                    else:
+                        correct += count_correct(AL, Yb, task)
+                    seen += b
+                    norms = batch_norms or norms
+                    if ctrl_c["stop"]:
+                        break
+                if seen < m:  # Ctrl-C in mid-epoch: keep the parameters, not the partial row
+                    raise KeyboardInterrupt
+                logs = {"cost": total_cost / m}
+                if ss_res is not None:
+                    logs["r2"] = float(np.mean(r2_from_sums(ss_res, ss_tot)))
+                else:
+                    logs["accuracy"] = correct / m
+                if cfg.validation is not None:
+                    for key, value in net.evaluate(*cfg.validation).items():
+                        logs[f"val_{key}"] = value
+                logs["learning_rate"] = lr
+                for layer, norm in zip(net.layers, norms):
+                    logs[f"grad_norm_dW{layer.index}"] = norm
+                history.record(logs)
+                stop = False
+                for cb in callbacks:
+                    if cb.on_epoch_end(epoch, logs):
+                        stop = True
+                if stop:
+                    early = [cb for cb in callbacks if hasattr(cb, "best_epoch") and hasattr(cb, "patience")]
+                    history.stop_reason = "early_stopping" if early and early[0].wait > early[0].patience else "callback"
+                    break
+                if ctrl_c["stop"]:
+                    raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        history.interrupted = True
+        history.stop_reason = "interrupted"
+    finally:
+        for cb in callbacks:
+            if hasattr(cb, "on_train_end"):
+                cb.on_train_end()
+    for cb in callbacks:
+        if getattr(cb, "restore_best", False) and getattr(cb, "best_epoch", None) is not None:
+            history.best_epoch = cb.best_epoch
+    return history
+
+
+def callbacks_from(items: Sequence[Any] | None) -> list[Any]:
+    """Check that every callback has ``on_epoch_end``."""
+    out = []
+    for cb in items or []:
+        if not callable(getattr(cb, "on_epoch_end", None)):
+            raise TypeError(
+                f"a callback needs an on_epoch_end(epoch, logs) method; Received: {cb!r}"
+            )
+        out.append(cb)
+    return out
