@@ -64,6 +64,9 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         raise FileNotFoundError(f"cannot write {target}: folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # the permissions of an ordinary new file
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -1,0 +1,166 @@
+"""Plots: the cost curve, the decision boundary of 2-feature data, a confusion matrix.
+
+Needs the ``plot`` extra (matplotlib), imported only when a plot is made:
+``pip install 'layerwise[plot]'``. Each function draws on ``ax`` (a new figure when None),
+writes a PNG when ``path`` is given, and returns the figure.
+
+Examples
+--------
+>>> import layerwise as lw
+>>> from layerwise import plot
+>>> X, Y = lw.datasets.planar()
+>>> net = lw.Network([2, 4, 1], hidden="tanh", seed=1)
+>>> history = net.fit(X, Y, epochs=50, learning_rate=1.2)
+>>> fig = plot.cost_curve(history)
+>>> fig = plot.decision_boundary(net, X, Y)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._typing import Array
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["cost_curve", "decision_boundary", "confusion_matrix"]
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("plots need matplotlib: pip install 'layerwise[plot]'") from None
+    if not os.environ.get("DISPLAY") and matplotlib.get_backend().lower() not in ("agg", "pdf", "svg"):
+        matplotlib.use("Agg")  # no screen: render to files
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _figure(ax: Axes | None, size: tuple[float, float] = (6.0, 4.5)) -> tuple[Figure, Axes]:
+    plt = _pyplot()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=size)
+        return fig, ax
+    return ax.figure, ax
+
+
+def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Figure:
+    if path is not None:
+        from .io import atomic_write_bytes
+        import io as _io
+
+        fig.tight_layout()
+        buf = _io.BytesIO()
+        fig.savefig(buf, format="png", dpi=120)
+        atomic_write_bytes(Path(path), buf.getvalue())
+    return fig
+
+
+def cost_curve(
+    history: Any,
+    path: str | os.PathLike[str] | None = None,
+    ax: Axes | None = None,
+    title: str = "Cost per epoch",
+) -> Figure:
+    """J per epoch (and the validation cost when recorded).
+
+    Parameters
+    ----------
+    history : History or sequence of float
+    path : str, optional
+        Write a PNG there (atomically).
+    """
+    cost = list(getattr(history, "cost", history))
+    if not cost:
+        raise ValueError("cost_curve needs at least one epoch of cost")
+    fig, ax = _figure(ax)
+    ax.plot(np.arange(len(cost)), cost, label="training cost")
+    val = getattr(history, "history", {}).get("val_cost") if hasattr(history, "history") else None
+    if val:
+        ax.plot(np.arange(len(val)), val, label="validation cost")
+    ax.set_xlabel("epoch (iteration)")
+    ax.set_ylabel("cost J")
+    ax.set_title(title)
+    ax.legend()
+    return _finish(fig, path)
+
+
+def decision_boundary(
+    model: Any,
+    X: Array,
+    Y: Array,
+    path: str | os.PathLike[str] | None = None,
+    ax: Axes | None = None,
+    title: str = "Decision boundary",
+    resolution: int = 300,
+) -> Figure:
+    """Shade the plane by the model's prediction and scatter the examples over it.
+
+    Parameters
+    ----------
+    model : Network or callable
+        Anything with ``predict(X)`` for X (2, k), or a callable X -> labels.
+    X : ndarray of shape (2, m)
+    Y : ndarray of shape (1, m)
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[0] != 2:
+        raise ValueError(
+            f"decision_boundary draws 2-feature data: X must be (2, m); Received shape {X.shape}"
+        )
+    predict: Callable[[Array], Array] = getattr(model, "predict", model)
+    x_min, x_max = X[0].min() - 1.0, X[0].max() + 1.0
+    y_min, y_max = X[1].min() - 1.0, X[1].max() + 1.0
+    xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
+    grid = np.stack([xx.ravel(), yy.ravel()])
+    Z = np.asarray(predict(grid)).reshape(-1)[: xx.size].reshape(xx.shape)
+    labels = np.asarray(Y).reshape(-1)
+    fig, ax = _figure(ax)
+    ax.contourf(xx, yy, Z, alpha=0.35, cmap="Spectral")
+    ax.scatter(X[0], X[1], c=labels, s=14, cmap="Spectral", edgecolors="k", linewidths=0.3)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title(title)
+    return _finish(fig, path)
+
+
+def confusion_matrix(
+    y_true: Sequence[Any] | Array,
+    y_pred: Sequence[Any] | Array,
+    labels: Sequence[Any] | None = None,
+    path: str | os.PathLike[str] | None = None,
+    ax: Axes | None = None,
+    title: str = "Confusion matrix",
+) -> Figure:
+    """Counts of (true class, predicted class), rows true, columns predicted."""
+    t = np.asarray(y_true).reshape(-1)
+    p = np.asarray(y_pred).reshape(-1)
+    if t.shape != p.shape:
+        raise ValueError(f"y_true has {t.size} labels but y_pred has {p.size}")
+    classes = list(labels) if labels is not None else sorted(set(t.tolist()) | set(p.tolist()))
+    index = {c: i for i, c in enumerate(classes)}
+    counts = np.zeros((len(classes), len(classes)), dtype=int)
+    for a, b in zip(t.tolist(), p.tolist()):
+        counts[index[a], index[b]] += 1
+    fig, ax = _figure(ax, (5.0, 4.5))
+    im = ax.imshow(counts, cmap="Blues")
+    fig.colorbar(im, ax=ax)
+    ax.set_xticks(range(len(classes)), [str(c) for c in classes])
+    ax.set_yticks(range(len(classes)), [str(c) for c in classes])
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center",
+                    color="white" if counts[i, j] > counts.max() / 2 else "black")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    return _finish(fig, path)
