@@ -60,7 +60,8 @@ class PrintCost:
 
 
 class EarlyStopping:
-    """Stop when ``monitor`` (default ``val_cost``) has not improved for ``patience`` epochs.
+    """Stop when ``monitor`` (default ``val_cost``) has not improved for ``patience`` epochs
+    in a row (Keras' rule: the best epoch, then ``patience`` epochs without improvement).
 
     With ``restore_best=True`` the network gets back the parameters of its best epoch, and
     ``history.best_epoch`` names it.
@@ -103,7 +104,7 @@ class EarlyStopping:
                 self._best_params = self._network._flat_params(copy=True)
             return None
         self.wait += 1
-        return self.wait > self.patience
+        return self.wait >= self.patience
 
     def on_train_end(self) -> None:
         if self.restore_best and self._best_params is not None and self._network is not None:

@@ -45,8 +45,15 @@ class Loss:
     #: the output activation for which dZ[L] = A[L] − Y
     canonical_activation: str = ""
 
-    def cost(self, AL: Array, Y: Array, work: Array | None = None) -> float:
-        """J = 1/m Σ_{i=1}^{m} L(a⁽ⁱ⁾, y⁽ⁱ⁾); ``work`` is optional (n[L], m) scratch."""
+    def cost(
+        self, AL: Array, Y: Array, work: Array | None = None, *, hard_labels: bool = False
+    ) -> float:
+        """J = 1/m Σ_{i=1}^{m} L(a⁽ⁱ⁾, y⁽ⁱ⁾).
+
+        ``work`` is optional (n[L], m) scratch. ``hard_labels=True`` promises that every y
+        is exactly 0 or 1, which lets binary cross-entropy take one logarithm instead of two
+        (the training loop checks this once per fit).
+        """
         raise NotImplementedError  # pragma: no cover
 
     def derivative(self, AL: Array, Y: Array, out: Array | None = None) -> Array:
@@ -70,10 +77,14 @@ class Loss:
         return hash(self.name)
 
 
+_EPS = {np.dtype(t).char: float(np.finfo(t).eps) for t in (np.float32, np.float64)}
+
+
 def _clipped(AL: Array, out: Array | None) -> Array:
     # log-loss is clipped to [eps, 1 − eps] with the dtype's eps: log(0) never happens
-    eps = np.finfo(AL.dtype).eps
-    return np.clip(AL, eps, 1.0 - eps, out=out)
+    eps = _EPS[AL.dtype.char]
+    P = np.maximum(AL, eps, out=out)  # two ufunc calls: cheaper than np.clip's wrapper
+    return np.minimum(P, 1.0 - eps, out=P)
 
 
 class BinaryCrossentropy(Loss):
@@ -86,8 +97,17 @@ class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
     canonical_activation = "sigmoid"
 
-    def cost(self, AL: Array, Y: Array, work: Array | None = None) -> float:
+    def cost(
+        self, AL: Array, Y: Array, work: Array | None = None, *, hard_labels: bool = False
+    ) -> float:
         m = AL.shape[1]
+        if hard_labels:
+            # with y ∈ {0, 1}, L = −log q where q = a if y = 1 and 1 − a if y = 0, q = 1 − |y − a|
+            Q = np.subtract(AL, Y, out=work)
+            np.abs(Q, out=Q)
+            np.subtract(1.0, Q, out=Q)
+            np.log(_clipped(Q, Q), out=Q)
+            return -float(Q.sum()) / m
         P = _clipped(AL, work)
         # Σ (1 − y) log(1 − a) = Σ log(1 − a) − Σ y log(1 − a)
         np.subtract(1.0, P, out=P)
@@ -127,7 +147,9 @@ class CategoricalCrossentropy(Loss):
     name = "categorical_crossentropy"
     canonical_activation = "softmax"
 
-    def cost(self, AL: Array, Y: Array, work: Array | None = None) -> float:
+    def cost(
+        self, AL: Array, Y: Array, work: Array | None = None, *, hard_labels: bool = False
+    ) -> float:
         m = AL.shape[1]
         P = _clipped(AL, work)
         np.log(P, out=P)
@@ -168,7 +190,9 @@ class MeanSquaredError(Loss):
     name = "mse"
     canonical_activation = "linear"
 
-    def cost(self, AL: Array, Y: Array, work: Array | None = None) -> float:
+    def cost(
+        self, AL: Array, Y: Array, work: Array | None = None, *, hard_labels: bool = False
+    ) -> float:
         m = AL.shape[1]
         D = np.subtract(AL, Y, out=work)
         # J = 1/(2m) Σ (a − y)²

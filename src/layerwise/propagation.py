@@ -72,6 +72,8 @@ class LayerCache(NamedTuple):
     Z: Array  # Z[l], (n[l], m)
     A: Array  # A[l], (n[l], m)
     activation: Activation  # g[l]
+    #: inverted-dropout mask D[l] / keep_prob applied to A[l] on its way to layer l+1, or None
+    mask: Array | None = None
 
 
 # --------------------------------------------------------------------------- initialization
@@ -137,7 +139,7 @@ def linear_forward(A_prev: Array, W: Array, b: Array, out: Array | None = None) 
     Z : ndarray of shape (n[l], m)
     """
     # Z[l] = W[l] A[l-1] + b[l]
-    Z = np.matmul(W, A_prev, out=out)
+    Z = np.dot(W, A_prev, out=out)
     Z += b
     return Z
 
@@ -155,6 +157,22 @@ def layer_forward(
     # A[l] = g[l](Z[l])
     A = activation(Z, out=A_out)
     return LayerCache(A_prev, W, b, Z, A, activation)
+
+
+_MEAN_COLUMNS: dict[tuple[int, str], Array] = {}
+
+
+def _mean_column(m: int, dtype: np.dtype) -> Array:
+    """The column (1/m, ..., 1/m)^T of shape (m, 1), cached (a training run uses one or two m)."""
+    key = (m, np.dtype(dtype).str)
+    col = _MEAN_COLUMNS.get(key)
+    if col is None:
+        if len(_MEAN_COLUMNS) >= 16:
+            _MEAN_COLUMNS.clear()
+        col = np.full((m, 1), 1.0 / m, dtype=dtype)
+        col.flags.writeable = False
+        _MEAN_COLUMNS[key] = col
+    return col
 
 
 def linear_backward(
@@ -188,13 +206,13 @@ def linear_backward(
     """
     m = dZ.shape[1]
     # dW[l] = 1/m dZ[l] A[l-1]^T
-    dW = np.matmul(dZ, A_prev.T, out=dW_out)
+    dW = np.dot(dZ, A_prev.T, out=dW_out)
     dW *= 1.0 / m
-    # db[l] = 1/m np.sum(dZ[l], axis=1, keepdims=True)
-    db = np.sum(dZ, axis=1, keepdims=True, out=db_out)
-    db *= 1.0 / m
+    # db[l] = 1/m np.sum(dZ[l], axis=1, keepdims=True), computed as the product of dZ[l]
+    # with the column (1/m, ..., 1/m)^T: one BLAS call instead of a reduction and a scaling
+    db = np.dot(dZ, _mean_column(m, dZ.dtype), out=db_out)
     # dA[l-1] = W[l]^T dZ[l]
-    dA_prev = np.matmul(W.T, dZ, out=dA_prev_out) if need_dA_prev else None
+    dA_prev = np.dot(W.T, dZ, out=dA_prev_out) if need_dA_prev else None
     return dA_prev, dW, db
 
 
@@ -281,7 +299,10 @@ def _params_and_activations(
 
 
 def forward(
-    X: Array, params: Mapping[str, Array], activations: Sequence[ActivationLike]
+    X: Array,
+    params: Mapping[str, Array],
+    activations: Sequence[ActivationLike],
+    dropout_masks: Mapping[int, Array] | None = None,
 ) -> tuple[Array, list[LayerCache]]:
     """Forward propagation through L layers: A[0] = X, then for l = 1..L
     Z[l] = W[l] A[l−1] + b[l], A[l] = g[l](Z[l]).
@@ -294,6 +315,10 @@ def forward(
         ``W{l}`` (n[l], n[l−1]) and ``b{l}`` (n[l], 1) for l = 1..L.
     activations : list of str or Activation
         g[1], ..., g[L].
+    dropout_masks : dict, optional
+        {l: D[l] / keep_prob} for hidden layers l < L, each (n[l], m): inverted dropout with
+        fixed masks, A[l] is multiplied by the mask before layer l+1 sees it (for checking
+        dropout's gradient; :class:`~layerwise.Network` draws its own masks).
 
     Returns
     -------
@@ -304,13 +329,38 @@ def forward(
     """
     dims, Ws, bs, acts = _params_and_activations(params, activations)
     A = _checks.check_X(X, dims[0], dtype=Ws[0].dtype)
+    masks = _check_masks(dropout_masks, dims, A.shape[1])
     caches = []
     # the loop over layers stays a Python loop; the loop over examples is vectorized away
-    for W, b, g in zip(Ws, bs, acts):
+    for l, (W, b, g) in enumerate(zip(Ws, bs, acts), start=1):
         cache = layer_forward(A, W, b, g)
-        caches.append(cache)
         A = cache.A
-    return A, caches
+        if l in masks:
+            # inverted dropout: A[l] * D[l] / keep_prob goes on to layer l+1
+            cache = cache._replace(mask=masks[l])
+            A = A * masks[l]
+        caches.append(cache)
+    return caches[-1].A, caches
+
+
+def _check_masks(masks: Mapping[int, Array] | None, dims: list[int], m: int) -> dict[int, Array]:
+    if not masks:
+        return {}
+    L = len(dims) - 1
+    out = {}
+    for l, mask in masks.items():
+        if not isinstance(l, (int, np.integer)) or not 1 <= l < L:
+            raise ValueError(
+                f"dropout masks are for hidden layers l = 1..{L - 1}; Received a mask for l={l!r}"
+            )
+        arr = np.asarray(mask, dtype=float)
+        if arr.shape != (dims[l], m):
+            raise ValueError(
+                f"the dropout mask of layer {l} must be (n[{l}], m) = ({dims[l]}, {m}); "
+                f"Received: shape {arr.shape}"
+            )
+        out[int(l)] = arr
+    return out
 
 
 def _check_cost_inputs(AL: Any, Y: Any, loss: Loss) -> tuple[Array, Array]:
@@ -320,7 +370,14 @@ def _check_cost_inputs(AL: Any, Y: Any, loss: Loss) -> tuple[Array, Array]:
     return AL, Y
 
 
-def compute_cost(AL: Array, Y: Array, loss: LossLike = "binary_crossentropy") -> float:
+def compute_cost(
+    AL: Array,
+    Y: Array,
+    loss: LossLike = "binary_crossentropy",
+    *,
+    l2: float = 0.0,
+    params: Mapping[str, Array] | None = None,
+) -> float:
     """Cost J = 1/m Σ_{i=1}^{m} L(ŷ⁽ⁱ⁾, y⁽ⁱ⁾), the mean over the m examples (ERRATA 1).
 
     Parameters
@@ -330,6 +387,10 @@ def compute_cost(AL: Array, Y: Array, loss: LossLike = "binary_crossentropy") ->
     Y : ndarray of shape (n[L], m)
     loss : {"binary_crossentropy", "categorical_crossentropy", "mse"}
         Defaults to binary cross-entropy as in the notes.
+    l2 : float
+        λ of L2 regularization: J gains λ/(2m) Σ_l ‖W[l]‖² (needs ``params``).
+    params : dict, optional
+        The W[l] for the L2 term.
 
     Returns
     -------
@@ -337,11 +398,26 @@ def compute_cost(AL: Array, Y: Array, loss: LossLike = "binary_crossentropy") ->
     """
     loss_ = get_loss(loss)
     AL, Y = _check_cost_inputs(AL, Y, loss_)
-    return loss_.cost(AL, Y)
+    J = loss_.cost(AL, Y)
+    if l2:
+        if params is None:
+            raise ValueError("compute_cost with l2 > 0 needs params (the W[l] to regularize)")
+        dims = _checks.layer_dims_from_params(params)
+        m = AL.shape[1]
+        # J += λ/(2m) Σ_l ‖W[l]‖²
+        J += l2 / (2.0 * m) * sum(
+            float(np.sum(np.square(params[f"W{l}"]))) for l in range(1, len(dims))
+        )
+    return J
 
 
 def backward(
-    AL: Array, Y: Array, caches: Sequence[LayerCache], loss: LossLike | None = None
+    AL: Array,
+    Y: Array,
+    caches: Sequence[LayerCache],
+    loss: LossLike | None = None,
+    *,
+    l2: float = 0.0,
 ) -> dict[str, Array]:
     """Back propagation: dZ[L] at the output, then for l = L..1
     dW[l] = 1/m dZ[l] A[l−1]ᵀ, db[l] = 1/m Σ_columns dZ[l], dA[l−1] = W[l]ᵀ dZ[l],
@@ -356,6 +432,8 @@ def backward(
     loss : str or Loss, optional
         Follows the output activation when not given (sigmoid → binary cross-entropy,
         softmax → categorical cross-entropy, linear → mse).
+    l2 : float
+        λ of L2 regularization: dW[l] gains λ/m W[l].
 
     Returns
     -------
@@ -377,11 +455,17 @@ def backward(
     for l in range(L, 0, -1):
         cache = caches[l - 1]
         if l < L:
+            if cache.mask is not None:
+                # dropout's backward: dA[l] := dA[l] * D[l] / keep_prob
+                dA = dA * cache.mask
             # dZ[l] = dA[l] * g[l]'(Z[l])
             dZ = cache.activation.backward(dA, cache.Z, cache.A)
         dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(
             dZ, cache.A_prev, cache.W, need_dA_prev=l > 1
         )
+        if l2:
+            # dW[l] += λ/m W[l]
+            grads[f"dW{l}"] += (l2 / dZ.shape[1]) * cache.W
     return dict(sorted(grads.items(), key=lambda kv: (int(kv[0][2:]), kv[0])))
 
 
@@ -449,6 +533,9 @@ def gradient_check(
     loss: LossLike | None = None,
     epsilon: float = 1e-7,
     report: bool = False,
+    *,
+    l2: float = 0.0,
+    dropout_masks: Mapping[int, Array] | None = None,
 ) -> Any:
     """Compare back propagation with central differences (J(θ + ε) − J(θ − ε)) / 2ε.
 
@@ -468,6 +555,10 @@ def gradient_check(
     report : bool
         False returns the overall relative difference (a float); True returns a
         :class:`GradientCheckResult` that also names the worst gradient.
+    l2 : float
+        λ of L2 regularization, in both the cost and the gradients.
+    dropout_masks : dict, optional
+        Fixed inverted-dropout masks {l: D[l] / keep_prob} (see :func:`forward`).
 
     Returns
     -------
@@ -481,11 +572,12 @@ def gradient_check(
     Y64 = _checks.check_Y(Y, dims[-1], X64.shape[1], dtype=np.dtype("float64"))
     loss_.check_targets(Y64)
 
-    AL, caches = forward(X64, theta, acts)
-    grads = backward(AL, Y64, caches, loss_)
+    AL, caches = forward(X64, theta, acts, dropout_masks)
+    grads = backward(AL, Y64, caches, loss_, l2=l2)
 
     def cost() -> float:
-        return loss_.cost(forward(X64, theta, acts)[0], Y64)
+        AL = forward(X64, theta, acts, dropout_masks)[0]
+        return compute_cost(AL, Y64, loss_, l2=l2, params=theta)
 
     approx: dict[str, Array] = {}
     for key, value in theta.items():

@@ -26,7 +26,8 @@ from ._typing import Array
 from .history import History
 from .losses import Loss
 from .metrics import count_correct, r2_from_sums, task_of
-from .optimizers import Optimizer, Schedule
+from .callbacks import EarlyStopping
+from .optimizers import Constant, Optimizer, Schedule
 from .propagation import output_delta
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,6 +53,8 @@ class TrainConfig:
     l2: float
     callbacks: list[Any] = field(default_factory=list)
     validation: tuple[Array, Array] | None = None
+    #: every target is exactly 0 or 1 (checked once per fit; lets the cost take one log)
+    hard_labels: bool = False
 
 
 @contextmanager
@@ -131,7 +134,7 @@ def _step(net: Network, A0: Array, Y: Array, cfg: TrainConfig, lr: float,
         A = layer.forward(A, training=True, rng=net._rng)
     out = layers[-1]
     work = out.buffers(m).dZ  # scratch for the cost; dZ[L] overwrites it next
-    cost = loss.cost(A, Y, work=work)
+    cost = loss.cost(A, Y, work=work, hard_labels=cfg.hard_labels)
     if cfg.l2:
         W_all = net._flat_W
         # J += λ/(2m) Σ_l ‖W[l]‖²
@@ -144,9 +147,11 @@ def _step(net: Network, A0: Array, Y: Array, cfg: TrainConfig, lr: float,
         dZ = None  # hidden layers start from the dA[l] written into their buffer
     if cfg.l2:
         # dW[l] += λ/m W[l]
+        dW_all = net._flat_dW
         np.multiply(net._flat_W, cfg.l2 / m, out=net._l2_scratch)
-        net._flat_dW += net._l2_scratch
-    norms = [float(np.linalg.norm(layer.dW)) for layer in layers] if grad_norms else []
+        dW_all += net._l2_scratch
+    # ‖dW[l]‖, read before the optimizer reuses the gradient storage as scratch
+    norms = [math.sqrt(np.vdot(layer.dW, layer.dW)) for layer in layers] if grad_norms else []
     cfg.optimizer.step([net._theta], [net._grad], lr)
     return cost, A, norms
 
@@ -155,26 +160,37 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
     """Train ``net`` on X (n[0], m), Y (n[L], m) as configured; returns the History."""
     history = History()
     task = task_of(net.activations[-1].name)
+    regression = task == "regression"
     batches = _Batches(X, Y, cfg.batch_size, cfg.shuffle, net._rng)
     m = X.shape[1]
-    if task == "regression":
-        ss_tot = ((Y - Y.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    n_batches = 1 if batches.full else -(-m // batches.batch_size)
+    ss_tot = ((Y - Y.mean(axis=1, keepdims=True)) ** 2).sum(axis=1) if regression else None
     snapshot = np.empty_like(net._theta)
     cfg.optimizer.reset()
+    cfg.hard_labels = bool(np.all((Y == 0) | (Y == 1)))
     callbacks = list(cfg.callbacks)
     for cb in callbacks:
         if hasattr(cb, "on_train_begin"):
             cb.on_train_begin(net)
+    # the series are appended to directly: this loop runs once per iteration of full-batch
+    # gradient descent, so its bookkeeping is kept to a few list appends
+    series: dict[str, list[float]] = history.history
+    cost_s = series.setdefault("cost", [])
+    metric_s = series.setdefault("r2" if regression else "accuracy", [])
+    lr_s = series.setdefault("learning_rate", [])
+    norm_s = [series.setdefault(f"grad_norm_dW{layer.index}", []) for layer in net.layers]
+    constant_lr = isinstance(cfg.schedule, Constant)
     try:
-        with _stop_on_ctrl_c() as ctrl_c:
+        # overflow on the way to divergence is caught by the cost check below, with a message
+        # that says what to do; NumPy's own warnings would only come first and say less
+        with _stop_on_ctrl_c() as ctrl_c, np.errstate(over="ignore", invalid="ignore"):
             for epoch in range(cfg.epochs):
-                lr = cfg.schedule(epoch, cfg.learning_rate)
+                lr = cfg.learning_rate if constant_lr else cfg.schedule(epoch, cfg.learning_rate)
                 np.copyto(snapshot, net._theta)
-                total_cost, correct = 0.0, 0.0
-                ss_res = np.zeros(Y.shape[0]) if task == "regression" else None
+                total_cost = correct = 0.0
+                ss_res = np.zeros(Y.shape[0]) if regression else None
                 seen = 0
                 norms: list[float] = []
-                n_batches = 1 if batches.full else math.ceil(m / cfg.batch_size)  # type: ignore[operator]
                 for k, (A0, Yb) in enumerate(batches.epoch()):
                     cost, AL, batch_norms = _step(net, A0, Yb, cfg, lr, k == n_batches - 1)
                     if not math.isfinite(cost):
@@ -191,30 +207,24 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
                     else:
                         correct += count_correct(AL, Yb, task)
                     seen += b
-                    norms = batch_norms or norms
+                    if batch_norms:
+                        norms = batch_norms
                     if ctrl_c["stop"]:
                         break
-                if seen < m:  # Ctrl-C in mid-epoch: keep the parameters, not the partial row
+                if seen < m:  # Ctrl-C in mid-epoch: keep the parameters, drop the partial row
                     raise KeyboardInterrupt
-                logs = {"cost": total_cost / m}
+                cost_s.append(total_cost / m)
                 if ss_res is not None:
-                    logs["r2"] = float(np.mean(r2_from_sums(ss_res, ss_tot)))
+                    metric_s.append(float(np.mean(r2_from_sums(ss_res, ss_tot))))
                 else:
-                    logs["accuracy"] = correct / m
+                    metric_s.append(correct / m)
+                lr_s.append(lr)
+                for s, norm in zip(norm_s, norms):
+                    s.append(norm)
                 if cfg.validation is not None:
                     for key, value in net.evaluate(*cfg.validation).items():
-                        logs[f"val_{key}"] = value
-                logs["learning_rate"] = lr
-                for layer, norm in zip(net.layers, norms):
-                    logs[f"grad_norm_dW{layer.index}"] = norm
-                history.record(logs)
-                stop = False
-                for cb in callbacks:
-                    if cb.on_epoch_end(epoch, logs):
-                        stop = True
-                if stop:
-                    early = [cb for cb in callbacks if hasattr(cb, "best_epoch") and hasattr(cb, "patience")]
-                    history.stop_reason = "early_stopping" if early and early[0].wait > early[0].patience else "callback"
+                        series.setdefault(f"val_{key}", []).append(value)
+                if callbacks and _callbacks_stop(callbacks, epoch, series, history):
                     break
                 if ctrl_c["stop"]:
                     raise KeyboardInterrupt
@@ -229,6 +239,21 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
         if getattr(cb, "restore_best", False) and getattr(cb, "best_epoch", None) is not None:
             history.best_epoch = cb.best_epoch
     return history
+
+
+def _callbacks_stop(
+    callbacks: list[Any], epoch: int, series: dict[str, list[float]], history: History
+) -> bool:
+    """Give every callback the epoch's logs; True when one of them asks to stop."""
+    logs = {key: values[-1] for key, values in series.items() if values}
+    stop = False
+    for cb in callbacks:
+        if cb.on_epoch_end(epoch, logs):
+            stop = True
+            history.stop_reason = (
+                "early_stopping" if isinstance(cb, EarlyStopping) else history.stop_reason or "callback"
+            )
+    return stop
 
 
 def callbacks_from(items: Sequence[Any] | None) -> list[Any]:

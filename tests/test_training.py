@@ -1,0 +1,372 @@
+"""The training layer: batches, history, validation, early stopping, safety, and scikit-learn
+as an independent reference for the whole loop."""
+
+from __future__ import annotations
+
+import copy
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+import layerwise as lw
+
+sklearn = pytest.importorskip("sklearn", reason="scikit-learn is in the test extra")
+from sklearn.datasets import load_breast_cancer, load_digits  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+
+
+# --------------------------------------------------------------------------- scikit-learn
+
+
+def sklearn_cost_curve(net: lw.Network, X, y, hidden, activation, epochs, lr, batch_size):
+    """scikit-learn's loss_curve_ starting from the network's own initial weights."""
+    clf = MLPClassifier(
+        hidden_layer_sizes=hidden,
+        activation=activation,
+        solver="sgd",
+        momentum=0.0,
+        nesterovs_momentum=False,
+        alpha=0.0,
+        learning_rate="constant",
+        learning_rate_init=lr,
+        batch_size=batch_size,
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=10**9,
+        max_iter=1,
+        warm_start=True,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X.T, y)  # one epoch, only to build scikit-learn's state
+        # scikit-learn stores W as (n[l-1], n[l]) for rows-as-examples: our W[l] transposed
+        clf.coefs_ = [net.layer(l).W.T.copy() for l in range(1, net.L + 1)]
+        clf.intercepts_ = [net.layer(l).b.ravel().copy() for l in range(1, net.L + 1)]
+        clf.loss_curve_ = []
+        clf.max_iter = epochs
+        clf.fit(X.T, y)
+    return np.array(clf.loss_curve_)
+
+
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_binary_cost_curve_matches_scikit_learn(batch_size):
+    X, Y = lw.datasets.moons(m=150, noise=0.2, seed=3)
+    net = lw.Network([2, 6, 1], hidden="tanh", output="sigmoid", init="xavier", seed=4)
+    reference = sklearn_cost_curve(
+        net, X, Y.ravel(), (6,), "tanh", 25, 0.3, batch_size or X.shape[1]
+    )
+    history = net.fit(X, Y, epochs=25, learning_rate=0.3, batch_size=batch_size, shuffle=False)
+    np.testing.assert_allclose(history.cost, reference, rtol=1e-9)
+
+
+@pytest.mark.parametrize("batch_size", [None, 50])
+def test_multiclass_cost_curve_matches_scikit_learn(batch_size):
+    X, labels = lw.datasets.spiral(m=180, classes=3, seed=5)
+    # the spiral starts at the origin, where Z[1] = b[1] = 0 exactly at initialization; the
+    # notes take relu'(0) = 1 and scikit-learn takes 0, so move the data off the kink
+    X = X + 0.1
+    net = lw.Network([2, 8, 5, 3], hidden="relu", output="softmax", init="he", seed=6)
+    reference = sklearn_cost_curve(
+        net, X, labels.ravel(), (8, 5), "relu", 20, 0.2, batch_size or X.shape[1]
+    )
+    history = net.fit(
+        X, labels, epochs=20, learning_rate=0.2, batch_size=batch_size, shuffle=False
+    )
+    np.testing.assert_allclose(history.cost, reference, rtol=1e-9)
+
+
+def test_full_batch_equals_one_batch_of_size_m():
+    X, Y = lw.datasets.circles(m=64, seed=1)
+    a = lw.Network([2, 5, 1], hidden="tanh", seed=2)
+    b = copy.deepcopy(a)
+    ha = a.fit(X, Y, epochs=10, learning_rate=0.5)
+    hb = b.fit(X, Y, epochs=10, learning_rate=0.5, batch_size=64, shuffle=False)
+    np.testing.assert_allclose(ha.cost, hb.cost, rtol=1e-12)
+    np.testing.assert_allclose(a.params["W1"], b.params["W1"], rtol=1e-12)
+
+
+def test_in_order_mini_batches_equal_the_readable_loop():
+    """Mini-batch SGD in order, checked against forward/backward/update_params by hand."""
+    X, Y = lw.datasets.moons(m=70, seed=2)
+    net = lw.Network([2, 4, 3, 1], hidden="relu", init="he", seed=3)
+    params = {k: v.copy() for k, v in net.params.items()}
+    acts = ["relu", "relu", "sigmoid"]
+    expected_costs = []
+    for _ in range(3):
+        total = 0.0
+        for start in range(0, 70, 32):
+            Xb, Yb = X[:, start : start + 32], Y[:, start : start + 32]
+            AL, caches = lw.forward(Xb, params, acts)
+            total += lw.compute_cost(AL, Yb) * Xb.shape[1]
+            lw.update_params(params, lw.backward(AL, Yb, caches), learning_rate=0.1)
+        expected_costs.append(total / 70)
+    history = net.fit(X, Y, epochs=3, learning_rate=0.1, batch_size=32, shuffle=False)
+    np.testing.assert_allclose(history.cost, expected_costs, rtol=1e-12)
+    for key in params:
+        np.testing.assert_allclose(net.params[key], params[key], rtol=1e-10, atol=1e-14)
+
+
+def test_shuffle_is_seeded_and_changes_the_path():
+    X, Y = lw.datasets.moons(m=90, seed=0)
+    runs = []
+    for _ in range(2):
+        net = lw.Network([2, 4, 1], seed=11)
+        runs.append(net.fit(X, Y, epochs=5, learning_rate=0.3, batch_size=16).cost)
+    assert runs[0] == runs[1]
+    net = lw.Network([2, 4, 1], seed=11)
+    in_order = net.fit(X, Y, epochs=5, learning_rate=0.3, batch_size=16, shuffle=False).cost
+    assert in_order != runs[0]
+
+
+# --------------------------------------------------------------------------- accuracy on real data
+
+
+def test_digits_accuracy_with_adam():
+    X, y = load_digits(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X / 16.0, y, test_size=0.25, random_state=0)
+    net = lw.Network([64, 64, 10], hidden="relu", output="softmax", init="he", seed=0)
+    net.fit(X_tr.T, y_tr[None, :], epochs=40, learning_rate=0.003, batch_size=32, optimizer="adam")
+    acc = float(np.mean(net.predict(X_te.T).ravel() == y_te))
+    assert acc >= 0.97
+
+
+def test_breast_cancer_accuracy_with_adam():
+    X, y = load_breast_cancer(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+    mu, sigma = X_tr.mean(axis=0), X_tr.std(axis=0)
+    X_tr, X_te = (X_tr - mu) / sigma, (X_te - mu) / sigma
+    net = lw.Network([30, 16, 1], hidden="tanh", output="sigmoid", init="xavier", seed=0)
+    net.fit(X_tr.T, y_tr[None, :], epochs=50, learning_rate=0.001, batch_size=32, optimizer="adam")
+    acc = float(np.mean(net.predict(X_te.T).ravel() == y_te))
+    assert acc >= 0.96
+
+
+# --------------------------------------------------------------------------- regularization
+
+
+def test_l2_cost_and_gradient_through_gradient_check(rng):
+    X = rng.standard_normal((3, 8))
+    Y = (rng.random((1, 8)) > 0.5).astype(float)
+    params = lw.init_params([3, 4, 1], init="xavier", seed=2)
+    assert lw.gradient_check(X, Y, params, ["tanh", "sigmoid"], l2=0.9) < 1e-7
+    # and the term itself: λ/(2m) Σ‖W‖²
+    AL, _ = lw.forward(X, params, ["tanh", "sigmoid"])
+    plain = lw.compute_cost(AL, Y)
+    with_l2 = lw.compute_cost(AL, Y, l2=0.9, params=params)
+    penalty = 0.9 / 16 * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2))
+    assert with_l2 == pytest.approx(plain + penalty, rel=1e-12)
+
+
+def test_dropout_through_gradient_check_with_fixed_masks(rng):
+    X = rng.standard_normal((3, 10))
+    Y = np.eye(3)[rng.integers(0, 3, 10)].T
+    params = lw.init_params([3, 6, 5, 3], init="xavier", seed=3)
+    masks = {1: (rng.random((6, 10)) < 0.8) / 0.8, 2: (rng.random((5, 10)) < 0.6) / 0.6}
+    diff = lw.gradient_check(
+        X, Y, params, ["tanh", "sigmoid", "softmax"], dropout_masks=masks, l2=0.3
+    )
+    assert diff < 1e-7
+
+
+def test_network_l2_matches_readable_gradient():
+    X, Y = lw.datasets.xor(m=40, seed=4)
+    net = lw.Network([2, 5, 1], hidden="tanh", seed=5)
+    params = {k: v.copy() for k, v in net.params.items()}
+    AL, caches = lw.forward(X, params, ["tanh", "sigmoid"])
+    J0 = lw.compute_cost(AL, Y, l2=2.0, params=params)
+    lw.update_params(params, lw.backward(AL, Y, caches, l2=2.0), learning_rate=0.5)
+    history = net.fit(X, Y, epochs=1, learning_rate=0.5, l2=2.0)
+    assert history.cost[0] == pytest.approx(J0, rel=1e-12)
+    for key in params:
+        np.testing.assert_allclose(net.params[key], params[key], rtol=1e-12)
+
+
+def test_network_dropout_matches_readable_masks():
+    """Dropout in the training loop equals the readable forward/backward with the same masks
+    (drawn from a generator in the same state, layer by layer)."""
+    X, Y = lw.datasets.moons(m=20, seed=1)
+    gen = np.random.default_rng(42)
+    net = lw.Network([2, 6, 4, 1], hidden="tanh", init="xavier", seed=gen)
+    params = {k: v.copy() for k, v in net.params.items()}
+    twin = np.random.default_rng()
+    twin.bit_generator.state = copy.deepcopy(gen.bit_generator.state)
+    masks = {}
+    for l, n in ((1, 6), (2, 4)):
+        u = twin.random((n, 20))
+        masks[l] = (u < 0.7) / 0.7
+    acts = ["tanh", "tanh", "sigmoid"]
+    AL, caches = lw.forward(X, params, acts, dropout_masks=masks)
+    lw.update_params(params, lw.backward(AL, Y, caches), learning_rate=0.3)
+    history = net.fit(X, Y, epochs=1, learning_rate=0.3, dropout=0.7)
+    assert history.cost[0] == pytest.approx(lw.compute_cost(AL, Y), rel=1e-12)
+    for key in params:
+        np.testing.assert_allclose(net.params[key], params[key], rtol=1e-12)
+
+
+def test_dropout_is_off_in_predict_and_evaluate():
+    X, Y = lw.datasets.moons(m=50, seed=1)
+    net = lw.Network([2, 8, 1], hidden="relu", seed=1)
+    net.fit(X, Y, epochs=3, learning_rate=0.1, dropout=0.5)
+    np.testing.assert_array_equal(net.predict_proba(X), net.predict_proba(X))
+    assert net.evaluate(X, Y) == net.evaluate(X, Y)
+
+
+def test_dropout_arguments_are_checked():
+    X, Y = lw.datasets.moons(m=20, seed=1)
+    net = lw.Network([2, 4, 3, 1], seed=1)
+    with pytest.raises(ValueError, match="keep probability"):
+        net.fit(X, Y, epochs=1, dropout=0.0)
+    with pytest.raises(ValueError, match="one per hidden layer"):
+        net.fit(X, Y, epochs=1, dropout=[0.5])
+
+
+# --------------------------------------------------------------------------- history and validation
+
+
+def test_history_records_every_series():
+    X, Y = lw.datasets.moons(m=100, seed=0)
+    net = lw.Network([2, 6, 4, 1], hidden="tanh", seed=0)
+    history = net.fit(X, Y, epochs=7, learning_rate=0.5, batch_size=25, validation_split=0.2)
+    for key in ("cost", "accuracy", "val_cost", "val_accuracy", "learning_rate"):
+        assert len(history.history[key]) == 7, key
+    assert set(history.grad_norm) == {"dW1", "dW2", "dW3"}
+    assert all(len(v) == 7 and min(v) > 0 for v in history.grad_norm.values())
+    assert all(0.0 <= a <= 1.0 for a in history.accuracy)
+    assert history.val_cost == history.history["val_cost"]
+    with pytest.raises(AttributeError, match="History has no series 'r2'"):
+        _ = history.r2
+
+
+def test_validation_data_is_evaluated_after_each_epoch():
+    X, Y = lw.datasets.moons(m=80, seed=0)
+    Xv, Yv = lw.datasets.moons(m=40, seed=1)
+    net = lw.Network([2, 5, 1], hidden="tanh", seed=0)
+    history = net.fit(X, Y, epochs=3, learning_rate=0.5, validation_data=(Xv, Yv))
+    assert history.val_cost[-1] == pytest.approx(net.evaluate(Xv, Yv)["cost"], rel=1e-12)
+
+
+def test_regression_records_r2_against_scikit_learn():
+    from sklearn.metrics import r2_score
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 200))
+    Y = np.stack([X[0] - 2 * X[1], np.sin(X[2])])
+    net = lw.Network([3, 16, 2], hidden="tanh", output="linear", init="xavier", seed=1)
+    history = net.fit(X, Y, epochs=200, learning_rate=0.05, optimizer="adam")
+    assert net.loss.name == "mse"
+    assert history.r2[-1] > 0.9
+    result = net.evaluate(X, Y)
+    assert result["r2"] == pytest.approx(r2_score(Y.T, net.predict(X).T), rel=1e-9)
+
+
+def test_early_stopping_restores_the_best_epoch():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5, 30))
+    Y = (rng.random((1, 30)) > 0.5).astype(float)  # noise: validation cost soon rises
+    Xv = rng.standard_normal((5, 30))
+    Yv = (rng.random((1, 30)) > 0.5).astype(float)
+    net = lw.Network([5, 64, 1], hidden="relu", init="he", seed=0)
+    history = net.fit(
+        X, Y, epochs=500, learning_rate=0.01, optimizer="adam",
+        validation_data=(Xv, Yv), early_stopping=5,
+    )
+    assert history.stop_reason == "early_stopping"
+    best = int(np.argmin(history.val_cost))
+    assert history.best_epoch == best
+    assert history.epochs == best + 6  # the best epoch, then 5 without improvement
+    assert net.evaluate(Xv, Yv)["cost"] == pytest.approx(history.val_cost[best], rel=1e-12)
+
+
+def test_early_stopping_needs_validation():
+    X, Y = lw.datasets.moons(m=20, seed=0)
+    with pytest.raises(ValueError, match="pass validation_data or validation_split"):
+        lw.Network([2, 3, 1]).fit(X, Y, epochs=2, early_stopping=True)
+
+
+def test_callback_can_stop_training():
+    X, Y = lw.datasets.moons(m=20, seed=0)
+    seen = []
+
+    class Recorder:
+        def on_epoch_end(self, epoch, logs):
+            seen.append((epoch, logs["cost"]))
+            return epoch == 3
+
+    history = lw.Network([2, 3, 1], seed=0).fit(X, Y, epochs=10, callbacks=[Recorder()])
+    assert history.epochs == 4 and history.stop_reason == "callback"
+    assert [c for _, c in seen] == history.cost
+
+
+def test_a_callback_without_on_epoch_end_is_refused():
+    X, Y = lw.datasets.moons(m=20, seed=0)
+    with pytest.raises(TypeError, match="on_epoch_end"):
+        lw.Network([2, 3, 1]).fit(X, Y, epochs=2, callbacks=[object()])
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def test_divergence_raises_and_restores_finite_parameters():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, 50)) * 100
+    Y = X[:1] * 50
+    net = lw.Network([2, 8, 1], hidden="relu", output="linear", init="he", seed=0)
+    with pytest.raises(
+        lw.TrainingDivergedError, match=r"diverged in epoch \d+.*smaller learning rate"
+    ):  # and no RuntimeWarning from NumPy first (pytest turns those into errors here)
+        net.fit(X, Y, epochs=100, learning_rate=10.0)
+    assert all(np.isfinite(v).all() for v in net.params.values())
+
+
+def test_keyboard_interrupt_keeps_parameters_and_history():
+    X, Y = lw.datasets.moons(m=60, seed=0)
+    twin = lw.Network([2, 4, 1], hidden="tanh", seed=3)
+    net = copy.deepcopy(twin)
+
+    class CtrlC:
+        def on_epoch_end(self, epoch, logs):
+            if epoch == 4:
+                raise KeyboardInterrupt
+
+    history = net.fit(X, Y, epochs=50, learning_rate=0.5, callbacks=[CtrlC()])
+    assert history.interrupted and history.stop_reason == "interrupted"
+    assert history.epochs == 5
+    twin.fit(X, Y, epochs=5, learning_rate=0.5)  # the same five epochs, uninterrupted
+    for key in twin.params:
+        np.testing.assert_array_equal(net.params[key], twin.params[key])
+
+
+def test_float32_training_stays_float32():
+    X, Y = lw.datasets.moons(m=64, seed=0)
+    net = lw.Network([2, 8, 1], dtype="float32", seed=0)
+    net.fit(X, Y, epochs=3, learning_rate=0.1, batch_size=16, optimizer="adam", l2=0.1)
+    assert all(v.dtype == np.float32 for v in net.params.values())
+    assert net.predict_proba(X).dtype == np.float32
+    assert all(layer.dW.dtype == np.float32 for layer in net.layers)
+
+
+def test_steps_allocate_nothing_after_the_first_epoch():
+    """tracemalloc over many steps: no array is allocated per step once buffers exist."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 512))
+    Y = (rng.random((1, 512)) > 0.5).astype(float)
+    net = lw.Network([20, 64, 32, 1], hidden="relu", init="he", seed=0)
+    smallest_buffer = 32 * 64 * 8  # one (n[l], m) float64 array of the smallest hidden layer
+
+    def measure(epochs):
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        net.fit(X, Y, epochs=epochs, learning_rate=0.01, batch_size=64, optimizer="adam")
+        peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        return peak
+
+    few, many = measure(2), measure(40)  # 16 vs 320 steps
+    # the setup (buffers, the row copy of X, history) is the same; 300 more steps add nothing
+    # the size of a batch buffer
+    assert many - few < smallest_buffer
