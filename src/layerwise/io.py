@@ -30,6 +30,7 @@ import numpy as np
 from ._version import __version__
 from .activations import ACTIVATIONS, get_activation
 from .losses import LOSSES
+from .preprocessing import Preprocessing
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -94,17 +95,11 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def save_network(
-    network: Network, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None
-) -> None:
+def save_network(network: Network, path: str | os.PathLike[str]) -> None:
     """Write ``network`` to ``path`` (safetensors), atomically.
 
-    Parameters
-    ----------
-    network : Network
-    path : str or PathLike
-    metadata : dict, optional
-        JSON-serializable extras stored under ``"extra"`` (labels, preprocessing, ...).
+    ``network.preprocessing`` is stored under ``"preprocessing"`` and ``network.metadata``
+    (JSON-serializable: training configuration, metrics, ...) under ``"extra"``.
     """
     st = _safetensors_numpy()
     tensors = {key: np.ascontiguousarray(value) for key, value in network.params.items()}
@@ -116,7 +111,10 @@ def save_network(
         "activations": [{"name": g.name, **g.get_config()} for g in network.activations],
         "loss": network.loss.name,
         "dtype": network.dtype.name,
-        "extra": _jsonable(metadata or {}),
+        "preprocessing": (
+            None if network.preprocessing is None else _jsonable(network.preprocessing.to_dict())
+        ),
+        "extra": _jsonable(network.metadata),
     }
     try:
         text = json.dumps(header, allow_nan=False)
@@ -209,7 +207,7 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     Returns
     -------
     Network
-        With ``network.metadata`` holding the stored extras (``{}`` when none).
+        With ``network.preprocessing`` and ``network.metadata`` as saved.
 
     Raises
     ------
@@ -248,4 +246,9 @@ def load_network(path: str | os.PathLike[str]) -> Network:
                 raise _fail(p, f"{k}{l} contains NaN or inf")
             net.params[f"{k}{l}"] = arr
     net.metadata = info.get("extra") or {}
+    if info.get("preprocessing") is not None:
+        try:
+            net.preprocessing = Preprocessing.from_dict(info["preprocessing"], dims[0])
+        except ValueError as exc:
+            raise _fail(p, f"corrupted preprocessing: {exc}") from None
     return net

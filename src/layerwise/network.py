@@ -36,6 +36,7 @@ from .layers import Dense
 from .losses import LossLike, get_loss, loss_for_activation
 from .metrics import accuracy, predict_from_output, r2_score, task_of
 from .optimizers import OptimizerLike, ScheduleLike, get_optimizer, get_schedule
+from .preprocessing import Preprocessing
 from .propagation import _resolve_activations, layer_forward
 from .training import TrainConfig, callbacks_from, run
 
@@ -138,6 +139,11 @@ class Network:
         self.init = check_init(init)
         self._rng = _checks.check_rng(seed)
         self.loss = loss_for_activation(acts[-1].name) if loss is None else get_loss(loss)
+        #: how raw features become X and outputs become labels (set by the CLI and the
+        #: estimators; stored in model files and ONNX exports); None for prepared arrays
+        self.preprocessing: Preprocessing | None = None
+        #: JSON-serializable extras kept in the model file (training configuration, metrics)
+        self.metadata: dict[str, Any] = {}
         self._allocate(dims, acts)
         for layer, W in zip(self.layers, init_weights(dims, init, self._rng, self.dtype, init_scale)):
             layer.W[...] = W
@@ -480,18 +486,33 @@ class Network:
 
     # -- files -------------------------------------------------------------------------
 
-    def save(self, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None) -> None:
-        """Write the model file (safetensors, weights under W1, b1, ...); atomic."""
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model file: safetensors, weights under W1, b1, ..., and JSON metadata
+        (structure, ``preprocessing``, ``metadata``). Atomic: a crash never leaves a
+        half-written file. Needs the ``io`` extra."""
         from .io import save_network
 
-        save_network(self, path, metadata=metadata)
+        save_network(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Network:
-        """Read a model file written by :meth:`save`; validates everything, never unpickles."""
+        """Read a model file written by :meth:`save`; validates everything, never unpickles.
+
+        Raises
+        ------
+        ModelFileError
+            With one line naming the file and the problem.
+        """
         from .io import load_network
 
         return load_network(path)
+
+    def to_onnx(self, path: str | os.PathLike[str] | None = None, opset: int = 17) -> Any:
+        """Export as an ONNX graph (with ``preprocessing`` built in); writes ``path`` when
+        given and returns the ``onnx.ModelProto``. Needs the ``onnx`` extra."""
+        from .onnx_export import export_network
+
+        return export_network(self, path, opset=opset)
 
     # -- pickling (for joblib and clusters): parameters and structure, no buffers ---------
 
@@ -503,16 +524,19 @@ class Network:
             "init": self.init,
             "loss": self.loss.name,
             "theta": self._theta.copy(),
-            "rng": self._rng.bit_generator.state,
+            "rng": self._rng,
             "keep_prob": [layer.keep_prob for layer in self.layers],
+            "preprocessing": self.preprocessing,
+            "metadata": self.metadata,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.dtype = np.dtype(state["dtype"])
         self.init = state["init"]
         self.loss = get_loss(state["loss"])
-        self._rng = np.random.default_rng()
-        self._rng.bit_generator.state = state["rng"]
+        self._rng = state["rng"]
+        self.preprocessing = state.get("preprocessing")
+        self.metadata = state.get("metadata", {})
         self._allocate(list(state["layer_dims"]), [get_activation(a) for a in state["activations"]])
         np.copyto(self._theta, state["theta"])
         for layer, keep in zip(self.layers, state["keep_prob"]):

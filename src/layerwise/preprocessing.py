@@ -1,0 +1,138 @@
+"""What turns a raw table into X = A[0] and back: standardization and class labels.
+
+A :class:`Preprocessing` travels with a network (``net.preprocessing``), in its model file and
+in its ONNX export, so that a saved model takes raw feature values and gives back the original
+class labels. The core API (``Network.fit``/``predict``) works on prepared arrays and never
+applies it by itself; the command line and the scikit-learn estimators do.
+
+Examples
+--------
+>>> import numpy as np
+>>> X = np.array([[1.0, 2.0, 3.0], [10.0, 10.0, 40.0]])      # (n[0], m)
+>>> pre = Preprocessing.fit(X, classes=["no", "yes"])
+>>> pre.transform(X).round(3)
+array([[-1.225,  0.   ,  1.225],
+       [-0.707, -0.707,  1.414]])
+>>> pre.decode(np.array([[1, 0, 1]]))
+array(['yes', 'no', 'yes'], dtype='<U3')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._typing import Array
+
+__all__ = ["Preprocessing"]
+
+
+@dataclass
+class Preprocessing:
+    """Feature standardization x := (x − mean) / scale, and the class labels of the outputs.
+
+    Attributes
+    ----------
+    mean, scale : ndarray of shape (n[0],), or None
+        None means the features are used as given.
+    feature_names : list of str, or None
+        The input columns, in the order of the rows of X.
+    classes : list, or None
+        The original labels: for a sigmoid output ``[negative, positive]``; for softmax the
+        label of each output row; None for regression.
+    target : str, or None
+        The name of the target column.
+    """
+
+    mean: Array | None = None
+    scale: Array | None = None
+    feature_names: list[str] | None = None
+    classes: list[Any] | None = None
+    target: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def fit(
+        cls,
+        X: Array,
+        standardize: bool = True,
+        feature_names: Sequence[str] | None = None,
+        classes: Sequence[Any] | None = None,
+        target: str | None = None,
+    ) -> Preprocessing:
+        """Statistics from training data X (n[0], m); a constant feature gets scale 1."""
+        mean = scale = None
+        if standardize:
+            mean = X.mean(axis=1)
+            scale = X.std(axis=1)
+            scale[scale == 0] = 1.0
+        return cls(
+            mean=mean,
+            scale=scale,
+            feature_names=list(feature_names) if feature_names is not None else None,
+            classes=list(classes) if classes is not None else None,
+            target=target,
+        )
+
+    def transform(self, X: Array) -> Array:
+        """(x − mean) / scale for X (n[0], m); returns a new array."""
+        if self.mean is None or self.scale is None:
+            return np.array(X, copy=True)
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        mean = self.mean.astype(dtype)[:, None]
+        scale = self.scale.astype(dtype)[:, None]
+        return (X - mean) / scale
+
+    def decode(self, labels: Array) -> Array:
+        """Class indices (1, m) from ``Network.predict`` → the original labels, shape (m,)."""
+        idx = np.asarray(labels).reshape(-1).astype(np.intp)
+        if self.classes is None:
+            return idx
+        return np.asarray(self.classes)[idx]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, for model files."""
+        return {
+            "mean": None if self.mean is None else [float(v) for v in self.mean],
+            "scale": None if self.scale is None else [float(v) for v in self.scale],
+            "feature_names": self.feature_names,
+            "classes": None if self.classes is None else [_plain(c) for c in self.classes],
+            "target": self.target,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], n0: int) -> Preprocessing:
+        """Inverse of :meth:`to_dict`, checked against n[0]; ValueError when inconsistent."""
+        if not isinstance(data, dict):
+            raise ValueError("preprocessing must be a JSON object")
+        arrays = {}
+        for key in ("mean", "scale"):
+            value = data.get(key)
+            if value is None:
+                arrays[key] = None
+                continue
+            arr = np.asarray(value, dtype=np.float64)
+            if arr.shape != (n0,) or not np.isfinite(arr).all():
+                raise ValueError(f"preprocessing {key} must be {n0} finite numbers (one per feature)")
+            arrays[key] = arr
+        if arrays["scale"] is not None and np.any(arrays["scale"] == 0):
+            raise ValueError("preprocessing scale must not contain 0")
+        names = data.get("feature_names")
+        if names is not None and (not isinstance(names, list) or len(names) != n0):
+            raise ValueError(f"preprocessing feature_names must list the {n0} input columns")
+        return cls(
+            mean=arrays["mean"],
+            scale=arrays["scale"],
+            feature_names=names,
+            classes=data.get("classes"),
+            target=data.get("target"),
+            extra=data.get("extra") or {},
+        )
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
