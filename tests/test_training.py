@@ -17,7 +17,6 @@ from sklearn.datasets import load_breast_cancer, load_digits  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 
-
 # --------------------------------------------------------------------------- scikit-learn
 
 
@@ -73,9 +72,7 @@ def test_multiclass_cost_curve_matches_scikit_learn(batch_size):
     reference = sklearn_cost_curve(
         net, X, labels.ravel(), (8, 5), "relu", 20, 0.2, batch_size or X.shape[1]
     )
-    history = net.fit(
-        X, labels, epochs=20, learning_rate=0.2, batch_size=batch_size, shuffle=False
-    )
+    history = net.fit(X, labels, epochs=20, learning_rate=0.2, batch_size=batch_size, shuffle=False)
     np.testing.assert_allclose(history.cost, reference, rtol=1e-9)
 
 
@@ -271,8 +268,13 @@ def test_early_stopping_restores_the_best_epoch():
     Yv = (rng.random((1, 30)) > 0.5).astype(float)
     net = lw.Network([5, 64, 1], hidden="relu", init="he", seed=0)
     history = net.fit(
-        X, Y, epochs=500, learning_rate=0.01, optimizer="adam",
-        validation_data=(Xv, Yv), early_stopping=5,
+        X,
+        Y,
+        epochs=500,
+        learning_rate=0.01,
+        optimizer="adam",
+        validation_data=(Xv, Yv),
+        early_stopping=5,
     )
     assert history.stop_reason == "early_stopping"
     best = int(np.argmin(history.val_cost))

@@ -57,13 +57,10 @@ def check_layer_dims(layer_dims: Any) -> list[int]:
         )
     for l, n in enumerate(dims):
         if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-            raise TypeError(
-                f"n[{l}] must be a positive integer; Received: layer_dims={dims!r}"
-            )
+            raise TypeError(f"n[{l}] must be a positive integer; Received: layer_dims={dims!r}")
         if n <= 0:
             raise ValueError(
-                f"n[{l}] = {n} but every layer size must be positive; "
-                f"Received: layer_dims={dims!r}"
+                f"n[{l}] = {n} but every layer size must be positive; Received: layer_dims={dims!r}"
             )
     return [int(n) for n in dims]
 
@@ -74,9 +71,10 @@ def check_positive(name: str, value: Any, *, integer: bool = False) -> Any:
     if isinstance(value, bool) or not isinstance(value, kind):
         what = "a positive integer" if integer else "a positive number"
         raise TypeError(f"{name} must be {what}; Received: {name}={value!r}")
-    if not np.isfinite(value) or value <= 0:
+    number = float(value)
+    if not np.isfinite(number) or number <= 0:
         raise ValueError(f"{name} must be positive and finite; Received: {name}={value!r}")
-    return int(value) if integer else float(value)
+    return round(number) if integer else number
 
 
 def as_float_array(name: str, value: Any, dtype: np.dtype | None = None) -> Array:
@@ -90,9 +88,7 @@ def as_float_array(name: str, value: Any, dtype: np.dtype | None = None) -> Arra
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
-        raise TypeError(
-            f"{name} must hold numbers; Received: {name} with dtype {arr.dtype}"
-        )
+        raise TypeError(f"{name} must hold numbers; Received: {name} with dtype {arr.dtype}")
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real; Received: {name} with dtype {arr.dtype}")
     if arr.ndim != 2:
@@ -108,10 +104,13 @@ def as_float_array(name: str, value: Any, dtype: np.dtype | None = None) -> Arra
         )
     if arr.shape[1] == 0 or arr.shape[0] == 0:
         raise ValueError(
-            f"{name} is empty: shape {arr.shape}; it needs at least one row and one example (m >= 1)"
+            f"{name} is empty: shape {arr.shape}; it needs at least one row and one "
+            f"example (m >= 1)"
         )
-    target = dtype if dtype is not None else (
-        arr.dtype if arr.dtype.name in FLOAT_DTYPES else np.dtype("float64")
+    target = (
+        dtype
+        if dtype is not None
+        else (arr.dtype if arr.dtype.name in FLOAT_DTYPES else np.dtype("float64"))
     )
     arr = arr.astype(target, copy=False)
     if not np.isfinite(arr).all():

@@ -10,6 +10,6 @@ import numpy.typing as npt
 #: A NumPy array of floats; shapes are given in each docstring in the notes' notation.
 Array = npt.NDArray[np.floating]
 #: What ``seed`` / ``random_state`` accept: None, an int, or a Generator.
-SeedLike = Union[None, int, np.random.Generator]
+SeedLike = Union[None, int, np.random.Generator]  # noqa: UP007 (a runtime alias)
 #: What ``dtype`` accepts.
-DTypeLike = Union[str, type, np.dtype]
+DTypeLike = Union[str, type, np.dtype]  # noqa: UP007 (a runtime alias)

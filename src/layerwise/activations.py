@@ -27,7 +27,8 @@ array([[1.    , 0.42  ]])
 
 from __future__ import annotations
 
-from typing import Callable, Union
+from collections.abc import Callable
+from typing import Union
 
 import numpy as np
 
@@ -274,7 +275,7 @@ ACTIVATIONS: dict[str, Callable[..., Activation]] = {
     "softmax": Softmax,
 }
 
-ActivationLike = Union[str, Activation]
+ActivationLike = Union[str, Activation]  # noqa: UP007 (a runtime alias)
 
 
 def get_activation(name: ActivationLike, **config: float) -> Activation:

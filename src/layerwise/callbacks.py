@@ -54,8 +54,10 @@ class PrintCost:
                 for k, v in logs.items()
                 if k in ("val_cost", "accuracy", "val_accuracy", "r2", "val_r2")
             )
-            print(f"Cost after iteration {epoch}: {logs['cost']:.6f}{extra}",
-                  file=self.file or sys.stdout)
+            print(
+                f"Cost after iteration {epoch}: {logs['cost']:.6f}{extra}",
+                file=self.file or sys.stdout,
+            )
         return None
 
 
@@ -124,8 +126,11 @@ class ProgressBar:
         self._bar = tqdm(total=total, desc=desc, unit="epoch", **tqdm_kwargs)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
-        shown = {k: f"{v:.4g}" for k, v in logs.items()
-                 if k in ("cost", "accuracy", "r2", "val_cost", "val_accuracy", "val_r2")}
+        shown = {
+            k: f"{v:.4g}"
+            for k, v in logs.items()
+            if k in ("cost", "accuracy", "r2", "val_cost", "val_accuracy", "val_r2")
+        }
         self._bar.set_postfix(shown, refresh=False)
         self._bar.update(1)
         return None

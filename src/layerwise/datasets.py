@@ -84,7 +84,9 @@ def circles(
     """A small circle (class 1, radius ``factor``) inside a large one (class 0, radius 1)."""
     m = _count("m", m)
     if not 0 < factor < 1:
-        raise ValueError(f"factor is the inner radius and must be in (0, 1); Received: factor={factor!r}")
+        raise ValueError(
+            f"factor is the inner radius and must be in (0, 1); Received: factor={factor!r}"
+        )
     rng = _checks.check_rng(seed)
     m0 = m // 2 + m % 2
     m1 = m // 2

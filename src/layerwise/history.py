@@ -57,7 +57,7 @@ class History:
     def grad_norm(self) -> dict[str, list[float]]:
         """‖dW[l]‖ per epoch, keyed ``dW1`` … ``dWL``."""
         prefix = "grad_norm_"
-        return {k[len(prefix):]: v for k, v in self.history.items() if k.startswith(prefix)}
+        return {k[len(prefix) :]: v for k, v in self.history.items() if k.startswith(prefix)}
 
     def __getattr__(self, name: str) -> Any:
         # val_cost, accuracy, r2, learning_rate, ... as attributes

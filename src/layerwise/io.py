@@ -17,6 +17,7 @@ Needs the ``io`` extra: ``pip install 'layerwise[io]'``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -35,8 +36,14 @@ from .preprocessing import Preprocessing
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
-__all__ = ["FORMAT_VERSION", "ModelFileError", "save_network", "load_network", "read_metadata",
-           "atomic_write_bytes"]
+__all__ = [
+    "FORMAT_VERSION",
+    "ModelFileError",
+    "save_network",
+    "load_network",
+    "read_metadata",
+    "atomic_write_bytes",
+]
 
 #: Version of the metadata layout; files with a newer one are refused.
 FORMAT_VERSION = 1
@@ -74,10 +81,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -155,7 +160,9 @@ def _read(path: str | os.PathLike[str], weights: bool) -> tuple[dict[str, Any], 
         raise _fail(p, "not a layerwise model file (header is not a JSON object)")
     meta = header_json.get("__metadata__") or {}
     if _KEY not in meta:
-        raise _fail(p, "a safetensors file, but not one written by layerwise (no layerwise metadata)")
+        raise _fail(
+            p, "a safetensors file, but not one written by layerwise (no layerwise metadata)"
+        )
     try:
         info = json.loads(meta[_KEY])
     except (TypeError, json.JSONDecodeError):
@@ -180,7 +187,8 @@ def _check_header(p: Path, info: Any) -> None:
         raise _fail(
             p,
             f"written in model format {version} by layerwise {info.get('layerwise_version')}, "
-            f"newer than this layerwise {__version__} reads (format {FORMAT_VERSION}); upgrade layerwise",
+            f"newer than this layerwise {__version__} reads (format {FORMAT_VERSION}); "
+            f"upgrade layerwise",
         )
     dims = info.get("layer_dims")
     if (
@@ -194,7 +202,9 @@ def _check_header(p: Path, info: Any) -> None:
         raise _fail(p, f"corrupted layerwise metadata (need {len(dims) - 1} activations)")
     for a in acts:
         if not isinstance(a, dict) or a.get("name") not in ACTIVATIONS:
-            raise _fail(p, f"unknown activation {a!r}; this layerwise knows {', '.join(ACTIVATIONS)}")
+            raise _fail(
+                p, f"unknown activation {a!r}; this layerwise knows {', '.join(ACTIVATIONS)}"
+            )
     if info.get("loss") not in LOSSES:
         raise _fail(p, f"unknown loss {info.get('loss')!r}")
     if info.get("dtype") not in ("float32", "float64"):
@@ -224,7 +234,9 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     expected = {f"{k}{l}" for l in range(1, L + 1) for k in "Wb"}
     if set(tensors) != expected:
         raise _fail(
-            p, f"weights {sorted(tensors)} do not match layer_dims {dims} (expected {sorted(expected)})"
+            p,
+            f"weights {sorted(tensors)} do not match layer_dims {dims} "
+            f"(expected {sorted(expected)})",
         )
     activations = []
     for a in info["activations"]:

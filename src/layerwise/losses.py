@@ -208,10 +208,14 @@ LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (BinaryCrossentropy(), CategoricalCrossentropy(), MeanSquaredError())
 }
-_ALIASES = {"bce": "binary_crossentropy", "cce": "categorical_crossentropy",
-            "log_loss": "binary_crossentropy", "squared_error": "mse"}
+_ALIASES = {
+    "bce": "binary_crossentropy",
+    "cce": "categorical_crossentropy",
+    "log_loss": "binary_crossentropy",
+    "squared_error": "mse",
+}
 
-LossLike = Union[str, Loss]
+LossLike = Union[str, Loss]  # noqa: UP007 (a runtime alias)
 
 
 def get_loss(name: LossLike) -> Loss:

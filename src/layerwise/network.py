@@ -145,7 +145,9 @@ class Network:
         #: JSON-serializable extras kept in the model file (training configuration, metrics)
         self.metadata: dict[str, Any] = {}
         self._allocate(dims, acts)
-        for layer, W in zip(self.layers, init_weights(dims, init, self._rng, self.dtype, init_scale)):
+        for layer, W in zip(
+            self.layers, init_weights(dims, init, self._rng, self.dtype, init_scale)
+        ):
             layer.W[...] = W
 
     def _allocate(self, dims: list[int], acts: list[Activation]) -> None:
@@ -232,7 +234,7 @@ class Network:
         nL = self.layer_dims[-1]
         if self.task == "multiclass" and nL > 1:
             arr = np.asarray(Y.to_numpy() if hasattr(Y, "to_numpy") else Y)
-            if arr.ndim == 2 and arr.shape == (1, m) or arr.ndim == 1 and arr.shape == (m,):
+            if (arr.ndim == 2 and arr.shape == (1, m)) or (arr.ndim == 1 and arr.shape == (m,)):
                 return self._labels_to_one_hot(arr.reshape(-1))
         Y = _checks.check_Y(Y, nL, m, dtype=self.dtype)
         self.loss.check_targets(Y)
@@ -328,7 +330,12 @@ class Network:
         alpha = _checks.check_positive("learning_rate", learning_rate)
         if batch_size is not None:
             batch_size = _checks.check_positive("batch_size", batch_size, integer=True)
-        if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not l2 >= 0 or not np.isfinite(l2):
+        if (
+            isinstance(l2, bool)
+            or not isinstance(l2, (int, float))
+            or not l2 >= 0
+            or not np.isfinite(l2)
+        ):
             raise ValueError(f"l2 (λ) must be a number >= 0; Received: l2={l2!r}")
         cbs = callbacks_from(callbacks)
 
@@ -372,13 +379,20 @@ class Network:
             for layer in self.layers:
                 layer.release_buffers()
 
-    def _split(self, X: Array, Y: Array, fraction: float) -> tuple[Array, Array, tuple[Array, Array]]:
-        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+    def _split(
+        self, X: Array, Y: Array, fraction: float
+    ) -> tuple[Array, Array, tuple[Array, Array]]:
+        if (
+            isinstance(fraction, bool)
+            or not isinstance(fraction, (int, float))
+            or not 0 < fraction < 1
+        ):
             raise ValueError(
-                f"validation_split must be a fraction in (0, 1); Received: validation_split={fraction!r}"
+                f"validation_split must be a fraction in (0, 1); "
+                f"Received: validation_split={fraction!r}"
             )
         m = X.shape[1]
-        n_val = int(round(m * fraction))
+        n_val = round(m * fraction)
         if n_val < 1 or n_val >= m:
             raise ValueError(
                 f"validation_split={fraction} of m = {m} examples leaves "
@@ -390,17 +404,22 @@ class Network:
 
     def _set_dropout(self, dropout: float | Sequence[float] | None) -> None:
         hidden = self.layers[:-1]
+        keeps: list[float]
         if dropout is None:
             keeps = [1.0] * len(hidden)
         elif isinstance(dropout, (int, float)) and not isinstance(dropout, bool):
             keeps = [float(dropout)] * len(hidden)
-        else:
+        elif isinstance(dropout, Sequence):
             keeps = [float(k) for k in dropout]
-            if len(keeps) != len(hidden):
-                raise ValueError(
-                    f"dropout gives {len(keeps)} keep probabilities but the network has "
-                    f"{len(hidden)} hidden layers; give one per hidden layer or one for all"
-                )
+        else:
+            raise TypeError(
+                f"dropout must be a keep probability or a list of them; Received: {dropout!r}"
+            )
+        if len(keeps) != len(hidden):
+            raise ValueError(
+                f"dropout gives {len(keeps)} keep probabilities but the network has "
+                f"{len(hidden)} hidden layers; give one per hidden layer or one for all"
+            )
         for k in keeps:
             if not 0.0 < k <= 1.0:
                 raise ValueError(
@@ -469,10 +488,17 @@ class Network:
         for layer in self.layers:
             g = layer.activation
             name = g.name if not g.get_config() else repr(g)
-            rows.append((
-                str(layer.index), str(layer.n_out), name, str(layer.W.shape),
-                str(layer.b.shape), f"({layer.n_out}, {m})", str(layer.n_params),
-            ))
+            rows.append(
+                (
+                    str(layer.index),
+                    str(layer.n_out),
+                    name,
+                    str(layer.W.shape),
+                    str(layer.b.shape),
+                    f"({layer.n_out}, {m})",
+                    str(layer.n_params),
+                )
+            )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         lines.append(
@@ -482,7 +508,9 @@ class Network:
 
     def __repr__(self) -> str:
         acts = [g.name for g in self.activations]
-        return f"Network(layer_dims={self.layer_dims}, activations={acts}, dtype='{self.dtype.name}')"
+        return (
+            f"Network(layer_dims={self.layer_dims}, activations={acts}, dtype='{self.dtype.name}')"
+        )
 
     # -- files -------------------------------------------------------------------------
 

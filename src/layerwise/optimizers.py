@@ -103,7 +103,9 @@ class GradientDescent(Optimizer):
 
     name = "gd"
 
-    def _update(self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]) -> None:
+    def _update(
+        self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]
+    ) -> None:
         # θ := θ − α dθ
         grad *= lr
         theta -= grad
@@ -120,7 +122,9 @@ class Momentum(Optimizer):
             raise ValueError(f"momentum beta must be in [0, 1); Received: beta={beta!r}")
         self.beta = float(beta)
 
-    def _update(self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]) -> None:
+    def _update(
+        self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]
+    ) -> None:
         (v,) = self._slots(params, 1)[i]
         # v := β v + dθ
         v *= self.beta
@@ -145,7 +149,9 @@ class RMSprop(Optimizer):
         self.rho = float(rho)
         self.epsilon = float(epsilon)
 
-    def _update(self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]) -> None:
+    def _update(
+        self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]
+    ) -> None:
         s, scratch = self._slots(params, 2)[i]
         # s := ρ s + (1 − ρ) dθ²
         s *= self.rho
@@ -175,7 +181,9 @@ class Adam(Optimizer):
                 raise ValueError(f"adam {name} must be in [0, 1); Received: {name}={value!r}")
         self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
 
-    def _update(self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]) -> None:
+    def _update(
+        self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]
+    ) -> None:
         v, s, scratch = self._slots(params, 3)[i]
         b1, b2, t = self.beta1, self.beta2, self.t
         # s := β2 s + (1 − β2) dθ²
@@ -211,7 +219,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     o.name: o for o in (GradientDescent, SGD, Momentum, RMSprop, Adam)
 }
 
-OptimizerLike = Union[str, Optimizer]
+OptimizerLike = Union[str, Optimizer]  # noqa: UP007 (a runtime alias)
 
 
 def get_optimizer(name: OptimizerLike) -> Optimizer:
@@ -312,7 +320,7 @@ SCHEDULES: dict[str, type[Schedule]] = {
     s.name: s for s in (Constant, InverseTimeDecay, ExponentialDecay, StepDecay)
 }
 
-ScheduleLike = Union[None, str, Schedule]
+ScheduleLike = Union[None, str, Schedule]  # noqa: UP007 (a runtime alias)
 
 
 def get_schedule(schedule: ScheduleLike) -> Schedule:

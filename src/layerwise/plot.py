@@ -38,7 +38,11 @@ def _pyplot() -> Any:
         import matplotlib
     except ImportError:
         raise ImportError("plots need matplotlib: pip install 'layerwise[plot]'") from None
-    if not os.environ.get("DISPLAY") and matplotlib.get_backend().lower() not in ("agg", "pdf", "svg"):
+    if not os.environ.get("DISPLAY") and matplotlib.get_backend().lower() not in (
+        "agg",
+        "pdf",
+        "svg",
+    ):
         matplotlib.use("Agg")  # no screen: render to files
     import matplotlib.pyplot as plt
 
@@ -50,13 +54,14 @@ def _figure(ax: Axes | None, size: tuple[float, float] = (6.0, 4.5)) -> tuple[Fi
     if ax is None:
         fig, ax = plt.subplots(figsize=size)
         return fig, ax
-    return ax.figure, ax
+    return ax.figure, ax  # type: ignore[return-value]
 
 
 def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Figure:
     if path is not None:
-        from .io import atomic_write_bytes
         import io as _io
+
+        from .io import atomic_write_bytes
 
         fig.tight_layout()
         buf = _io.BytesIO()
@@ -120,7 +125,9 @@ def decision_boundary(
     predict: Callable[[Array], Array] = getattr(model, "predict", model)
     x_min, x_max = X[0].min() - 1.0, X[0].max() + 1.0
     y_min, y_max = X[1].min() - 1.0, X[1].max() + 1.0
-    xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
+    xx, yy = np.meshgrid(
+        np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution)
+    )
     grid = np.stack([xx.ravel(), yy.ravel()])
     Z = np.asarray(predict(grid)).reshape(-1)[: xx.size].reshape(xx.shape)
     labels = np.asarray(Y).reshape(-1)
@@ -158,8 +165,14 @@ def confusion_matrix(
     ax.set_yticks(range(len(classes)), [str(c) for c in classes])
     for i in range(len(classes)):
         for j in range(len(classes)):
-            ax.text(j, i, str(counts[i, j]), ha="center", va="center",
-                    color="white" if counts[i, j] > counts.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                str(counts[i, j]),
+                ha="center",
+                va="center",
+                color="white" if counts[i, j] > counts.max() / 2 else "black",
+            )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)

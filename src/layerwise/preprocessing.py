@@ -86,7 +86,7 @@ class Preprocessing:
         scale = self.scale.astype(dtype)[:, None]
         return (X - mean) / scale
 
-    def decode(self, labels: Array) -> Array:
+    def decode(self, labels: Array) -> np.ndarray:
         """Class indices (1, m) from ``Network.predict`` → the original labels, shape (m,)."""
         idx = np.asarray(labels).reshape(-1).astype(np.intp)
         if self.classes is None:
@@ -109,7 +109,7 @@ class Preprocessing:
         """Inverse of :meth:`to_dict`, checked against n[0]; ValueError when inconsistent."""
         if not isinstance(data, dict):
             raise ValueError("preprocessing must be a JSON object")
-        arrays = {}
+        arrays: dict[str, Array | None] = {}
         for key in ("mean", "scale"):
             value = data.get(key)
             if value is None:
@@ -117,7 +117,9 @@ class Preprocessing:
                 continue
             arr = np.asarray(value, dtype=np.float64)
             if arr.shape != (n0,) or not np.isfinite(arr).all():
-                raise ValueError(f"preprocessing {key} must be {n0} finite numbers (one per feature)")
+                raise ValueError(
+                    f"preprocessing {key} must be {n0} finite numbers (one per feature)"
+                )
             arrays[key] = arr
         if arrays["scale"] is not None and np.any(arrays["scale"] == 0):
             raise ValueError("preprocessing scale must not contain 0")

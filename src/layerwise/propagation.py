@@ -405,8 +405,10 @@ def compute_cost(
         dims = _checks.layer_dims_from_params(params)
         m = AL.shape[1]
         # J += λ/(2m) Σ_l ‖W[l]‖²
-        J += l2 / (2.0 * m) * sum(
-            float(np.sum(np.square(params[f"W{l}"]))) for l in range(1, len(dims))
+        J += (
+            l2
+            / (2.0 * m)
+            * sum(float(np.sum(np.square(params[f"W{l}"]))) for l in range(1, len(dims)))
         )
     return J
 
@@ -450,11 +452,13 @@ def backward(
             f"AL has shape {AL.shape} but the last cache holds A[L] of shape {caches[-1].A.shape}"
         )
     grads: dict[str, Array] = {}
+    dA: Array | None = None
     dZ = output_delta(AL, Y, caches[-1], loss_)
     L = len(caches)
     for l in range(L, 0, -1):
         cache = caches[l - 1]
         if l < L:
+            assert dA is not None  # set by layer l + 1
             if cache.mask is not None:
                 # dropout's backward: dA[l] := dA[l] * D[l] / keep_prob
                 dA = dA * cache.mask
@@ -483,7 +487,9 @@ def update_params(
         for p in "Wb":
             key, gkey = f"{p}{l}", f"d{p}{l}"
             if gkey not in grads:
-                raise ValueError(f"grads has no {gkey!r}; expected keys {sorted('d' + k for k in params)}")
+                raise ValueError(
+                    f"grads has no {gkey!r}; expected keys {sorted('d' + k for k in params)}"
+                )
             if np.shape(grads[gkey]) != np.shape(params[key]):
                 raise ValueError(
                     f"{gkey} has shape {np.shape(grads[gkey])} but {key} has shape "

@@ -23,10 +23,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._typing import Array
-from .history import History
-from .losses import Loss
-from .metrics import count_correct, r2_from_sums, task_of
 from .callbacks import EarlyStopping
+from .history import History
+from .metrics import count_correct, r2_from_sums, task_of
 from .optimizers import Constant, Optimizer, Schedule
 from .propagation import output_delta
 
@@ -81,8 +80,9 @@ def _stop_on_ctrl_c() -> Iterator[dict[str, bool]]:
 class _Batches:
     """Contiguous mini-batches of (A[0], Y), reshuffled each epoch by the network's generator."""
 
-    def __init__(self, X: Array, Y: Array, batch_size: int | None, shuffle: bool,
-                 rng: np.random.Generator) -> None:
+    def __init__(
+        self, X: Array, Y: Array, batch_size: int | None, shuffle: bool, rng: np.random.Generator
+    ) -> None:
         m = X.shape[1]
         self.m = m
         self.full = batch_size is None or batch_size >= m
@@ -124,8 +124,9 @@ class _Batches:
             yield rows.T, Y_buf
 
 
-def _step(net: Network, A0: Array, Y: Array, cfg: TrainConfig, lr: float,
-          grad_norms: bool) -> tuple[float, Array, list[float]]:
+def _step(
+    net: Network, A0: Array, Y: Array, cfg: TrainConfig, lr: float, grad_norms: bool
+) -> tuple[float, Array, list[float]]:
     """One iteration of the notes on a batch; returns (cost, A[L], ‖dW[l]‖ if asked)."""
     layers, loss = net.layers, net.loss
     m = A0.shape[1]
@@ -139,6 +140,7 @@ def _step(net: Network, A0: Array, Y: Array, cfg: TrainConfig, lr: float,
         W_all = net._flat_W
         # J += λ/(2m) Σ_l ‖W[l]‖²
         cost += cfg.l2 / (2.0 * m) * float(np.vdot(W_all, W_all))
+    assert out.cache is not None
     dZ: Array | None = output_delta(A, Y, out.cache, loss, out=work)
     L = len(layers)
     for i in range(L - 1, -1, -1):
@@ -214,7 +216,7 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
                 if seen < m:  # Ctrl-C in mid-epoch: keep the parameters, drop the partial row
                     raise KeyboardInterrupt
                 cost_s.append(total_cost / m)
-                if ss_res is not None:
+                if ss_res is not None and ss_tot is not None:
                     metric_s.append(float(np.mean(r2_from_sums(ss_res, ss_tot))))
                 else:
                     metric_s.append(correct / m)
@@ -251,7 +253,9 @@ def _callbacks_stop(
         if cb.on_epoch_end(epoch, logs):
             stop = True
             history.stop_reason = (
-                "early_stopping" if isinstance(cb, EarlyStopping) else history.stop_reason or "callback"
+                "early_stopping"
+                if isinstance(cb, EarlyStopping)
+                else history.stop_reason or "callback"
             )
     return stop
 
