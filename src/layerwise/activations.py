@@ -8,7 +8,8 @@ Every activation is an object with both directions a few lines apart:
 - ``g.backward(dA, Z, A, out=None)`` applies the chain rule dZ = dA * g'(Z).
 
 All three follow the NumPy ufunc convention: they allocate when ``out`` is None and fill
-``out`` otherwise (``out`` may be the same array as an input). The readable functions of
+``out`` otherwise (``out`` may be the very array passed as an input; partially overlapping
+views are not supported). The readable functions of
 :mod:`layerwise.propagation` and the training loop call the very same methods; the loop just
 passes preallocated buffers.
 
@@ -70,7 +71,7 @@ class Activation:
         """dZ = dA * g'(Z) (elementwise product), shape (n[l], m)."""
         # When out is dA itself, compute g' into a fresh array first, or we would read a
         # half-overwritten dA. Otherwise g' goes straight into out.
-        if out is None or out is dA or np.shares_memory(out, dA):
+        if out is None or out is dA:
             deriv = self.derivative(Z, A)
             return np.multiply(dA, deriv, out=out)
         self.derivative(Z, A, out=out)
@@ -117,10 +118,17 @@ class Sigmoid(Activation):
     def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
         if A is None:
             A = self(Z)
+        if out is A:  # a (1 − a) needs a while 1 − a is written
+            return _into(out, self.derivative(Z, A))
         # g'(z) = a (1 − a)
         D = np.subtract(1.0, A, out=out)
         D *= A
         return D
+
+
+def _into(out: Array, value: Array) -> Array:
+    np.copyto(out, value)
+    return out
 
 
 class Tanh(Activation):
@@ -183,6 +191,8 @@ class LeakyReLU(Activation):
         self.slope = slope
 
     def __call__(self, Z: Array, out: Array | None = None) -> Array:
+        if out is Z:  # slope·z must not overwrite the z it is compared with
+            return _into(out, self(Z))
         # g(z) = max(slope z, z), valid because 0 <= slope < 1
         A = np.multiply(Z, self.slope, out=out)
         return np.maximum(A, Z, out=A)
@@ -251,12 +261,16 @@ class Softmax(Activation):
     def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
         if A is None:
             A = self(Z)
+        if out is A:
+            return _into(out, self.derivative(Z, A))
         # diagonal of the Jacobian: a (1 − a)
         D = np.subtract(1.0, A, out=out)
         D *= A
         return D
 
     def backward(self, dA: Array, Z: Array, A: Array, out: Array | None = None) -> Array:
+        if out is A:
+            return _into(out, self.backward(dA, Z, A))
         # dZ = A * (dA − Σ_i a_i dA_i), column by column (Jacobian-vector product)
         weighted = (A * dA).sum(axis=0, keepdims=True)
         dZ = np.subtract(dA, weighted, out=out)

@@ -238,14 +238,7 @@ def load_network(path: str | os.PathLike[str]) -> Network:
             f"weights {sorted(tensors)} do not match layer_dims {dims} "
             f"(expected {sorted(expected)})",
         )
-    activations = []
-    for a in info["activations"]:
-        config = {k: v for k, v in a.items() if k != "name"}
-        try:
-            activations.append(get_activation(a["name"], **config))
-        except (TypeError, ValueError) as exc:
-            raise _fail(p, f"bad activation {a!r}: {exc}") from None
-    net = Network(dims, activations=activations, dtype=info["dtype"], loss=info["loss"], seed=0)
+    # every stored array is checked against layer_dims before anything is allocated for it
     for l in range(1, L + 1):
         for k, shape in (("W", (dims[l], dims[l - 1])), ("b", (dims[l], 1))):
             arr = tensors[f"{k}{l}"]
@@ -256,7 +249,16 @@ def load_network(path: str | os.PathLike[str]) -> Network:
                 raise _fail(p, f"{k}{l} is {arr.dtype.name} but the metadata says {info['dtype']}")
             if not np.isfinite(arr).all():
                 raise _fail(p, f"{k}{l} contains NaN or inf")
-            net.params[f"{k}{l}"] = arr
+    try:
+        activations = [
+            get_activation(a["name"], **{k: v for k, v in a.items() if k != "name"})
+            for a in info["activations"]
+        ]
+        net = Network(dims, activations=activations, dtype=info["dtype"], loss=info["loss"])
+    except (TypeError, ValueError) as exc:
+        raise _fail(p, f"inconsistent network description: {exc}") from None
+    for key, arr in tensors.items():
+        net.params[key] = arr
     net.metadata = info.get("extra") or {}
     if info.get("preprocessing") is not None:
         try:
