@@ -23,7 +23,7 @@ Examples
 >>> g(Z).round(4)
 array([[0.    , 0.7616]])
 >>> g.derivative(Z).round(4)
-array([[1.    , 0.42  ]])
+array([[1.  , 0.42]])
 """
 
 from __future__ import annotations
