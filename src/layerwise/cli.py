@@ -1,8 +1,12 @@
 """The ``layerwise`` command line (also ``python -m layerwise``).
 
+Commands: ``train``, ``evaluate``, ``predict``, ``summary``, ``explain``, ``gradcheck``,
+``demo``, ``datasets``; ``layerwise COMMAND --help`` describes each. Tables come in with one
+example per row and are transposed once into the notes' X (n[0], m).
+
 Each command is a function taking the parsed arguments and returning an exit code; every
-user mistake becomes a one-line message on stderr and a non-zero exit code, never a
-traceback. ``main(argv)`` is what the tests call.
+user mistake becomes a one- or two-line message on stderr and a non-zero exit code, never a
+traceback, and no output file is created or damaged. ``main(argv)`` is what the tests call.
 """
 
 from __future__ import annotations
@@ -17,32 +21,26 @@ import numpy as np
 
 from . import datasets
 from ._version import __version__
+from .cli_common import CLIError, Parser, int_list
+from .cli_data import add_datasets
+from .cli_explain import add_explain, add_summary
+from .cli_gradcheck import add_gradcheck
+from .cli_model import add_evaluate, add_predict
+from .cli_train import add_train
 from .network import Network
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "CLIError"]
 
-
-class CLIError(Exception):
-    """A user mistake on the command line: printed as one line, exit code 2."""
-
-
-def _int_list(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated positive integers such as 1,2,3; got {text!r}"
-        ) from None
-    if not values or any(v <= 0 for v in values):
-        raise argparse.ArgumentTypeError(f"expected positive integers such as 1,2,3; got {text!r}")
-    return values
+#: kept for code that imported it from here
+_int_list = int_list
 
 
 # --------------------------------------------------------------------------- demo
 
 
-def _train_flower(n_h: int, epochs: int, lr: float, seed: int, X: Any, Y: Any,
-                  verbose: bool = False) -> tuple[Network, Any]:
+def _train_flower(
+    n_h: int, epochs: int, lr: float, seed: int, X: Any, Y: Any, verbose: bool = False
+) -> tuple[Network, Any]:
     dims = [2, n_h, 1] if n_h else [2, 1]
     net = Network(dims, hidden="tanh", output="sigmoid", init="small", seed=seed)
     history = net.fit(X, Y, epochs=epochs, learning_rate=lr, verbose=verbose)
@@ -51,6 +49,8 @@ def _train_flower(n_h: int, epochs: int, lr: float, seed: int, X: Any, Y: Any,
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Train the notes' network on the flower data and compare with logistic regression."""
+    if not args.no_plot and not Path(args.plot_dir).is_dir():
+        raise CLIError(f"--plot-dir {args.plot_dir} is not an existing folder")
     X, Y = datasets.planar(seed=1)
     m = X.shape[1]
     print(f"The flower data set (planar): X {X.shape}, Y {Y.shape}, m = {m}")
@@ -58,8 +58,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"The notes' network: one hidden layer of {args.hidden_units} tanh units, a sigmoid "
         f"output, learning rate {args.lr}, {args.epochs} iterations of batch gradient descent\n"
     )
-    net, history = _train_flower(args.hidden_units, args.epochs, args.lr, args.seed, X, Y,
-                                 verbose=not args.quiet)
+    net, history = _train_flower(
+        args.hidden_units, args.epochs, args.lr, args.seed, X, Y, verbose=not args.quiet
+    )
     print()
     print(net.summary(m=m))
     acc = net.evaluate(X, Y)["accuracy"]
@@ -80,7 +81,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         try:
             from . import plot
 
-            plot._pyplot()
+            plot.require()
         except ImportError:
             print("\n(plots skipped: install the plot extra with pip install 'layerwise[plot]')")
             return 0
@@ -90,8 +91,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         boundary = out / "decision_boundary.png"
         curve = out / "cost_curve.png"
         plot.decision_boundary(
-            net, X, Y, path=boundary,
-            title=f"Decision boundary, hidden layer of {args.hidden_units} (accuracy {100 * acc:.1f} %)",
+            net,
+            X,
+            Y,
+            path=boundary,
+            title=(
+                f"Decision boundary, hidden layer of {args.hidden_units} "
+                f"(accuracy {100 * acc:.1f} %)"
+            ),
         )
         plot.cost_curve(history, path=curve, title="Cost per iteration (flower data)")
         print(f"\nWrote the decision boundary to {boundary}")
@@ -111,16 +118,35 @@ def _add_demo(sub: Any) -> None:
         ),
     )
     p.add_argument("--hidden-units", type=int, default=4, metavar="N", help="n[1] (default 4)")
-    p.add_argument("--epochs", type=int, default=10_000, metavar="N",
-                   help="iterations of gradient descent (default 10000)")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="iterations of gradient descent (default 10000)",
+    )
     p.add_argument("--lr", type=float, default=1.2, help="learning rate α (default 1.2)")
     p.add_argument("--seed", type=int, default=1, help="seed of the initialization (default 1)")
-    p.add_argument("--hidden-sizes", type=_int_list, default=None, metavar="1,2,3",
-                   help="also print the accuracy for each of these hidden-layer sizes")
-    p.add_argument("--table-epochs", type=int, default=5000, metavar="N",
-                   help="iterations per size for --hidden-sizes (default 5000, as in the course)")
-    p.add_argument("--plot-dir", default=".", metavar="DIR",
-                   help="folder for decision_boundary.png and cost_curve.png (default .)")
+    p.add_argument(
+        "--hidden-sizes",
+        type=_int_list,
+        default=None,
+        metavar="1,2,3",
+        help="also print the accuracy for each of these hidden-layer sizes",
+    )
+    p.add_argument(
+        "--table-epochs",
+        type=int,
+        default=5000,
+        metavar="N",
+        help="iterations per size for --hidden-sizes (default 5000, as in the course)",
+    )
+    p.add_argument(
+        "--plot-dir",
+        default=".",
+        metavar="DIR",
+        help="folder for decision_boundary.png and cost_curve.png (default .)",
+    )
     p.add_argument("--no-plot", action="store_true", help="do not write the plots")
     p.add_argument("--quiet", action="store_true", help="do not print the cost during training")
     p.set_defaults(func=cmd_demo)
@@ -128,14 +154,25 @@ def _add_demo(sub: Any) -> None:
 
 # --------------------------------------------------------------------------- parser
 
-#: functions that add one subcommand each; later modules append to it
-COMMANDS: list[Callable[[Any], None]] = [_add_demo]
+#: functions that add one subcommand each, in the order ``--help`` lists them
+COMMANDS: list[Callable[[Any], None]] = [
+    add_train,
+    add_evaluate,
+    add_predict,
+    add_summary,
+    add_explain,
+    add_gradcheck,
+    _add_demo,
+    add_datasets,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """The ``layerwise`` parser with every command."""
+    parser = Parser(
         prog="layerwise",
         description="Build and train deep (L-layer) fully connected neural networks.",
+        epilog="Run 'layerwise COMMAND --help' for the options of a command.",
     )
     parser.add_argument("--version", action="version", version=f"layerwise {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -145,9 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (0 success, 1 failure, 2 usage error,
+    130 interrupted)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, and argparse's usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -27,7 +27,8 @@ class History:
     best_epoch : int or None
         Epoch whose parameters early stopping restored.
     interrupted : bool
-        True when Ctrl-C stopped training (the parameters of the last finished batch are kept).
+        True when Ctrl-C stopped training: the batch in flight is finished, and the network
+        keeps the parameters of the last completed epoch (the ones this history describes).
     """
 
     def __init__(self) -> None:

@@ -30,7 +30,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["cost_curve", "decision_boundary", "confusion_matrix"]
+__all__ = ["require", "cost_curve", "decision_boundary", "confusion_matrix"]
+
+
+def require() -> None:
+    """Raise ImportError naming the ``plot`` extra when matplotlib is missing (call it before
+    long work whose plots would otherwise fail at the end)."""
+    _pyplot()
 
 
 def _pyplot() -> Any:

@@ -36,7 +36,12 @@ __all__ = ["TrainingDivergedError", "TrainConfig", "run"]
 
 
 class TrainingDivergedError(ValueError):
-    """The cost became NaN or infinite; the last finite parameters have been restored."""
+    """The cost became NaN, infinite, or a million times the first epoch's; the parameters
+    from the start of that epoch have been restored."""
+
+
+#: a cost above this many times max(first epoch's cost, 1) counts as divergence
+_BLOW_UP = 1e6
 
 
 @dataclass
@@ -182,6 +187,7 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
     lr_s = series.setdefault("learning_rate", [])
     norm_s = [series.setdefault(f"grad_norm_dW{layer.index}", []) for layer in net.layers]
     constant_lr = isinstance(cfg.schedule, Constant)
+    blow_up = math.inf  # set after the first epoch: a cost this much larger is divergence
     try:
         # overflow on the way to divergence is caught by the cost check below, with a message
         # that says what to do; NumPy's own warnings would only come first and say less
@@ -195,12 +201,13 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
                 norms: list[float] = []
                 for k, (A0, Yb) in enumerate(batches.epoch()):
                     cost, AL, batch_norms = _step(net, A0, Yb, cfg, lr, k == n_batches - 1)
-                    if not math.isfinite(cost):
+                    if not math.isfinite(cost) or cost > blow_up:
                         net._set_flat_params(snapshot)
                         raise TrainingDivergedError(
                             f"training diverged in epoch {epoch} (batch {k}): the cost became "
-                            f"{cost}; the parameters from the start of that epoch were restored. "
-                            f"Try a smaller learning rate than {lr:g}, or standardize the inputs"
+                            f"{cost:g}; the parameters from the start of that epoch were "
+                            f"restored. Try a smaller learning rate than {lr:g}, or standardize "
+                            f"the inputs"
                         )
                     b = A0.shape[1]
                     total_cost += cost * b
@@ -213,9 +220,14 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
                         norms = batch_norms
                     if ctrl_c["stop"]:
                         break
-                if seen < m:  # Ctrl-C in mid-epoch: keep the parameters, drop the partial row
+                if seen < m:
+                    # Ctrl-C in mid-epoch: the batch in flight was finished; go back to the
+                    # parameters of the last completed epoch, the ones the history describes
+                    net._set_flat_params(snapshot)
                     raise KeyboardInterrupt
                 cost_s.append(total_cost / m)
+                if epoch == 0:
+                    blow_up = _BLOW_UP * max(cost_s[0], 1.0)
                 if ss_res is not None and ss_tot is not None:
                     metric_s.append(float(np.mean(r2_from_sums(ss_res, ss_tot))))
                 else:

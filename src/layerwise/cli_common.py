@@ -1,0 +1,297 @@
+"""What the command line's commands share: the parser, argument types, output checks, model
+files with their data, and plain-text tables.
+
+Every user mistake found here is a :class:`CLIError` (exit code 2) or a ``ValueError`` (exit
+code 1), turned into one line on stderr by :func:`layerwise.cli.main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+from ._typing import Array
+from .network import Network
+from .tables import Table, encode_labels, load_table
+
+__all__ = [
+    "CLIError",
+    "Parser",
+    "int_list",
+    "positive_int",
+    "positive_float",
+    "seed_int",
+    "nonnegative_float",
+    "fraction",
+    "keep_probability",
+    "check_output_file",
+    "check_output_dir",
+    "load_model",
+    "ModelData",
+    "model_data",
+    "encode_for_model",
+    "decode_predictions",
+    "model_classes",
+    "confusion_text",
+    "text_table",
+    "file_size",
+    "confusion_counts",
+]
+
+
+class CLIError(Exception):
+    """A user mistake on the command line: printed as one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a two-line error (the message, then where to find help) instead of the
+    whole usage, and with the defaults shown in ``--help``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
+
+
+# --------------------------------------------------------------------------- argument types
+
+
+def int_list(text: str) -> list[int]:
+    """``"20,7,5"`` -> [20, 7, 5]: comma-separated positive integers."""
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive integers such as 20,7,5; got {text!r}"
+        ) from None
+    if not values or any(v <= 0 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive integers such as 20,7,5; got {text!r}")
+    return values
+
+
+def _number(text: str, kind: Callable[[str], Any], what: str) -> Any:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}; got {text!r}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected {what}; got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1."""
+    value = _number(text, int, "a positive integer")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return int(value)
+
+
+def seed_int(text: str) -> int:
+    """A seed: an integer >= 0."""
+    value = _number(text, int, "a seed, an integer >= 0")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a seed, an integer >= 0; got {text!r}")
+    return int(value)
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0."""
+    value = _number(text, float, "a positive number")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}")
+    return float(value)
+
+
+def nonnegative_float(text: str) -> float:
+    """A finite number >= 0."""
+    value = _number(text, float, "a number >= 0")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0; got {text!r}")
+    return float(value)
+
+
+def fraction(text: str) -> float:
+    """A number strictly between 0 and 1."""
+    value = _number(text, float, "a fraction between 0 and 1 such as 0.2")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a fraction between 0 and 1 (exclusive) such as 0.2; got {text!r}"
+        )
+    return float(value)
+
+
+def keep_probability(text: str) -> float:
+    """A keep probability in (0, 1]."""
+    value = _number(text, float, "a keep probability in (0, 1] such as 0.8")
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"expected the keep probability of each hidden unit, in (0, 1] such as 0.8; "
+            f"got {text!r}"
+        )
+    return float(value)
+
+
+# --------------------------------------------------------------------------- output paths
+
+
+def check_output_file(path: str | os.PathLike[str], option: str) -> Path:
+    """An output file whose folder exists and which is not itself a folder; checked before
+    any work is done, so a mistake costs nothing and writes nothing."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise CLIError(f"{option} {target} is a folder; give a file name")
+    if not folder.is_dir():
+        raise CLIError(f"{option} {target}: the folder {folder} does not exist")
+    return target
+
+
+def check_output_dir(path: str | os.PathLike[str], option: str) -> Path:
+    """An existing folder."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise CLIError(f"{option} {folder} is not an existing folder")
+    return folder
+
+
+def file_size(path: str | os.PathLike[str]) -> str:
+    """``"12.3 kB"``."""
+    n = Path(path).stat().st_size
+    return f"{n} bytes" if n < 1000 else f"{n / 1000:.1f} kB"
+
+
+# --------------------------------------------------------------------------- model files
+
+
+def load_model(path: str | os.PathLike[str]) -> Network:
+    """``Network.load`` (a ModelFileError names the file and the problem)."""
+    return Network.load(path)
+
+
+@dataclass
+class ModelData:
+    """A table prepared for a model: X = A[0] (n[0], m) standardized as in training, and Y
+    encoded as in training (or None for prediction data)."""
+
+    table: Table
+    X: Array
+    Y: Array | None
+
+
+def model_data(
+    net: Network,
+    data: str,
+    *,
+    target: str | None,
+    need_target: bool,
+    drop_missing: bool,
+    id_column: str | None,
+) -> ModelData:
+    """Read DATA for ``net``: the model's feature columns (each present, no others), its
+    standardization, its class labels."""
+    pre = net.preprocessing
+    features = pre.feature_names if pre is not None else None
+    if target is None and pre is not None:
+        target = pre.target
+    table = load_table(
+        data,
+        target,
+        features=features,
+        require_target=need_target,
+        drop_missing=drop_missing,
+        id_column=id_column,
+    )
+    n0 = net.layer_dims[0]
+    if table.X.shape[1] != n0:
+        raise ValueError(
+            f"{data} has {table.X.shape[1]} feature columns but the model takes n[0] = {n0} inputs"
+        )
+    X = table.columns()
+    if pre is not None:
+        X = pre.transform(X)
+    Y = encode_for_model(net, table) if need_target else None
+    return ModelData(table, X, Y)
+
+
+def model_classes(net: Network) -> list[Any]:
+    """The model's class labels (class indices for a model saved without them)."""
+    pre = net.preprocessing
+    if pre is not None and pre.classes is not None:
+        return list(pre.classes)
+    nL = net.layer_dims[-1]
+    return [0, 1] if net.task == "binary" else list(range(nL))
+
+
+def encode_for_model(net: Network, table: Table) -> Array:
+    """The target column as the model's Y (1, m): 0/1, class indices, or values."""
+    assert table.y is not None and table.target is not None
+    nL = net.layer_dims[-1]
+    if net.task == "binary" and nL > 1:
+        raise ValueError(
+            f"this model has n[L] = {nL} sigmoid outputs (multi-label); the command line "
+            f"handles one target column"
+        )
+    if net.task == "regression":
+        if nL > 1:
+            raise ValueError(
+                f"this model has n[L] = {nL} outputs; the command line handles one target column"
+            )
+        if table.y.dtype.kind not in "iuf":
+            raise ValueError(
+                f"target {table.target!r} must hold numbers for a regression model (linear "
+                f"output); it holds labels such as {table.y[0]!r}"
+            )
+        return table.y.astype(np.float64).reshape(1, -1)
+    return encode_labels(table.y, model_classes(net)).astype(np.float64).reshape(1, -1)
+
+
+def decode_predictions(net: Network, AL: Array) -> Array:
+    """A[L] (n[L], m) -> one prediction per example, shape (m,): the original class label,
+    or the value for regression."""
+    if net.task == "regression":
+        return AL[0] if AL.shape[0] == 1 else AL.T
+    from .metrics import predict_from_output
+
+    idx = predict_from_output(AL, net.task).reshape(-1)
+    return np.asarray(model_classes(net), dtype=object)[idx]
+
+
+# --------------------------------------------------------------------------- text
+
+
+def text_table(rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
+    """Rows of cells as aligned text; columns in ``right`` are right-aligned."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells if i < len(r)) for i in range(max(map(len, cells)))]
+    lines = []
+    for row in cells:
+        parts = [
+            c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)
+        ]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def confusion_counts(true_idx: Array, pred_idx: Array, k: int) -> np.ndarray:
+    """Counts (k, k): rows the true class, columns the predicted class."""
+    counts = np.zeros((k, k), dtype=np.int64)
+    np.add.at(counts, (true_idx.astype(np.intp), pred_idx.astype(np.intp)), 1)
+    return counts
+
+
+def confusion_text(counts: np.ndarray, labels: Sequence[Any]) -> str:
+    """The confusion matrix as a text table."""
+    names = [str(c) for c in labels]
+    rows: list[list[Any]] = [["true \\ predicted", *names]]
+    rows += [[names[i], *counts[i].tolist()] for i in range(len(names))]
+    return text_table(rows, right=range(1, len(names) + 1))

@@ -1,0 +1,323 @@
+"""``layerwise summary`` and ``explain``: a network described, and its equations written out
+with every shape filled in.
+
+The network comes from a model file or from ``--layers n[0],n[1],...,n[L]`` (all the sizes,
+input and output included), with ``--hidden`` and ``--output``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+from . import activations as _activations
+from .activations import Activation
+from .cli_common import (
+    CLIError,
+    file_size,
+    int_list,
+    load_model,
+    positive_int,
+    seed_int,
+    text_table,
+)
+from .network import Network
+
+__all__ = [
+    "add_summary",
+    "add_explain",
+    "equations",
+    "network_from_args",
+    "add_network_options",
+]
+
+_HIDDEN = [name for name in _activations.ACTIVATIONS if name != "softmax"]
+_OUTPUT = ["auto", *_activations.ACTIVATIONS]
+
+
+def network_from_args(args: argparse.Namespace, *, model: str | None) -> Network:
+    """The network of MODEL, or one built from --layers/--hidden/--output."""
+    if model is not None and args.layers is not None:
+        raise CLIError("give a MODEL file or --layers, not both")
+    if model is not None:
+        return load_model(model)
+    if args.layers is None:
+        raise CLIError("give a MODEL file or --layers n[0],n[1],...,n[L] (e.g. --layers 2,4,1)")
+    dims = args.layers
+    if len(dims) < 2:
+        raise CLIError(
+            f"--layers needs at least n[0] (inputs) and n[L] (outputs), e.g. 2,4,1; "
+            f"got {','.join(map(str, dims))}"
+        )
+    output = args.output
+    if output == "auto":
+        output = "sigmoid" if dims[-1] == 1 else "softmax"
+    init = "he" if args.hidden in ("relu", "leaky_relu") else "xavier"
+    return Network(dims, hidden=args.hidden, output=output, init=init, seed=args.seed)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """The notes' dimension table; for a model file, also what it was trained on."""
+    net = network_from_args(args, model=args.model)
+    m: int | str = args.examples if args.examples is not None else "m"
+    if args.model is not None:
+        print(f"Model file: {args.model} ({file_size(args.model)})")
+    print(net.summary(m=m))
+    pre = net.preprocessing
+    if pre is not None:
+        if pre.feature_names is not None:
+            names = pre.feature_names
+            shown = ", ".join(names[:8]) + (f", ... ({len(names)})" if len(names) > 8 else "")
+            print(f"features: {shown}")
+        if pre.target is not None:
+            print(f"target: {pre.target}")
+        if pre.classes is not None:
+            print(f"classes: {', '.join(map(str, pre.classes))}")
+        print(f"standardized inputs: {'yes' if pre.mean is not None else 'no'}")
+    training = net.metadata.get("training") if isinstance(net.metadata, dict) else None
+    if isinstance(training, dict):
+        keys = (
+            "data",
+            "optimizer",
+            "learning_rate",
+            "batch_size",
+            "epochs_run",
+            "l2",
+            "dropout",
+            "seed",
+            "stop_reason",
+        )
+        rows = [[k, training[k]] for k in keys if training.get(k) is not None]
+        print("training:\n  " + text_table(rows).replace("\n", "\n  "))
+    metrics = net.metadata.get("metrics") if isinstance(net.metadata, dict) else None
+    if isinstance(metrics, dict):
+        for part, values in metrics.items():
+            if isinstance(values, dict):
+                shown = ", ".join(
+                    f"{k} {v:.4f}" for k, v in values.items() if isinstance(v, (int, float))
+                )
+                print(f"{part} metrics: {shown}")
+    return 0
+
+
+# --------------------------------------------------------------------------- explain
+
+_DERIVATIVE = {
+    "sigmoid": "g'(z) = a(1 − a)",
+    "tanh": "g'(z) = 1 − a²",
+    "relu": "g'(z) = 1 for z ≥ 0, 0 for z < 0",
+    "linear": "g'(z) = 1",
+    "softmax": "the softmax Jacobian: dZ = A * (dA − Σ_rows A * dA)",
+}
+
+_COST = {
+    "binary_crossentropy": "J = −1/m Σ_{i=1}^{m} [y⁽ⁱ⁾ log a⁽ⁱ⁾ + (1 − y⁽ⁱ⁾) log(1 − a⁽ⁱ⁾)]",
+    "categorical_crossentropy": "J = −1/m Σ_{i=1}^{m} Σ_k y_k⁽ⁱ⁾ log a_k⁽ⁱ⁾",
+    "mse": "J = 1/(2m) Σ_{i=1}^{m} ‖a⁽ⁱ⁾ − y⁽ⁱ⁾‖²",
+}
+
+_DA = {
+    "binary_crossentropy": "dA[{L}] = −Y / A[{L}] + (1 − Y) / (1 − A[{L}])",
+    "categorical_crossentropy": "dA[{L}] = −Y / A[{L}]",
+    "mse": "dA[{L}] = A[{L}] − Y",
+}
+
+
+def _derivative(g: Activation) -> str:
+    if g.name == "leaky_relu":
+        slope = g.get_config().get("slope", 0.01)
+        return f"g'(z) = 1 for z ≥ 0, {slope:g} for z < 0"
+    return _DERIVATIVE.get(g.name, f"{g.name}'(z)")
+
+
+def equations(
+    dims: Sequence[int], activations: Sequence[Activation], loss: str, m: int | str = "m"
+) -> str:
+    """The forward and backward equations of a network, every shape filled in.
+
+    Uses the corrected equations of the notes' errata: dZ[l] = dA[l] * g[l]'(Z[l]) with
+    dA[l] = W[l+1]ᵀ dZ[l+1], dW[l] = 1/m dZ[l] A[l−1]ᵀ, db[l] = 1/m Σ_columns dZ[l], and
+    dZ[L] = A[L] − Y for the canonical pairs (sigmoid/binary cross-entropy,
+    softmax/categorical cross-entropy, linear/mse).
+
+    Parameters
+    ----------
+    dims : list of int
+        [n[0], ..., n[L]].
+    activations : list of Activation
+        g[1], ..., g[L].
+    loss : str
+        The loss name.
+    m : int or str
+        The number of examples, or ``"m"``.
+
+    Returns
+    -------
+    str
+    """
+    L = len(dims) - 1
+
+    def shape(l: int) -> str:
+        return f"({dims[l]}, {m})"
+
+    def block(rows: list[tuple[str, str]]) -> list[str]:
+        width = max(len(eq) for eq, _ in rows)
+        return [f"  {eq.ljust(width)}   {note}".rstrip() for eq, note in rows]
+
+    names = ", ".join(f"g[{l}] = {activations[l - 1].name}" for l in range(1, L + 1))
+    out = [
+        f"The network: n = {list(dims)}, L = {L}; {names}; loss {loss}; "
+        f"m = {m} examples, one per column",
+        "",
+    ]
+
+    out.append(f"Forward propagation, A[0] = X {shape(0)}:")
+    rows = []
+    for l in range(1, L + 1):
+        n, n_prev = dims[l], dims[l - 1]
+        rows.append(
+            (
+                f"Z[{l}] = W[{l}] A[{l - 1}] + b[{l}]",
+                f"({n}, {m}) = ({n}, {n_prev})({n_prev}, {m}) + ({n}, 1)",
+            )
+        )
+        tail = " = Ŷ" if l == L else ""
+        rows.append((f"A[{l}] = {activations[l - 1].name}(Z[{l}]){tail}", shape(l)))
+    out += block(rows)
+    out.append("  (b[l] is added to each of the m columns: NumPy broadcasting)")
+    out.append("")
+    out.append(f"Cost ({loss}), Y {shape(L)}:")
+    out.append("  " + _COST.get(loss, f"J = 1/m Σ_{{i=1}}^{{m}} L(a⁽ⁱ⁾, y⁽ⁱ⁾) ({loss})"))
+    out.append("")
+
+    out.append("Backward propagation:")
+    rows = []
+    g_L = activations[L - 1]
+    canonical = {
+        "binary_crossentropy": "sigmoid",
+        "categorical_crossentropy": "softmax",
+        "mse": "linear",
+    }.get(loss)
+    if g_L.name == canonical:
+        rows.append((f"dZ[{L}] = A[{L}] − Y", f"{shape(L)}   ({g_L.name} with {loss})"))
+    else:
+        rows.append((_DA.get(loss, f"dA[{L}] = ∂L/∂A[{L}]").format(L=L), shape(L)))
+        rows.append(
+            (
+                f"dZ[{L}] = dA[{L}] * g[{L}]'(Z[{L}])",
+                f"{shape(L)}   {_derivative(g_L)} ({g_L.name})",
+            )
+        )
+    for l in range(L, 0, -1):
+        n, n_prev = dims[l], dims[l - 1]
+        x_note = "   (A[0] = X)" if l == 1 else ""
+        rows.append(
+            (
+                f"dW[{l}] = 1/m dZ[{l}] A[{l - 1}]ᵀ",
+                f"({n}, {n_prev}) = ({n}, {m})({m}, {n_prev}){x_note}",
+            )
+        )
+        rows.append((f"db[{l}] = 1/m np.sum(dZ[{l}], axis=1, keepdims=True)", f"({n}, 1)"))
+        if l > 1:
+            g = activations[l - 2]
+            rows.append(
+                (f"dA[{l - 1}] = W[{l}]ᵀ dZ[{l}]", f"({n_prev}, {m}) = ({n_prev}, {n})({n}, {m})")
+            )
+            rows.append(
+                (
+                    f"dZ[{l - 1}] = dA[{l - 1}] * g[{l - 1}]'(Z[{l - 1}])",
+                    f"{shape(l - 1)}   elementwise; {_derivative(g)} ({g.name})",
+                )
+            )
+    out += block(rows)
+    out.append("")
+    out.append(f"Update, for l = 1..{L}, with learning rate α:")
+    out.append("  W[l] := W[l] − α dW[l]     b[l] := b[l] − α db[l]")
+    return "\n".join(out)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Print the network's equations with its shapes."""
+    net = network_from_args(args, model=args.model)
+    m: int | str = args.examples if args.examples is not None else "m"
+    print(equations(net.layer_dims, net.activations, net.loss.name, m))
+    return 0
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def add_network_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--layers",
+        type=int_list,
+        default=None,
+        metavar="2,4,1",
+        help="all layer sizes n[0],n[1],...,n[L], input and output included",
+    )
+    p.add_argument(
+        "--hidden",
+        choices=_HIDDEN,
+        default="relu",
+        help="hidden activation with --layers (default relu)",
+    )
+    p.add_argument(
+        "--output",
+        choices=_OUTPUT,
+        default="auto",
+        help="output activation with --layers (default auto: sigmoid for one "
+        "output, softmax for more)",
+    )
+    p.add_argument(
+        "--seed",
+        type=seed_int,
+        default=0,
+        metavar="N",
+        help="seed of the weights (and data) made for --layers (default 0)",
+    )
+
+
+def add_summary(sub: Any) -> None:
+    """Add the ``summary`` command."""
+    p = sub.add_parser(
+        "summary",
+        help="the dimension table of a model file or of --layers",
+        description="Print the notes' dimension table: n[l], g[l], the shapes of W[l], b[l], "
+        "Z[l] and A[l], and the parameter count; for a model file also its "
+        "features, classes, training configuration and final metrics.",
+    )
+    p.add_argument("model", metavar="MODEL", nargs="?", help="a model file")
+    add_network_options(p)
+    p.add_argument(
+        "--examples",
+        type=positive_int,
+        default=None,
+        metavar="M",
+        help="fill in m with this number of examples",
+    )
+    p.set_defaults(func=cmd_summary)
+
+
+def add_explain(sub: Any) -> None:
+    """Add the ``explain`` command."""
+    p = sub.add_parser(
+        "explain",
+        help="the forward and backward equations of a network, shapes filled in",
+        description="Print the forward and backward propagation equations of this network, "
+        "layer by layer, with the shape of every matrix filled in (the notes' "
+        "corrected equations).",
+    )
+    p.add_argument("model", metavar="MODEL", nargs="?", help="a model file")
+    add_network_options(p)
+    p.add_argument(
+        "--examples",
+        type=positive_int,
+        default=None,
+        metavar="M",
+        help="fill in m with this number of examples",
+    )
+    p.set_defaults(func=cmd_explain)

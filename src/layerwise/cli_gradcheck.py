@@ -1,0 +1,125 @@
+"""``layerwise gradcheck``: back propagation checked against central differences, per
+parameter, for a model on its data or for a network of ``--layers`` on random data."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import numpy as np
+
+from .cli_common import CLIError, model_data, positive_float, positive_int, text_table
+from .cli_explain import add_network_options, network_from_args
+from .network import Network
+from .propagation import gradient_check
+
+__all__ = ["add_gradcheck", "cmd_gradcheck"]
+
+
+def _random_targets(net: Network, m: int, rng: np.random.Generator) -> np.ndarray:
+    nL = net.layer_dims[-1]
+    if net.task == "binary":
+        return rng.integers(0, 2, size=(nL, m)).astype(np.float64)
+    if net.task == "multiclass":
+        return np.eye(nL)[rng.integers(0, nL, size=m)].T
+    return rng.standard_normal((nL, m))
+
+
+def cmd_gradcheck(args: argparse.Namespace) -> int:
+    """Central differences against back propagation, per parameter; exit 1 when it fails."""
+    if args.layers is None and args.model is not None and args.data is None:
+        raise CLIError("gradcheck MODEL needs DATA too (or use --layers without a model)")
+    if args.layers is not None and args.data is not None:
+        raise CLIError("give MODEL DATA or --layers, not both")
+    net = network_from_args(args, model=args.model)
+    m = args.examples
+    if args.model is not None:
+        data = model_data(
+            net,
+            args.data,
+            target=args.target,
+            need_target=True,
+            drop_missing=args.drop_missing,
+            id_column=None,
+        )
+        assert data.Y is not None
+        X = data.X[:, :m]
+        Y = data.Y[:, :m]
+        if net.task == "multiclass":  # class indices (1, m) -> one-hot (n[L], m)
+            Y = np.eye(net.layer_dims[-1])[Y[0].astype(np.intp)].T
+        where = f"{args.model} on the first {X.shape[1]} rows of {args.data}"
+    else:
+        rng = np.random.default_rng(args.seed)
+        X = rng.standard_normal((net.layer_dims[0], m))
+        Y = _random_targets(net, m, rng)
+        where = f"n = {net.layer_dims} on {m} random examples (seed {args.seed})"
+    result = gradient_check(
+        X, Y, dict(net.params), net.activations, loss=net.loss, epsilon=args.epsilon, report=True
+    )
+    print(f"Gradient check of {where}:")
+    print(
+        "relative difference ‖approx − backprop‖ / (‖approx‖ + ‖backprop‖), "
+        f"threshold {args.threshold:g}"
+    )
+    rows: list[list[Any]] = [["gradient", "shape", "difference", ""]]
+    for key, diff in result.per_parameter.items():
+        shape = net.params[key[1:]].shape
+        rows.append([key, shape, f"{diff:.3e}", "ok" if diff < args.threshold else "FAIL"])
+    print(text_table(rows))
+    passed = result.difference < args.threshold
+    print(
+        f"overall: {result.difference:.3e}  {'PASS' if passed else 'FAIL'}"
+        + ("" if passed else f" (worst: {result.worst})")
+    )
+    if not passed and net.task != "regression":
+        AL = net.predict_proba(X)
+        saturated = int(np.count_nonzero((AL.min(axis=0) < 1e-6) | (AL.max(axis=0) > 1 - 1e-6)))
+        if saturated:
+            print(
+                f"note: for {saturated} of the {X.shape[1]} examples an output is within 1e-6 "
+                f"of 0 or 1, where the cost's finite differences lose precision in float64; "
+                f"try --epsilon 1e-5, other rows, or --layers"
+            )
+    return 0 if passed else 1
+
+
+def add_gradcheck(sub: Any) -> None:
+    """Add the ``gradcheck`` command."""
+    p = sub.add_parser(
+        "gradcheck",
+        help="check back propagation against central differences",
+        description="Compare back propagation's dW[l], db[l] with central differences "
+        "(J(θ + ε) − J(θ − ε)) / 2ε, in float64, for a model on the first rows of "
+        "DATA, or for a network of --layers on random data. Prints the relative "
+        "difference of each gradient and PASS/FAIL; exit code 1 on FAIL.",
+    )
+    p.add_argument("model", metavar="MODEL", nargs="?", help="a model file")
+    p.add_argument("data", metavar="DATA", nargs="?", help="data for the model")
+    add_network_options(p)
+    p.add_argument(
+        "--examples",
+        type=positive_int,
+        default=10,
+        metavar="M",
+        help="number of examples (default 10)",
+    )
+    p.add_argument("--target", metavar="COL", help="the target column (default: the model's)")
+    p.add_argument(
+        "--drop-missing",
+        action="store_true",
+        help="drop rows with missing values instead of refusing them",
+    )
+    p.add_argument(
+        "--epsilon",
+        type=positive_float,
+        default=1e-7,
+        metavar="ε",
+        help="the step ε of the central differences (default 1e-7)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=positive_float,
+        default=1e-7,
+        help="largest relative difference that passes (default 1e-7)",
+    )
+    p.set_defaults(func=cmd_gradcheck)

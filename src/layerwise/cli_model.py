@@ -1,0 +1,177 @@
+"""``layerwise evaluate`` and ``layerwise predict``: a model file and a table.
+
+The table must have the feature columns the model was trained on (any order, no others besides
+the target and an id column); they are standardized with the statistics stored in the model,
+and class labels are read and written as the original labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from typing import Any
+
+import numpy as np
+
+from .cli_common import (
+    CLIError,
+    check_output_dir,
+    check_output_file,
+    confusion_counts,
+    confusion_text,
+    decode_predictions,
+    load_model,
+    model_classes,
+    model_data,
+)
+from .io import atomic_write_bytes
+from .metrics import predict_from_output
+from .tables import frame_to_bytes
+
+__all__ = ["add_evaluate", "add_predict", "cmd_evaluate", "cmd_predict"]
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Cost and accuracy (with the confusion matrix) or cost and R² of a model on a table."""
+    plot_dir = check_output_dir(args.plot_dir, "--plot-dir") if args.plot_dir else None
+    if plot_dir is not None:
+        from . import plot
+
+        plot.require()  # an ImportError naming the plot extra, before any work
+    net = load_model(args.model)
+    data = model_data(
+        net,
+        args.data,
+        target=args.target,
+        need_target=True,
+        drop_missing=args.drop_missing,
+        id_column=args.id,
+    )
+    assert data.Y is not None
+    metrics = net.evaluate(data.X, data.Y)
+    m = data.table.m
+    dropped = (
+        f" ({len(data.table.dropped)} with missing values dropped)" if data.table.dropped else ""
+    )
+    print(f"Model: {args.model}: n = {net.layer_dims}, output {net.activations[-1].name}")
+    print(f"Data: {args.data}: {m} rows{dropped}, target {data.table.target!r}")
+    print(f"cost      {metrics['cost']:.6f}")
+    if net.task == "regression":
+        AL = net.predict_proba(data.X)
+        residual = AL - data.Y
+        print(f"R²        {metrics['r2']:.6f}")
+        print(f"RMSE      {math.sqrt(float(np.mean(residual**2))):.6g}")
+        print(f"MAE       {float(np.mean(np.abs(residual))):.6g}")
+        return 0
+    pred = predict_from_output(net.predict_proba(data.X), net.task).reshape(-1)
+    true = data.Y.reshape(-1)
+    correct = int(np.count_nonzero(pred == true))
+    print(f"accuracy  {metrics['accuracy']:.6f}  ({correct} of {m} correct)")
+    classes = model_classes(net)
+    counts = confusion_counts(true, pred, len(classes))
+    print("\nConfusion matrix (rows: true class, columns: predicted class):")
+    print(confusion_text(counts, classes))
+    if plot_dir is not None:
+        from . import plot
+
+        labels = np.asarray(classes, dtype=object)
+        path = plot_dir / "confusion_matrix.png"
+        plot.confusion_matrix(
+            labels[true.astype(np.intp)], labels[pred.astype(np.intp)], labels=classes, path=path
+        )
+        print(f"\nWrote {path}")
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    """Write one prediction per row (CSV): the row's id, the prediction, the probabilities."""
+    out = check_output_file(args.out, "--out") if args.out else None
+    net = load_model(args.model)
+    if args.proba and net.task == "regression":
+        raise CLIError("--proba needs a classifier; this model has a linear output (regression)")
+    data = model_data(
+        net,
+        args.data,
+        target=None,
+        need_target=False,
+        drop_missing=args.drop_missing,
+        id_column=args.id,
+    )
+    AL = net.predict_proba(data.X)
+    import pandas as pd
+
+    frame = pd.DataFrame({data.table.id_name: data.table.ids})
+    predictions = decode_predictions(net, AL)
+    if predictions.ndim == 2:
+        for k in range(predictions.shape[1]):
+            frame[f"prediction_{k + 1}"] = predictions[:, k]
+    else:
+        frame["prediction"] = predictions
+    if args.proba:
+        classes = model_classes(net)
+        P = np.vstack([1.0 - AL[0], AL[0]]) if net.task == "binary" else AL
+        for c, row in zip(classes, P):
+            frame[f"proba_{c}"] = row
+    if out is None:
+        sys.stdout.write(frame_to_bytes(frame, "predictions.csv").decode("utf-8"))
+        return 0
+    if out.suffix.lower() not in (".csv", ".tsv", ".parquet"):
+        raise CLIError(f"--out {out}: the suffix must be .csv, .tsv or .parquet")
+    atomic_write_bytes(out, frame_to_bytes(frame, out))
+    print(f"Wrote {data.table.m} predictions to {out}")
+    return 0
+
+
+_DATA_HELP = (
+    "a data file or built-in data set with the model's feature columns (any order; besides "
+    "them only the target and an id column)"
+)
+
+
+def add_evaluate(sub: Any) -> None:
+    """Add the ``evaluate`` command."""
+    p = sub.add_parser(
+        "evaluate",
+        help="cost, accuracy / R² and confusion matrix of a model on a table",
+        description="Evaluate a model file on a table: the cost J, the accuracy and the "
+        "confusion matrix (classification) or R², RMSE and MAE (regression).",
+    )
+    p.add_argument("model", metavar="MODEL", help="a model file written by 'layerwise train'")
+    p.add_argument("data", metavar="DATA", help=_DATA_HELP)
+    p.add_argument("--target", metavar="COL", help="the target column (default: the model's)")
+    p.add_argument("--id", metavar="COL", help="a column identifying the rows (not a feature)")
+    p.add_argument(
+        "--drop-missing",
+        action="store_true",
+        help="drop rows with missing values instead of refusing them",
+    )
+    p.add_argument("--plot-dir", metavar="DIR", help="write confusion_matrix.png here")
+    p.set_defaults(func=cmd_evaluate)
+
+
+def add_predict(sub: Any) -> None:
+    """Add the ``predict`` command."""
+    p = sub.add_parser(
+        "predict",
+        help="predictions of a model for a table, as CSV",
+        description="Predict with a model file: one CSV row per input row with its id (the "
+        "id column, or the row number counted from 0), the prediction (the "
+        "original class label, or the value), and with --proba the probability "
+        "of each class. A target column in the data is ignored.",
+    )
+    p.add_argument("model", metavar="MODEL", help="a model file written by 'layerwise train'")
+    p.add_argument("data", metavar="DATA", help=_DATA_HELP)
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the predictions here (.csv, .tsv or .parquet; default: stdout)",
+    )
+    p.add_argument("--proba", action="store_true", help="add a probability column per class")
+    p.add_argument("--id", metavar="COL", help="a column identifying the rows (default: 'id')")
+    p.add_argument(
+        "--drop-missing",
+        action="store_true",
+        help="skip rows with missing values instead of refusing them",
+    )
+    p.set_defaults(func=cmd_predict)

@@ -1,0 +1,209 @@
+"""What ``layerwise train`` prints and draws: the plan, the progress, the results, the plots.
+
+A progress bar (tqdm) only when stderr is a terminal; otherwise one line every tenth of the
+epochs; nothing with ``--quiet``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+import numpy as np
+
+from .callbacks import ProgressBar
+from .history import History
+from .network import Network
+from .tables import Table
+
+__all__ = [
+    "TASKS",
+    "EpochPrinter",
+    "number",
+    "make_callbacks",
+    "describe_metrics",
+    "print_plan",
+    "print_report",
+    "training_config",
+    "write_plots",
+]
+
+TASKS = {
+    "binary": "binary classification",
+    "multiclass": "multiclass classification",
+    "continuous": "regression",
+}
+
+
+class EpochPrinter:
+    """One line every ``every`` epochs (and the last), for logs: the bar's values as text."""
+
+    def __init__(self, epochs: int, every: int) -> None:
+        self.epochs = epochs
+        self.every = max(1, every)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
+        done = epoch + 1
+        if done % self.every == 0 or done == self.epochs:
+            shown = "  ".join(
+                f"{k} {number(v)}"
+                for k, v in logs.items()
+                if k in ("cost", "accuracy", "r2", "val_cost", "val_accuracy", "val_r2")
+            )
+            width = len(str(self.epochs))
+            print(f"epoch {done:>{width}}/{self.epochs}  {shown}", flush=True)
+        return None
+
+
+def number(value: float) -> str:
+    return f"{value:.4f}" if abs(value) < 1e5 else f"{value:.4g}"
+
+
+def make_callbacks(args: argparse.Namespace) -> list[Any]:
+    """A progress bar on a terminal, a line every tenth of the epochs otherwise; nothing
+    with --quiet."""
+    if args.quiet:
+        return []
+    if sys.stderr.isatty():
+        try:
+            return [ProgressBar(args.epochs, desc="training")]
+        except ImportError:
+            pass
+    return [EpochPrinter(args.epochs, args.epochs // 10)]
+
+
+def describe_metrics(name: str, metrics: dict[str, float], m: int) -> str:
+    parts = [f"cost {number(metrics['cost'])}"]
+    if "accuracy" in metrics:
+        parts.append(f"accuracy {number(metrics['accuracy'])}")
+    if "r2" in metrics:
+        parts.append(f"R² {number(metrics['r2'])}")
+    return f"{name:<11} {'  '.join(parts)}  ({m} rows)"
+
+
+def print_plan(
+    args: argparse.Namespace,
+    table: Table,
+    kind: str,
+    classes: list[Any] | None,
+    net: Network,
+    init: str,
+    batch_size: int | None,
+    m: int,
+    validation: Any,
+) -> None:
+    dropped = f", {len(table.dropped)} with missing values dropped" if table.dropped else ""
+    print(
+        f"Data: {table.source} ({table.kind}): {table.m} rows{dropped}, "
+        f"{len(table.feature_names)} features, target {table.target!r}"
+    )
+    if table.id_name != "row":
+        print(f"  column {table.id_name!r} identifies the rows (not a feature)")
+    task = TASKS[kind]
+    if classes is not None:
+        shown = ", ".join(f"{c!r} ({i})" for i, c in enumerate(classes[:10]))
+        more = f", ... ({len(classes)} classes)" if len(classes) > 10 else ""
+        task += f", classes {shown}{more}"
+    print(f"Task: {task}; output {net.activations[-1].name}, loss {net.loss.name}")
+    print(
+        f"Network: n = {net.layer_dims}, hidden {args.hidden}, init {init}, "
+        f"{net.dtype.name}, {net.n_params} parameters"
+    )
+    batches = "full batch" if batch_size is None else f"mini-batches of {batch_size}"
+    val = "" if validation is None else f"; validation on {validation[0].shape[1]} rows"
+    print(
+        f"Training: {args.optimizer}, α = {args.lr:g}, {args.epochs} epochs, {batches}, "
+        f"{m} rows, seed {args.seed}{val}"
+    )
+
+
+def print_report(
+    history: History,
+    epochs: int,
+    metrics: dict[str, dict[str, float]],
+    m: int,
+    validation: Any,
+    seconds: float,
+) -> None:
+    if history.stop_reason == "early_stopping":
+        best = "" if history.best_epoch is None else f"; restored epoch {history.best_epoch + 1}"
+        print(f"Stopped early after epoch {history.epochs} of {epochs}{best}")
+    print(describe_metrics("Training:", metrics["train"], m))
+    if validation is not None:
+        print(describe_metrics("Validation:", metrics["validation"], validation[0].shape[1]))
+    print(f"Time: {seconds:.2f} s for {history.epochs} epochs")
+
+
+def training_config(
+    args: argparse.Namespace,
+    table: Table,
+    kind: str,
+    init: str,
+    batch_size: int | None,
+    history: History,
+    seconds: float,
+) -> dict[str, Any]:
+    return {
+        "data": table.source,
+        "rows": table.m,
+        "dropped_rows": len(table.dropped),
+        "target": table.target,
+        "task": kind,
+        "layers": list(args.layers),
+        "hidden": args.hidden,
+        "init": init,
+        "epochs": args.epochs,
+        "epochs_run": history.epochs,
+        "learning_rate": args.lr,
+        "batch_size": batch_size,
+        "optimizer": args.optimizer,
+        "l2": args.l2,
+        "dropout": args.dropout,
+        "validation_split": args.validation_split,
+        "early_stopping": args.early_stopping,
+        "seed": args.seed,
+        "dtype": args.dtype,
+        "stop_reason": history.stop_reason,
+        "best_epoch": history.best_epoch,
+        "seconds": round(seconds, 3),
+    }
+
+
+def write_plots(
+    net: Network,
+    history: History,
+    table: Table,
+    X_all: np.ndarray,
+    Y_all: np.ndarray,
+    rows: np.ndarray,
+    folder: Any,
+) -> None:
+    from . import plot
+
+    written = ["cost_curve.png"]
+    plot.cost_curve(
+        history, path=folder / "cost_curve.png", title=f"Cost per epoch ({table.source})"
+    )
+    pre = net.preprocessing
+    assert pre is not None
+    if net.task != "regression":
+        classes = pre.classes or []
+        pred = net.predict(X_all[:, rows]).reshape(-1)
+        true = Y_all[0, rows]
+        plot.confusion_matrix(
+            np.asarray(classes, dtype=object)[true.astype(np.intp)],
+            np.asarray(classes, dtype=object)[pred.astype(np.intp)],
+            labels=classes,
+            path=folder / "confusion_matrix.png",
+        )
+        written.append("confusion_matrix.png")
+        if X_all.shape[0] == 2:
+            raw = table.columns()
+
+            def predict(G: np.ndarray) -> np.ndarray:
+                return net.predict(pre.transform(G))
+
+            plot.decision_boundary(predict, raw, Y_all, path=folder / "decision_boundary.png")
+            written.append("decision_boundary.png")
+    print(f"Wrote {', '.join(written)} to {folder}")
