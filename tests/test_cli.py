@@ -652,7 +652,9 @@ def test_overflowing_training_writes_nothing(capsys, tmp_path):
         "--quiet",
     )
     assert code == 1
-    one_error_line(err, "diverged in epoch", "the cost became", "smaller learning rate", "nothing was written")
+    one_error_line(
+        err, "diverged in epoch", "the cost became", "smaller learning rate", "nothing was written"
+    )
     assert not out_file.exists()
 
 
