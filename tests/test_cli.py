@@ -720,3 +720,30 @@ def test_gradcheck_of_a_softmax_model(capsys, tmp_path):
     capsys.readouterr()
     code, out, _ = run(capsys, "gradcheck", tmp_path / "i.st", "iris", "--examples", "15")
     assert code == 0 and "PASS" in out and "first 15 rows of iris" in out
+
+
+def test_export_writes_an_onnx_graph_that_agrees(capsys, tmp_path):
+    onnxruntime = pytest.importorskip("onnxruntime", reason="onnx is in the test extra")
+    model, onnx_file = tmp_path / "m.safetensors", tmp_path / "m.onnx"
+    code, _, _ = run(capsys, "train", "iris", "--out", model, "--epochs", "20", "--quiet")
+    assert code == 0
+    code, out, err = run(capsys, "export", model, onnx_file)
+    assert code == 0, err
+    assert "input X float32 [N, 4] with its standardization" in out
+    from sklearn.datasets import load_iris
+
+    X = load_iris().data.astype(np.float32)
+    session = onnxruntime.InferenceSession(str(onnx_file))
+    proba, labels = session.run(None, {session.get_inputs()[0].name: X})
+    net = lw.Network.load(model)
+    expected = net.predict_proba(net.preprocessing.transform(X.T.astype(np.float64))).T
+    np.testing.assert_allclose(proba, expected, atol=1e-5)
+    # labels come back as the original class names stored in the model
+    np.testing.assert_array_equal(labels, net.preprocessing.decode(expected.argmax(axis=1)))
+
+
+def test_export_of_a_missing_model_is_one_line(capsys, tmp_path):
+    code, _, err = run(capsys, "export", tmp_path / "nope.safetensors", tmp_path / "m.onnx")
+    assert code == 1
+    one_error_line(err, "nope.safetensors", "no such model file")
+    assert not (tmp_path / "m.onnx").exists()

@@ -25,7 +25,7 @@ from .cli_common import CLIError, Parser, int_list
 from .cli_data import add_datasets
 from .cli_explain import add_explain, add_summary
 from .cli_gradcheck import add_gradcheck
-from .cli_model import add_evaluate, add_predict
+from .cli_model import add_evaluate, add_export, add_predict
 from .cli_train import add_train
 from .network import Network
 
@@ -162,6 +162,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_summary,
     add_explain,
     add_gradcheck,
+    add_export,
     _add_demo,
     add_datasets,
 ]

@@ -1,4 +1,4 @@
-"""``layerwise evaluate`` and ``layerwise predict``: a model file and a table.
+"""``layerwise evaluate``, ``predict`` and ``export``: a model file and a table, or ONNX.
 
 The table must have the feature columns the model was trained on (any order, no others besides
 the target and an id column); they are standardized with the statistics stored in the model,
@@ -29,7 +29,7 @@ from .io import atomic_write_bytes
 from .metrics import predict_from_output
 from .tables import frame_to_bytes
 
-__all__ = ["add_evaluate", "add_predict", "cmd_evaluate", "cmd_predict"]
+__all__ = ["add_evaluate", "add_predict", "add_export", "cmd_evaluate", "cmd_predict", "cmd_export"]
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -175,3 +175,35 @@ def add_predict(sub: Any) -> None:
         help="skip rows with missing values instead of refusing them",
     )
     p.set_defaults(func=cmd_predict)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a model file as an ONNX graph that takes raw features (rows are examples)."""
+    out = check_output_file(args.out, "OUT")
+    net = load_model(args.model)
+    from .onnx_export import export_network
+
+    export_network(net, out, opset=args.opset)
+    pre = " with its standardization" if net.preprocessing is not None else ""
+    print(
+        f"Wrote {out}: input X float32 [N, {net.layer_dims[0]}]{pre}, outputs "
+        f"{'probabilities and label' if net.task != 'regression' else 'values'} "
+        f"(opset {args.opset})"
+    )
+    return 0
+
+
+def add_export(sub: Any) -> None:
+    """Add the ``export`` command."""
+    p = sub.add_parser(
+        "export",
+        help="write a model file as ONNX",
+        description="Export a model file as a standard ONNX graph (Gemm and activation "
+        "operators) that includes the stored preprocessing: its input is the raw features, "
+        "float32 [N, n[0]] with one example per row; its outputs are the probabilities (or "
+        "values) [N, n[L]] and, for classifiers, the labels [N]. Needs the onnx extra.",
+    )
+    p.add_argument("model", metavar="MODEL", help="a model file written by 'layerwise train'")
+    p.add_argument("out", metavar="OUT", help="the .onnx file to write (atomically)")
+    p.add_argument("--opset", type=int, default=17, help="ONNX opset, 17 or later (default 17)")
+    p.set_defaults(func=cmd_export)

@@ -1,0 +1,262 @@
+"""ONNX export: a network, its preprocessing included, as a standard ONNX graph.
+
+The graph takes raw features, as the model file's preprocessing expects them, and does in
+ONNX operators what layerwise does in NumPy:
+
+====================  ======================================================================
+input ``X``           float32 [N, n[0]]: one example per **row**, as ONNX tabular models take
+                      them (the transpose of the notes' A[0])
+standardize           ``Sub`` mean, ``Div`` scale (when ``net.preprocessing`` has them)
+layer l               ``Gemm(A[l−1], W[l], b[l], transB=1)``: W[l] is stored as the notes'
+                      (n[l], n[l−1]); with rows as examples Z[l]ᵀ = A[l−1]ᵀ W[l]ᵀ + b[l]ᵀ
+g[l]                  ``Sigmoid``, ``Tanh``, ``Relu``, ``LeakyRelu(alpha=slope)``,
+                      ``Identity``, ``Softmax(axis=-1)``
+output                ``probabilities`` [N, n[L]] (sigmoid/softmax output) or ``values``
+                      [N, n[L]] (any other output activation)
+labels                classifiers only, ``label``: ``ArgMax`` over the row (softmax) or
+                      ``a > 0.5`` (sigmoid), then ``Gather`` from the original classes when
+                      ``net.preprocessing.classes`` is set. Shape [N] (one sigmoid unit or
+                      softmax); [N, n[L]] for several sigmoid units (multilabel)
+====================  ======================================================================
+
+The labels have the type of the classes: int64 for integers (and the plain class indices when
+there are no classes), string for strings, double for floats, bool for booleans.
+
+All arithmetic is float32; the network's dtype does not change the graph. The model's
+``metadata_props`` keep the layer sizes, activations, feature names and classes as JSON.
+
+Needs the ``onnx`` extra: ``pip install 'layerwise[onnx]'``.
+
+Examples
+--------
+>>> import numpy as np
+>>> import layerwise as lw
+>>> net = lw.Network([3, 4, 2], hidden="tanh", output="softmax", seed=0)
+>>> model = export_network(net)
+>>> [node.op_type for node in model.graph.node]
+['Gemm', 'Tanh', 'Gemm', 'Softmax', 'ArgMax']
+>>> [output.name for output in model.graph.output]
+['probabilities', 'label']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from ._version import __version__
+from .io import atomic_write_bytes
+from .network import Network
+
+__all__ = ["export_network", "MIN_OPSET"]
+
+#: Softmax over one axis (rather than over a flattened 2-D view) needs opset 13.
+MIN_OPSET = 13
+
+_OPS = {
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "relu": "Relu",
+    "leaky_relu": "LeakyRelu",
+    "linear": "Identity",
+    "softmax": "Softmax",
+}
+
+
+def _onnx() -> Any:
+    try:
+        import onnx
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "ONNX export needs the onnx package: pip install 'layerwise[onnx]'"
+        ) from None
+    return onnx
+
+
+def _network_of(net: Any) -> Network:
+    """The Network itself, or the ``network_`` of a fitted layerwise estimator."""
+    if isinstance(net, Network):
+        return net
+    inner = getattr(net, "network_", None)
+    if isinstance(inner, Network):
+        return inner
+    if hasattr(net, "get_params") and inner is None:
+        raise ValueError(
+            f"{type(net).__name__} is not fitted yet: call fit before exporting it to ONNX"
+        )
+    raise TypeError(
+        f"export_network needs a layerwise Network or a fitted NetworkClassifier/"
+        f"NetworkRegressor; Received: {type(net).__name__}"
+    )
+
+
+def _classes_tensor(onnx: Any, classes: list[Any]) -> Any:
+    """The class labels as a 1-D initializer, typed as documented in the module."""
+    arr = np.asarray(classes)
+    if arr.dtype.kind == "b":
+        values = arr.astype(bool)
+    elif arr.dtype.kind in "iu":
+        values = arr.astype(np.int64)
+    elif arr.dtype.kind == "f":
+        values = arr.astype(np.float64)
+    else:
+        values = np.array([str(c) for c in classes], dtype=object)
+    return onnx.numpy_helper.from_array(values, name="classes")
+
+
+def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: int = 17) -> Any:
+    """Build the ONNX graph of ``net`` (preprocessing included); write it to ``path`` if given.
+
+    Parameters
+    ----------
+    net : Network, or a fitted NetworkClassifier / NetworkRegressor
+        An estimator is exported through its ``network_``.
+    path : str or path-like, optional
+        Where to write the ``.onnx`` file (atomically).
+    opset : int, default 17
+        ONNX operator set of the default domain, at least 13.
+
+    Returns
+    -------
+    onnx.ModelProto
+        Input ``X`` float32 [N, n[0]]; outputs ``probabilities`` and ``label`` for a sigmoid
+        or softmax output, ``values`` otherwise. Checked with ``onnx.checker.check_model``.
+
+    Raises
+    ------
+    ValueError
+        For an unsupported opset, or stored classes that do not fit the output layer.
+    TypeError
+        For anything that is not a Network or a layerwise estimator.
+    """
+    onnx = _onnx()
+    from onnx import TensorProto, helper, numpy_helper
+
+    network = _network_of(net)
+    max_opset = onnx.defs.onnx_opset_version()
+    if isinstance(opset, bool) or not isinstance(opset, int) or not MIN_OPSET <= opset <= max_opset:
+        raise ValueError(
+            f"opset must be an int from {MIN_OPSET} to {max_opset} (this onnx package's newest); "
+            f"Received: opset={opset!r}"
+        )
+    dims = network.layer_dims
+    pre = network.preprocessing
+    nodes: list[Any] = []
+    inits: list[Any] = []
+
+    def const(name: str, value: Any) -> str:
+        inits.append(numpy_helper.from_array(np.asarray(value, dtype=np.float32), name=name))
+        return name
+
+    A = "X"
+    if pre is not None and pre.mean is not None and pre.scale is not None:
+        # x := (x − mean) / scale, one statistic per feature (column of the rows)
+        nodes.append(helper.make_node("Sub", [A, const("mean", pre.mean)], ["X_centered"]))
+        nodes.append(helper.make_node("Div", ["X_centered", const("scale", pre.scale)], ["A0"]))
+        A = "A0"
+
+    task = network.task
+    L = network.L
+    for layer in network.layers:
+        l = layer.index
+        g = layer.activation
+        W = const(f"W{l}", layer.W)  # (n[l], n[l−1]), the notes' orientation
+        b = const(f"b{l}", layer.b.reshape(-1))  # (n[l],), broadcast over the N rows
+        # rows: Z[l]ᵀ = A[l−1]ᵀ W[l]ᵀ + b[l]ᵀ, shape [N, n[l]]
+        nodes.append(helper.make_node("Gemm", [A, W, b], [f"Z{l}"], transB=1, name=f"layer{l}"))
+        last = "values" if task == "regression" else "probabilities"
+        out = f"A{l}" if l < L else last
+        attrs: dict[str, Any] = {}
+        if g.name == "leaky_relu":
+            attrs["alpha"] = float(g.get_config()["slope"])
+        elif g.name == "softmax":
+            attrs["axis"] = -1
+        nodes.append(helper.make_node(_OPS[g.name], [f"Z{l}"], [out], name=f"g{l}", **attrs))
+        A = out
+
+    nL = dims[-1]
+    outputs = [helper.make_tensor_value_info(A, TensorProto.FLOAT, ["N", nL])]
+    if task != "regression":
+        outputs.append(_labels(network, nodes, inits, A))
+
+    graph = helper.make_graph(
+        nodes,
+        "layerwise_network",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["N", dims[0]])],
+        outputs,
+        initializer=inits,
+        doc_string=f"layerwise network, layer_dims {dims}; rows of X are examples",
+    )
+    opsets = [helper.make_opsetid("", opset)]
+    model = helper.make_model(
+        graph,
+        opset_imports=opsets,
+        producer_name="layerwise",
+        producer_version=__version__,
+        doc_string=(
+            "Raw features in (X, float32 [N, n[0]]); standardization, dense layers and "
+            "activations as trained with layerwise."
+        ),
+    )
+    # the oldest IR version that carries this opset: the widest choice of runtimes
+    model.ir_version = helper.find_min_ir_version_for(opsets)
+    meta = {
+        "layer_dims": dims,
+        "activations": [{"name": g.name, **g.get_config()} for g in network.activations],
+        "feature_names": None if pre is None else pre.feature_names,
+        "classes": None if pre is None or pre.classes is None else [_plain(c) for c in pre.classes],
+        "target": None if pre is None else pre.target,
+    }
+    helper.set_model_props(model, {k: json.dumps(v, default=str) for k, v in meta.items()})
+    onnx.checker.check_model(model, full_check=True)
+    if path is not None:
+        atomic_write_bytes(path, model.SerializeToString())
+    return model
+
+
+def _labels(network: Network, nodes: list[Any], inits: list[Any], P: str) -> Any:
+    """Append the label nodes for probabilities ``P`` [N, n[L]]; return the output's info."""
+    onnx = _onnx()
+    from onnx import TensorProto, helper
+
+    nL = network.layer_dims[-1]
+    pre = network.preprocessing
+    classes = None if pre is None else pre.classes
+    multiclass = network.task == "multiclass"
+    expected = nL if multiclass else 2
+    if classes is not None and len(classes) != expected:
+        need = "one per unit" if multiclass else "[negative, positive]"
+        raise ValueError(
+            f"net.preprocessing.classes has {len(classes)} labels but a {network.task} output "
+            f"of n[L] = {nL} units needs {expected} ({need})"
+        )
+    # without classes the class indices are the labels, as Network.predict returns them
+    index = "label" if classes is None else "index"
+    shape: list[Any] = ["N"]
+    if multiclass:
+        # the row of the largest probability: the notes' argmax over a column
+        nodes.append(helper.make_node("ArgMax", [P], [index], axis=1, keepdims=0))
+    else:
+        # 1 where a > 0.5, as Network.predict
+        inits.append(onnx.numpy_helper.from_array(np.array(0.5, np.float32), name="half"))
+        nodes.append(helper.make_node("Greater", [P, "half"], ["positive"]))
+        if nL == 1:
+            nodes.append(helper.make_node("Cast", ["positive"], ["index_2d"], to=TensorProto.INT64))
+            inits.append(onnx.numpy_helper.from_array(np.array([-1], np.int64), name="rows"))
+            nodes.append(helper.make_node("Reshape", ["index_2d", "rows"], [index]))
+        else:  # several sigmoid units (multilabel): one 0/1 label per unit
+            nodes.append(helper.make_node("Cast", ["positive"], [index], to=TensorProto.INT64))
+            shape = ["N", nL]
+    if classes is None:
+        return helper.make_tensor_value_info("label", TensorProto.INT64, shape)
+    table = _classes_tensor(onnx, list(classes))
+    inits.append(table)
+    nodes.append(helper.make_node("Gather", ["classes", index], ["label"], axis=0))
+    return helper.make_tensor_value_info("label", table.data_type, shape)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value

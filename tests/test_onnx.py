@@ -1,0 +1,263 @@
+"""ONNX export: the exported graph, run in onnxruntime, against layerwise's own predictions.
+
+The oracle is onnxruntime (an independent implementation of every operator); layerwise's
+``predict_proba``/``predict`` on float32 are what it must reproduce: probabilities or values
+within 1e-5, labels identical, with the preprocessing (raw features in) built into the graph.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import layerwise as lw
+from layerwise.onnx_export import export_network
+from layerwise.preprocessing import Preprocessing
+
+onnx = pytest.importorskip("onnx", reason="needs the onnx extra")
+ort = pytest.importorskip("onnxruntime", reason="needs the onnx extra")
+
+TOL = 1e-5
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
+OUTPUTS = {"sigmoid": 1, "softmax": 3, "linear": 2}  # output activation -> n[L]
+
+
+def run(model: onnx.ModelProto, X_rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Run ``model`` in onnxruntime on rows X (m, n[0]); outputs by name."""
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    return dict(zip(names, session.run(None, {"X": X_rows.astype(np.float32)})))
+
+
+def expected_from(net: lw.Network, X_raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """What layerwise gives for raw X (n[0], m): A[L] as rows, and the labels (or None)."""
+    pre = net.preprocessing
+    A0 = X_raw if pre is None else pre.transform(X_raw)
+    AL = net.predict_proba(A0.astype(net.dtype))
+    if net.task == "regression":
+        return AL.T, None
+    labels = net.predict(A0.astype(net.dtype))
+    if pre is not None and pre.classes is not None:
+        labels = pre.decode(labels) if labels.shape[0] == 1 else np.asarray(pre.classes)[labels.T]
+    elif labels.shape[0] == 1:
+        labels = labels.reshape(-1)
+    else:
+        labels = labels.T
+    return AL.T, labels
+
+
+def assert_onnx_matches(net: lw.Network, X_raw: np.ndarray, tol: float = TOL) -> float:
+    """Export ``net``, check the graph, run it and compare; returns the max abs difference."""
+    model = export_network(net)
+    onnx.checker.check_model(model, full_check=True)
+    out = run(model, X_raw.T)
+    AL, labels = expected_from(net, X_raw)
+    key = "values" if net.task == "regression" else "probabilities"
+    assert out[key].shape == AL.shape
+    diff = float(np.max(np.abs(out[key] - AL)))
+    assert diff <= tol, f"ONNX and layerwise differ by {diff:.3g} > {tol}"
+    if labels is None:
+        assert set(out) == {"values"}
+    else:
+        assert out["label"].shape == labels.shape
+        np.testing.assert_array_equal(out["label"], labels)
+    return diff
+
+
+def random_network(dims, activations, dtype="float32", seed=0) -> lw.Network:
+    """A network with weights and biases far from zero, so every activation's shape matters."""
+    net = lw.Network(dims, activations=activations, init="he", seed=seed, dtype=dtype)
+    rng = np.random.default_rng(seed + 1)
+    for layer in net.layers:
+        layer.b[...] = rng.normal(0.0, 0.5, size=layer.b.shape)
+    return net
+
+
+def raw_features(n0: int, m: int = 64, seed: int = 2) -> np.ndarray:
+    """(n[0], m) features far from standardized: each feature its own mean and scale."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(rng.uniform(-50, 50, (n0, 1)), rng.uniform(0.1, 20, (n0, 1)), (n0, m))
+
+
+@pytest.mark.parametrize("standardize", [False, True], ids=["no_preprocessing", "preprocessing"])
+@pytest.mark.parametrize("output", list(OUTPUTS))
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_every_activation_matches_onnxruntime(hidden, output, standardize):
+    n0, nL = 4, OUTPUTS[output]
+    net = random_network([n0, 6, 5, nL], [hidden, hidden, output])
+    if standardize:
+        X = raw_features(n0)
+        net.preprocessing = Preprocessing.fit(X)
+    else:
+        X = np.random.default_rng(3).standard_normal((n0, 64))
+    assert_onnx_matches(net, X)
+
+
+def test_preprocessing_is_in_the_graph():
+    """Raw features in: without the Sub/Div nodes the outputs would be far off."""
+    X = raw_features(3)
+    net = random_network([3, 5, 2], ["tanh", "linear"])
+    net.preprocessing = Preprocessing.fit(X)
+    model = export_network(net)
+    assert [n.op_type for n in model.graph.node][:2] == ["Sub", "Div"]
+    net_without = random_network([3, 5, 2], ["tanh", "linear"])  # same weights, no statistics
+    out = run(export_network(net_without), X.T)["values"]
+    assert np.max(np.abs(out - expected_from(net, X)[0])) > 0.1
+    assert_onnx_matches(net, X)
+
+
+def test_leaky_relu_slope_is_exported():
+    net = random_network([3, 8, 1], [lw.get_activation("leaky_relu", slope=0.2), "linear"])
+    (node,) = [n for n in export_network(net).graph.node if n.op_type == "LeakyRelu"]
+    assert node.attribute[0].name == "alpha"
+    assert node.attribute[0].f == pytest.approx(0.2)
+    assert_onnx_matches(net, np.random.default_rng(0).standard_normal((3, 50)) * 3)
+
+
+def test_deep_mixed_network():
+    """The notes' n = [2, 3, 5, 4, 2, 1] widened, a different g[l] in every layer."""
+    acts = ["tanh", "relu", "leaky_relu", "sigmoid", "linear", "softmax"]
+    net = random_network([5, 7, 6, 5, 4, 3, 4], acts)
+    X = raw_features(5, m=100)
+    net.preprocessing = Preprocessing.fit(X, classes=["w", "x", "y", "z"])
+    assert_onnx_matches(net, X)
+
+
+def test_float64_network_exports_float32_graph():
+    net = random_network([4, 6, 3], ["relu", "softmax"], dtype="float64")
+    X = raw_features(4)
+    net.preprocessing = Preprocessing.fit(X, classes=[10, 20, 30])
+    model = export_network(net)
+    assert all(
+        t.data_type == onnx.TensorProto.FLOAT
+        for t in model.graph.initializer
+        if t.name != "classes"
+    )
+    assert_onnx_matches(net, X)
+
+
+@pytest.mark.parametrize(
+    ("output", "classes", "dtype"),
+    [
+        ("softmax", ["cat", "dog", "eel"], np.object_),
+        ("softmax", [3, 7, 11], np.int64),
+        ("sigmoid", ["no", "yes"], np.object_),
+        ("sigmoid", [-1, 1], np.int64),
+        ("sigmoid", [0.5, 2.5], np.float64),
+        ("sigmoid", [False, True], np.bool_),
+    ],
+)
+def test_labels_are_the_original_classes(output, classes, dtype):
+    nL = len(classes) if output == "softmax" else 1
+    net = random_network([3, 6, nL], ["tanh", output])
+    X = raw_features(3, m=200)
+    net.preprocessing = Preprocessing.fit(X, classes=classes)
+    assert_onnx_matches(net, X)
+    labels = run(export_network(net), X.T)["label"]
+    assert labels.dtype == dtype
+    assert len(set(labels.tolist())) > 1, "test data should reach more than one class"
+
+
+def test_multilabel_sigmoid_labels_are_per_unit():
+    net = random_network([3, 6, 4], ["relu", "sigmoid"])
+    X = np.random.default_rng(1).standard_normal((3, 80))
+    out = run(export_network(net), X.T)
+    assert out["label"].shape == (80, 4)
+    assert_onnx_matches(net, X)
+
+
+def test_graph_metadata_and_opset(tmp_path):
+    X = raw_features(3)
+    net = random_network([3, 4, 2], ["relu", "softmax"])
+    net.preprocessing = Preprocessing.fit(X, feature_names=["a", "b", "c"], classes=["u", "v"])
+    model = net.to_onnx(tmp_path / "net.onnx", opset=18)
+    assert model.opset_import[0].version == 18
+    props = {p.key: p.value for p in model.metadata_props}
+    assert props["feature_names"] == '["a", "b", "c"]'
+    assert props["classes"] == '["u", "v"]'
+    assert props["layer_dims"] == "[3, 4, 2]"
+    loaded = onnx.load(tmp_path / "net.onnx")
+    assert loaded.SerializeToString() == model.SerializeToString()
+    onnx.checker.check_model(str(tmp_path / "net.onnx"), full_check=True)
+    (x_in,) = loaded.graph.input
+    dims = [d.dim_param or d.dim_value for d in x_in.type.tensor_type.shape.dim]
+    assert x_in.name == "X" and dims == ["N", 3]
+    assert [o.name for o in loaded.graph.output] == ["probabilities", "label"]
+
+
+def test_bad_arguments_are_explained():
+    net = random_network([3, 4, 2], ["relu", "softmax"])
+    with pytest.raises(ValueError, match="opset must be an int from 13"):
+        export_network(net, opset=12)
+    with pytest.raises(TypeError, match="needs a layerwise Network"):
+        export_network({"W1": np.ones((2, 3))})
+    net.preprocessing = Preprocessing(classes=["only one"])
+    with pytest.raises(ValueError, match=r"classes has 1 labels .* needs 2"):
+        export_network(net)
+
+
+# -- the scikit-learn estimators, exported through the same function ----------------------
+
+sklearn_mod = pytest.importorskip("layerwise.sklearn", reason="needs the sklearn extra")
+
+
+def _fit_quietly(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: the exports need not converge
+        return est.fit(X, y)
+
+
+def _estimator_cases():
+    rng = np.random.default_rng(0)
+    X = rng.normal(rng.uniform(-20, 20, 5), rng.uniform(0.5, 10, 5), size=(120, 5))
+    score = (X - X.mean(axis=0)) / X.std(axis=0) @ rng.standard_normal(5)
+    NC, NR = sklearn_mod.NetworkClassifier, sklearn_mod.NetworkRegressor
+    kw = {"hidden_layer_sizes": (8, 6), "max_iter": 30, "random_state": 0}
+    return [
+        ("binary-strings", NC(activation="tanh", **kw), X, np.where(score > 0, "yes", "no")),
+        ("multiclass-ints", NC(**kw), X, np.digitize(score, np.quantile(score, [0.3, 0.6])) * 5),
+        ("multilabel", NC(activation="leaky_relu", **kw), X, (rng.random((120, 3)) > 0.5) * 1),
+        ("regressor-1d", NR(activation="sigmoid", **kw), X, score),
+        ("regressor-2d", NR(**kw), X, np.column_stack([score, -2 * score])),
+    ]
+
+
+@pytest.mark.parametrize("case", _estimator_cases(), ids=lambda c: c[0])
+def test_estimators_export_through_the_same_function(case):
+    _, est, X, y = case
+    _fit_quietly(est, X, y)
+    model = est.to_onnx()
+    assert model.SerializeToString() == export_network(est).SerializeToString()
+    assert model.SerializeToString() == export_network(est.network_).SerializeToString()
+    out = run(model, X)
+    if "values" in out:
+        values = est.predict(X).reshape(len(X), -1)
+        np.testing.assert_allclose(out["values"], values, rtol=0, atol=TOL)
+        return
+    proba = est.predict_proba(X)
+    if proba.shape[1] == 2 and out["probabilities"].shape[1] == 1:
+        proba = proba[:, 1:]  # one sigmoid unit: P(classes_[1])
+    np.testing.assert_allclose(out["probabilities"], proba, rtol=0, atol=TOL)
+    np.testing.assert_array_equal(out["label"], est.predict(X))
+
+
+def test_unfitted_estimator_is_refused():
+    with pytest.raises(ValueError, match="not fitted yet"):
+        export_network(sklearn_mod.NetworkClassifier())
+
+
+def test_missing_onnx_names_the_extra():
+    code = (
+        "import sys; sys.modules['onnx'] = None\n"
+        "import layerwise as lw\n"
+        "try:\n"
+        "    lw.Network([2, 1]).to_onnx()\n"
+        "except ImportError as e:\n"
+        "    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'layerwise[onnx]'" in out.stdout
