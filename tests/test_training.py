@@ -179,7 +179,7 @@ def test_network_l2_matches_readable_gradient():
     history = net.fit(X, Y, epochs=1, learning_rate=0.5, l2=2.0)
     assert history.cost[0] == pytest.approx(J0, rel=1e-12)
     for key in params:
-        np.testing.assert_allclose(net.params[key], params[key], rtol=1e-12)
+        np.testing.assert_allclose(net.params[key], params[key], rtol=1e-12, atol=1e-15)
 
 
 def test_network_dropout_matches_readable_masks():
@@ -201,7 +201,7 @@ def test_network_dropout_matches_readable_masks():
     history = net.fit(X, Y, epochs=1, learning_rate=0.3, dropout=0.7)
     assert history.cost[0] == pytest.approx(lw.compute_cost(AL, Y), rel=1e-12)
     for key in params:
-        np.testing.assert_allclose(net.params[key], params[key], rtol=1e-12)
+        np.testing.assert_allclose(net.params[key], params[key], rtol=1e-12, atol=1e-15)
 
 
 def test_dropout_is_off_in_predict_and_evaluate():

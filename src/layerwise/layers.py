@@ -174,6 +174,10 @@ class Dense:
         """From dZ[l] (or, when ``dZ`` is None, from dA[l] in this layer's buffer) to dW[l],
         db[l] (written into the network's gradient storage) and dA[l−1] (into ``prev_dA``).
 
+        The training loop back-propagates dZ[L] already multiplied by 1/m (and, for plain
+        gradient descent, by α), so the gradients come out with that factor and
+        ``linear_backward`` is called with ``average=False``.
+
         Returns dZ[l].
         """
         cache = self.cache
@@ -194,6 +198,7 @@ class Dense:
             dW_out=self.dW,
             db_out=self.db,
             need_dA_prev=need_dA_prev,
+            average=False,
         )
         return dZ
 

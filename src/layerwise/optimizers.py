@@ -60,9 +60,16 @@ __all__ = [
 
 
 class Optimizer:
-    """Base class: ``step(params, grads, learning_rate)`` updates each array in place."""
+    """Base class: ``step(params, grads, learning_rate)`` updates each array in place.
+
+    ``grad_scale`` tells the optimizer that ``grads`` hold the gradient multiplied by that
+    factor. Plain gradient descent sets ``folds_learning_rate``: the training loop then hands
+    it gradients already multiplied by α, and its update is the single subtraction θ −= α dθ.
+    """
 
     name = ""
+    #: the training loop may fold α into the gradient (grad_scale = α)
+    folds_learning_rate = False
 
     def __init__(self) -> None:
         self.t = 0  # number of steps taken
@@ -80,13 +87,29 @@ class Optimizer:
             self._state = [[np.zeros_like(p) for _ in range(n)] for p in params]
         return self._state
 
-    def step(self, params: Sequence[Array], grads: Sequence[Array], learning_rate: float) -> None:
+    def step(
+        self,
+        params: Sequence[Array],
+        grads: Sequence[Array],
+        learning_rate: float,
+        grad_scale: float = 1.0,
+    ) -> None:
+        """Update every θ in ``params`` in place from dθ = grad / grad_scale (grads may be
+        overwritten: they are scratch once the step is taken)."""
         self.t += 1
         for i, (theta, grad) in enumerate(zip(params, grads)):
-            self._update(i, theta, grad, learning_rate, params)
+            if grad_scale != 1.0 and not self.folds_learning_rate:
+                grad *= 1.0 / grad_scale
+            self._update(i, theta, grad, learning_rate, params, grad_scale)
 
     def _update(
-        self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]
+        self,
+        i: int,
+        theta: Array,
+        grad: Array,
+        lr: float,
+        params: Sequence[Array],
+        grad_scale: float,
     ) -> None:
         raise NotImplementedError  # pragma: no cover
 
@@ -102,12 +125,20 @@ class GradientDescent(Optimizer):
     """θ := θ − α dθ, the notes' update."""
 
     name = "gd"
+    folds_learning_rate = True
 
     def _update(
-        self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]
+        self,
+        i: int,
+        theta: Array,
+        grad: Array,
+        lr: float,
+        params: Sequence[Array],
+        grad_scale: float,
     ) -> None:
-        # θ := θ − α dθ
-        grad *= lr
+        # θ := θ − α dθ   (grad holds grad_scale·dθ; when the loop folded α in, it is α dθ)
+        if grad_scale != lr:
+            grad *= lr / grad_scale
         theta -= grad
 
 
@@ -123,7 +154,13 @@ class Momentum(Optimizer):
         self.beta = float(beta)
 
     def _update(
-        self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]
+        self,
+        i: int,
+        theta: Array,
+        grad: Array,
+        lr: float,
+        params: Sequence[Array],
+        grad_scale: float,
     ) -> None:
         (v,) = self._slots(params, 1)[i]
         # v := β v + dθ
@@ -150,7 +187,13 @@ class RMSprop(Optimizer):
         self.epsilon = float(epsilon)
 
     def _update(
-        self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]
+        self,
+        i: int,
+        theta: Array,
+        grad: Array,
+        lr: float,
+        params: Sequence[Array],
+        grad_scale: float,
     ) -> None:
         s, scratch = self._slots(params, 2)[i]
         # s := ρ s + (1 − ρ) dθ²
@@ -182,7 +225,13 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
 
     def _update(
-        self, i: int, theta: Array, grad: Array, lr: float, params: Sequence[Array]
+        self,
+        i: int,
+        theta: Array,
+        grad: Array,
+        lr: float,
+        params: Sequence[Array],
+        grad_scale: float,
     ) -> None:
         v, s, scratch = self._slots(params, 3)[i]
         b1, b2, t = self.beta1, self.beta2, self.t

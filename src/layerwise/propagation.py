@@ -159,19 +159,20 @@ def layer_forward(
     return LayerCache(A_prev, W, b, Z, A, activation)
 
 
-_MEAN_COLUMNS: dict[tuple[int, str], Array] = {}
+_COLUMNS: dict[tuple[int, float, str], Array] = {}
 
 
-def _mean_column(m: int, dtype: np.dtype) -> Array:
-    """The column (1/m, ..., 1/m)^T of shape (m, 1), cached (a training run uses one or two m)."""
-    key = (m, np.dtype(dtype).str)
-    col = _MEAN_COLUMNS.get(key)
+def _constant_column(m: int, value: float, dtype: np.dtype) -> Array:
+    """The column (value, ..., value)^T of shape (m, 1), cached: a training run uses one or
+    two batch sizes, and Σ_columns dZ = dZ · (1, ..., 1)^T is then one BLAS call."""
+    key = (m, value, np.dtype(dtype).str)
+    col = _COLUMNS.get(key)
     if col is None:
-        if len(_MEAN_COLUMNS) >= 16:
-            _MEAN_COLUMNS.clear()
-        col = np.full((m, 1), 1.0 / m, dtype=dtype)
+        if len(_COLUMNS) >= 16:
+            _COLUMNS.clear()
+        col = np.full((m, 1), value, dtype=dtype)
         col.flags.writeable = False
-        _MEAN_COLUMNS[key] = col
+        _COLUMNS[key] = col
     return col
 
 
@@ -184,19 +185,24 @@ def linear_backward(
     dW_out: Array | None = None,
     db_out: Array | None = None,
     need_dA_prev: bool = True,
+    average: bool = True,
 ) -> tuple[Array | None, Array, Array]:
     """The notes' three backward lines for layer l.
 
     Parameters
     ----------
     dZ : ndarray of shape (n[l], m)
-        Per-example dL/dZ[l] (the 1/m of the cost is applied here).
+        Per-example dL/dZ[l]; the 1/m of the cost J is applied here.
     A_prev : ndarray of shape (n[l−1], m)
     W : ndarray of shape (n[l], n[l−1])
     dA_prev_out, dW_out, db_out : ndarray, optional
         Buffers to write into, shaped like the results.
     need_dA_prev : bool
         False skips dA[l−1] (layer 1 needs no dA[0]: X is not trained).
+    average : bool
+        False when ``dZ`` already carries the 1/m, i.e. it is dJ/dZ[l] rather than the
+        per-example dL/dZ[l]. The training loop scales dZ[L] once (back propagation is linear
+        in dZ, so every layer's dZ inherits the factor), which spares a pass over every dW[l].
 
     Returns
     -------
@@ -207,10 +213,11 @@ def linear_backward(
     m = dZ.shape[1]
     # dW[l] = 1/m dZ[l] A[l-1]^T
     dW = np.dot(dZ, A_prev.T, out=dW_out)
-    dW *= 1.0 / m
+    if average:
+        dW *= 1.0 / m
     # db[l] = 1/m np.sum(dZ[l], axis=1, keepdims=True), computed as the product of dZ[l]
     # with the column (1/m, ..., 1/m)^T: one BLAS call instead of a reduction and a scaling
-    db = np.dot(dZ, _mean_column(m, dZ.dtype), out=db_out)
+    db = np.dot(dZ, _constant_column(m, 1.0 / m if average else 1.0, dZ.dtype), out=db_out)
     # dA[l-1] = W[l]^T dZ[l]
     dA_prev = np.dot(W.T, dZ, out=dA_prev_out) if need_dA_prev else None
     return dA_prev, dW, db

@@ -58,12 +58,19 @@ class _KeepState(Optimizer):
         super().__init__()
         self.inner = inner
         self.name = inner.name
+        self.folds_learning_rate = inner.folds_learning_rate
 
     def reset(self) -> None:
         pass  # the estimator decides when the state starts over (a new fit)
 
-    def step(self, params: Sequence[Array], grads: Sequence[Array], learning_rate: float) -> None:
-        self.inner.step(params, grads, learning_rate)
+    def step(
+        self,
+        params: Sequence[Array],
+        grads: Sequence[Array],
+        learning_rate: float,
+        grad_scale: float = 1.0,
+    ) -> None:
+        self.inner.step(params, grads, learning_rate, grad_scale)
 
 
 def _check_number(

@@ -147,19 +147,27 @@ def _step(
         cost += cfg.l2 / (2.0 * m) * float(np.vdot(W_all, W_all))
     assert out.cache is not None
     dZ: Array | None = output_delta(A, Y, out.cache, loss, out=work)
+    # Back propagation is linear in dZ[L], so scaling it once scales every dW[l], db[l]: by
+    # 1/m (the mean of the cost J), and for plain descent also by α, which turns the update
+    # into the single subtraction θ := θ − (α dθ). No per-layer pass over dW[l] is needed.
+    factor = lr if cfg.optimizer.folds_learning_rate else 1.0
+    assert dZ is not None
+    dZ *= factor / m
     L = len(layers)
     for i in range(L - 1, -1, -1):
         prev_dA = layers[i - 1].buffers(m).dA if i > 0 else None
         layers[i].backward(dZ, need_dA_prev=i > 0, prev_dA=prev_dA)
         dZ = None  # hidden layers start from the dA[l] written into their buffer
     if cfg.l2:
-        # dW[l] += λ/m W[l]
+        # dW[l] += λ/m W[l]   (times the same factor as the rest of the gradient)
         dW_all = net._flat_dW
-        np.multiply(net._flat_W, cfg.l2 / m, out=net._l2_scratch)
+        np.multiply(net._flat_W, cfg.l2 * factor / m, out=net._l2_scratch)
         dW_all += net._l2_scratch
     # ‖dW[l]‖, read before the optimizer reuses the gradient storage as scratch
-    norms = [math.sqrt(np.vdot(layer.dW, layer.dW)) for layer in layers] if grad_norms else []
-    cfg.optimizer.step([net._theta], [net._grad], lr)
+    norms = (
+        [math.sqrt(np.vdot(layer.dW, layer.dW)) / factor for layer in layers] if grad_norms else []
+    )
+    cfg.optimizer.step([net._theta], [net._grad], lr, grad_scale=factor)
     return cost, A, norms
 
 
