@@ -18,7 +18,7 @@ import numpy as np
 
 from ._typing import Array
 from .activations import Activation
-from .propagation import LayerCache, layer_forward, linear_backward
+from .propagation import LayerCache, linear_backward, linear_forward
 
 __all__ = ["Dense"]
 
@@ -67,7 +67,10 @@ class Dense:
         #: keep probability of inverted dropout on this layer's output (1.0 = off)
         self.keep_prob = 1.0
         self._buffers: dict[int, _Buffers] = {}
-        self.cache: LayerCache | None = None
+        # what the last forward pass leaves for backward: A[l-1] and the buffers holding
+        # Z[l], A[l] (plain attributes: this runs once per layer per training step)
+        self._A_prev: Array | None = None
+        self._buf: _Buffers | None = None
         self._dropped = False  # whether the last forward applied a dropout mask
 
     # -- parameters --------------------------------------------------------------------
@@ -140,7 +143,17 @@ class Dense:
     def release_buffers(self) -> None:
         """Free the training buffers (they are rebuilt on the next fit)."""
         self._buffers.clear()
-        self.cache = None
+        self._A_prev = self._buf = None
+
+    @property
+    def cache(self) -> LayerCache | None:
+        """The last forward pass as a :class:`~layerwise.propagation.LayerCache` (or None)."""
+        if self._buf is None or self._A_prev is None:
+            return None
+        mask = self._buf.mask if self._dropped else None
+        return LayerCache(
+            self._A_prev, self._W, self._b, self._buf.Z, self._buf.A, self.activation, mask
+        )
 
     # -- propagation -------------------------------------------------------------------
 
@@ -152,8 +165,11 @@ class Dense:
         With ``training=True`` and keep_prob < 1, applies inverted dropout: returns
         A[l] * D[l] / keep_prob with D[l] ~ Bernoulli(keep_prob) (the cache keeps A[l]).
         """
-        buf = self.buffers(A_prev.shape[1])
-        self.cache = layer_forward(A_prev, self._W, self._b, self.activation, buf.Z, buf.A)
+        buf = self._buffers.get(A_prev.shape[1]) or self.buffers(A_prev.shape[1])
+        # Z[l] = W[l] A[l-1] + b[l];  A[l] = g[l](Z[l])
+        linear_forward(A_prev, self._W, self._b, out=buf.Z)
+        self.activation(buf.Z, out=buf.A)
+        self._A_prev, self._buf = A_prev, buf
         self._dropped = training and self.keep_prob < 1.0
         if self._dropped:
             # the cache keeps A[l] = g(Z[l]) itself (g' is read from it); the next layer
@@ -170,9 +186,10 @@ class Dense:
         out *= 1.0 / self.keep_prob
         return out
 
-    def backward(self, dZ: Array | None, *, need_dA_prev: bool, prev_dA: Array | None) -> Array:
+    def backward(self, dZ: Array | None, prev: Dense | None) -> Array:
         """From dZ[l] (or, when ``dZ`` is None, from dA[l] in this layer's buffer) to dW[l],
-        db[l] (written into the network's gradient storage) and dA[l−1] (into ``prev_dA``).
+        db[l] (written into the network's gradient storage) and dA[l−1] (into the buffer of
+        ``prev``, layer l−1; None for layer 1, which needs no dA[0]).
 
         The training loop back-propagates dZ[L] already multiplied by 1/m (and, for plain
         gradient descent, by α), so the gradients come out with that factor and
@@ -180,24 +197,23 @@ class Dense:
 
         Returns dZ[l].
         """
-        cache = self.cache
-        assert cache is not None, "forward() must run before backward()"
-        buf = self._buffers[cache.Z.shape[1]]
+        buf, A_prev = self._buf, self._A_prev
+        assert buf is not None and A_prev is not None, "forward() must run before backward()"
         if dZ is None:
             if self._dropped:
                 assert buf.mask is not None
                 # dropout's backward: dA[l] := dA[l] * D[l] / keep_prob
                 buf.dA *= buf.mask
             # dZ[l] = dA[l] * g[l]'(Z[l])
-            dZ = self.activation.backward(buf.dA, cache.Z, cache.A, out=buf.dZ)
+            dZ = self.activation.backward(buf.dA, buf.Z, buf.A, out=buf.dZ)
         linear_backward(
             dZ,
-            cache.A_prev,
+            A_prev,
             self._W,
-            dA_prev_out=prev_dA,
+            dA_prev_out=None if prev is None else prev._buf.dA,  # type: ignore[union-attr]
             dW_out=self.dW,
             db_out=self.db,
-            need_dA_prev=need_dA_prev,
+            need_dA_prev=prev is not None,
             average=False,
         )
         return dZ

@@ -28,10 +28,14 @@ def predict_from_output(AL: Array, task: str) -> Array:
     return AL
 
 
-def count_correct(AL: Array, Y: Array, task: str) -> float:
-    """Number of correct predictions in a batch (sigmoid with n[L] > 1: per output, averaged)."""
+def count_correct(AL: Array, Y: Array, task: str, hard_labels: bool = False) -> float:
+    """Number of correct predictions in a batch (sigmoid with n[L] > 1: per output, averaged).
+
+    ``hard_labels=True`` promises Y holds exactly 0 and 1, which saves thresholding Y.
+    """
     if task == "binary":
-        return np.count_nonzero((AL > 0.5) == (Y > 0.5)) / AL.shape[0]
+        truth = Y if hard_labels else Y > 0.5
+        return np.count_nonzero((AL > 0.5) == truth) / AL.shape[0]
     return float(np.count_nonzero(AL.argmax(axis=0) == Y.argmax(axis=0)))
 
 

@@ -165,7 +165,7 @@ _COLUMNS: dict[tuple[int, float, str], Array] = {}
 def _constant_column(m: int, value: float, dtype: np.dtype) -> Array:
     """The column (value, ..., value)^T of shape (m, 1), cached: a training run uses one or
     two batch sizes, and Σ_columns dZ = dZ · (1, ..., 1)^T is then one BLAS call."""
-    key = (m, value, np.dtype(dtype).str)
+    key = (m, value, dtype.char)
     col = _COLUMNS.get(key)
     if col is None:
         if len(_COLUMNS) >= 16:

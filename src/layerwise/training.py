@@ -145,8 +145,9 @@ def _step(
         W_all = net._flat_W
         # J += λ/(2m) Σ_l ‖W[l]‖²
         cost += cfg.l2 / (2.0 * m) * float(np.vdot(W_all, W_all))
-    assert out.cache is not None
-    dZ: Array | None = output_delta(A, Y, out.cache, loss, out=work)
+    cache = out.cache
+    assert cache is not None
+    dZ: Array | None = output_delta(A, Y, cache, loss, out=work)
     # Back propagation is linear in dZ[L], so scaling it once scales every dW[l], db[l]: by
     # 1/m (the mean of the cost J), and for plain descent also by α, which turns the update
     # into the single subtraction θ := θ − (α dθ). No per-layer pass over dW[l] is needed.
@@ -155,8 +156,7 @@ def _step(
     dZ *= factor / m
     L = len(layers)
     for i in range(L - 1, -1, -1):
-        prev_dA = layers[i - 1].buffers(m).dA if i > 0 else None
-        layers[i].backward(dZ, need_dA_prev=i > 0, prev_dA=prev_dA)
+        layers[i].backward(dZ, layers[i - 1] if i > 0 else None)
         dZ = None  # hidden layers start from the dA[l] written into their buffer
     if cfg.l2:
         # dW[l] += λ/m W[l]   (times the same factor as the rest of the gradient)
@@ -222,7 +222,7 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
                     if ss_res is not None:
                         ss_res += ((AL - Yb) ** 2).sum(axis=1)
                     else:
-                        correct += count_correct(AL, Yb, task)
+                        correct += count_correct(AL, Yb, task, cfg.hard_labels)
                     seen += b
                     if batch_norms:
                         norms = batch_norms
