@@ -42,6 +42,34 @@ def check_rng(seed: SeedLike) -> np.random.Generator:
     )
 
 
+def registry_key(
+    name: Any,
+    registry: Mapping[str, Any],
+    what: str,
+    param: str,
+    aliases: Mapping[str, str] | None = None,
+) -> str:
+    """The registry key for a user-given name (case and spaces ignored, aliases resolved).
+
+    Every resolver of the package (activations, losses, initializers, optimizers, schedules)
+    goes through here, so a wrong name gets the same kind of message everywhere: what was
+    given, and the names there are.
+    """
+    if not isinstance(name, str):
+        raise TypeError(
+            f"{param} must be a name (str) or a {what} object; "
+            f"Received: {param}={name!r} of type {type(name).__name__}"
+        )
+    key = name.strip().lower()
+    key = (aliases or {}).get(key, key)
+    if key not in registry:
+        raise ValueError(
+            f"unknown {what} {name!r}; expected one of: {', '.join(registry)}. "
+            f"Received: {param}={name!r}"
+        )
+    return key
+
+
 def check_layer_dims(layer_dims: Any) -> list[int]:
     """layer_dims = [n[0], n[1], ..., n[L]], L >= 1, every n[l] a positive int."""
     if isinstance(layer_dims, (str, bytes)) or not isinstance(layer_dims, (Sequence, np.ndarray)):

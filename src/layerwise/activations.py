@@ -33,6 +33,7 @@ from typing import Union
 
 import numpy as np
 
+from ._checks import registry_key
 from ._typing import Array
 
 __all__ = [
@@ -326,17 +327,7 @@ def get_activation(name: ActivationLike, **config: float) -> Activation:
                 f"Received: name={name!r}"
             )
         return name
-    if not isinstance(name, str):
-        raise TypeError(
-            f"an activation must be a name (str) or an Activation; "
-            f"Received: name={name!r} of type {type(name).__name__}"
-        )
-    key = name.strip().lower()
-    if key not in ACTIVATIONS:
-        raise ValueError(
-            f"unknown activation {name!r}; expected one of: {', '.join(ACTIVATIONS)}. "
-            f"Received: name={name!r}"
-        )
+    key = registry_key(name, ACTIVATIONS, "activation", "name")
     try:
         return ACTIVATIONS[key](**config)
     except TypeError:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._checks import registry_key
 from ._typing import Array
 
 __all__ = ["INITIALIZERS", "SymmetryWarning", "init_weights", "check_init"]
@@ -57,17 +58,7 @@ INITIALIZERS: dict[str, tuple[Callable[[int, int, np.random.Generator, float], A
 
 def check_init(init: str) -> str:
     """Validate an initializer name; unknown names list the valid ones."""
-    if not isinstance(init, str):
-        raise TypeError(
-            f"init must be a name (str); Received: init={init!r} of type {type(init).__name__}"
-        )
-    key = init.strip().lower()
-    if key not in INITIALIZERS:
-        raise ValueError(
-            f"unknown initializer {init!r}; expected one of: {', '.join(INITIALIZERS)}. "
-            f"Received: init={init!r}"
-        )
-    return key
+    return registry_key(init, INITIALIZERS, "initializer", "init")
 
 
 def init_weights(

@@ -25,6 +25,7 @@ from typing import Union
 
 import numpy as np
 
+from ._checks import registry_key
 from ._typing import Array
 
 __all__ = [
@@ -233,18 +234,7 @@ def get_loss(name: LossLike) -> Loss:
     """
     if isinstance(name, Loss):
         return name
-    if not isinstance(name, str):
-        raise TypeError(
-            f"a loss must be a name (str) or a Loss; Received: loss={name!r} "
-            f"of type {type(name).__name__}"
-        )
-    key = name.strip().lower()
-    key = _ALIASES.get(key, key)
-    if key not in LOSSES:
-        raise ValueError(
-            f"unknown loss {name!r}; expected one of: {', '.join(LOSSES)}. Received: loss={name!r}"
-        )
-    return LOSSES[key]
+    return LOSSES[registry_key(name, LOSSES, "loss", "loss", _ALIASES)]
 
 
 def loss_for_activation(activation_name: str) -> Loss:

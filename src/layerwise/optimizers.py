@@ -38,6 +38,7 @@ from typing import Union
 
 import numpy as np
 
+from ._checks import registry_key
 from ._typing import Array
 
 __all__ = [
@@ -275,17 +276,7 @@ def get_optimizer(name: OptimizerLike) -> Optimizer:
     """Resolve ``gd``, ``sgd``, ``momentum``, ``rmsprop`` or ``adam`` (or pass an Optimizer)."""
     if isinstance(name, Optimizer):
         return name
-    if not isinstance(name, str):
-        raise TypeError(
-            f"optimizer must be a name (str) or an Optimizer; Received: optimizer={name!r}"
-        )
-    key = name.strip().lower()
-    if key not in OPTIMIZERS:
-        raise ValueError(
-            f"unknown optimizer {name!r}; expected one of: {', '.join(OPTIMIZERS)}. "
-            f"Received: optimizer={name!r}"
-        )
-    return OPTIMIZERS[key]()
+    return OPTIMIZERS[registry_key(name, OPTIMIZERS, "optimizer", "optimizer")]()
 
 
 # --------------------------------------------------------------------------- schedules
@@ -378,14 +369,4 @@ def get_schedule(schedule: ScheduleLike) -> Schedule:
         return Constant()
     if isinstance(schedule, Schedule):
         return schedule
-    if not isinstance(schedule, str):
-        raise TypeError(
-            f"lr_schedule must be a name (str) or a Schedule; Received: lr_schedule={schedule!r}"
-        )
-    key = schedule.strip().lower()
-    if key not in SCHEDULES:
-        raise ValueError(
-            f"unknown learning-rate schedule {schedule!r}; expected one of: "
-            f"{', '.join(SCHEDULES)}. Received: lr_schedule={schedule!r}"
-        )
-    return SCHEDULES[key]()
+    return SCHEDULES[registry_key(schedule, SCHEDULES, "learning-rate schedule", "lr_schedule")]()
