@@ -9,6 +9,7 @@ from . import datasets
 from ._version import __version__
 from .activations import Activation, get_activation
 from .callbacks import Callback, EarlyStopping, PrintCost
+from .gradcheck import GradientCheckResult, gradient_check
 from .history import History
 from .initializers import SymmetryWarning
 from .io import ModelFileError
@@ -17,12 +18,10 @@ from .losses import Loss, get_loss
 from .network import Network
 from .optimizers import Adam, GradientDescent, Momentum, RMSprop, get_optimizer, get_schedule
 from .propagation import (
-    GradientCheckResult,
     LayerCache,
     backward,
     compute_cost,
     forward,
-    gradient_check,
     init_params,
     linear_backward,
     linear_forward,

@@ -10,8 +10,8 @@ import numpy as np
 
 from .cli_common import CLIError, model_data, positive_float, positive_int, text_table
 from .cli_explain import add_network_options, network_from_args
+from .gradcheck import gradient_check
 from .network import Network
-from .propagation import gradient_check
 
 __all__ = ["add_gradcheck", "cmd_gradcheck"]
 

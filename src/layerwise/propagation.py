@@ -31,7 +31,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -44,7 +43,6 @@ from .losses import Loss, LossLike, get_loss, loss_for_activation
 
 __all__ = [
     "LayerCache",
-    "GradientCheckResult",
     "init_params",
     "linear_forward",
     "layer_forward",
@@ -55,7 +53,6 @@ __all__ = [
     "compute_cost",
     "backward",
     "update_params",
-    "gradient_check",
 ]
 
 
@@ -505,113 +502,3 @@ def update_params(
             # W[l] := W[l] - α dW[l]  ;  b[l] := b[l] - α db[l]
             params[key] -= alpha * grads[gkey]
     return params
-
-
-# --------------------------------------------------------------------------- gradient check
-
-
-@dataclass
-class GradientCheckResult:
-    """Outcome of :func:`gradient_check` with ``report=True``.
-
-    Attributes
-    ----------
-    difference : float
-        ‖grad_approx − grad‖ / (‖grad_approx‖ + ‖grad‖) over all parameters.
-    worst : str
-        The gradient with the largest relative difference, e.g. ``"dW2"``.
-    per_parameter : dict
-        The same relative difference for each gradient on its own.
-    """
-
-    difference: float
-    worst: str
-    per_parameter: dict[str, float] = field(default_factory=dict)
-
-    def __float__(self) -> float:
-        return self.difference
-
-
-def _relative_difference(approx: Array, exact: Array) -> float:
-    num = float(np.linalg.norm(approx - exact))
-    den = float(np.linalg.norm(approx) + np.linalg.norm(exact))
-    return 0.0 if den == 0.0 else num / den
-
-
-def gradient_check(
-    X: Array,
-    Y: Array,
-    params: Mapping[str, Array],
-    activations: Sequence[ActivationLike],
-    loss: LossLike | None = None,
-    epsilon: float = 1e-7,
-    report: bool = False,
-    *,
-    l2: float = 0.0,
-    dropout_masks: Mapping[int, Array] | None = None,
-) -> Any:
-    """Compare back propagation with central differences (J(θ + ε) − J(θ − ε)) / 2ε.
-
-    Runs in float64 on a copy of ``params``. Below 1e-7 means back propagation is right.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n[0], m)
-    Y : ndarray of shape (n[L], m)
-    params : dict
-        ``W{l}``, ``b{l}``; not modified.
-    activations : list
-        g[1], ..., g[L].
-    loss : str or Loss, optional
-        Follows the output activation when not given.
-    epsilon : float
-    report : bool
-        False returns the overall relative difference (a float); True returns a
-        :class:`GradientCheckResult` that also names the worst gradient.
-    l2 : float
-        λ of L2 regularization, in both the cost and the gradients.
-    dropout_masks : dict, optional
-        Fixed inverted-dropout masks {l: D[l] / keep_prob} (see :func:`forward`).
-
-    Returns
-    -------
-    float or GradientCheckResult
-    """
-    eps = _checks.check_positive("epsilon", epsilon)
-    dims, _, _, acts = _params_and_activations(params, activations)
-    loss_ = loss_for_activation(acts[-1].name) if loss is None else get_loss(loss)
-    theta = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
-    X64 = _checks.check_X(X, dims[0], dtype=np.dtype("float64"))
-    Y64 = _checks.check_Y(Y, dims[-1], X64.shape[1], dtype=np.dtype("float64"))
-    loss_.check_targets(Y64)
-
-    AL, caches = forward(X64, theta, acts, dropout_masks)
-    grads = backward(AL, Y64, caches, loss_, l2=l2)
-
-    def cost() -> float:
-        AL = forward(X64, theta, acts, dropout_masks)[0]
-        return compute_cost(AL, Y64, loss_, l2=l2, params=theta)
-
-    approx: dict[str, Array] = {}
-    for key, value in theta.items():
-        g = np.zeros_like(value)
-        flat, gflat = value.reshape(-1), g.reshape(-1)
-        for i in range(flat.size):
-            saved = flat[i]
-            flat[i] = saved + eps
-            plus = cost()
-            flat[i] = saved - eps
-            minus = cost()
-            flat[i] = saved
-            gflat[i] = (plus - minus) / (2.0 * eps)
-        approx["d" + key] = g
-
-    names = list(grads)
-    total = _relative_difference(
-        np.concatenate([approx[k].ravel() for k in names]),
-        np.concatenate([grads[k].ravel() for k in names]),
-    )
-    if not report:
-        return total
-    per = {k: _relative_difference(approx[k], grads[k]) for k in names}
-    return GradientCheckResult(total, max(per, key=per.__getitem__), per)
