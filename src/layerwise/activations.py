@@ -254,9 +254,10 @@ class Softmax(Activation):
 
     def __call__(self, Z: Array, out: Array | None = None) -> Array:
         # a = e^(z − max z) / Σ e^(z − max z): the same value, no overflow
-        A = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)
+        # (the ufuncs' reduce methods directly: the ndarray methods add a Python layer)
+        A = np.subtract(Z, np.maximum.reduce(Z, axis=0, keepdims=True), out=out)
         np.exp(A, out=A)
-        A /= A.sum(axis=0, keepdims=True)
+        A /= np.add.reduce(A, axis=0, keepdims=True)
         return A
 
     def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
