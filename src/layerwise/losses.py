@@ -107,8 +107,10 @@ class BinaryCrossentropy(Loss):
             Q = np.subtract(AL, Y, out=work)
             np.abs(Q, out=Q)
             np.subtract(1.0, Q, out=Q)
-            np.log(_clipped(Q, Q), out=Q)
-            return -float(Q.sum()) / m
+            # q <= 1 already; only the lower clip (no log 0) is needed
+            np.maximum(Q, _EPS[Q.dtype.char], out=Q)
+            np.log(Q, out=Q)
+            return -float(np.add.reduce(Q, axis=None)) / m
         P = _clipped(AL, work)
         # Σ (1 − y) log(1 − a) = Σ log(1 − a) − Σ y log(1 − a)
         np.subtract(1.0, P, out=P)
@@ -152,7 +154,9 @@ class CategoricalCrossentropy(Loss):
         self, AL: Array, Y: Array, work: Array | None = None, *, hard_labels: bool = False
     ) -> float:
         m = AL.shape[1]
-        P = _clipped(AL, work)
+        # log a ≤ 0 needs only the lower clip (no log 0); the upper one would change
+        # nothing but the last bit of a label's a = 1
+        P = np.maximum(AL, _EPS[AL.dtype.char], out=work)
         np.log(P, out=P)
         # J = −1/m Σ_i Σ_k y_k log a_k
         return -float(np.vdot(Y, P)) / m

@@ -245,19 +245,19 @@ def layer_backward(
 
 
 def output_delta(
-    AL: Array, Y: Array, cache: LayerCache, loss: Loss, out: Array | None = None
+    AL: Array, Y: Array, ZL: Array, g: Activation, loss: Loss, out: Array | None = None
 ) -> Array:
-    """dZ[L] for the output layer.
+    """dZ[L] for the output layer, from A[L], Y, Z[L] and g[L].
 
     For the canonical pairs (sigmoid + binary cross-entropy, softmax + categorical
     cross-entropy, linear + mse) dL/dA[L] and g[L]' cancel: dZ[L] = A[L] − Y. Any other pair
     takes the general chain rule dZ[L] = dA[L] * g[L]'(Z[L]).
     """
-    if cache.activation.name == loss.canonical_activation:
+    if g.name == loss.canonical_activation:
         # dZ[L] = A[L] - Y
         return loss.output_delta(AL, Y, out=out)
     dAL = loss.derivative(AL, Y)
-    return cache.activation.backward(dAL, cache.Z, cache.A, out=out)
+    return g.backward(dAL, ZL, AL, out=out)
 
 
 # --------------------------------------------------------------------------- whole network
@@ -457,7 +457,7 @@ def backward(
         )
     grads: dict[str, Array] = {}
     dA: Array | None = None
-    dZ = output_delta(AL, Y, caches[-1], loss_)
+    dZ = output_delta(AL, Y, caches[-1].Z, output, loss_)
     L = len(caches)
     for l in range(L, 0, -1):
         cache = caches[l - 1]

@@ -145,9 +145,8 @@ def _step(
         W_all = net._flat_W
         # J += λ/(2m) Σ_l ‖W[l]‖²
         cost += cfg.l2 / (2.0 * m) * float(np.vdot(W_all, W_all))
-    cache = out.cache
-    assert cache is not None
-    dZ: Array | None = output_delta(A, Y, cache, loss, out=work)
+    assert out._buf is not None
+    dZ: Array | None = output_delta(A, Y, out._buf.Z, out.activation, loss, out=work)
     # Back propagation is linear in dZ[L], so scaling it once scales every dW[l], db[l]: by
     # 1/m (the mean of the cost J), and for plain descent also by α, which turns the update
     # into the single subtraction θ := θ − (α dθ). No per-layer pass over dW[l] is needed.
