@@ -71,21 +71,27 @@ class Optimizer:
     name = ""
     #: the training loop may fold α into the gradient (grad_scale = α)
     folds_learning_rate = False
+    #: state arrays per parameter array (momentum's v, Adam's v and s, scratch)
+    n_slots = 0
 
     def __init__(self) -> None:
         self.t = 0  # number of steps taken
         self._state: list[list[Array]] = []
+        self._state_shapes: list[tuple[tuple[int, ...], np.dtype]] | None = None
 
     def reset(self) -> None:
         """Forget the moment estimates (done at the start of every ``fit``)."""
         self.t = 0
         self._state = []
+        self._state_shapes = None
 
     def _slots(self, params: Sequence[Array], n: int) -> list[list[Array]]:
-        if len(self._state) != len(params) or any(
-            s[0].shape != p.shape or s[0].dtype != p.dtype for s, p in zip(self._state, params)
-        ):
+        """n state arrays per parameter array, made (as zeros) on the first step and whenever
+        the parameters change shape or dtype."""
+        shapes = [(p.shape, p.dtype) for p in params]
+        if self._state_shapes != shapes:
             self._state = [[np.zeros_like(p) for _ in range(n)] for p in params]
+            self._state_shapes = shapes
         return self._state
 
     def step(
@@ -98,20 +104,15 @@ class Optimizer:
         """Update every θ in ``params`` in place from dθ = grad / grad_scale (grads may be
         overwritten: they are scratch once the step is taken)."""
         self.t += 1
-        for i, (theta, grad) in enumerate(zip(params, grads)):
+        for theta, grad, slots in zip(params, grads, self._slots(params, self.n_slots)):
             if grad_scale != 1.0 and not self.folds_learning_rate:
                 grad *= 1.0 / grad_scale
-            self._update(i, theta, grad, learning_rate, params, grad_scale)
+            self._update(theta, grad, learning_rate, grad_scale, slots)
 
     def _update(
-        self,
-        i: int,
-        theta: Array,
-        grad: Array,
-        lr: float,
-        params: Sequence[Array],
-        grad_scale: float,
+        self, theta: Array, grad: Array, lr: float, grad_scale: float, slots: list[Array]
     ) -> None:
+        """The rule for one array; ``slots`` are its ``n_slots`` state arrays (zeros at first)."""
         raise NotImplementedError  # pragma: no cover
 
     def get_config(self) -> dict[str, float]:
@@ -129,13 +130,7 @@ class GradientDescent(Optimizer):
     folds_learning_rate = True
 
     def _update(
-        self,
-        i: int,
-        theta: Array,
-        grad: Array,
-        lr: float,
-        params: Sequence[Array],
-        grad_scale: float,
+        self, theta: Array, grad: Array, lr: float, grad_scale: float, slots: list[Array]
     ) -> None:
         # θ := θ − α dθ   (grad holds grad_scale·dθ; when the loop folded α in, it is α dθ)
         if grad_scale != lr:
@@ -147,6 +142,7 @@ class Momentum(Optimizer):
     """v := β v + dθ; θ := θ − α v (β = 0.9 by default)."""
 
     name = "momentum"
+    n_slots = 1
 
     def __init__(self, beta: float = 0.9) -> None:
         super().__init__()
@@ -155,15 +151,9 @@ class Momentum(Optimizer):
         self.beta = float(beta)
 
     def _update(
-        self,
-        i: int,
-        theta: Array,
-        grad: Array,
-        lr: float,
-        params: Sequence[Array],
-        grad_scale: float,
+        self, theta: Array, grad: Array, lr: float, grad_scale: float, slots: list[Array]
     ) -> None:
-        (v,) = self._slots(params, 1)[i]
+        (v,) = slots
         # v := β v + dθ
         v *= self.beta
         v += grad
@@ -179,6 +169,7 @@ class RMSprop(Optimizer):
     """s := ρ s + (1 − ρ) dθ²; θ := θ − α dθ / (√s + ε)."""
 
     name = "rmsprop"
+    n_slots = 2
 
     def __init__(self, rho: float = 0.9, epsilon: float = 1e-8) -> None:
         super().__init__()
@@ -188,15 +179,9 @@ class RMSprop(Optimizer):
         self.epsilon = float(epsilon)
 
     def _update(
-        self,
-        i: int,
-        theta: Array,
-        grad: Array,
-        lr: float,
-        params: Sequence[Array],
-        grad_scale: float,
+        self, theta: Array, grad: Array, lr: float, grad_scale: float, slots: list[Array]
     ) -> None:
-        s, scratch = self._slots(params, 2)[i]
+        s, scratch = slots
         # s := ρ s + (1 − ρ) dθ²
         s *= self.rho
         np.multiply(grad, grad, out=scratch)
@@ -217,6 +202,7 @@ class Adam(Optimizer):
     """Adam with bias correction: v̂ = v / (1 − β1ᵗ), ŝ = s / (1 − β2ᵗ)."""
 
     name = "adam"
+    n_slots = 3
 
     def __init__(self, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8) -> None:
         super().__init__()
@@ -226,15 +212,9 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
 
     def _update(
-        self,
-        i: int,
-        theta: Array,
-        grad: Array,
-        lr: float,
-        params: Sequence[Array],
-        grad_scale: float,
+        self, theta: Array, grad: Array, lr: float, grad_scale: float, slots: list[Array]
     ) -> None:
-        v, s, scratch = self._slots(params, 3)[i]
+        v, s, scratch = slots
         b1, b2, t = self.beta1, self.beta2, self.t
         # s := β2 s + (1 − β2) dθ²
         np.multiply(grad, grad, out=scratch)
