@@ -1,0 +1,246 @@
+"""Reading and writing the files of each format, and the built-in data sets, for
+:mod:`layerwise.tables` (which re-exports the public names: use them from there).
+
+DATA is a file (``.csv``, ``.tsv``, ``.parquet``, ``.npz``, ``.npy``) or the name of a built-in
+data set (:data:`BUILTIN`). pandas (and pyarrow for Parquet) is imported only when a table is
+read or written: ``pip install 'layerwise[tables]'``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import datasets
+from ._typing import Array
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+#: file suffix -> format name
+FORMATS = {
+    ".csv": "CSV",
+    ".tsv": "TSV",
+    ".parquet": "Parquet",
+    ".npz": "NumPy .npz",
+    ".npy": "NumPy .npy",
+}
+
+_SKLEARN = {
+    "digits": "load_digits",
+    "breast_cancer": "load_breast_cancer",
+    "iris": "load_iris",
+    "wine": "load_wine",
+    "diabetes": "load_diabetes",
+}
+
+#: name -> one-line description of every built-in data set
+BUILTIN: dict[str, str] = {
+    "planar": "the course's flower: 2 features, 2 classes (generated)",
+    "moons": "two interleaving half circles: 2 features, 2 classes (generated)",
+    "circles": "a circle inside a circle: 2 features, 2 classes (generated)",
+    "xor": "the XOR quadrants: 2 features, 2 classes (generated)",
+    "spiral": "three spiral arms: 2 features, 3 classes (generated)",
+    "blobs": "two Gaussian blobs: 2 features, 2 classes (generated)",
+    "digits": "8x8 images of handwritten digits: 64 features, 10 classes (scikit-learn)",
+    "breast_cancer": "breast cancer diagnosis: 30 features, benign/malignant (scikit-learn)",
+    "iris": "iris flowers: 4 features, 3 species (scikit-learn)",
+    "wine": "wine cultivars: 13 features, 3 classes (scikit-learn)",
+    "diabetes": "disease progression: 10 features, continuous target (scikit-learn)",
+}
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError(
+            "reading tables needs pandas (and pyarrow for Parquet): pip install 'layerwise[tables]'"
+        ) from None
+    return pandas
+
+
+def _shorten(names: Sequence[Any], limit: int = 12) -> str:
+    shown = ", ".join(repr(str(n)) for n in names[:limit])
+    if len(names) > limit:
+        shown += f", ... ({len(names)} in all)"
+    return shown
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def load_builtin(name: str) -> pd.DataFrame:
+    """A built-in data set as a table: feature columns, then ``target``.
+
+    The generated sets (:data:`layerwise.datasets.GENERATED`) are drawn with a fixed seed
+    (the course's seed 1 for ``planar``, 0 for the others), so a name always means the same
+    rows. scikit-learn's sets come with it; their class labels are the names scikit-learn
+    gives (``"setosa"``, ``"malignant"``, ...), except ``digits`` (0..9).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`BUILTIN`.
+
+    Returns
+    -------
+    pandas.DataFrame of shape (m, n[0] + 1)
+    """
+    pd = _pandas()
+    key = name.strip().lower()
+    if key in datasets.GENERATED:
+        make: Any = datasets.GENERATED[key]
+        X, Y = make() if key == "planar" else make(seed=0)
+        frame = pd.DataFrame(X.T, columns=[f"x{j + 1}" for j in range(X.shape[0])])
+        frame["target"] = Y.reshape(-1).astype(np.int64)
+        return frame
+    if key in _SKLEARN:
+        try:
+            import sklearn.datasets
+        except ImportError:
+            raise ImportError(
+                f"the built-in data set {name!r} comes with scikit-learn: "
+                f"pip install 'layerwise[sklearn]'"
+            ) from None
+        bunch = getattr(sklearn.datasets, _SKLEARN[key])()
+        frame = pd.DataFrame(bunch.data, columns=[str(c) for c in bunch.feature_names])
+        target = np.asarray(bunch.target)
+        names = getattr(bunch, "target_names", None)
+        if key not in ("digits", "diabetes") and names is not None:
+            frame["target"] = np.asarray(names)[target]
+        else:
+            frame["target"] = target
+        return frame
+    raise ValueError(
+        f"unknown built-in data set {name!r}; the built-in ones are: {', '.join(BUILTIN)}"
+    )
+
+
+def read_frame(data: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
+    """Read DATA, a file or a built-in name, into a table with string column names.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        One example per row.
+    kind : str
+        The format (``"CSV"``, ...) or ``"built-in"``.
+
+    Raises
+    ------
+    ValueError
+        A missing, empty, unreadable or unknown-format file, a name that is neither a file
+        nor a built-in data set; the message names what was given.
+    """
+    text = os.fspath(data)
+    path = Path(text)
+    if not path.exists():
+        if text.strip().lower() in BUILTIN and not path.suffix:
+            return load_builtin(text), "built-in"
+        if path.suffix or os.sep in text:
+            raise ValueError(f"no such file: {text}")
+        raise ValueError(
+            f"{text!r} is neither a file nor a built-in data set; files end in "
+            f"{', '.join(FORMATS)}; the built-in data sets are: {', '.join(BUILTIN)}"
+        )
+    if path.is_dir():
+        raise ValueError(f"{text} is a folder; expected a data file ({', '.join(FORMATS)})")
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(
+            f"unknown format {suffix or '(no suffix)'!r} of {text}; "
+            f"expected one of {', '.join(FORMATS)}"
+        )
+    if path.stat().st_size == 0:
+        raise ValueError(f"{text} is empty (0 bytes)")
+    kind = FORMATS[suffix]
+    pd = _pandas()
+    try:
+        if suffix in (".csv", ".tsv"):
+            frame = pd.read_csv(path, sep="," if suffix == ".csv" else "\t")
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = _read_numpy(path, suffix)
+    except ImportError:
+        raise ImportError(
+            f"reading {kind} needs pandas and pyarrow: pip install 'layerwise[tables]'"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{text} is empty: no header and no rows") from None
+    except Exception as exc:  # every reader has its own exception types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"cannot read {text} as {kind}: {first}") from None
+    frame.columns = [str(c) for c in frame.columns]
+    if frame.shape[1] == 0:
+        raise ValueError(f"{text} has no columns")
+    if frame.shape[0] == 0:
+        raise ValueError(
+            f"{text} has no rows (only a header with columns {_shorten(frame.columns)})"
+        )
+    return frame, kind
+
+
+def _read_numpy(path: Path, suffix: str) -> pd.DataFrame:
+    """.npy: a 2-D array (m, k), columns x1..xk (or a structured array's fields).
+    .npz: ``X`` (m, n) with columns ``feature_names`` (or x1..xn) plus every 1-D array of
+    length m (``y``, ...) as a column; or only 1-D arrays of one length m, one per column."""
+    pd = _pandas()
+    if suffix == ".npy":
+        arr = np.load(path, allow_pickle=False)
+        if arr.dtype.names:
+            return pd.DataFrame(arr)
+        if arr.ndim != 2:
+            raise ValueError(f"expected a 2-D array (rows, columns), got shape {arr.shape}")
+        return pd.DataFrame(arr, columns=[f"x{j + 1}" for j in range(arr.shape[1])])
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    columns: dict[str, Array] = {}
+    if "X" in arrays:
+        X = arrays.pop("X")
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (rows, features), got shape {X.shape}")
+        names = arrays.pop("feature_names", None)
+        if names is None:
+            names = np.array([f"x{j + 1}" for j in range(X.shape[1])])
+        if names.shape != (X.shape[1],):
+            raise ValueError(f"feature_names has {names.size} names for {X.shape[1]} columns of X")
+        columns.update({str(n): X[:, j] for j, n in enumerate(names)})
+    m = next(iter(columns.values())).shape[0] if columns else None
+    for key, arr in arrays.items():
+        if arr.ndim != 1 or (m is not None and arr.shape[0] != m):
+            raise ValueError(
+                f"array {key!r} has shape {arr.shape}; expected X (m, n) and 1-D columns "
+                f"of length m such as y (m,)"
+            )
+        m = arr.shape[0]
+        columns[key] = arr
+    if not columns:
+        raise ValueError("no arrays in the file")
+    return pd.DataFrame(columns)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def frame_to_bytes(frame: pd.DataFrame, path: str | os.PathLike[str]) -> bytes:
+    """The bytes of ``frame`` in the format of ``path``'s suffix (.csv, .tsv or .parquet), for
+    :func:`layerwise.io.atomic_write_bytes`."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        text = frame.to_csv(index=False, sep="," if suffix == ".csv" else "\t")
+        return str(text).encode("utf-8")
+    if suffix == ".parquet":
+        buf = io.BytesIO()
+        frame.to_parquet(buf, index=False)
+        return buf.getvalue()
+    raise ValueError(
+        f"cannot write {os.fspath(path)}: the suffix must be .csv, .tsv or .parquet; "
+        f"Received: {suffix or '(none)'!r}"
+    )
