@@ -124,7 +124,7 @@ def as_float_array(name: str, value: Any, dtype: np.dtype | None = None) -> Arra
         if arr.ndim == 1:
             hint = (
                 f" For m examples of one feature use {name}.reshape(1, -1);"
-                f" for one example of n[0] features use {name}.reshape(-1, 1)."
+                f" for a single example (one column) use {name}.reshape(-1, 1)."
             )
         raise ValueError(
             f"{name} must be 2-D with one example per column, shape (n, m); "
