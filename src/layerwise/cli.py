@@ -32,7 +32,6 @@ from .network import Network
 __all__ = ["main", "build_parser", "CLIError"]
 
 #: kept for code that imported it from here
-_int_list = int_list
 
 
 # --------------------------------------------------------------------------- demo
@@ -129,7 +128,7 @@ def _add_demo(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=1, help="seed of the initialization (default 1)")
     p.add_argument(
         "--hidden-sizes",
-        type=_int_list,
+        type=int_list,
         default=None,
         metavar="1,2,3",
         help="also print the accuracy for each of these hidden-layer sizes",

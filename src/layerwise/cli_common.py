@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from ._typing import Array
+from .activations import ACTIVATIONS
 from .network import Network
 from .tables import Table, encode_labels, load_table
 
@@ -63,6 +64,9 @@ class Parser(argparse.ArgumentParser):
 
 
 # --------------------------------------------------------------------------- argument types
+
+#: activations a hidden layer may use (softmax is for the output layer only)
+HIDDEN_ACTIVATIONS = [name for name in ACTIVATIONS if name != "softmax"]
 
 
 def int_list(text: str) -> list[int]:

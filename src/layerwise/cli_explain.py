@@ -14,6 +14,7 @@ from typing import Any
 from . import activations as _activations
 from .activations import Activation
 from .cli_common import (
+    HIDDEN_ACTIVATIONS,
     CLIError,
     file_size,
     int_list,
@@ -32,7 +33,6 @@ __all__ = [
     "add_network_options",
 ]
 
-_HIDDEN = [name for name in _activations.ACTIVATIONS if name != "softmax"]
 _OUTPUT = ["auto", *_activations.ACTIVATIONS]
 
 
@@ -261,7 +261,7 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--hidden",
-        choices=_HIDDEN,
+        choices=HIDDEN_ACTIVATIONS,
         default="relu",
         help="hidden activation with --layers (default relu)",
     )
@@ -281,43 +281,42 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_network_command(sub: Any, name: str, help: str, description: str, func: Any) -> None:
+    """A command that describes a network: a model file or ``--layers``, and ``--examples``."""
+    p = sub.add_parser(name, help=help, description=description)
+    p.add_argument("model", metavar="MODEL", nargs="?", help="a model file")
+    add_network_options(p)
+    p.add_argument(
+        "--examples",
+        type=positive_int,
+        default=None,
+        metavar="M",
+        help="fill in m with this number of examples",
+    )
+    p.set_defaults(func=func)
+
+
 def add_summary(sub: Any) -> None:
     """Add the ``summary`` command."""
-    p = sub.add_parser(
+    _add_network_command(
+        sub,
         "summary",
         help="the dimension table of a model file or of --layers",
         description="Print the notes' dimension table: n[l], g[l], the shapes of W[l], b[l], "
         "Z[l] and A[l], and the parameter count; for a model file also its "
         "features, classes, training configuration and final metrics.",
+        func=cmd_summary,
     )
-    p.add_argument("model", metavar="MODEL", nargs="?", help="a model file")
-    add_network_options(p)
-    p.add_argument(
-        "--examples",
-        type=positive_int,
-        default=None,
-        metavar="M",
-        help="fill in m with this number of examples",
-    )
-    p.set_defaults(func=cmd_summary)
 
 
 def add_explain(sub: Any) -> None:
     """Add the ``explain`` command."""
-    p = sub.add_parser(
+    _add_network_command(
+        sub,
         "explain",
         help="the forward and backward equations of a network, shapes filled in",
         description="Print the forward and backward propagation equations of this network, "
         "layer by layer, with the shape of every matrix filled in (the notes' "
         "corrected equations).",
+        func=cmd_explain,
     )
-    p.add_argument("model", metavar="MODEL", nargs="?", help="a model file")
-    add_network_options(p)
-    p.add_argument(
-        "--examples",
-        type=positive_int,
-        default=None,
-        metavar="M",
-        help="fill in m with this number of examples",
-    )
-    p.set_defaults(func=cmd_explain)

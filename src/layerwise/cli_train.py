@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from . import activations as _activations
 from .cli_common import (
+    HIDDEN_ACTIVATIONS,
     CLIError,
     check_output_dir,
     check_output_file,
@@ -36,7 +36,9 @@ from .cli_report import (
     training_config,
     write_plots,
 )
+from .initializers import INITIALIZERS
 from .network import Network
+from .optimizers import OPTIMIZERS
 from .preprocessing import Preprocessing
 from .tables import Table, class_labels, encode_labels, load_table, output_for, type_of_target
 from .training import TrainingDivergedError
@@ -195,7 +197,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- the parser
 
-_HIDDEN = [name for name in _activations.ACTIVATIONS if name != "softmax"]
 
 _DESCRIPTION = """\
 Train an L-layer network on a table and save it as a model file.
@@ -249,7 +250,7 @@ def add_train(sub: Any) -> None:
     )
     p.add_argument(
         "--hidden",
-        choices=_HIDDEN,
+        choices=HIDDEN_ACTIVATIONS,
         default="relu",
         help="activation g of the hidden layers (default relu)",
     )
@@ -261,7 +262,7 @@ def add_train(sub: Any) -> None:
     )
     p.add_argument(
         "--init",
-        choices=["auto", "small", "he", "xavier", "zeros"],
+        choices=["auto", *INITIALIZERS],
         default="auto",
         help="weight initialization (default auto: he for relu, xavier otherwise)",
     )
@@ -288,7 +289,7 @@ def add_train(sub: Any) -> None:
     )
     p.add_argument(
         "--optimizer",
-        choices=["gd", "sgd", "momentum", "rmsprop", "adam"],
+        choices=list(OPTIMIZERS),
         default="adam",
         help="update rule (default adam)",
     )

@@ -1,9 +1,10 @@
 """The dense layer: W[l], b[l], g[l], and the buffers its forward and backward pass write into.
 
-A :class:`Dense` layer runs the functions of :mod:`layerwise.propagation` (``layer_forward``,
-``Activation.backward``, ``linear_backward``) with its own preallocated buffers, so a training
-step allocates no (n[l], m) arrays once the buffers exist. Buffers are sized for the batch and
-kept per batch size (a training run has at most two: the batch and the last, smaller one).
+A :class:`Dense` layer runs the functions of :mod:`layerwise.propagation` (``linear_forward``,
+``linear_backward``) and its activation's ``g`` and ``g.backward`` with its own preallocated
+buffers, so a training step allocates no (n[l], m) arrays once the buffers exist. Buffers are
+sized for the batch and kept per batch size (a training run has at most two: the batch and the
+last, smaller one).
 
 W[l] and b[l] (and dW[l], db[l]) are views into flat arrays owned by the
 :class:`~layerwise.Network`, so an optimizer can update every parameter of the network in

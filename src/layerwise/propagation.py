@@ -1,9 +1,9 @@
-"""Forward and back propagation, the update rule and the gradient check, as in the notes.
+"""Forward and back propagation and the update rule, as in the notes.
 
 These functions are the one implementation of the equations. The readable calls below
 allocate their results; :class:`layerwise.Network`'s training loop calls the same
-``linear_forward`` / ``layer_forward`` / ``layer_backward`` / ``linear_backward`` with
-preallocated buffers (the ``out`` arguments), so there is no second copy of the math.
+``linear_forward``, activation, ``output_delta`` and ``linear_backward`` with preallocated
+buffers (the ``out`` arguments), so there is no second copy of the math.
 
 Shapes, for layer l = 1..L with n[l] units and m examples stacked as columns:
 
@@ -47,7 +47,6 @@ __all__ = [
     "linear_forward",
     "layer_forward",
     "linear_backward",
-    "layer_backward",
     "output_delta",
     "forward",
     "compute_cost",
@@ -218,30 +217,6 @@ def linear_backward(
     # dA[l-1] = W[l]^T dZ[l]
     dA_prev = np.dot(W.T, dZ, out=dA_prev_out) if need_dA_prev else None
     return dA_prev, dW, db
-
-
-def layer_backward(
-    dA: Array,
-    cache: LayerCache,
-    *,
-    dZ_out: Array | None = None,
-    dA_prev_out: Array | None = None,
-    dW_out: Array | None = None,
-    db_out: Array | None = None,
-    need_dA_prev: bool = True,
-) -> tuple[Array | None, Array, Array]:
-    """dZ[l] = dA[l] * g[l]'(Z[l]) (elementwise), then :func:`linear_backward`."""
-    # dZ[l] = dA[l] * g[l]'(Z[l])   (ERRATA 6: g of the same layer l, elementwise)
-    dZ = cache.activation.backward(dA, cache.Z, cache.A, out=dZ_out)
-    return linear_backward(
-        dZ,
-        cache.A_prev,
-        cache.W,
-        dA_prev_out=dA_prev_out,
-        dW_out=dW_out,
-        db_out=db_out,
-        need_dA_prev=need_dA_prev,
-    )
 
 
 def output_delta(
