@@ -166,6 +166,27 @@ def test_errata_4_relu_derivative_at_zero_is_one():
     np.testing.assert_array_equal(g.derivative(Z, out=out), [[0.0, 0.0, 1.0, 1.0, 1.0]])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_against_cached_zeros_matches_the_scalar_form(dtype):
+    # max(z, 0) is taken against a cached read-only array of zeros for small arrays and
+    # against the scalar 0 for large ones; both must equal NumPy's max(z, 0), in the dtype
+    from layerwise import _constants
+
+    g = lw.get_activation("relu")
+    rng = np.random.default_rng(0)
+    for shape in [(3, 5), (2, _constants._MAX_ELEMENTS // 2 + 1)]:
+        Z = rng.standard_normal(shape).astype(dtype)
+        A = g(Z)
+        assert A.dtype == Z.dtype and A.flags.writeable
+        np.testing.assert_array_equal(A, np.maximum(Z, 0))
+        out = np.empty_like(Z)
+        assert g(Z, out=out) is out
+        np.testing.assert_array_equal(out, np.maximum(Z, 0))
+    zeros = _constants.filled_like(np.empty((3, 5), dtype), 0.0)
+    assert isinstance(zeros, np.ndarray) and not zeros.flags.writeable and not zeros.any()
+    assert _constants.filled_like(np.empty((2, _constants._MAX_ELEMENTS + 1)), 0.0) == 0.0
+
+
 def test_errata_5_leaky_relu_default_slope_and_derivative_at_zero():
     g = lw.get_activation("leaky_relu")
     Z = np.array([[-3.0, -0.5, 0.0, 0.5, 2.0]])

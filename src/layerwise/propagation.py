@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _checks
+from ._constants import filled
 from ._typing import Array, DTypeLike, SeedLike
 from .activations import Activation, ActivationLike, get_activation
 from .initializers import init_weights
@@ -155,23 +156,6 @@ def layer_forward(
     return LayerCache(A_prev, W, b, Z, A, activation)
 
 
-_COLUMNS: dict[tuple[int, float, str], Array] = {}
-
-
-def _constant_column(m: int, value: float, dtype: np.dtype) -> Array:
-    """The column (value, ..., value)^T of shape (m, 1), cached: a training run uses one or
-    two batch sizes, and Σ_columns dZ = dZ · (1, ..., 1)^T is then one BLAS call."""
-    key = (m, value, dtype.char)
-    col = _COLUMNS.get(key)
-    if col is None:
-        if len(_COLUMNS) >= 16:
-            _COLUMNS.clear()
-        col = np.full((m, 1), value, dtype=dtype)
-        col.flags.writeable = False
-        _COLUMNS[key] = col
-    return col
-
-
 def linear_backward(
     dZ: Array,
     A_prev: Array,
@@ -213,7 +197,7 @@ def linear_backward(
         dW *= 1.0 / m
     # db[l] = 1/m np.sum(dZ[l], axis=1, keepdims=True), computed as the product of dZ[l]
     # with the column (1/m, ..., 1/m)^T: one BLAS call instead of a reduction and a scaling
-    db = np.dot(dZ, _constant_column(m, 1.0 / m if average else 1.0, dZ.dtype), out=db_out)
+    db = np.dot(dZ, filled((m, 1), 1.0 / m if average else 1.0, dZ.dtype), out=db_out)
     # dA[l-1] = W[l]^T dZ[l]
     dA_prev = np.dot(W.T, dZ, out=dA_prev_out) if need_dA_prev else None
     return dA_prev, dW, db
