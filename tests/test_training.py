@@ -224,6 +224,36 @@ def test_dropout_arguments_are_checked():
 # --------------------------------------------------------------------------- history and validation
 
 
+@pytest.mark.parametrize(
+    "output, labels",
+    [("sigmoid", "hard"), ("sigmoid", "soft"), ("softmax", "one-hot")],
+)
+@pytest.mark.parametrize("batch_size, shuffle", [(None, True), (7, False), (7, True)])
+def test_epoch_accuracy_counts_every_example_once(output, labels, batch_size, shuffle):
+    # a learning rate far below the rounding of θ leaves the parameters as they were, so each
+    # epoch's accuracy (counted from every batch's forward pass, in the epoch's shuffled
+    # order) must equal the accuracy of the untrained network on the whole set
+    rng = np.random.default_rng(3)
+    m, n_L = 60, 3
+    X = rng.standard_normal((4, m))
+    if output == "softmax":
+        Y = lw.datasets.one_hot(rng.integers(0, n_L, m), n_L)
+    else:
+        Y = rng.integers(0, 2, (2, m)).astype(float)
+        if labels == "soft":
+            Y = np.clip(Y + rng.uniform(-0.3, 0.3, Y.shape), 0.0, 1.0)
+    net = lw.Network([4, 5, Y.shape[0]], hidden="tanh", output=output, init="he", seed=2)
+    A = net.predict_proba(X)
+    if output == "softmax":
+        expected = np.mean(A.argmax(axis=0) == Y.argmax(axis=0))
+    else:
+        expected = np.mean((A > 0.5) == (Y > 0.5))
+    assert 0.2 < expected < 0.8  # neither all right nor all wrong: the count is informative
+    history = net.fit(X, Y, epochs=3, learning_rate=1e-30, batch_size=batch_size, shuffle=shuffle)
+    np.testing.assert_array_equal(net.predict_proba(X), A)
+    assert history.accuracy == [pytest.approx(expected, abs=1e-15)] * 3
+
+
 def test_history_records_every_series():
     X, Y = lw.datasets.moons(m=100, seed=0)
     net = lw.Network([2, 6, 4, 1], hidden="tanh", seed=0)

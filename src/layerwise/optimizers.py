@@ -104,7 +104,9 @@ class Optimizer:
         """Update every θ in ``params`` in place from dθ = grad / grad_scale (grads may be
         overwritten: they are scratch once the step is taken)."""
         self.t += 1
-        for theta, grad, slots in zip(params, grads, self._slots(params, self.n_slots)):
+        # a stateless rule (plain descent) skips the bookkeeping of state arrays
+        states = self._slots(params, self.n_slots) if self.n_slots else [[]] * len(params)
+        for theta, grad, slots in zip(params, grads, states):
             if grad_scale != 1.0 and not self.folds_learning_rate:
                 grad *= 1.0 / grad_scale
             self._update(theta, grad, learning_rate, grad_scale, slots)

@@ -25,7 +25,7 @@ import numpy as np
 from ._typing import Array
 from .callbacks import EarlyStopping
 from .history import History
-from .metrics import count_correct, r2_from_sums, task_of
+from .metrics import EpochAccuracy, r2_from_sums, task_of
 from .optimizers import Constant, Optimizer, Schedule
 from .propagation import output_delta
 
@@ -109,6 +109,11 @@ class _Batches:
                 np.empty((Y.shape[0], size), Y.dtype),
             )
 
+    @property
+    def order_of_epoch(self) -> Array | None:
+        """The permutation of the examples in the last epoch; None when taken in order."""
+        return self.order if self.shuffle else None
+
     def epoch(self) -> Iterator[tuple[Array, Array]]:
         """(A[0], Y) per batch: A[0] (n[0], b) and Y (n[L], b), b the batch size."""
         if self.full:
@@ -182,6 +187,7 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
     snapshot = np.empty_like(net._theta)
     cfg.optimizer.reset()
     cfg.hard_labels = bool(np.all((Y == 0) | (Y == 1)))
+    epoch_accuracy = None if regression else EpochAccuracy(Y, task, cfg.hard_labels)
     callbacks = list(cfg.callbacks)
     for cb in callbacks:
         if hasattr(cb, "on_train_begin"):
@@ -202,7 +208,7 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
             for epoch in range(cfg.epochs):
                 lr = cfg.learning_rate if constant_lr else cfg.schedule(epoch, cfg.learning_rate)
                 np.copyto(snapshot, net._theta)
-                total_cost = correct = 0.0
+                total_cost = 0.0
                 ss_res = np.zeros(Y.shape[0]) if regression else None
                 seen = 0
                 norms: list[float] = []
@@ -220,8 +226,8 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
                     total_cost += cost * b
                     if ss_res is not None:
                         ss_res += ((AL - Yb) ** 2).sum(axis=1)
-                    else:
-                        correct += count_correct(AL, Yb, task, cfg.hard_labels)
+                    elif epoch_accuracy is not None:
+                        epoch_accuracy.record(AL, seen)
                     seen += b
                     if batch_norms:
                         norms = batch_norms
@@ -237,8 +243,8 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
                     blow_up = _BLOW_UP * max(cost_s[0], 1.0)
                 if ss_res is not None and ss_tot is not None:
                     metric_s.append(float(np.mean(r2_from_sums(ss_res, ss_tot))))
-                else:
-                    metric_s.append(correct / m)
+                elif epoch_accuracy is not None:
+                    metric_s.append(epoch_accuracy.fraction(batches.order_of_epoch))
                 lr_s.append(lr)
                 for s, norm in zip(norm_s, norms):
                     s.append(norm)
