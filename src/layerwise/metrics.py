@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
-from ._typing import Array
+import numpy as np
+import numpy.typing as npt
+
+from ._typing import Array, IndexArray
 
 __all__ = [
     "task_of",
@@ -65,7 +68,7 @@ class EpochAccuracy:
 
     def __init__(self, Y: Array, task: str, hard_labels: bool) -> None:
         self.task = task
-        self.truth: Array
+        self.truth: npt.NDArray[Any]  # bool (binary) or intp (class indices)
         if task == "binary":
             # (n[L], m): the label each output should predict
             self.truth = Y == 1 if hard_labels else Y > 0.5
@@ -84,7 +87,7 @@ class EpochAccuracy:
         else:
             AL.argmax(axis=0, out=out[0])
 
-    def fraction(self, order: Array | None) -> float:
+    def fraction(self, order: IndexArray | None) -> float:
         """The fraction predicted right this epoch; ``order`` is the epoch's permutation of
         the examples (None when they were taken in order)."""
         truth = self.truth if order is None else np.take(self.truth, order, 1, self._ordered)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._typing import Array
+from ._typing import Array, IndexArray
 from .callbacks import EarlyStopping
 from .history import History
 from .metrics import EpochAccuracy, r2_from_sums, task_of
@@ -110,7 +110,7 @@ class _Batches:
             )
 
     @property
-    def order_of_epoch(self) -> Array | None:
+    def order_of_epoch(self) -> IndexArray | None:
         """The permutation of the examples in the last epoch; None when taken in order."""
         return self.order if self.shuffle else None
 
