@@ -7,7 +7,7 @@ the inner training loop.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -175,6 +175,39 @@ def check_Y(Y: Any, nL: int, m: int, dtype: np.dtype | None = None, name: str = 
         raise ValueError(
             f"{name} has {Y.shape[0]} rows but n[L] is {nL}: {name} must be (n[L], m) = ({nL}, {m})"
         )
+    return Y
+
+
+def check_targets(
+    Y: Any,
+    nL: int,
+    m: int,
+    task: str,
+    check_loss_targets: Callable[[Array], None],
+    dtype: np.dtype,
+) -> Array:
+    """Y for a network with n[L] outputs: (n[L], m), or for softmax also class indices
+    0..n[L]−1 of shape (1, m) or (m,), which become one-hot columns. ``check_loss_targets``
+    is the loss's own check of the values (0/1 for cross-entropy, ...)."""
+    if task == "multiclass" and nL > 1:
+        arr = np.asarray(Y.to_numpy() if hasattr(Y, "to_numpy") else Y)
+        if (arr.ndim == 2 and arr.shape == (1, m)) or (arr.ndim == 1 and arr.shape == (m,)):
+            return _labels_to_one_hot(arr.reshape(-1), nL, dtype)
+    Y = check_Y(Y, nL, m, dtype=dtype)
+    check_loss_targets(Y)
+    return Y
+
+
+def _labels_to_one_hot(labels: Array, nL: int, dtype: np.dtype) -> Array:
+    if not np.issubdtype(labels.dtype, np.number) or not np.all(np.isfinite(labels)):
+        raise ValueError("class labels Y must be finite numbers 0..n[L]-1")
+    if np.any(labels != np.round(labels)) or labels.min() < 0 or labels.max() >= nL:
+        raise ValueError(
+            f"integer class labels Y (1, m) must be 0..n[L]-1 = 0..{nL - 1}; Received "
+            f"values from {labels.min():g} to {labels.max():g}"
+        )
+    Y = np.zeros((nL, labels.size), dtype)
+    Y[labels.astype(np.intp), np.arange(labels.size)] = 1.0
     return Y
 
 

@@ -55,7 +55,7 @@ class Activation:
 
     Subclasses implement ``__call__`` and ``derivative``; ``backward`` defaults to the
     elementwise chain rule dZ = dA * g'(Z) and is overridden where a cheaper form exists
-    (ReLU) or the Jacobian is not diagonal (softmax).
+    (linear: dZ = dA) or the Jacobian is not diagonal (softmax).
     """
 
     name: str = ""

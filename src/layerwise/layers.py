@@ -13,6 +13,7 @@ one operation; assigning ``layer.W = new`` copies into that storage.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,7 @@ from ._typing import Array
 from .activations import Activation
 from .propagation import LayerCache, linear_backward, linear_forward
 
-__all__ = ["Dense"]
+__all__ = ["Dense", "ParamsView"]
 
 
 @dataclass
@@ -224,3 +225,45 @@ class Dense:
         if self.activation.get_config():
             g = repr(self.activation)
         return f"Dense(l={self.index}, n[l]={self.n_out}, n[l-1]={self.n_in}, g={g})"
+
+
+class ParamsView(MutableMapping[str, Array]):
+    """The course-style dict {"W1", "b1", ...} over a network's own arrays.
+
+    Reading gives the network's arrays themselves (writing into them changes the network);
+    assigning ``params["W1"] = new`` copies ``new`` in after checking its shape.
+    """
+
+    def __init__(self, layers: list[Dense]) -> None:
+        self._layers = layers
+
+    def _split(self, key: str) -> tuple[Dense, str]:
+        if isinstance(key, str) and len(key) > 1 and key[0] in "Wb" and key[1:].isdigit():
+            l = int(key[1:])
+            if 1 <= l <= len(self._layers):
+                return self._layers[l - 1], key[0]
+        L = len(self._layers)
+        raise KeyError(f"{key!r}: this network's params are W1, b1, ..., W{L}, b{L}")
+
+    def __getitem__(self, key: str) -> Array:
+        layer, p = self._split(key)
+        return layer.W if p == "W" else layer.b
+
+    def __setitem__(self, key: str, value: Array) -> None:
+        layer, p = self._split(key)
+        setattr(layer, p, value)
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("a network's parameters cannot be deleted")
+
+    def __iter__(self) -> Iterator[str]:
+        for l in range(1, len(self._layers) + 1):
+            yield f"W{l}"
+            yield f"b{l}"
+
+    def __len__(self) -> int:
+        return 2 * len(self._layers)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"'{k}': {self[k].shape}" for k in self)
+        return f"ParamsView({{{shapes}}})"

@@ -21,69 +21,26 @@ total parameters: 17; loss: binary_crossentropy; dtype: float64
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import _checks
+from ._fit_args import keep_probabilities, train_config
 from ._typing import Array, DTypeLike, SeedLike
 from .activations import Activation, ActivationLike, get_activation
-from .callbacks import EarlyStopping, PrintCost
 from .history import History
 from .initializers import check_init, init_weights
-from .layers import Dense
+from .layers import Dense, ParamsView
 from .losses import LossLike, get_loss, loss_for_activation
 from .metrics import accuracy, predict_from_output, r2_score, task_of
-from .optimizers import OptimizerLike, ScheduleLike, get_optimizer, get_schedule
+from .optimizers import OptimizerLike, ScheduleLike
 from .preprocessing import Preprocessing
 from .propagation import _resolve_activations, layer_forward
-from .training import TrainConfig, callbacks_from, run
+from .training import run
 
 __all__ = ["Network", "ParamsView"]
-
-
-class ParamsView(MutableMapping[str, Array]):
-    """The course-style dict {"W1", "b1", ...} over a network's own arrays.
-
-    Reading gives the network's arrays themselves (writing into them changes the network);
-    assigning ``params["W1"] = new`` copies ``new`` in after checking its shape.
-    """
-
-    def __init__(self, network: Network) -> None:
-        self._net = network
-
-    def _split(self, key: str) -> tuple[Dense, str]:
-        if isinstance(key, str) and len(key) > 1 and key[0] in "Wb" and key[1:].isdigit():
-            l = int(key[1:])
-            if 1 <= l <= self._net.L:
-                return self._net.layer(l), key[0]
-        raise KeyError(
-            f"{key!r}: this network's params are W1, b1, ..., W{self._net.L}, b{self._net.L}"
-        )
-
-    def __getitem__(self, key: str) -> Array:
-        layer, p = self._split(key)
-        return layer.W if p == "W" else layer.b
-
-    def __setitem__(self, key: str, value: Array) -> None:
-        layer, p = self._split(key)
-        setattr(layer, p, value)
-
-    def __delitem__(self, key: str) -> None:
-        raise TypeError("a network's parameters cannot be deleted")
-
-    def __iter__(self) -> Iterator[str]:
-        for l in range(1, self._net.L + 1):
-            yield f"W{l}"
-            yield f"b{l}"
-
-    def __len__(self) -> int:
-        return 2 * self._net.L
-
-    def __repr__(self) -> str:
-        shapes = ", ".join(f"'{k}': {self[k].shape}" for k in self)
-        return f"ParamsView({{{shapes}}})"
 
 
 class Network:
@@ -204,7 +161,7 @@ class Network:
     @property
     def params(self) -> ParamsView:
         """{"W1": W[1], "b1": b[1], ...}: the network's own arrays, as the course names them."""
-        return ParamsView(self)
+        return ParamsView(self.layers)
 
     @property
     def n_params(self) -> int:
@@ -231,27 +188,9 @@ class Network:
         return _checks.check_X(X, self.layer_dims[0], dtype=self.dtype)
 
     def _check_Y(self, Y: Any, m: int) -> Array:
-        nL = self.layer_dims[-1]
-        if self.task == "multiclass" and nL > 1:
-            arr = np.asarray(Y.to_numpy() if hasattr(Y, "to_numpy") else Y)
-            if (arr.ndim == 2 and arr.shape == (1, m)) or (arr.ndim == 1 and arr.shape == (m,)):
-                return self._labels_to_one_hot(arr.reshape(-1))
-        Y = _checks.check_Y(Y, nL, m, dtype=self.dtype)
-        self.loss.check_targets(Y)
-        return Y
-
-    def _labels_to_one_hot(self, labels: Array) -> Array:
-        nL = self.layer_dims[-1]
-        if not np.issubdtype(labels.dtype, np.number) or not np.all(np.isfinite(labels)):
-            raise ValueError("class labels Y must be finite numbers 0..n[L]-1")
-        if np.any(labels != np.round(labels)) or labels.min() < 0 or labels.max() >= nL:
-            raise ValueError(
-                f"integer class labels Y (1, m) must be 0..n[L]-1 = 0..{nL - 1}; Received "
-                f"values from {labels.min():g} to {labels.max():g}"
-            )
-        Y = np.zeros((nL, labels.size), self.dtype)
-        Y[labels.astype(np.intp), np.arange(labels.size)] = 1.0
-        return Y
+        return _checks.check_targets(
+            Y, self.layer_dims[-1], m, self.task, self.loss.check_targets, self.dtype
+        )
 
     # -- training ----------------------------------------------------------------------
 
@@ -324,112 +263,34 @@ class Network:
         TrainingDivergedError
             When the cost becomes NaN or infinite; the last finite parameters are restored.
         """
-        X = self._check_X(X)
-        Y = self._check_Y(Y, X.shape[1])
-        epochs = _checks.check_positive("epochs", epochs, integer=True)
-        alpha = _checks.check_positive("learning_rate", learning_rate)
-        if batch_size is not None:
-            batch_size = _checks.check_positive("batch_size", batch_size, integer=True)
-        if (
-            isinstance(l2, bool)
-            or not isinstance(l2, (int, float))
-            or not l2 >= 0
-            or not np.isfinite(l2)
-        ):
-            raise ValueError(f"l2 (λ) must be a number >= 0; Received: l2={l2!r}")
-        cbs = callbacks_from(callbacks)
-
-        validation = None
-        if validation_data is not None and validation_split is not None:
-            raise ValueError("give validation_data or validation_split, not both")
-        if validation_split is not None:
-            X, Y, validation = self._split(X, Y, validation_split)
-        elif validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise TypeError("validation_data must be a pair (X_val, Y_val)")
-            X_val = _checks.check_X(validation_data[0], self.layer_dims[0], self.dtype, "X_val")
-            validation = (X_val, self._check_Y(validation_data[1], X_val.shape[1]))
-
-        if early_stopping:
-            patience = 10 if early_stopping is True else int(early_stopping)
-            if validation is None:
-                raise ValueError(
-                    "early_stopping monitors the validation cost: pass validation_data or "
-                    "validation_split as well"
-                )
-            cbs.append(EarlyStopping(patience=patience, restore_best=restore_best))
-        if verbose:
-            cbs.insert(0, PrintCost(print_every))
-
-        self._set_dropout(dropout)
-        config = TrainConfig(
+        X, Y, config = train_config(
+            self,
+            X,
+            Y,
             epochs=epochs,
-            learning_rate=alpha,
+            learning_rate=learning_rate,
             batch_size=batch_size,
-            shuffle=bool(shuffle),
-            optimizer=get_optimizer(optimizer),
-            schedule=get_schedule(lr_schedule),
-            l2=float(l2),
-            callbacks=cbs,
-            validation=validation,
+            shuffle=shuffle,
+            optimizer=optimizer,
+            lr_schedule=lr_schedule,
+            l2=l2,
+            validation_data=validation_data,
+            validation_split=validation_split,
+            early_stopping=early_stopping,
+            restore_best=restore_best,
+            callbacks=callbacks,
+            verbose=verbose,
+            print_every=print_every,
         )
+        for layer, keep in zip(self.layers[:-1], keep_probabilities(dropout, self.L - 1)):
+            if layer.keep_prob != keep:
+                layer.release_buffers()  # the dropout buffers come and go with keep_prob
+            layer.keep_prob = keep
         try:
             return run(self, X, Y, config)
         finally:
             for layer in self.layers:
                 layer.release_buffers()
-
-    def _split(
-        self, X: Array, Y: Array, fraction: float
-    ) -> tuple[Array, Array, tuple[Array, Array]]:
-        if (
-            isinstance(fraction, bool)
-            or not isinstance(fraction, (int, float))
-            or not 0 < fraction < 1
-        ):
-            raise ValueError(
-                f"validation_split must be a fraction in (0, 1); "
-                f"Received: validation_split={fraction!r}"
-            )
-        m = X.shape[1]
-        n_val = round(m * fraction)
-        if n_val < 1 or n_val >= m:
-            raise ValueError(
-                f"validation_split={fraction} of m = {m} examples leaves "
-                f"{m - n_val} for training and {n_val} for validation; both need at least one"
-            )
-        order = self._rng.permutation(m)
-        val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
-        return X[:, train], Y[:, train], (X[:, val], Y[:, val])
-
-    def _set_dropout(self, dropout: float | Sequence[float] | None) -> None:
-        hidden = self.layers[:-1]
-        keeps: list[float]
-        if dropout is None:
-            keeps = [1.0] * len(hidden)
-        elif isinstance(dropout, (int, float)) and not isinstance(dropout, bool):
-            keeps = [float(dropout)] * len(hidden)
-        elif isinstance(dropout, Sequence):
-            keeps = [float(k) for k in dropout]
-        else:
-            raise TypeError(
-                f"dropout must be a keep probability or a list of them; Received: {dropout!r}"
-            )
-        if len(keeps) != len(hidden):
-            raise ValueError(
-                f"dropout gives {len(keeps)} keep probabilities but the network has "
-                f"{len(hidden)} hidden layers; give one per hidden layer or one for all"
-            )
-        for k in keeps:
-            if not 0.0 < k <= 1.0:
-                raise ValueError(
-                    f"dropout is the keep probability of each hidden unit, in (0, 1]; "
-                    f"Received: {k!r}"
-                )
-        for layer, keep in zip(hidden, keeps):
-            if layer.keep_prob != keep:
-                layer.release_buffers()
-            layer.keep_prob = keep
 
     # -- inference ---------------------------------------------------------------------
 

@@ -1,0 +1,148 @@
+"""``Network.fit``'s arguments, checked at the door and turned into a training configuration.
+
+Everything here runs once per ``fit``, before the first epoch: the hyperparameters are
+validated with messages that name what was given, the validation set is split off or checked,
+and early stopping and printing become callbacks like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeGuard
+
+import numpy as np
+
+from . import _checks
+from ._typing import Array
+from .callbacks import EarlyStopping, PrintCost
+from .optimizers import OptimizerLike, ScheduleLike, get_optimizer, get_schedule
+from .training import TrainConfig, callbacks_from
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+__all__ = ["train_config", "keep_probabilities"]
+
+
+def train_config(
+    net: Network,
+    X: Array,
+    Y: Array,
+    *,
+    epochs: int,
+    learning_rate: float,
+    batch_size: int | None,
+    shuffle: bool,
+    optimizer: OptimizerLike,
+    lr_schedule: ScheduleLike,
+    l2: float,
+    validation_data: tuple[Array, Array] | None,
+    validation_split: float | None,
+    early_stopping: bool | int,
+    restore_best: bool,
+    callbacks: Sequence[Any] | None,
+    verbose: bool,
+    print_every: int,
+) -> tuple[Array, Array, TrainConfig]:
+    """Check ``fit``'s arguments; returns the training X (n[0], m), Y (n[L], m) (without the
+    examples held out by ``validation_split``) and the configuration."""
+    X = net._check_X(X)
+    Y = net._check_Y(Y, X.shape[1])
+    epochs = _checks.check_positive("epochs", epochs, integer=True)
+    alpha = _checks.check_positive("learning_rate", learning_rate)
+    if batch_size is not None:
+        batch_size = _checks.check_positive("batch_size", batch_size, integer=True)
+    if (
+        isinstance(l2, bool)
+        or not isinstance(l2, (int, float))
+        or not l2 >= 0
+        or not np.isfinite(l2)
+    ):
+        raise ValueError(f"l2 (λ) must be a number >= 0; Received: l2={l2!r}")
+    cbs = callbacks_from(callbacks)
+
+    validation = None
+    if validation_data is not None and validation_split is not None:
+        raise ValueError("give validation_data or validation_split, not both")
+    if validation_split is not None:
+        X, Y, validation = _split(X, Y, validation_split, net._rng)
+    elif validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError("validation_data must be a pair (X_val, Y_val)")
+        X_val = _checks.check_X(validation_data[0], net.layer_dims[0], net.dtype, "X_val")
+        validation = (X_val, net._check_Y(validation_data[1], X_val.shape[1]))
+
+    if early_stopping:
+        patience = 10 if early_stopping is True else int(early_stopping)
+        if validation is None:
+            raise ValueError(
+                "early_stopping monitors the validation cost: pass validation_data or "
+                "validation_split as well"
+            )
+        cbs.append(EarlyStopping(patience=patience, restore_best=restore_best))
+    if verbose:
+        cbs.insert(0, PrintCost(print_every))
+
+    config = TrainConfig(
+        epochs=epochs,
+        learning_rate=alpha,
+        batch_size=batch_size,
+        shuffle=bool(shuffle),
+        optimizer=get_optimizer(optimizer),
+        schedule=get_schedule(lr_schedule),
+        l2=float(l2),
+        callbacks=cbs,
+        validation=validation,
+    )
+    return X, Y, config
+
+
+def _split(
+    X: Array, Y: Array, fraction: float, rng: np.random.Generator
+) -> tuple[Array, Array, tuple[Array, Array]]:
+    """Hold out round(fraction · m) examples, drawn at random, for validation."""
+    if not _is_number(fraction) or not 0 < fraction < 1:
+        raise ValueError(
+            f"validation_split must be a fraction in (0, 1); "
+            f"Received: validation_split={fraction!r}"
+        )
+    m = X.shape[1]
+    n_val = round(m * fraction)
+    if n_val < 1 or n_val >= m:
+        raise ValueError(
+            f"validation_split={fraction} of m = {m} examples leaves "
+            f"{m - n_val} for training and {n_val} for validation; both need at least one"
+        )
+    order = rng.permutation(m)
+    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    return X[:, train], Y[:, train], (X[:, val], Y[:, val])
+
+
+def _is_number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def keep_probabilities(dropout: float | Sequence[float] | None, n_hidden: int) -> list[float]:
+    """One keep probability of inverted dropout per hidden layer (1.0 = no dropout)."""
+    keeps: list[float]
+    if dropout is None:
+        keeps = [1.0] * n_hidden
+    elif _is_number(dropout):
+        keeps = [float(dropout)] * n_hidden
+    elif isinstance(dropout, Sequence):
+        keeps = [float(k) for k in dropout]
+    else:
+        raise TypeError(
+            f"dropout must be a keep probability or a list of them; Received: {dropout!r}"
+        )
+    if len(keeps) != n_hidden:
+        raise ValueError(
+            f"dropout gives {len(keeps)} keep probabilities but the network has "
+            f"{n_hidden} hidden layers; give one per hidden layer or one for all"
+        )
+    for k in keeps:
+        if not 0.0 < k <= 1.0:
+            raise ValueError(
+                f"dropout is the keep probability of each hidden unit, in (0, 1]; Received: {k!r}"
+            )
+    return keeps
