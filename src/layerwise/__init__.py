@@ -11,7 +11,7 @@ from .activations import Activation, get_activation
 from .callbacks import Callback, EarlyStopping, PrintCost
 from .gradcheck import GradientCheckResult, gradient_check
 from .history import History
-from .initializers import SymmetryWarning
+from .initializers import SymmetryWarning, init_params
 from .io import ModelFileError
 from .layers import Dense
 from .losses import Loss, get_loss
@@ -22,7 +22,6 @@ from .propagation import (
     backward,
     compute_cost,
     forward,
-    init_params,
     linear_backward,
     linear_forward,
     update_params,

@@ -10,20 +10,23 @@
   so they stay identical through training.
 
 Randomness always comes from a ``numpy.random.Generator``; the global stream is never used.
+:func:`init_params` returns the notes' dict {"W1", "b1", ...}; ``Network`` draws its weights
+from the same :func:`init_weights`.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from . import _checks
 from ._checks import registry_key
-from ._typing import Array
+from ._typing import Array, DTypeLike, SeedLike
 
-__all__ = ["INITIALIZERS", "SymmetryWarning", "init_weights", "check_init"]
+__all__ = ["INITIALIZERS", "SymmetryWarning", "init_params", "init_weights", "check_init"]
 
 
 class SymmetryWarning(UserWarning):
@@ -89,3 +92,45 @@ def init_weights(
         fn(layer_dims[l], layer_dims[l - 1], rng, s).astype(dtype, copy=False)
         for l in range(1, len(layer_dims))
     ]
+
+
+def init_params(
+    layer_dims: Sequence[int],
+    init: str = "small",
+    seed: SeedLike = None,
+    dtype: DTypeLike = "float64",
+    scale: float | None = None,
+) -> dict[str, Array]:
+    """Initialize W[l] randomly and b[l] at zeros, for l = 1..L.
+
+    Parameters
+    ----------
+    layer_dims : list of int
+        [n[0], n[1], ..., n[L]].
+    init : {"small", "he", "xavier", "zeros"}
+        ``small`` is the notes' randn(n[l], n[l−1]) × 0.01.
+    seed : int, numpy.random.Generator or None
+    dtype : {"float64", "float32"}
+    scale : float, optional
+        Multiplies the initializer's standard deviation (for ``small``, replaces 0.01).
+
+    Returns
+    -------
+    params : dict
+        ``W{l}`` of shape (n[l], n[l−1]) and ``b{l}`` of shape (n[l], 1).
+
+    Examples
+    --------
+    >>> params = init_params([2, 3, 5, 4, 2, 1], seed=0)
+    >>> [params[f"W{l}"].shape for l in range(1, 6)]
+    [(3, 2), (5, 3), (4, 5), (2, 4), (1, 2)]
+    """
+    dims = _checks.check_layer_dims(layer_dims)
+    dt = _checks.check_dtype(dtype)
+    rng = _checks.check_rng(seed)
+    params: dict[str, Array] = {}
+    for l, W in enumerate(init_weights(dims, init, rng, dt, scale), start=1):
+        params[f"W{l}"] = W
+        # b[l] = np.zeros((n[l], 1))
+        params[f"b{l}"] = np.zeros((dims[l], 1), dtype=dt)
+    return params
