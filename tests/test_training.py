@@ -4,6 +4,8 @@ as an independent reference for the whole loop."""
 from __future__ import annotations
 
 import copy
+import os
+import signal
 import tracemalloc
 import warnings
 
@@ -370,6 +372,34 @@ def test_keyboard_interrupt_keeps_parameters_and_history():
     twin.fit(X, Y, epochs=5, learning_rate=0.5)  # the same five epochs, uninterrupted
     for key in twin.params:
         np.testing.assert_array_equal(net.params[key], twin.params[key])
+
+
+def test_ctrl_c_in_mid_epoch_keeps_the_finished_batches():
+    # a real SIGINT, sent while the third batch of the second epoch is being computed: that
+    # batch is finished, the loop stops, and the parameters are those after it
+    X, Y = lw.datasets.moons(m=80, seed=0)
+    twin = lw.Network([2, 4, 1], hidden="tanh", seed=3)
+    net = copy.deepcopy(twin)
+    handler_before = signal.getsignal(signal.SIGINT)
+
+    class CtrlCAtStep(lw.GradientDescent):
+        def _update(self, theta, grad, lr, grad_scale, slots):
+            super()._update(theta, grad, lr, grad_scale, slots)
+            if self.t == 4 + 3:  # four batches per epoch; the third of the second epoch
+                os.kill(os.getpid(), signal.SIGINT)
+
+    history = net.fit(
+        X, Y, epochs=5, learning_rate=0.5, batch_size=20, shuffle=False, optimizer=CtrlCAtStep()
+    )
+    assert history.interrupted and history.stop_reason == "interrupted"
+    assert history.epochs == 1  # the completed epoch only
+    # the same seven updates: one whole epoch, then the first three batches again
+    twin.fit(X, Y, epochs=1, learning_rate=0.5, batch_size=20, shuffle=False)
+    twin.fit(X[:, :60], Y[:, :60], epochs=1, learning_rate=0.5, batch_size=20, shuffle=False)
+    for key in twin.params:
+        np.testing.assert_array_equal(net.params[key], twin.params[key])
+    # fit's handler is gone once it returns: Ctrl-C is handled as before
+    assert signal.getsignal(signal.SIGINT) is handler_before
 
 
 def test_float32_training_stays_float32():

@@ -182,7 +182,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         write_plots(net, history, table, X_all, Y_all, val if val is not None else train, plot_dir)
     if history.interrupted:
         saved = (
-            f"the model of the last completed epoch was saved to {out}"
+            f"the model as trained so far was saved to {out}"
             if out
             else "nothing was saved (no --out)"
         )

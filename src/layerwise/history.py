@@ -27,8 +27,9 @@ class History:
     best_epoch : int or None
         Epoch whose parameters early stopping restored.
     interrupted : bool
-        True when Ctrl-C stopped training: the batch in flight is finished, and the network
-        keeps the parameters of the last completed epoch (the ones this history describes).
+        True when Ctrl-C stopped training: the batch in flight is finished and the network
+        keeps its parameters as trained so far, including the batches of an epoch that was
+        cut short; the history lists the completed epochs.
     """
 
     def __init__(self) -> None:

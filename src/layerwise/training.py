@@ -234,9 +234,9 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
                     if ctrl_c["stop"]:
                         break
                 if seen < m:
-                    # Ctrl-C in mid-epoch: the batch in flight was finished; go back to the
-                    # parameters of the last completed epoch, the ones the history describes
-                    net._set_flat_params(snapshot)
+                    # Ctrl-C in mid-epoch: the batch in flight was finished and the network
+                    # keeps every update made so far (an interrupted long epoch is not thrown
+                    # away); the history lists the completed epochs only
                     raise KeyboardInterrupt
                 cost_s.append(total_cost / m)
                 if epoch == 0:
