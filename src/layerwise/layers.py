@@ -169,8 +169,8 @@ class Dense:
         """
         buf = self._buffers.get(A_prev.shape[1]) or self.buffers(A_prev.shape[1])
         # Z[l] = W[l] A[l-1] + b[l];  A[l] = g[l](Z[l])
-        linear_forward(A_prev, self._W, self._b, out=buf.Z)
-        self.activation(buf.Z, out=buf.A)
+        linear_forward(A_prev, self._W, self._b, buf.Z)
+        self.activation(buf.Z, buf.A)
         self._A_prev, self._buf = A_prev, buf
         self._dropped = training and self.keep_prob < 1.0
         if self._dropped:
@@ -207,7 +207,7 @@ class Dense:
                 # dropout's backward: dA[l] := dA[l] * D[l] / keep_prob
                 buf.dA *= buf.mask
             # dZ[l] = dA[l] * g[l]'(Z[l])
-            dZ = self.activation.backward(buf.dA, buf.Z, buf.A, out=buf.dZ)
+            dZ = self.activation.backward(buf.dA, buf.Z, buf.A, buf.dZ)
         linear_backward(
             dZ,
             A_prev,
