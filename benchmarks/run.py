@@ -338,6 +338,88 @@ def prepare_floor(task: Task) -> Trainer:
     return train
 
 
+def prepare_inline(task: Task) -> Trainer:
+    """layerwise's step written out in one function, with no layers, functions or objects:
+    the same NumPy calls into the same kind of preallocated buffers (bias add, activation,
+    g' from Z or A, db as a product with a ones column, no dA[0], dZ[L] scaled once by α/m,
+    one subtraction per array), on the data laid out as layerwise lays it out. The cost is
+    computed as layerwise computes it; the accuracy is not. The best a loop that makes these
+    calls does: its ratio to the floor is what NumPy itself costs beyond the products."""
+    spec = task.spec
+    dtype, L, n = np.dtype(spec.dtype), spec.L, spec.dims
+    Ws = [W.copy() for W in task.Ws]
+    bs = [b.copy() for b in task.bs]
+    dWs = [np.empty_like(W) for W in Ws]
+    dbs = [np.empty_like(b) for b in bs]
+    lr, eps = spec.learning_rate, float(np.finfo(dtype).eps)
+    A0s = [task.X] if spec.batch_size is None else [task.rows[s].T for s in task.batches]
+    Ybs = [task.Y] if spec.batch_size is None else [task.Y[:, s].copy() for s in task.batches]
+    buffers: dict[int, tuple[list[Array], ...]] = {}
+    for b in {A0.shape[1] for A0 in A0s}:
+        shapes = [(n[l], b) for l in range(1, L + 1)]
+        Z, A, dZ, dA = ([np.empty(sh, dtype) for sh in shapes] for _ in range(4))
+        zeros = [np.zeros(sh, dtype) for sh in shapes]
+        buffers[b] = Z, A, dZ, dA, zeros, [np.ones((b, 1), dtype)]
+
+    def train() -> float:
+        total = 0.0
+        for _ in range(spec.epochs):
+            total = 0.0
+            for A0, Yb in zip(A0s, Ybs, strict=True):
+                m = A0.shape[1]
+                Z, A, dZ, dA, zeros, (ones,) = buffers[m]
+                A_prev = A0
+                for i in range(L):
+                    np.dot(Ws[i], A_prev, out=Z[i])
+                    Z[i] += bs[i]
+                    if i < L - 1 and spec.hidden == "relu":
+                        np.maximum(Z[i], zeros[i], out=A[i])
+                    elif i < L - 1:
+                        np.tanh(Z[i], out=A[i])
+                    elif spec.output == "sigmoid":
+                        np.multiply(Z[i], 0.5, out=A[i])
+                        np.tanh(A[i], out=A[i])
+                        A[i] *= 0.5
+                        A[i] += 0.5
+                    else:
+                        np.subtract(Z[i], np.maximum.reduce(Z[i], axis=0, keepdims=True), A[i])
+                        np.exp(A[i], out=A[i])
+                        A[i] /= np.add.reduce(A[i], axis=0, keepdims=True)
+                    A_prev = A[i]
+                work = dZ[-1]
+                if spec.output == "sigmoid":  # 0/1 labels: one log, of 1 - |y - a|
+                    np.subtract(A_prev, Yb, out=work)
+                    np.abs(work, out=work)
+                    np.subtract(1.0, work, out=work)
+                    np.maximum(work, eps, out=work)
+                    np.log(work, out=work)
+                    total -= float(np.add.reduce(work, axis=None))
+                else:
+                    np.maximum(A_prev, eps, out=work)
+                    np.log(work, out=work)
+                    total -= float(np.vdot(Yb, work))
+                np.subtract(A_prev, Yb, out=work)
+                work *= lr / m
+                for i in range(L - 1, -1, -1):
+                    if i < L - 1 and spec.hidden == "relu":
+                        np.greater_equal(Z[i], 0.0, out=dZ[i], casting="unsafe")
+                        dZ[i] *= dA[i]
+                    elif i < L - 1:
+                        np.multiply(A[i], A[i], out=dZ[i])
+                        np.subtract(1.0, dZ[i], out=dZ[i])
+                        dZ[i] *= dA[i]
+                    np.dot(dZ[i], (A[i - 1] if i > 0 else A0).T, out=dWs[i])
+                    np.dot(dZ[i], ones, out=dbs[i])
+                    if i > 0:
+                        np.dot(Ws[i].T, dZ[i], out=dA[i - 1])
+                for W, dW, b, db in zip(Ws, dWs, bs, dbs, strict=True):
+                    W -= dW
+                    b -= db
+        return total / task.m
+
+    return train
+
+
 def _naive_activation(name: str, Z: Array) -> Array:
     if name == "relu":
         return np.maximum(0, Z)
@@ -504,6 +586,7 @@ TOOLS = [
     Tool("layerwise", prepare_layerwise),
     Tool("floor", prepare_floor),
     Tool("naive", prepare_naive),
+    Tool("inline", prepare_inline),
     Tool("scikit-learn", prepare_sklearn, None if sklearn else "scikit-learn is not installed"),
     Tool("PyTorch", prepare_torch, None if torch else "torch is not installed"),
 ]
