@@ -414,6 +414,20 @@ def test_fit_rejects_nan(net, planar_small):
         net.fit(X, Y, epochs=1, learning_rate=0.1)
 
 
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_input_check_names_the_first_bad_entry_and_accepts_huge_finite_values(bad):
+    # the check sums X first; a sum that overflows (huge but finite values) must not be taken
+    # for a NaN, and one inf among them must still be found, with its position
+    net = lw.Network([2, 1], output="linear", dtype="float32")
+    huge = np.full((2, 6), 3e38, dtype=np.float32)
+    with np.errstate(over="ignore"):
+        assert np.isinf(np.add.reduce(huge, axis=None))  # the sum does overflow
+    np.testing.assert_array_equal(net.predict(huge).shape, (1, 6))
+    huge[1, 4] = bad
+    with pytest.raises(ValueError, match=r"X contains NaN or inf \(first at row 1, column 4\)"):
+        net.predict(huge)
+
+
 def test_softmax_in_hidden_layer_is_rejected():
     with pytest.raises(ValueError, match="softmax is for the output layer only"):
         lw.Network([2, 4, 3], hidden="softmax", output="softmax")

@@ -141,7 +141,12 @@ def as_float_array(name: str, value: Any, dtype: np.dtype | None = None) -> Arra
         else (arr.dtype if arr.dtype.name in FLOAT_DTYPES else np.dtype("float64"))
     )
     arr = arr.astype(target, copy=False)
-    if not np.isfinite(arr).all():
+    # a finite sum proves every entry finite (NaN and inf propagate) without the
+    # array-sized temporary of isfinite(arr); only a non-finite sum, which may also be an
+    # overflow of large finite values, needs the entry-by-entry check
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(arr, axis=None)
+    if not np.isfinite(total) and not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
             f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]}); "

@@ -102,6 +102,11 @@ class _Batches:
         self.rows = np.ascontiguousarray(X.T)
         self.Y = np.ascontiguousarray(Y)
         self.order = np.arange(m)
+        starts = range(0, m, batch_size)
+        if not self.shuffle:
+            # in order, every epoch sees the same batches: Y's are cut out once
+            self.Y_batches = [np.ascontiguousarray(Y[:, s : s + batch_size]) for s in starts]
+            return
         self._bufs: dict[int, tuple[Array, Array]] = {}
         for size in {batch_size, m % batch_size} - {0}:
             self._bufs[size] = (
@@ -119,19 +124,19 @@ class _Batches:
         if self.full:
             yield self.X, self.Y
             return
-        if self.shuffle:
-            self.rng.shuffle(self.order)
+        if not self.shuffle:
+            for k, start in enumerate(range(0, self.m, self.batch_size)):
+                # a block of rows is already contiguous
+                yield self.rows[start : start + self.batch_size].T, self.Y_batches[k]
+            return
+        self.rng.shuffle(self.order)
         for start in range(0, self.m, self.batch_size):
-            stop = min(start + self.batch_size, self.m)
-            rows_buf, Y_buf = self._bufs[stop - start]
-            idx = self.order[start:stop]
-            if self.shuffle:
-                np.take(self.rows, idx, axis=0, out=rows_buf)
-                rows = rows_buf
-            else:
-                rows = self.rows[start:stop]  # already contiguous
-            np.take(self.Y, idx, axis=1, out=Y_buf)
-            yield rows.T, Y_buf
+            idx = self.order[start : start + self.batch_size]
+            rows_buf, Y_buf = self._bufs[idx.size]
+            # the methods, not np.take: this runs once per batch
+            self.rows.take(idx, axis=0, out=rows_buf)
+            self.Y.take(idx, axis=1, out=Y_buf)
+            yield rows_buf.T, Y_buf
 
 
 def _step(
