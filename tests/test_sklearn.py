@@ -212,6 +212,28 @@ def test_partial_fit_continues_one_run_of_the_optimizer():
     np.testing.assert_allclose(online.predict_proba(X), full.predict_proba(X), rtol=1e-12)
 
 
+@pytest.mark.parametrize("schedule", ["inverse_time", "exponential", "step"])
+def test_partial_fit_continues_the_learning_rate_schedule(schedule):
+    """k partial_fit calls are k epochs of one fit for a decaying learning rate too: the
+    schedule resumes at the epoch the previous call reached instead of starting over."""
+    X, y = load_iris(return_X_y=True)
+    kw = {
+        "hidden_layer_sizes": (8,),
+        "batch_size": None,
+        "shuffle": False,
+        "random_state": 0,
+        "solver": "sgd",
+        "learning_rate": schedule,
+        "learning_rate_init": 0.5,
+    }
+    full = NetworkClassifier(max_iter=12, tol=0.0, **kw).fit(X, y)
+    online = NetworkClassifier(**kw)
+    for _ in range(12):
+        online.partial_fit(X, y, classes=[0, 1, 2])
+    np.testing.assert_allclose(online.loss_curve_, full.loss_curve_, rtol=1e-12)
+    np.testing.assert_allclose(online.predict_proba(X), full.predict_proba(X), rtol=1e-12)
+
+
 def test_partial_fit_needs_classes_first_and_keeps_them():
     X, y = load_iris(return_X_y=True)
     clf = NetworkClassifier((4,))

@@ -31,7 +31,7 @@ from ._typing import Array
 from .callbacks import EarlyStopping
 from .history import History
 from .network import Network
-from .optimizers import SGD, Adam, Momentum, Optimizer, RMSprop
+from .optimizers import SGD, Adam, Momentum, Optimizer, RMSprop, Schedule, get_schedule
 from .preprocessing import Preprocessing
 
 #: scikit-learn's names for the activations we share, mapped to ours
@@ -63,6 +63,18 @@ class _KeepState(Optimizer):
         grad_scale: float = 1.0,
     ) -> None:
         self.inner.step(params, grads, learning_rate, grad_scale)
+
+
+class _Continued(Schedule):
+    """A schedule resumed at epoch ``start``: ``partial_fit`` trains one epoch per call, and
+    the learning rate must decay across calls as it does across the epochs of one fit."""
+
+    def __init__(self, inner: Schedule, start: int) -> None:
+        self.inner, self.start = inner, start
+        self.name = inner.name
+
+    def __call__(self, epoch: int, alpha0: float) -> float:
+        return self.inner(self.start + epoch, alpha0)
 
 
 def _check_number(
@@ -302,7 +314,11 @@ class _BaseNetworkEstimator(BaseEstimator):
             batch_size=batch_size,
             shuffle=bool(self.shuffle),
             optimizer=self._optimizer,
-            lr_schedule=self.learning_rate,
+            lr_schedule=(
+                _Continued(get_schedule(self.learning_rate), self.n_iter_)
+                if incremental
+                else self.learning_rate
+            ),
             l2=float(self.alpha),
             validation_data=validation,
             callbacks=callbacks,
