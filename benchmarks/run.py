@@ -626,9 +626,9 @@ class Measurement:
         times = self.seconds.get(tool)
         return statistics.median(times) if times else None
 
-    def ratio(self, tool: str) -> float | None:
-        """The median over the repeats of layerwise's time ÷ the tool's time in that repeat."""
-        ours, theirs = self.seconds.get("layerwise"), self.seconds.get(tool)
+    def ratio(self, tool: str, of: str = "layerwise") -> float | None:
+        """The median over the repeats of ``of``'s time ÷ ``tool``'s time in that repeat."""
+        ours, theirs = self.seconds.get(of), self.seconds.get(tool)
         if not ours or not theirs:
             return None
         return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
@@ -804,6 +804,22 @@ def results_table(results: list[Measurement], tools: list[Tool]) -> list[str]:
     return table(header, rows)
 
 
+def anatomy_table(results: list[Measurement]) -> list[str]:
+    """Where layerwise's time beyond the floor goes: the NumPy calls themselves (inline ÷
+    floor) and layerwise's structure and bookkeeping around them (layerwise ÷ inline)."""
+    header = ["workload", "inline ÷ floor", "layerwise ÷ inline", "layerwise ÷ floor"]
+    rows = [
+        [
+            r.spec.title,
+            _ratio(r.ratio("floor", of="inline")),
+            _ratio(r.ratio("inline")),
+            _ratio(r.ratio("floor")),
+        ]
+        for r in results
+    ]
+    return table(header, rows)
+
+
 def loss_table(results: list[Measurement], tools: list[Tool]) -> tuple[list[str], list[str]]:
     """Final losses, and a note for every one more than LOSS_TOLERANCE away from layerwise's."""
     names = [tool.name for tool in tools if tool.name != "floor"]
@@ -896,6 +912,14 @@ def report(
     lines += results_table(results, tools)
     lines += ["", "## Targets", ""]
     lines += targets_table(results)
+    lines += ["", "## Beyond the floor: NumPy's calls and layerwise's structure", ""]
+    lines += [
+        "inline ÷ floor is how much longer than its products a step takes when its NumPy calls "
+        "are written with nothing around them; layerwise ÷ inline is what layerwise's layers, "
+        "history and checks add to those calls (medians of paired ratios).",
+        "",
+    ]
+    lines += anatomy_table(results)
     losses, flags = loss_table(results, tools)
     lines += ["", "## Final loss (last epoch, mean of the batch losses before each update)", ""]
     lines += losses
