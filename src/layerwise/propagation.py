@@ -89,7 +89,9 @@ def linear_forward(A_prev: Array, W: Array, b: Array, out: Array | None = None) 
     Z : ndarray of shape (n[l], m)
     """
     # Z[l] = W[l] A[l-1] + b[l]
-    Z = np.dot(W, A_prev, out=out)
+    # (products use the ndarray method: np.dot's dispatch layer costs a third of a 32 × 32
+    # product, and this runs for every layer at every training step)
+    Z = np.asarray(W).dot(A_prev, out=out)
     Z += b
     return Z
 
@@ -145,14 +147,14 @@ def linear_backward(
     """
     m = dZ.shape[1]
     # dW[l] = 1/m dZ[l] A[l-1]^T
-    dW = np.dot(dZ, A_prev.T, out=dW_out)
+    dW = dZ.dot(A_prev.T, out=dW_out)
     if average:
         dW *= 1.0 / m
     # db[l] = 1/m np.sum(dZ[l], axis=1, keepdims=True), computed as the product of dZ[l]
     # with the column (1/m, ..., 1/m)^T: one BLAS call instead of a reduction and a scaling
-    db = np.dot(dZ, filled((m, 1), 1.0 / m if average else 1.0, dZ.dtype), out=db_out)
+    db = dZ.dot(filled((m, 1), 1.0 / m if average else 1.0, dZ.dtype), out=db_out)
     # dA[l-1] = W[l]^T dZ[l]
-    dA_prev = np.dot(W.T, dZ, out=dA_prev_out) if need_dA_prev else None
+    dA_prev = W.T.dot(dZ, out=dA_prev_out) if need_dA_prev else None
     return dA_prev, dW, db
 
 
