@@ -303,7 +303,7 @@ def prepare_layerwise(task: Task) -> Trainer:
 
 
 def prepare_floor(task: Task) -> Trainer:
-    """Only the products of a training step, with np.dot into preallocated arrays, on arrays
+    """Only the products of a training step, with ndarray.dot into preallocated arrays, on arrays
     laid out as layerwise lays them out: forward W[l]·A[l-1] for every layer, backward
     dZ[l]·A[l-1]ᵀ for every layer and W[l]ᵀ·dZ[l] for l = 2..L."""
     spec = task.spec
@@ -327,12 +327,12 @@ def prepare_floor(task: Task) -> Trainer:
                 Z, dZ, dA = buffers[A0.shape[1]]
                 A = A0
                 for W, Zl in zip(Ws, Z, strict=True):
-                    A = np.dot(W, A, out=Zl)
+                    A = W.dot(A, out=Zl)
                 for i in range(L - 1, -1, -1):  # layer l = i + 1
                     A_prev = Z[i - 1] if i > 0 else A0
-                    np.dot(dZ[i], A_prev.T, out=dWs[i])
+                    dZ[i].dot(A_prev.T, out=dWs[i])
                     if i > 0:
-                        np.dot(Ws[i].T, dZ[i], out=dA[i - 1])
+                        Ws[i].T.dot(dZ[i], out=dA[i - 1])
         return float("nan")
 
     return train
@@ -370,7 +370,7 @@ def prepare_inline(task: Task) -> Trainer:
                 Z, A, dZ, dA, zeros, (ones,) = buffers[m]
                 A_prev = A0
                 for i in range(L):
-                    np.dot(Ws[i], A_prev, out=Z[i])
+                    Ws[i].dot(A_prev, out=Z[i])
                     Z[i] += bs[i]
                     if i < L - 1 and spec.hidden == "relu":
                         np.maximum(Z[i], zeros[i], out=A[i])
@@ -408,10 +408,10 @@ def prepare_inline(task: Task) -> Trainer:
                         np.multiply(A[i], A[i], out=dZ[i])
                         np.subtract(1.0, dZ[i], out=dZ[i])
                         dZ[i] *= dA[i]
-                    np.dot(dZ[i], (A[i - 1] if i > 0 else A0).T, out=dWs[i])
-                    np.dot(dZ[i], ones, out=dbs[i])
+                    dZ[i].dot((A[i - 1] if i > 0 else A0).T, out=dWs[i])
+                    dZ[i].dot(ones, out=dbs[i])
                     if i > 0:
-                        np.dot(Ws[i].T, dZ[i], out=dA[i - 1])
+                        Ws[i].T.dot(dZ[i], out=dA[i - 1])
                 for W, dW, b, db in zip(Ws, dWs, bs, dbs, strict=True):
                     W -= dW
                     b -= db
