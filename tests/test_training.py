@@ -402,6 +402,36 @@ def test_ctrl_c_in_mid_epoch_keeps_the_finished_batches():
     assert signal.getsignal(signal.SIGINT) is handler_before
 
 
+def test_large_X_in_order_is_not_copied_whole(monkeypatch):
+    # mini-batches in order from an X above the copy limit are transposed one at a time into
+    # a buffer: the same batches, the same arithmetic, and no second X in memory
+    import layerwise.training as training
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 2000))
+    Y = (rng.random((1, 2000)) > 0.5).astype(float)
+    twin = lw.Network([50, 8, 1], hidden="relu", init="he", seed=0)
+    net = copy.deepcopy(twin)
+
+    def fit_peak(network):
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        history = network.fit(
+            X, Y, epochs=2, learning_rate=0.1, batch_size=64, shuffle=False, optimizer="sgd"
+        )
+        peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        return history, peak
+
+    copied, copied_peak = fit_peak(twin)
+    monkeypatch.setattr(training, "_COPY_X_UP_TO", 0)
+    streamed, streamed_peak = fit_peak(net)
+    assert streamed.cost == copied.cost
+    for key in twin.params:
+        np.testing.assert_array_equal(net.params[key], twin.params[key])
+    assert copied_peak > X.nbytes > 4 * streamed_peak
+
+
 def test_float32_training_stays_float32():
     X, Y = lw.datasets.moons(m=64, seed=0)
     net = lw.Network([2, 8, 1], dtype="float32", seed=0)

@@ -42,6 +42,9 @@ class TrainingDivergedError(ValueError):
 
 #: a cost above this many times max(first epoch's cost, 1) counts as divergence
 _BLOW_UP = 1e6
+#: X up to this size is copied once into rows for mini-batches; a larger one taken in order
+#: is transposed batch by batch instead (shuffled batches always need the copy to gather)
+_COPY_X_UP_TO = 64 * 2**20
 
 
 @dataclass
@@ -98,21 +101,28 @@ class _Batches:
             return
         assert batch_size is not None
         self.batch_size = batch_size
-        # rows (m, n[0]): a batch of examples is a contiguous block of rows
-        self.rows = np.ascontiguousarray(X.T)
-        self.Y = np.ascontiguousarray(Y)
-        self.order = np.arange(m)
-        starts = range(0, m, batch_size)
+        # A batch is a block of rows (b, n[0]) and A[0] its transpose, the layout the products
+        # read fastest. X is stored once as rows (m, n[0]), so that a batch is a slice (in
+        # order) or a gather of whole rows (shuffled); except a large X taken in order, whose
+        # batches are transposed one at a time into a buffer instead of doubling its memory.
+        sizes = {batch_size, m % batch_size} - {0}
+        self.rows: Array | None = None
         if not self.shuffle:
-            # in order, every epoch sees the same batches: Y's are cut out once
+            # every epoch sees the same batches: Y's are cut out once
+            starts = range(0, m, batch_size)
             self.Y_batches = [np.ascontiguousarray(Y[:, s : s + batch_size]) for s in starts]
-            return
-        self._bufs: dict[int, tuple[Array, Array]] = {}
-        for size in {batch_size, m % batch_size} - {0}:
-            self._bufs[size] = (
-                np.empty((size, X.shape[0]), X.dtype),
-                np.empty((Y.shape[0], size), Y.dtype),
-            )
+            if X.nbytes > _COPY_X_UP_TO and not X.flags.f_contiguous:
+                self.X = X
+                self.rows_bufs = {size: np.empty((size, X.shape[0]), X.dtype) for size in sizes}
+                return
+        self.rows = np.ascontiguousarray(X.T)  # free when X is already a transposed row array
+        if self.shuffle:
+            self.Y = np.ascontiguousarray(Y)
+            self.order = np.arange(m)
+            self._bufs = {
+                size: (np.empty((size, X.shape[0]), X.dtype), np.empty((Y.shape[0], size), Y.dtype))
+                for size in sizes
+            }
 
     @property
     def order_of_epoch(self) -> IndexArray | None:
@@ -126,9 +136,16 @@ class _Batches:
             return
         if not self.shuffle:
             for k, start in enumerate(range(0, self.m, self.batch_size)):
-                # a block of rows is already contiguous
-                yield self.rows[start : start + self.batch_size].T, self.Y_batches[k]
+                stop = start + self.batch_size
+                if self.rows is not None:
+                    yield self.rows[start:stop].T, self.Y_batches[k]
+                    continue
+                block = self.X[:, start:stop]
+                rows_buf = self.rows_bufs[block.shape[1]]
+                np.copyto(rows_buf, block.T)
+                yield rows_buf.T, self.Y_batches[k]
             return
+        assert self.rows is not None
         self.rng.shuffle(self.order)
         for start in range(0, self.m, self.batch_size):
             idx = self.order[start : start + self.batch_size]
