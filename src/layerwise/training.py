@@ -6,8 +6,10 @@ every W[l], b[l]. It runs the layer functions of :mod:`layerwise.propagation` th
 parameter array with one optimizer call, so after the first epoch a step allocates no
 (n[l], m) arrays.
 
-Mini-batches are gathered into contiguous buffers: the training set is held once as rows
-(m, n[0]) so that a batch of rows is one contiguous block, and A[0] is its transpose, a view.
+Mini-batches are contiguous: the training set is held once as rows (m, n[0]), so that a batch
+of rows is one contiguous block (a slice in order, a gather when shuffled) and A[0] is its
+transpose, a view. A large X taken in order is not copied: each batch is transposed into a
+buffer of rows as it comes.
 """
 
 from __future__ import annotations
