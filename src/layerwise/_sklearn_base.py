@@ -16,12 +16,21 @@ from typing import Any
 
 import numpy as np
 
+# every scikit-learn name the estimators use is imported here, behind the one check that
+# names the extra to install; layerwise.sklearn takes its names from this module
 try:
     from sklearn.base import BaseEstimator
+    from sklearn.base import ClassifierMixin as ClassifierMixin
+    from sklearn.base import RegressorMixin as RegressorMixin
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
     from sklearn.utils import check_random_state
+    from sklearn.utils.multiclass import (
+        check_classification_targets as check_classification_targets,
+    )
+    from sklearn.utils.multiclass import type_of_target as type_of_target
     from sklearn.utils.validation import check_is_fitted, validate_data
+    from sklearn.utils.validation import column_or_1d as column_or_1d
 except ImportError:  # pragma: no cover - depends on the environment
     raise ImportError(
         "layerwise.sklearn needs scikit-learn >= 1.6: pip install 'layerwise[sklearn]'"

@@ -18,16 +18,17 @@ from typing import Any
 
 import numpy as np
 
-try:
-    from sklearn.base import ClassifierMixin, RegressorMixin
-    from sklearn.utils.multiclass import check_classification_targets, type_of_target
-    from sklearn.utils.validation import column_or_1d, validate_data
-except ImportError:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "layerwise.sklearn needs scikit-learn >= 1.6: pip install 'layerwise[sklearn]'"
-    ) from None
-
-from ._sklearn_base import _BaseNetworkEstimator, _check_rows
+# _sklearn_base raises the error that names the extra when scikit-learn is missing
+from ._sklearn_base import (
+    ClassifierMixin,
+    RegressorMixin,
+    _BaseNetworkEstimator,
+    _check_rows,
+    check_classification_targets,
+    column_or_1d,
+    type_of_target,
+    validate_data,
+)
 from ._sklearn_base import _KeepState as _KeepState  # pickles of fitted estimators name it here
 from ._typing import Array
 
