@@ -148,6 +148,15 @@ def keep_probability(text: str) -> float:
 # --------------------------------------------------------------------------- output paths
 
 
+def add_drop_missing(parser: argparse.ArgumentParser) -> None:
+    """The ``--drop-missing`` option every command that reads a table has."""
+    parser.add_argument(
+        "--drop-missing",
+        action="store_true",
+        help="drop rows with missing values instead of refusing them",
+    )
+
+
 def check_output_file(path: str | os.PathLike[str], option: str) -> Path:
     """An output file whose folder exists and which is not itself a folder; checked before
     any work is done, so a mistake costs nothing and writes nothing."""

@@ -8,7 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import CLIError, model_data, positive_float, positive_int, text_table
+from .cli_common import (
+    CLIError,
+    add_drop_missing,
+    model_data,
+    positive_float,
+    positive_int,
+    text_table,
+)
 from .cli_explain import add_network_options, network_from_args
 from .gradcheck import gradient_check
 from .network import Network
@@ -104,11 +111,7 @@ def add_gradcheck(sub: Any) -> None:
         help="number of examples (default 10)",
     )
     p.add_argument("--target", metavar="COL", help="the target column (default: the model's)")
-    p.add_argument(
-        "--drop-missing",
-        action="store_true",
-        help="drop rows with missing values instead of refusing them",
-    )
+    add_drop_missing(p)
     p.add_argument(
         "--epsilon",
         type=positive_float,

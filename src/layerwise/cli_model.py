@@ -16,6 +16,7 @@ import numpy as np
 
 from .cli_common import (
     CLIError,
+    add_drop_missing,
     check_output_dir,
     check_output_file,
     confusion_counts,
@@ -141,11 +142,7 @@ def add_evaluate(sub: Any) -> None:
     p.add_argument("data", metavar="DATA", help=_DATA_HELP)
     p.add_argument("--target", metavar="COL", help="the target column (default: the model's)")
     p.add_argument("--id", metavar="COL", help="a column identifying the rows (not a feature)")
-    p.add_argument(
-        "--drop-missing",
-        action="store_true",
-        help="drop rows with missing values instead of refusing them",
-    )
+    add_drop_missing(p)
     p.add_argument("--plot-dir", metavar="DIR", help="write confusion_matrix.png here")
     p.set_defaults(func=cmd_evaluate)
 
@@ -169,11 +166,7 @@ def add_predict(sub: Any) -> None:
     )
     p.add_argument("--proba", action="store_true", help="add a probability column per class")
     p.add_argument("--id", metavar="COL", help="a column identifying the rows (default: 'id')")
-    p.add_argument(
-        "--drop-missing",
-        action="store_true",
-        help="skip rows with missing values instead of refusing them",
-    )
+    add_drop_missing(p)
     p.set_defaults(func=cmd_predict)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from .cli_common import (
     HIDDEN_ACTIVATIONS,
     CLIError,
+    add_drop_missing,
     check_output_dir,
     check_output_file,
     file_size,
@@ -335,11 +336,7 @@ def add_train(sub: Any) -> None:
         default="float64",
         help="precision of the parameters and the arithmetic (default float64)",
     )
-    p.add_argument(
-        "--drop-missing",
-        action="store_true",
-        help="drop rows with missing values instead of refusing them",
-    )
+    add_drop_missing(p)
     p.add_argument(
         "--plot-dir",
         metavar="DIR",
