@@ -82,67 +82,47 @@ def int_list(text: str) -> list[int]:
     return values
 
 
-def _number(text: str, kind: Callable[[str], Any], what: str) -> Any:
+def _number(text: str, kind: Callable[[str], Any], what: str, valid: Callable[[Any], bool]) -> Any:
+    """``text`` read as ``kind``, finite and ``valid``; otherwise an error naming ``what``."""
     try:
         value = kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {what}; got {text!r}") from None
-    if isinstance(value, float) and not math.isfinite(value):
+        value = None
+    if value is None or (isinstance(value, float) and not math.isfinite(value)) or not valid(value):
         raise argparse.ArgumentTypeError(f"expected {what}; got {text!r}")
     return value
 
 
 def positive_int(text: str) -> int:
     """An integer >= 1."""
-    value = _number(text, int, "a positive integer")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
-    return int(value)
+    return int(_number(text, int, "a positive integer", lambda v: v >= 1))
 
 
 def seed_int(text: str) -> int:
     """A seed: an integer >= 0."""
-    value = _number(text, int, "a seed, an integer >= 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a seed, an integer >= 0; got {text!r}")
-    return int(value)
+    return int(_number(text, int, "a seed, an integer >= 0", lambda v: v >= 0))
 
 
 def positive_float(text: str) -> float:
     """A finite number > 0."""
-    value = _number(text, float, "a positive number")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}")
-    return float(value)
+    return float(_number(text, float, "a positive number", lambda v: v > 0))
 
 
 def nonnegative_float(text: str) -> float:
     """A finite number >= 0."""
-    value = _number(text, float, "a number >= 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0; got {text!r}")
-    return float(value)
+    return float(_number(text, float, "a number >= 0", lambda v: v >= 0))
 
 
 def fraction(text: str) -> float:
     """A number strictly between 0 and 1."""
-    value = _number(text, float, "a fraction between 0 and 1 such as 0.2")
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a fraction between 0 and 1 (exclusive) such as 0.2; got {text!r}"
-        )
-    return float(value)
+    what = "a fraction between 0 and 1 (exclusive) such as 0.2"
+    return float(_number(text, float, what, lambda v: 0 < v < 1))
 
 
 def keep_probability(text: str) -> float:
     """A keep probability in (0, 1]."""
-    value = _number(text, float, "a keep probability in (0, 1] such as 0.8")
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(
-            f"expected the keep probability of each hidden unit, in (0, 1] such as 0.8; "
-            f"got {text!r}"
-        )
-    return float(value)
+    what = "the keep probability of each hidden unit, in (0, 1] such as 0.8"
+    return float(_number(text, float, what, lambda v: 0 < v <= 1))
 
 
 # --------------------------------------------------------------------------- output paths
