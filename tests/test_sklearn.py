@@ -51,20 +51,25 @@ def test_sklearn_estimator_checks(estimator, check, monkeypatch):
 # -- independent oracles: no hidden layer is a generalized linear model ----------------------
 
 
-def test_no_hidden_layer_binary_is_logistic_regression():
-    """J = mean cross-entropy + α/(2m) Σ‖W‖² is LogisticRegression's objective with C = 1/α."""
-    X, y = make_classification(n_samples=200, n_features=5, random_state=0)
-    alpha = 2.0
-    clf = NetworkClassifier(
+def no_hidden_layer(alpha, max_iter):
+    """A classifier without hidden layers, trained by full-batch descent to convergence."""
+    return NetworkClassifier(
         hidden_layer_sizes=(),
         alpha=alpha,
         batch_size=None,
         learning_rate_init=0.05,
-        max_iter=3000,
+        max_iter=max_iter,
         tol=0.0,
         shuffle=False,
         random_state=0,
-    ).fit(X, y)
+    )
+
+
+def test_no_hidden_layer_binary_is_logistic_regression():
+    """J = mean cross-entropy + α/(2m) Σ‖W‖² is LogisticRegression's objective with C = 1/α."""
+    X, y = make_classification(n_samples=200, n_features=5, random_state=0)
+    alpha = 2.0
+    clf = no_hidden_layer(alpha, max_iter=3000).fit(X, y)
     Xs = StandardScaler().fit_transform(X)  # the estimator standardizes inside
     oracle = LogisticRegression(C=1 / alpha, tol=1e-12, max_iter=10_000).fit(Xs, y)
     np.testing.assert_allclose(clf.network_.params["W1"], oracle.coef_, atol=2e-4)
@@ -74,16 +79,7 @@ def test_no_hidden_layer_binary_is_logistic_regression():
 def test_no_hidden_layer_multiclass_is_multinomial_logistic_regression():
     X, y = load_iris(return_X_y=True)
     alpha = 1.0
-    clf = NetworkClassifier(
-        hidden_layer_sizes=(),
-        alpha=alpha,
-        batch_size=None,
-        learning_rate_init=0.05,
-        max_iter=4000,
-        tol=0.0,
-        shuffle=False,
-        random_state=0,
-    ).fit(X, y)
+    clf = no_hidden_layer(alpha, max_iter=4000).fit(X, y)
     Xs = StandardScaler().fit_transform(X)
     oracle = LogisticRegression(C=1 / alpha, tol=1e-12, max_iter=10_000).fit(Xs, y)
     # softmax is unchanged by a constant added to every row of W; compare the probabilities
