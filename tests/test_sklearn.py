@@ -27,20 +27,8 @@ from layerwise.sklearn import NetworkClassifier, NetworkRegressor
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-def expected_failed_checks(estimator) -> dict[str, str]:
-    """Checks each estimator is known to fail, with the reason; none today.
-
-    scikit-learn >= 1.6 takes expected failures from the caller of the checks (this
-    function, passed to ``parametrize_with_checks``), no longer from the estimator's tags.
-    A check named here is marked xfail; give the reason a reviewer would accept.
-    """
-    return {}
-
-
-@parametrize_with_checks(
-    [NetworkClassifier(), NetworkRegressor()],
-    expected_failed_checks=expected_failed_checks,
-)
+# every check is expected to pass: no expected_failed_checks are declared
+@parametrize_with_checks([NetworkClassifier(), NetworkRegressor()])
 def test_sklearn_estimator_checks(estimator, check, monkeypatch):
     # check_array_api_input (NumPy namespace, array API dispatch on) skips itself unless
     # SCIPY_ARRAY_API is set; the NumPy namespace needs nothing more from SciPy
