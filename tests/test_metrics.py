@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from layerwise.metrics import (
-    EpochAccuracy,
+    EpochMetric,
     accuracy,
     count_correct,
     predict_from_output,
@@ -91,7 +91,7 @@ def test_epoch_accuracy_equals_the_batch_counts_in_a_shuffled_order(rng, task):
         Y = np.eye(n_L)[rng.integers(0, n_L, m)].T
         AL_all = softmax_columns(rng, n_L, m)
     order = rng.permutation(m)
-    tracker = EpochAccuracy(Y, task, hard_labels=True)
+    tracker = EpochMetric(Y, task, hard_labels=True)
     for start in range(0, m, 5):
         idx = order[start : start + 5]
         tracker.record(AL_all[:, idx], start)
@@ -99,7 +99,7 @@ def test_epoch_accuracy_equals_the_batch_counts_in_a_shuffled_order(rng, task):
         expected = sklearn_metrics.accuracy_score(Y.reshape(-1), AL_all.reshape(-1) > 0.5)
     else:
         expected = sklearn_metrics.accuracy_score(Y.argmax(0), AL_all.argmax(0))
-    assert tracker.fraction(order) == pytest.approx(expected, abs=1e-15)
+    assert tracker.value(order) == pytest.approx(expected, abs=1e-15)
     # order=None compares the recorded predictions (the shuffled examples) with the labels as
     # stored: an epoch taken in order; the oracle sees exactly that pairing
     shuffled = AL_all[:, order]
@@ -107,13 +107,26 @@ def test_epoch_accuracy_equals_the_batch_counts_in_a_shuffled_order(rng, task):
         misaligned = sklearn_metrics.accuracy_score(Y.reshape(-1), shuffled.reshape(-1) > 0.5)
     else:
         misaligned = sklearn_metrics.accuracy_score(Y.argmax(0), shuffled.argmax(0))
-    assert tracker.fraction(None) == pytest.approx(misaligned, abs=1e-15)
+    assert tracker.value(None) == pytest.approx(misaligned, abs=1e-15)
 
 
 def test_epoch_accuracy_with_soft_binary_targets_thresholds_them(rng):
     Y = rng.uniform(size=(1, 30))
     AL = rng.uniform(size=(1, 30))
-    tracker = EpochAccuracy(Y, "binary", hard_labels=False)
+    tracker = EpochMetric(Y, "binary", hard_labels=False)
     tracker.record(AL, 0)
     expected = sklearn_metrics.accuracy_score(Y[0] > 0.5, AL[0] > 0.5)
-    assert tracker.fraction(None) == pytest.approx(expected, abs=1e-15)
+    assert tracker.value(None) == pytest.approx(expected, abs=1e-15)
+
+
+def test_epoch_r2_of_shuffled_batches_matches_scikit_learn(rng):
+    # regression: the epoch's predictions, recorded batch by batch in a shuffled order, give
+    # scikit-learn's R² of those predictions against the targets in the same order
+    Y = rng.standard_normal((2, 31))
+    AL_all = Y + 0.4 * rng.standard_normal(Y.shape)
+    order = rng.permutation(31)
+    tracker = EpochMetric(Y, "regression", hard_labels=False)
+    for start in range(0, 31, 8):
+        tracker.record(AL_all[:, order[start : start + 8]], start)
+    expected = sklearn_metrics.r2_score(Y.T, AL_all.T, multioutput="uniform_average")
+    assert tracker.value(order) == pytest.approx(expected, rel=1e-12)

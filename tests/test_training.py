@@ -292,6 +292,21 @@ def test_regression_records_r2_against_scikit_learn():
     assert result["r2"] == pytest.approx(r2_score(Y.T, net.predict(X).T), rel=1e-9)
 
 
+@pytest.mark.parametrize("batch_size, shuffle", [(None, True), (7, False), (7, True)])
+def test_epoch_r2_counts_every_example_once(batch_size, shuffle):
+    # as for the accuracy: a learning rate below the rounding of θ freezes the network, so
+    # each epoch's R² must be scikit-learn's R² of the untrained network on the whole set
+    from sklearn.metrics import r2_score
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((3, 40))
+    Y = np.stack([X[0] - X[1], X[2] ** 2])
+    net = lw.Network([3, 5, 2], hidden="tanh", output="linear", init="he", seed=2)
+    expected = r2_score(Y.T, net.predict(X).T)
+    history = net.fit(X, Y, epochs=3, learning_rate=1e-30, batch_size=batch_size, shuffle=shuffle)
+    assert history.r2 == [pytest.approx(expected, rel=1e-12)] * 3
+
+
 def test_early_stopping_restores_the_best_epoch():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((5, 30))

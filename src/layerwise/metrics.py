@@ -13,7 +13,7 @@ __all__ = [
     "task_of",
     "predict_from_output",
     "count_correct",
-    "EpochAccuracy",
+    "EpochMetric",
     "accuracy",
     "r2_score",
 ]
@@ -49,34 +49,38 @@ def count_correct(AL: Array, Y: Array, task: str, hard_labels: bool = False) -> 
     return float(np.count_nonzero(AL.argmax(axis=0) == Y.argmax(axis=0)))
 
 
-class EpochAccuracy:
-    """Training accuracy of an epoch, counted once at its end.
+class EpochMetric:
+    """The training metric of an epoch, accuracy (or R² for regression), computed at its end.
 
     Each batch's predictions, made in its forward pass before its update, go into an
-    epoch-long buffer; at the end of the epoch they are compared with the labels taken in
-    the epoch's order. The result equals summing :func:`count_correct` over the batches, at
-    one NumPy call per batch instead of three or four.
+    epoch-long buffer; at the end of the epoch they are compared with the targets taken in
+    the epoch's order. The accuracy equals summing :func:`count_correct` over the batches,
+    and the R² is :func:`r2_score` of the epoch's predictions, at one NumPy call per batch
+    and no array allocated per batch.
 
     Parameters
     ----------
     Y : ndarray of shape (n[L], m)
-        The training targets (0/1 or probabilities for sigmoid, one-hot for softmax).
-    task : {"binary", "multiclass"}
+        The training targets (0/1 or probabilities for sigmoid, one-hot for softmax, values
+        for regression).
+    task : {"binary", "multiclass", "regression"}
     hard_labels : bool
         Y holds exactly 0 and 1.
     """
 
     def __init__(self, Y: Array, task: str, hard_labels: bool) -> None:
         self.task = task
-        self.truth: npt.NDArray[Any]  # bool (binary) or intp (class indices)
+        self.truth: npt.NDArray[Any]  # bool (binary), intp (class indices) or float values
         if task == "binary":
             # (n[L], m): the label each output should predict
             self.truth = Y == 1 if hard_labels else Y > 0.5
-        else:
+        elif task == "multiclass":
             # (1, m): the class of each example
             self.truth = Y.argmax(axis=0)[None, :]
-        self.pred = np.empty_like(self.truth)
-        self._ordered = np.empty_like(self.truth)
+        else:
+            self.truth = Y
+        self.pred: npt.NDArray[Any] = np.empty_like(self.truth)
+        self._ordered: npt.NDArray[Any] = np.empty_like(self.truth)
         self._same = np.empty(self.truth.shape, dtype=bool)
 
     def record(self, AL: Array, start: int) -> None:
@@ -84,13 +88,19 @@ class EpochAccuracy:
         out = self.pred[:, start : start + AL.shape[1]]
         if self.task == "binary":
             np.greater(AL, 0.5, out=out)
-        else:
+        elif self.task == "multiclass":
             AL.argmax(axis=0, out=out[0])
+        else:
+            np.copyto(out, AL)
 
-    def fraction(self, order: IndexArray | None) -> float:
-        """The fraction predicted right this epoch; ``order`` is the epoch's permutation of
-        the examples (None when they were taken in order)."""
-        truth = self.truth if order is None else np.take(self.truth, order, 1, self._ordered)
+    def value(self, order: IndexArray | None) -> float:
+        """This epoch's accuracy (or R²); ``order`` is the epoch's permutation of the
+        examples (None when they were taken in order)."""
+        truth: npt.NDArray[Any] = (
+            self.truth if order is None else np.take(self.truth, order, 1, self._ordered)
+        )
+        if self.task == "regression":
+            return r2_score(self.pred, truth)
         np.equal(self.pred, truth, out=self._same)
         return np.count_nonzero(self._same) / self._same.size
 

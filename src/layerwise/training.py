@@ -27,7 +27,7 @@ import numpy as np
 from ._typing import Array, IndexArray
 from .callbacks import EarlyStopping
 from .history import History
-from .metrics import EpochAccuracy, r2_from_sums, task_of
+from .metrics import EpochMetric, task_of
 from .optimizers import Constant, Optimizer, Schedule
 from .propagation import output_delta
 
@@ -207,11 +207,10 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
     batches = _Batches(X, Y, cfg.batch_size, cfg.shuffle, net._rng)
     m = X.shape[1]
     n_batches = 1 if batches.full else -(-m // batches.batch_size)
-    ss_tot = ((Y - Y.mean(axis=1, keepdims=True)) ** 2).sum(axis=1) if regression else None
     snapshot = np.empty_like(net._theta)
     cfg.optimizer.reset()
     cfg.hard_labels = bool(np.all((Y == 0) | (Y == 1)))
-    epoch_accuracy = None if regression else EpochAccuracy(Y, task, cfg.hard_labels)
+    epoch_metric = EpochMetric(Y, task, cfg.hard_labels)
     callbacks = list(cfg.callbacks)
     for cb in callbacks:
         if hasattr(cb, "on_train_begin"):
@@ -233,7 +232,6 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
                 lr = cfg.learning_rate if constant_lr else cfg.schedule(epoch, cfg.learning_rate)
                 np.copyto(snapshot, net._theta)
                 total_cost = 0.0
-                ss_res = np.zeros(Y.shape[0]) if regression else None
                 seen = 0
                 norms: list[float] = []
                 for k, (A0, Yb) in enumerate(batches.epoch()):
@@ -248,10 +246,7 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
                         )
                     b = A0.shape[1]
                     total_cost += cost * b
-                    if ss_res is not None:
-                        ss_res += ((AL - Yb) ** 2).sum(axis=1)
-                    elif epoch_accuracy is not None:
-                        epoch_accuracy.record(AL, seen)
+                    epoch_metric.record(AL, seen)
                     seen += b
                     if batch_norms:
                         norms = batch_norms
@@ -265,10 +260,7 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
                 cost_s.append(total_cost / m)
                 if epoch == 0:
                     blow_up = _BLOW_UP * max(cost_s[0], 1.0)
-                if ss_res is not None and ss_tot is not None:
-                    metric_s.append(float(np.mean(r2_from_sums(ss_res, ss_tot))))
-                elif epoch_accuracy is not None:
-                    metric_s.append(epoch_accuracy.fraction(batches.order_of_epoch))
+                metric_s.append(epoch_metric.value(batches.order_of_epoch))
                 lr_s.append(lr)
                 for s, norm in zip(norm_s, norms):
                     s.append(norm)
