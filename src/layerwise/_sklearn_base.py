@@ -1,7 +1,6 @@
 """What :class:`~layerwise.sklearn.NetworkClassifier` and
 :class:`~layerwise.sklearn.NetworkRegressor` share: the base estimator (parameters, fit loop,
-prediction input), the checks of its parameters and of the rows it is given, and the
-optimizer wrapper that keeps Adam's (momentum's, RMSprop's) state across ``partial_fit`` calls.
+prediction input), and the checks of its parameters and of the rows it is given.
 
 Private: the public names live in :mod:`layerwise.sklearn`, which imports this module.
 Needs the ``sklearn`` extra: ``pip install 'layerwise[sklearn]'`` (scikit-learn >= 1.6).
@@ -36,11 +35,12 @@ except ImportError:  # pragma: no cover - depends on the environment
         "layerwise.sklearn needs scikit-learn >= 1.6: pip install 'layerwise[sklearn]'"
     ) from None
 
+from ._incremental import Continued, KeepState
 from ._typing import Array
 from .callbacks import EarlyStopping
 from .history import History
 from .network import Network
-from .optimizers import SGD, Adam, Momentum, Optimizer, RMSprop, Schedule, get_schedule
+from .optimizers import SGD, Adam, Momentum, Optimizer, RMSprop, get_schedule
 from .preprocessing import Preprocessing
 
 #: scikit-learn's names for the activations we share, mapped to ours
@@ -49,41 +49,6 @@ _HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
 _SOLVERS = ("adam", "sgd", "momentum", "rmsprop", "gd")
 _SCHEDULES = ("constant", "inverse_time", "exponential", "step")
 _INITS = ("xavier", "he", "small", "zeros")
-
-
-class _KeepState(Optimizer):
-    """An optimizer whose moment estimates survive the reset at the start of ``Network.fit``,
-    so that successive ``partial_fit`` calls continue one run of Adam (or momentum, RMSprop)."""
-
-    def __init__(self, inner: Optimizer) -> None:
-        super().__init__()
-        self.inner = inner
-        self.name = inner.name
-        self.folds_learning_rate = inner.folds_learning_rate
-
-    def reset(self) -> None:
-        pass  # the estimator decides when the state starts over (a new fit)
-
-    def step(
-        self,
-        params: Sequence[Array],
-        grads: Sequence[Array],
-        learning_rate: float,
-        grad_scale: float = 1.0,
-    ) -> None:
-        self.inner.step(params, grads, learning_rate, grad_scale)
-
-
-class _Continued(Schedule):
-    """A schedule resumed at epoch ``start``: ``partial_fit`` trains one epoch per call, and
-    the learning rate must decay across calls as it does across the epochs of one fit."""
-
-    def __init__(self, inner: Schedule, start: int) -> None:
-        self.inner, self.start = inner, start
-        self.name = inner.name
-
-    def __call__(self, epoch: int, alpha0: float) -> float:
-        return self.inner(self.start + epoch, alpha0)
 
 
 def _check_number(
@@ -248,7 +213,7 @@ class _BaseNetworkEstimator(BaseEstimator):
             inner = RMSprop(epsilon=self.epsilon)
         else:
             inner = SGD()
-        return _KeepState(inner)
+        return KeepState(inner)
 
     def _build_network(self, X: Array, n_out: int, classes: list[Any] | None) -> Network:
         hidden = _ACTIVATION_ALIASES.get(self.activation, self.activation)
@@ -324,7 +289,7 @@ class _BaseNetworkEstimator(BaseEstimator):
             shuffle=bool(self.shuffle),
             optimizer=self._optimizer,
             lr_schedule=(
-                _Continued(get_schedule(self.learning_rate), self.n_iter_)
+                Continued(get_schedule(self.learning_rate), self.n_iter_)
                 if incremental
                 else self.learning_rate
             ),

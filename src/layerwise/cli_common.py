@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from ._text import text_table
 from ._typing import Array
 from .activations import ACTIVATIONS
 from .network import Network
@@ -260,19 +261,6 @@ def decode_predictions(net: Network, AL: Array) -> Array:
 
 
 # --------------------------------------------------------------------------- text
-
-
-def text_table(rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
-    """Rows of cells as aligned text; columns in ``right`` are right-aligned."""
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells if i < len(r)) for i in range(max(map(len, cells)))]
-    lines = []
-    for row in cells:
-        parts = [
-            c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)
-        ]
-        lines.append("  ".join(parts).rstrip())
-    return "\n".join(lines)
 
 
 def confusion_counts(true_idx: Array, pred_idx: Array, k: int) -> np.ndarray:

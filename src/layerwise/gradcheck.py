@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 
 from . import _checks
+from ._propagation_args import params_and_activations
 from ._typing import Array
 from .activations import ActivationLike
 from .losses import LossLike, get_loss, loss_for_activation
-from .propagation import _params_and_activations, backward, compute_cost, forward
+from .propagation import backward, compute_cost, forward
 
 __all__ = ["GradientCheckResult", "gradient_check"]
 
@@ -98,7 +99,7 @@ def gradient_check(
     float or GradientCheckResult
     """
     eps = _checks.check_positive("epsilon", epsilon)
-    dims, _, _, acts = _params_and_activations(params, activations)
+    dims, _, _, acts = params_and_activations(params, activations)
     loss_ = loss_for_activation(acts[-1].name) if loss is None else get_loss(loss)
     theta = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     X64 = _checks.check_X(X, dims[0], dtype=np.dtype("float64"))

@@ -28,6 +28,8 @@ import numpy as np
 
 from . import _checks
 from ._fit_args import keep_probabilities, train_config
+from ._propagation_args import resolve_activations
+from ._text import text_table
 from ._typing import Array, DTypeLike, SeedLike
 from .activations import Activation, ActivationLike, get_activation
 from .history import History
@@ -37,7 +39,7 @@ from .losses import LossLike, get_loss, loss_for_activation
 from .metrics import accuracy, predict_from_output, r2_score, task_of
 from .optimizers import OptimizerLike, ScheduleLike
 from .preprocessing import Preprocessing
-from .propagation import _resolve_activations, layer_forward
+from .propagation import layer_forward
 from .training import run
 
 __all__ = ["Network", "ParamsView"]
@@ -91,7 +93,7 @@ class Network:
         L = len(dims) - 1
         if activations is None:
             activations = [hidden] * (L - 1) + [output]
-        acts = _resolve_activations(activations, L)
+        acts = resolve_activations(activations, L)
         self.dtype = _checks.check_dtype(dtype)
         self.init = check_init(init)
         self._rng = _checks.check_rng(seed)
@@ -343,29 +345,18 @@ class Network:
     def summary(self, m: int | str = "m") -> str:
         """The notes' dimension table for this network: for each layer l, n[l], g[l], the
         shapes of W[l], b[l] and Z[l]/A[l] (with m examples), and the parameter count."""
-        rows = [("l", "n[l]", "g[l]", "W[l]", "b[l]", "Z[l], A[l]", "parameters")]
-        dims = self.layer_dims
-        rows.append(("0", str(dims[0]), "(input)", "", "", f"({dims[0]}, {m})", ""))
+        rows: list[tuple[object, ...]] = [
+            ("l", "n[l]", "g[l]", "W[l]", "b[l]", "Z[l], A[l]", "parameters"),
+            (0, self.layer_dims[0], "(input)", "", "", f"({self.layer_dims[0]}, {m})", ""),
+        ]
         for layer in self.layers:
-            g = layer.activation
-            name = g.name if not g.get_config() else repr(g)
-            rows.append(
-                (
-                    str(layer.index),
-                    str(layer.n_out),
-                    name,
-                    str(layer.W.shape),
-                    str(layer.b.shape),
-                    f"({layer.n_out}, {m})",
-                    str(layer.n_params),
-                )
-            )
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-        lines.append(
+            g = repr(layer.activation) if layer.activation.get_config() else layer.activation.name
+            shapes = (layer.W.shape, layer.b.shape, f"({layer.n_out}, {m})")
+            rows.append((layer.index, layer.n_out, g, *shapes, layer.n_params))
+        return (
+            f"{text_table(rows)}\n"
             f"total parameters: {self.n_params}; loss: {self.loss.name}; dtype: {self.dtype.name}"
         )
-        return "\n".join(lines)
 
     def __repr__(self) -> str:
         acts = [g.name for g in self.activations]

@@ -31,14 +31,15 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from . import _checks
 from ._constants import filled
+from ._propagation_args import check_cost_inputs, check_masks, params_and_activations
 from ._typing import Array
-from .activations import Activation, ActivationLike, get_activation
+from .activations import Activation, ActivationLike
 from .losses import Loss, LossLike, get_loss, loss_for_activation
 
 __all__ = [
@@ -177,45 +178,6 @@ def output_delta(
 # --------------------------------------------------------------------------- whole network
 
 
-def _resolve_activations(activations: Any, L: int) -> list[Activation]:
-    if isinstance(activations, (str, Activation)):
-        raise TypeError(
-            f"activations must be a list of L = {L} names, one per layer, e.g. "
-            f"{['relu'] * (L - 1) + ['sigmoid']}; Received: activations={activations!r}"
-        )
-    acts = [get_activation(a) for a in activations]
-    if len(acts) != L:
-        raise ValueError(
-            f"activations has {len(acts)} entries but the network has L = {L} layers; "
-            f"give one activation g[l] per layer l = 1..{L}. Received: activations={activations!r}"
-        )
-    for l, g in enumerate(acts[:-1], start=1):
-        if g.name == "softmax":
-            raise ValueError(
-                f"softmax is for the output layer only, but g[{l}] is softmax (L = {L}); "
-                f"use relu, tanh or leaky_relu in hidden layers"
-            )
-    return acts
-
-
-def _params_and_activations(
-    params: Mapping[str, Any], activations: Sequence[ActivationLike]
-) -> tuple[list[int], list[Array], list[Array], list[Activation]]:
-    dims = _checks.layer_dims_from_params(params)
-    L = len(dims) - 1
-    acts = _resolve_activations(activations, L)
-    Ws = [np.asarray(params[f"W{l}"]) for l in range(1, L + 1)]
-    bs = [np.asarray(params[f"b{l}"]) for l in range(1, L + 1)]
-    for name, arr in zip(
-        [f"W{l}" for l in range(1, L + 1)] + [f"b{l}" for l in range(1, L + 1)], Ws + bs
-    ):
-        if not np.issubdtype(arr.dtype, np.floating):
-            raise TypeError(f"{name} must hold floats; Received: {name} with dtype {arr.dtype}")
-        if not np.isfinite(arr).all():
-            raise ValueError(f"{name} contains NaN or inf; parameters must be finite")
-    return dims, Ws, bs, acts
-
-
 def forward(
     X: Array,
     params: Mapping[str, Array],
@@ -245,9 +207,9 @@ def forward(
     caches : list of LayerCache
         One per layer, l = 1..L (``caches[l - 1]``).
     """
-    dims, Ws, bs, acts = _params_and_activations(params, activations)
+    dims, Ws, bs, acts = params_and_activations(params, activations)
     A = _checks.check_X(X, dims[0], dtype=Ws[0].dtype)
-    masks = _check_masks(dropout_masks, dims, A.shape[1])
+    masks = check_masks(dropout_masks, dims, A.shape[1])
     caches = []
     # the loop over layers stays a Python loop; the loop over examples is vectorized away
     for l, (W, b, g) in enumerate(zip(Ws, bs, acts), start=1):
@@ -259,33 +221,6 @@ def forward(
             A = A * masks[l]
         caches.append(cache)
     return caches[-1].A, caches
-
-
-def _check_masks(masks: Mapping[int, Array] | None, dims: list[int], m: int) -> dict[int, Array]:
-    if not masks:
-        return {}
-    L = len(dims) - 1
-    out = {}
-    for l, mask in masks.items():
-        if not isinstance(l, (int, np.integer)) or not 1 <= l < L:
-            raise ValueError(
-                f"dropout masks are for hidden layers l = 1..{L - 1}; Received a mask for l={l!r}"
-            )
-        arr = np.asarray(mask, dtype=float)
-        if arr.shape != (dims[l], m):
-            raise ValueError(
-                f"the dropout mask of layer {l} must be (n[{l}], m) = ({dims[l]}, {m}); "
-                f"Received: shape {arr.shape}"
-            )
-        out[int(l)] = arr
-    return out
-
-
-def _check_cost_inputs(AL: Any, Y: Any, loss: Loss) -> tuple[Array, Array]:
-    AL = _checks.as_float_array("AL", AL)
-    Y = _checks.check_Y(Y, AL.shape[0], AL.shape[1], dtype=AL.dtype)
-    loss.check_targets(Y)
-    return AL, Y
 
 
 def compute_cost(
@@ -315,7 +250,7 @@ def compute_cost(
     float
     """
     loss_ = get_loss(loss)
-    AL, Y = _check_cost_inputs(AL, Y, loss_)
+    AL, Y = check_cost_inputs(AL, Y, loss_)
     J = loss_.cost(AL, Y)
     if l2:
         if params is None:
@@ -364,7 +299,7 @@ def backward(
         raise TypeError("caches must be the list of LayerCache returned by forward()")
     output = caches[-1].activation
     loss_ = loss_for_activation(output.name) if loss is None else get_loss(loss)
-    AL, Y = _check_cost_inputs(AL, Y, loss_)
+    AL, Y = check_cost_inputs(AL, Y, loss_)
     if AL.shape != caches[-1].A.shape:
         raise ValueError(
             f"AL has shape {AL.shape} but the last cache holds A[L] of shape {caches[-1].A.shape}"

@@ -29,7 +29,6 @@ from ._sklearn_base import (
     type_of_target,
     validate_data,
 )
-from ._sklearn_base import _KeepState as _KeepState  # pickles of fitted estimators name it here
 from ._typing import Array
 
 __all__ = ["NetworkClassifier", "NetworkRegressor"]
