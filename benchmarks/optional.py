@@ -1,0 +1,22 @@
+"""The optional packages the benchmark compares with or reports on, each None when it is not
+installed: the run then skips that tool (and, without scikit-learn, the digits data) and the
+report says why."""
+
+from __future__ import annotations
+
+try:
+    import threadpoolctl
+except ImportError:  # pragma: no cover - reported in the results instead
+    threadpoolctl = None
+try:
+    import sklearn
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
+except ImportError:  # pragma: no cover
+    sklearn = load_digits = MLPClassifier = None
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+
+__all__ = ["MLPClassifier", "load_digits", "sklearn", "threadpoolctl", "torch"]

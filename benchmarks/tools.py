@@ -1,0 +1,334 @@
+"""The tools being timed: layerwise, the matrix-product floor, layerwise's step written inline,
+a plain NumPy implementation of the notes, scikit-learn's MLPClassifier and PyTorch (TOOLS)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from optional import MLPClassifier, sklearn, torch
+from workloads import Array, Task, new_network
+
+#: a prepared training run: trains when called, returns the final epoch's loss
+Trainer = Callable[[], float]
+
+
+# --------------------------------------------------------------------------- the tools
+# Each ``prepare_*`` builds a tool's model from the task's initial weights (not timed) and
+# returns the training run to time.
+
+
+def prepare_layerwise(task: Task) -> Trainer:
+    spec = task.spec
+    net = new_network(spec)
+    for l, (W, b) in enumerate(zip(task.Ws, task.bs, strict=True), start=1):
+        net.params[f"W{l}"][...] = W
+        net.params[f"b{l}"][...] = b
+
+    def train() -> float:
+        history = net.fit(
+            task.X,
+            task.Y,
+            epochs=spec.epochs,
+            learning_rate=spec.learning_rate,
+            batch_size=spec.batch_size,
+            shuffle=False,
+            optimizer="sgd",
+        )
+        return history.cost[-1]
+
+    return train
+
+
+def prepare_floor(task: Task) -> Trainer:
+    """Only the products of a training step, with ndarray.dot into preallocated arrays, on arrays
+    laid out as layerwise lays them out: forward W[l]·A[l-1] for every layer, backward
+    dZ[l]·A[l-1]ᵀ for every layer and W[l]ᵀ·dZ[l] for l = 2..L."""
+    spec = task.spec
+    dtype, L, n = np.dtype(spec.dtype), spec.L, spec.dims
+    Ws = [W.copy() for W in task.Ws]
+    dWs = [np.empty_like(W) for W in Ws]
+    # full batch: layerwise trains on X itself; otherwise a batch is a block of rows
+    # (b, n[0]) of the rows array and A[0] is its transpose
+    A0s = [task.X] if spec.batch_size is None else [task.rows[s].T for s in task.batches]
+    rng = np.random.default_rng(0)
+    buffers: dict[int, tuple[list[Array], list[Array], list[Array]]] = {}
+    for b in {A0.shape[1] for A0 in A0s}:
+        Z = [np.empty((n[l], b), dtype) for l in range(1, L + 1)]
+        dZ = [rng.standard_normal((n[l], b)).astype(dtype) for l in range(1, L + 1)]
+        dA = [np.empty((n[l], b), dtype) for l in range(1, L)]
+        buffers[b] = Z, dZ, dA
+
+    def train() -> float:
+        for _ in range(spec.epochs):
+            for A0 in A0s:
+                Z, dZ, dA = buffers[A0.shape[1]]
+                A = A0
+                for W, Zl in zip(Ws, Z, strict=True):
+                    A = W.dot(A, out=Zl)
+                for i in range(L - 1, -1, -1):  # layer l = i + 1
+                    A_prev = Z[i - 1] if i > 0 else A0
+                    dZ[i].dot(A_prev.T, out=dWs[i])
+                    if i > 0:
+                        Ws[i].T.dot(dZ[i], out=dA[i - 1])
+        return float("nan")
+
+    return train
+
+
+def prepare_inline(task: Task) -> Trainer:
+    """layerwise's step written out in one function, with no layers, functions or objects:
+    the same NumPy calls into the same kind of preallocated buffers (bias add, activation,
+    g' from Z or A, db as a product with a ones column, no dA[0], dZ[L] scaled once by α/m,
+    one subtraction per array), on the data laid out as layerwise lays it out. The cost is
+    computed as layerwise computes it; the accuracy is not. The best a loop that makes these
+    calls does: its ratio to the floor is what NumPy itself costs beyond the products."""
+    spec = task.spec
+    dtype, L, n = np.dtype(spec.dtype), spec.L, spec.dims
+    Ws = [W.copy() for W in task.Ws]
+    bs = [b.copy() for b in task.bs]
+    dWs = [np.empty_like(W) for W in Ws]
+    dbs = [np.empty_like(b) for b in bs]
+    lr, eps = spec.learning_rate, float(np.finfo(dtype).eps)
+    A0s = [task.X] if spec.batch_size is None else [task.rows[s].T for s in task.batches]
+    Ybs = [task.Y] if spec.batch_size is None else [task.Y[:, s].copy() for s in task.batches]
+    buffers: dict[int, tuple[list[Array], ...]] = {}
+    for b in {A0.shape[1] for A0 in A0s}:
+        shapes = [(n[l], b) for l in range(1, L + 1)]
+        Z, A, dZ, dA = ([np.empty(sh, dtype) for sh in shapes] for _ in range(4))
+        zeros = [np.zeros(sh, dtype) for sh in shapes]
+        buffers[b] = Z, A, dZ, dA, zeros, [np.ones((b, 1), dtype)]
+
+    def train() -> float:
+        total = 0.0
+        for _ in range(spec.epochs):
+            total = 0.0
+            for A0, Yb in zip(A0s, Ybs, strict=True):
+                m = A0.shape[1]
+                Z, A, dZ, dA, zeros, (ones,) = buffers[m]
+                A_prev = A0
+                for i in range(L):
+                    Ws[i].dot(A_prev, out=Z[i])
+                    Z[i] += bs[i]
+                    if i < L - 1 and spec.hidden == "relu":
+                        np.maximum(Z[i], zeros[i], out=A[i])
+                    elif i < L - 1:
+                        np.tanh(Z[i], out=A[i])
+                    elif spec.output == "sigmoid":
+                        np.multiply(Z[i], 0.5, out=A[i])
+                        np.tanh(A[i], out=A[i])
+                        A[i] *= 0.5
+                        A[i] += 0.5
+                    else:
+                        np.subtract(Z[i], np.maximum.reduce(Z[i], axis=0, keepdims=True), A[i])
+                        np.exp(A[i], out=A[i])
+                        A[i] /= np.add.reduce(A[i], axis=0, keepdims=True)
+                    A_prev = A[i]
+                work = dZ[-1]
+                if spec.output == "sigmoid":  # 0/1 labels: one log, of 1 - |y - a|
+                    np.subtract(A_prev, Yb, out=work)
+                    np.abs(work, out=work)
+                    np.subtract(1.0, work, out=work)
+                    np.maximum(work, eps, out=work)
+                    np.log(work, out=work)
+                    total -= float(np.add.reduce(work, axis=None))
+                else:
+                    np.maximum(A_prev, eps, out=work)
+                    np.log(work, out=work)
+                    total -= float(np.vdot(Yb, work))
+                np.subtract(A_prev, Yb, out=work)
+                work *= lr / m
+                for i in range(L - 1, -1, -1):
+                    if i < L - 1 and spec.hidden == "relu":
+                        np.greater_equal(Z[i], 0.0, out=dZ[i], casting="unsafe")
+                        dZ[i] *= dA[i]
+                    elif i < L - 1:
+                        np.multiply(A[i], A[i], out=dZ[i])
+                        np.subtract(1.0, dZ[i], out=dZ[i])
+                        dZ[i] *= dA[i]
+                    dZ[i].dot((A[i - 1] if i > 0 else A0).T, out=dWs[i])
+                    dZ[i].dot(ones, out=dbs[i])
+                    if i > 0:
+                        Ws[i].T.dot(dZ[i], out=dA[i - 1])
+                for W, dW, b, db in zip(Ws, dWs, bs, dbs, strict=True):
+                    W -= dW
+                    b -= db
+        return total / task.m
+
+    return train
+
+
+def _naive_activation(name: str, Z: Array) -> Array:
+    if name == "relu":
+        return np.maximum(0, Z)
+    if name == "tanh":
+        return np.tanh(Z)
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-Z))
+    expZ = np.exp(Z - np.max(Z, axis=0, keepdims=True))  # softmax
+    return expZ / np.sum(expZ, axis=0, keepdims=True)
+
+
+def _naive_backward_activation(name: str, dA: Array, Z: Array, A: Array) -> Array:
+    if name == "relu":
+        return dA * (Z > 0)
+    return dA * (1 - A**2)  # tanh
+
+
+def _naive_cost(AL: Array, Y: Array, output: str) -> float:
+    m = Y.shape[1]
+    eps = np.finfo(AL.dtype).eps
+    AL = np.clip(AL, eps, 1 - eps)
+    if output == "sigmoid":
+        return float(-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m)
+    return float(-np.sum(Y * np.log(AL)) / m)
+
+
+def prepare_naive(task: Task) -> Trainer:
+    """The notes as a course assignment writes them: new arrays for every result, mini-batches
+    gathered with X[:, idx] (full batch: X itself), all three backward lines for every layer,
+    then the update."""
+    spec = task.spec
+    params = {}
+    for l, (W, b) in enumerate(zip(task.Ws, task.bs, strict=True), start=1):
+        params[f"W{l}"], params[f"b{l}"] = W.copy(), b.copy()
+    g = [spec.hidden] * (spec.L - 1) + [spec.output]
+    if spec.batch_size is None:
+        batches: list[Any] = [slice(None)]
+    else:
+        batches = [np.arange(batch.start, batch.stop) for batch in task.batches]
+    L, lr = spec.L, spec.learning_rate
+
+    def step(X: Array, Y: Array) -> float:
+        m = X.shape[1]
+        caches = []
+        A = X
+        for l in range(1, L + 1):
+            A_prev = A
+            Z = np.dot(params[f"W{l}"], A_prev) + params[f"b{l}"]
+            A = _naive_activation(g[l - 1], Z)
+            caches.append((A_prev, Z, A))
+        cost = _naive_cost(A, Y, spec.output)
+        grads = {}
+        dZ = A - Y
+        for l in range(L, 0, -1):
+            A_prev = caches[l - 1][0]
+            grads[f"dW{l}"] = np.dot(dZ, A_prev.T) / m
+            grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True) / m
+            dA_prev = np.dot(params[f"W{l}"].T, dZ)
+            if l > 1:
+                _, Z_prev, _ = caches[l - 2]
+                dZ = _naive_backward_activation(g[l - 2], dA_prev, Z_prev, A_prev)
+        for l in range(1, L + 1):
+            params[f"W{l}"] = params[f"W{l}"] - lr * grads[f"dW{l}"]
+            params[f"b{l}"] = params[f"b{l}"] - lr * grads[f"db{l}"]
+        return cost
+
+    def train() -> float:
+        for _ in range(spec.epochs):
+            total = 0.0
+            for idx in batches:
+                X = task.X[:, idx]
+                total += step(X, task.Y[:, idx]) * X.shape[1]
+        return total / task.m
+
+    return train
+
+
+def prepare_sklearn(task: Task) -> Trainer:
+    """MLPClassifier with plain SGD, started from the task's weights: a partial_fit on one
+    example of each class creates the model, then coefs_ and intercepts_ are overwritten and
+    fit continues from them (warm_start)."""
+    spec = task.spec
+    clf = MLPClassifier(
+        hidden_layer_sizes=spec.dims[1:-1],
+        activation=spec.hidden,
+        solver="sgd",
+        alpha=0.0,
+        batch_size=task.batch_size,
+        learning_rate="constant",
+        learning_rate_init=spec.learning_rate,
+        max_iter=spec.epochs,
+        shuffle=False,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        tol=0.0,
+        n_iter_no_change=spec.epochs + 2,
+        early_stopping=False,
+        warm_start=True,
+        random_state=0,
+    )
+    classes, first = np.unique(task.labels, return_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.partial_fit(task.rows[first], task.labels[first], classes=classes)
+    clf.coefs_ = [W.T.copy() for W in task.Ws]  # (n[l-1], n[l]), C order
+    clf.intercepts_ = [b.ravel().copy() for b in task.bs]
+
+    def train() -> float:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "maximum iterations reached"
+            clf.fit(task.rows, task.labels)
+        return float(clf.loss_)
+
+    return train
+
+
+def prepare_torch(task: Task) -> Trainer:
+    """nn.Sequential of nn.Linear and activations, plain torch.optim.SGD; the loss is
+    BCEWithLogitsLoss (sigmoid output) or CrossEntropyLoss (softmax output) on the logits."""
+    spec = task.spec
+    dtype = getattr(torch, spec.dtype)
+    modules: list[Any] = []
+    for l, (W, b) in enumerate(zip(task.Ws, task.bs, strict=True), start=1):
+        linear = torch.nn.Linear(W.shape[1], W.shape[0], dtype=dtype)
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor(W))
+            linear.bias.copy_(torch.tensor(b.ravel()))
+        modules.append(linear)
+        if l < spec.L:
+            modules.append(torch.nn.ReLU() if spec.hidden == "relu" else torch.nn.Tanh())
+    model = torch.nn.Sequential(*modules)
+    X = torch.from_numpy(task.rows)
+    if spec.output == "sigmoid":
+        loss_fn: Any = torch.nn.BCEWithLogitsLoss()
+        y = torch.from_numpy(np.ascontiguousarray(task.Y.T))  # (m, 1)
+    else:
+        loss_fn = torch.nn.CrossEntropyLoss()
+        y = torch.from_numpy(task.labels)
+    optimizer = torch.optim.SGD(model.parameters(), lr=spec.learning_rate, momentum=0.0)
+    batches = task.batches
+
+    def train() -> float:
+        for _ in range(spec.epochs):
+            total = 0.0
+            for batch in batches:
+                optimizer.zero_grad()
+                loss = loss_fn(model(X[batch]), y[batch])
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * (batch.stop - batch.start)
+        return total / task.m
+
+    return train
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    prepare: Callable[[Task], Trainer]
+    missing: str | None = None  # why the tool cannot run here
+
+
+TOOLS = [
+    Tool("layerwise", prepare_layerwise),
+    Tool("floor", prepare_floor),
+    Tool("naive", prepare_naive),
+    Tool("inline", prepare_inline),
+    Tool("scikit-learn", prepare_sklearn, None if sklearn else "scikit-learn is not installed"),
+    Tool("PyTorch", prepare_torch, None if torch else "torch is not installed"),
+]
+COMPARED = [tool.name for tool in TOOLS[1:]]  # the ratio columns: layerwise ÷ each of these
