@@ -22,7 +22,9 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 # --------------------------------------------------------------------------- scikit-learn
 
 
-def sklearn_cost_curve(net: lw.Network, X, y, hidden, activation, epochs, lr, batch_size):
+def sklearn_cost_curve(
+    net: lw.Network, X, y, hidden, activation, epochs, lr, batch_size, sample_weight=None, alpha=0.0
+):
     """scikit-learn's loss_curve_ starting from the network's own initial weights."""
     clf = MLPClassifier(
         hidden_layer_sizes=hidden,
@@ -30,7 +32,7 @@ def sklearn_cost_curve(net: lw.Network, X, y, hidden, activation, epochs, lr, ba
         solver="sgd",
         momentum=0.0,
         nesterovs_momentum=False,
-        alpha=0.0,
+        alpha=alpha,
         learning_rate="constant",
         learning_rate_init=lr,
         batch_size=batch_size,
@@ -43,38 +45,86 @@ def sklearn_cost_curve(net: lw.Network, X, y, hidden, activation, epochs, lr, ba
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        clf.fit(X.T, y)  # one epoch, only to build scikit-learn's state
+        clf.fit(X.T, y, sample_weight=sample_weight)  # one epoch, only to build its state
         # scikit-learn stores W as (n[l-1], n[l]) for rows-as-examples: our W[l] transposed
         clf.coefs_ = [net.layer(l).W.T.copy() for l in range(1, net.L + 1)]
         clf.intercepts_ = [net.layer(l).b.ravel().copy() for l in range(1, net.L + 1)]
         clf.loss_curve_ = []
         clf.max_iter = epochs
-        clf.fit(X.T, y)
+        clf.fit(X.T, y, sample_weight=sample_weight)
     return np.array(clf.loss_curve_)
 
 
+def _weights(m, weighted):
+    """None, or uneven positive weights with some zeros (examples that count for nothing)."""
+    if not weighted:
+        return None
+    w = np.random.default_rng(11).uniform(0.1, 3.0, m)
+    w[::7] = 0.0
+    return w
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
 @pytest.mark.parametrize("batch_size", [None, 32])
-def test_binary_cost_curve_matches_scikit_learn(batch_size):
+def test_binary_cost_curve_matches_scikit_learn(batch_size, weighted):
     X, Y = lw.datasets.moons(m=150, noise=0.2, seed=3)
+    w = _weights(X.shape[1], weighted)
     net = lw.Network([2, 6, 1], hidden="tanh", output="sigmoid", init="xavier", seed=4)
     reference = sklearn_cost_curve(
-        net, X, Y.ravel(), (6,), "tanh", 25, 0.3, batch_size or X.shape[1]
+        net, X, Y.ravel(), (6,), "tanh", 25, 0.3, batch_size or X.shape[1], w
     )
-    history = net.fit(X, Y, epochs=25, learning_rate=0.3, batch_size=batch_size, shuffle=False)
+    history = net.fit(
+        X, Y, epochs=25, learning_rate=0.3, batch_size=batch_size, shuffle=False, sample_weight=w
+    )
     np.testing.assert_allclose(history.cost, reference, rtol=1e-9)
 
 
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_l2_cost_curve_matches_scikit_learn(batch_size, weighted):
+    """λ/(2m) Σ‖W‖² as scikit-learn's alpha; with weights, m is the batch's Σ w (under which an
+    integer weight is the example repeated), shown by weights far from mean 1."""
+    X, Y = lw.datasets.moons(m=150, noise=0.2, seed=3)
+    w = _weights(X.shape[1], weighted)
+    w = None if w is None else 4.0 * w
+    net = lw.Network([2, 6, 1], hidden="tanh", output="sigmoid", init="xavier", seed=4)
+    reference = sklearn_cost_curve(
+        net, X, Y.ravel(), (6,), "tanh", 25, 0.3, batch_size or X.shape[1], w, alpha=0.05
+    )
+    history = net.fit(
+        X,
+        Y,
+        epochs=25,
+        learning_rate=0.3,
+        batch_size=batch_size,
+        shuffle=False,
+        sample_weight=w,
+        l2=0.05,
+    )
+    np.testing.assert_allclose(history.cost, reference, rtol=1e-9)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
 @pytest.mark.parametrize("batch_size", [None, 50])
-def test_multiclass_cost_curve_matches_scikit_learn(batch_size):
+def test_multiclass_cost_curve_matches_scikit_learn(batch_size, weighted):
     X, labels = lw.datasets.spiral(m=180, classes=3, seed=5)
+    w = _weights(X.shape[1], weighted)
     # the spiral starts at the origin, where Z[1] = b[1] = 0 exactly at initialization; the
     # notes take relu'(0) = 1 and scikit-learn takes 0, so move the data off the kink
     X = X + 0.1
     net = lw.Network([2, 8, 5, 3], hidden="relu", output="softmax", init="he", seed=6)
     reference = sklearn_cost_curve(
-        net, X, labels.ravel(), (8, 5), "relu", 20, 0.2, batch_size or X.shape[1]
+        net, X, labels.ravel(), (8, 5), "relu", 20, 0.2, batch_size or X.shape[1], w
     )
-    history = net.fit(X, labels, epochs=20, learning_rate=0.2, batch_size=batch_size, shuffle=False)
+    history = net.fit(
+        X,
+        labels,
+        epochs=20,
+        learning_rate=0.2,
+        batch_size=batch_size,
+        shuffle=False,
+        sample_weight=w,
+    )
     np.testing.assert_allclose(history.cost, reference, rtol=1e-9)
 
 
@@ -456,24 +506,51 @@ def test_float32_training_stays_float32():
     assert all(layer.dW.dtype == np.float32 for layer in net.layers)
 
 
-def test_steps_allocate_nothing_after_the_first_epoch():
-    """tracemalloc over many steps: no array is allocated per step once buffers exist."""
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_steps_allocate_nothing_after_the_first_epoch(optimizer, weighted):
+    """tracemalloc from the end of the second epoch on: the highest memory reached over the
+    next 38 epochs (190 shuffled steps) stays below one (n[1], batch) array, so no step
+    allocates one, not even for a moment.
+
+    The one transient left is NumPy's own: a ufunc with a broadcast operand (the bias add
+    Z[l] += b[l]) iterates through a buffer of at most np.getbufsize() elements, freed
+    within the call. The hidden layer of 256 units makes (n[1], batch) twice that size.
+    """
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((20, 512))
-    Y = (rng.random((1, 512)) > 0.5).astype(float)
-    net = lw.Network([20, 64, 32, 1], hidden="relu", init="he", seed=0)
-    smallest_buffer = 32 * 64 * 8  # one (n[l], m) float64 array of the smallest hidden layer
+    X = rng.standard_normal((20, 320))
+    Y = (rng.random((1, 320)) > 0.5).astype(float)
+    w = rng.uniform(0, 2, 320) if weighted else None
+    net = lw.Network([20, 256, 64, 1], hidden="relu", init="he", seed=0)
+    layer_1_batch = 256 * 64 * 8  # one (n[1], b) float64 array
+    ufunc_buffer = np.getbufsize() * 8
+    assert ufunc_buffer <= layer_1_batch // 2
 
-    def measure(epochs):
-        tracemalloc.start()
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        net.fit(X, Y, epochs=epochs, learning_rate=0.01, batch_size=64, optimizer="adam")
-        peak = tracemalloc.get_traced_memory()[1] - base
+    class PeakFromEpochTwo:
+        start = None
+
+        def on_epoch_end(self, epoch, logs):
+            if epoch == 1:  # buffers, optimizer state and the history lists exist by now
+                tracemalloc.reset_peak()
+                self.start = tracemalloc.get_traced_memory()[0]
+            return False
+
+    probe = PeakFromEpochTwo()
+    tracemalloc.start()
+    try:
+        net.fit(
+            X,
+            Y,
+            epochs=40,
+            learning_rate=0.01,
+            batch_size=64,
+            optimizer=optimizer,
+            l2=0.1,
+            sample_weight=w,
+            callbacks=[probe],
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
         tracemalloc.stop()
-        return peak
-
-    few, many = measure(2), measure(40)  # 16 vs 320 steps
-    # the setup (buffers, the row copy of X, history) is the same; 300 more steps add nothing
-    # the size of a batch buffer
-    assert many - few < smallest_buffer
+    # NumPy's iterator buffer plus a few kilobytes of Python objects (history entries)
+    assert peak - probe.start < ufunc_buffer + 16 * 1024 < layer_1_batch

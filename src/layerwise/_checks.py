@@ -105,20 +105,27 @@ def check_positive(name: str, value: Any, *, integer: bool = False) -> Any:
     return round(number) if integer else number
 
 
-def as_float_array(name: str, value: Any, dtype: np.dtype | None = None) -> Array:
-    """A 2-D float array, finite; a 1-D input gets a message (we never guess the orientation)."""
+def _real_numbers(name: str, value: Any, expected: str) -> Array:
+    """``value`` (an array, a nested list, a pandas object) as an array of real numbers or
+    booleans; a TypeError names what was given otherwise."""
     if hasattr(value, "to_numpy") and not isinstance(value, np.ndarray):
         value = value.to_numpy()
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"{name} must be a 2-D array of numbers; {exc}") from None
+        raise TypeError(f"{name} must be {expected}; {exc}") from None
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
         raise TypeError(f"{name} must hold numbers; Received: {name} with dtype {arr.dtype}")
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real; Received: {name} with dtype {arr.dtype}")
+    return arr
+
+
+def as_float_array(name: str, value: Any, dtype: np.dtype | None = None) -> Array:
+    """A 2-D float array, finite; a 1-D input gets a message (we never guess the orientation)."""
+    arr = _real_numbers(name, value, "a 2-D array of numbers")
     if arr.ndim != 2:
         hint = ""
         if arr.ndim == 1:
@@ -181,6 +188,29 @@ def check_Y(Y: Any, nL: int, m: int, dtype: np.dtype | None = None, name: str = 
             f"{name} has {Y.shape[0]} rows but n[L] is {nL}: {name} must be (n[L], m) = ({nL}, {m})"
         )
     return Y
+
+
+def check_sample_weight(
+    sample_weight: Any, m: int, dtype: np.dtype, name: str = "sample_weight"
+) -> Array:
+    """Per-example weights as a row (1, m): m numbers, finite, >= 0, not all 0. A 1-D array
+    of m is taken as the row (weights have one orientation only)."""
+    w = _real_numbers(name, sample_weight, f"m = {m} numbers, one per example")
+    if w.shape not in ((m,), (1, m)):
+        raise ValueError(
+            f"{name} must have one weight per example, shape (m,) or (1, m) with m = {m}; "
+            f"Received: {name} with shape {w.shape}"
+        )
+    w = w.reshape(1, m).astype(dtype)
+    if not np.isfinite(w).all():
+        bad = int(np.flatnonzero(~np.isfinite(w))[0])
+        raise ValueError(f"{name} must be finite; Received: {w[0, bad]} for example {bad}")
+    if (w < 0).any():
+        bad = int(np.flatnonzero(w < 0)[0])
+        raise ValueError(f"{name} must be >= 0; Received: {w[0, bad]:g} for example {bad}")
+    if not w.any():
+        raise ValueError(f"{name} is zero for every example; at least one weight must be positive")
+    return w
 
 
 def check_targets(

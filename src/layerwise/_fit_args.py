@@ -36,8 +36,9 @@ def train_config(
     optimizer: OptimizerLike,
     lr_schedule: ScheduleLike,
     l2: float,
-    validation_data: tuple[Array, Array] | None,
+    validation_data: tuple[Array, ...] | None,
     validation_split: float | None,
+    sample_weight: Array | None,
     early_stopping: bool | int,
     restore_best: bool,
     callbacks: Sequence[Any] | None,
@@ -48,6 +49,9 @@ def train_config(
     examples held out by ``validation_split``) and the configuration."""
     X = net._check_X(X)
     Y = net._check_Y(Y, X.shape[1])
+    weights = None
+    if sample_weight is not None:
+        weights = _checks.check_sample_weight(sample_weight, X.shape[1], net.dtype)
     epochs = _checks.check_positive("epochs", epochs, integer=True)
     alpha = _checks.check_positive("learning_rate", learning_rate)
     if batch_size is not None:
@@ -65,12 +69,27 @@ def train_config(
     if validation_data is not None and validation_split is not None:
         raise ValueError("give validation_data or validation_split, not both")
     if validation_split is not None:
-        X, Y, validation = _split(X, Y, validation_split, net._rng)
+        X, Y, weights, validation = _split(X, Y, weights, validation_split, net._rng)
+        held_out = validation[2] if len(validation) == 3 else None
+        for part, part_weights in (("left for training", weights), ("held out", held_out)):
+            if part_weights is not None and not np.any(part_weights):
+                raise ValueError(
+                    f"every example {part} by validation_split has sample_weight 0; both the "
+                    f"training and the validation examples need a positive weight"
+                )
     elif validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise TypeError("validation_data must be a pair (X_val, Y_val)")
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise TypeError(
+                "validation_data must be a pair (X_val, Y_val) or a triple "
+                "(X_val, Y_val, sample_weight_val)"
+            )
         X_val = _checks.check_X(validation_data[0], net.layer_dims[0], net.dtype, "X_val")
         validation = (X_val, net._check_Y(validation_data[1], X_val.shape[1]))
+        if len(validation_data) == 3 and validation_data[2] is not None:
+            w_val = _checks.check_sample_weight(
+                validation_data[2], X_val.shape[1], net.dtype, "sample_weight_val"
+            )
+            validation = (*validation, w_val)
 
     if early_stopping:
         patience = 10 if early_stopping is True else int(early_stopping)
@@ -93,14 +112,16 @@ def train_config(
         l2=float(l2),
         callbacks=cbs,
         validation=validation,
+        sample_weight=weights,
     )
     return X, Y, config
 
 
 def _split(
-    X: Array, Y: Array, fraction: float, rng: np.random.Generator
-) -> tuple[Array, Array, tuple[Array, Array]]:
-    """Hold out round(fraction · m) examples, drawn at random, for validation."""
+    X: Array, Y: Array, weights: Array | None, fraction: float, rng: np.random.Generator
+) -> tuple[Array, Array, Array | None, tuple[Array, ...]]:
+    """Hold out round(fraction · m) examples, drawn at random, for validation (their weights
+    go with them)."""
     if not _is_number(fraction) or not 0 < fraction < 1:
         raise ValueError(
             f"validation_split must be a fraction in (0, 1); "
@@ -115,7 +136,10 @@ def _split(
         )
     order = rng.permutation(m)
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
-    return X[:, train], Y[:, train], (X[:, val], Y[:, val])
+    if weights is None:
+        return X[:, train], Y[:, train], None, (X[:, val], Y[:, val])
+    held_out = (X[:, val], Y[:, val], weights[:, val])
+    return X[:, train], Y[:, train], weights[:, train], held_out
 
 
 def _is_number(value: Any) -> TypeGuard[float]:

@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - depends on the environment
         "layerwise.sklearn needs scikit-learn >= 1.6: pip install 'layerwise[sklearn]'"
     ) from None
 
+from ._checks import check_sample_weight
 from ._incremental import Continued, KeepState
 from ._typing import Array
 from .callbacks import EarlyStopping
@@ -215,7 +216,9 @@ class _BaseNetworkEstimator(BaseEstimator):
             inner = SGD()
         return KeepState(inner)
 
-    def _build_network(self, X: Array, n_out: int, classes: list[Any] | None) -> Network:
+    def _build_network(
+        self, X: Array, n_out: int, classes: list[Any] | None, weights: Array | None = None
+    ) -> Network:
         hidden = _ACTIVATION_ALIASES.get(self.activation, self.activation)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         net = Network(
@@ -233,12 +236,20 @@ class _BaseNetworkEstimator(BaseEstimator):
             standardize=bool(self.standardize),
             feature_names=None if names is None else [str(n) for n in names],
             classes=classes,
+            sample_weight=weights,
         )
         return net
 
     # -- training ----------------------------------------------------------------------
 
-    def _fit(self, X: Any, y: Any, incremental: bool, classes: Any = None) -> Any:
+    def _fit(
+        self,
+        X: Any,
+        y: Any,
+        incremental: bool,
+        classes: Any = None,
+        sample_weight: Any = None,
+    ) -> Any:
         self._check_params()
         # start over unless partial_fit or warm_start continues a fitted network
         fresh = not hasattr(self, "network_") or (not incremental and not self.warm_start)
@@ -248,8 +259,11 @@ class _BaseNetworkEstimator(BaseEstimator):
             X, y, reset=fresh, classes=classes, same_classes=not incremental
         )
         m = X_rows.shape[0]
+        weights = None
+        if sample_weight is not None:
+            weights = check_sample_weight(sample_weight, m, np.dtype(self.dtype))
         if fresh:
-            self.network_ = self._build_network(X_rows, Y.shape[0], self._classes_list())
+            self.network_ = self._build_network(X_rows, Y.shape[0], self._classes_list(), weights)
             self.loss_curve_: list[float] = []
             self.n_iter_ = 0
             self._optimizer = self._make_optimizer()
@@ -266,7 +280,7 @@ class _BaseNetworkEstimator(BaseEstimator):
         callbacks: list[Any] = []
         if not incremental:
             if self.early_stopping:
-                A0, Y, validation = self._split_validation(A0, Y)
+                A0, Y, weights, validation = self._split_validation(A0, Y, weights)
             # stop when the monitored cost has not improved by tol for n_iter_no_change epochs
             callbacks.append(
                 EarlyStopping(
@@ -295,6 +309,7 @@ class _BaseNetworkEstimator(BaseEstimator):
             ),
             l2=float(self.alpha),
             validation_data=validation,
+            sample_weight=weights,
             callbacks=callbacks,
             verbose=bool(self.verbose),
             print_every=1,
@@ -302,9 +317,11 @@ class _BaseNetworkEstimator(BaseEstimator):
         self._record(history, incremental)
         return self
 
-    def _split_validation(self, A0: Array, Y: Array) -> tuple[Array, Array, tuple[Array, Array]]:
+    def _split_validation(
+        self, A0: Array, Y: Array, weights: Array | None
+    ) -> tuple[Array, Array, Array | None, tuple[Array, ...]]:
         """Hold out ``validation_fraction`` of the examples (stratified for single-label
-        classification), columns of A[0] and Y."""
+        classification), columns of A[0], Y and the weights (1, m) if any."""
         stratify = None
         if self._output() == "softmax" or (self._output() == "sigmoid" and Y.shape[0] == 1):
             stratify = Y.argmax(axis=0) if Y.shape[0] > 1 else Y[0]
@@ -315,7 +332,10 @@ class _BaseNetworkEstimator(BaseEstimator):
             stratify=stratify,
             random_state=check_random_state(self.random_state),
         )
-        return A0[:, train], Y[:, train], (A0[:, val], Y[:, val])
+        if weights is None:
+            return A0[:, train], Y[:, train], None, (A0[:, val], Y[:, val])
+        held_out = (A0[:, val], Y[:, val], weights[:, val])
+        return A0[:, train], Y[:, train], weights[:, train], held_out
 
     def _record(self, history: History, incremental: bool) -> None:
         self.loss_curve_.extend(history.cost)

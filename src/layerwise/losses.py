@@ -2,7 +2,8 @@
 
 One record per loss with both directions:
 
-- ``loss.cost(AL, Y)`` is J, the mean over the m examples (columns);
+- ``loss.cost(AL, Y)`` is J, the mean over the m examples (columns), or with
+  ``weights=w`` the weighted mean J = 1/m Σ_i w_i L(a⁽ⁱ⁾, y⁽ⁱ⁾) for weights w of mean 1;
 - ``loss.derivative(AL, Y)`` is dA[L] = ∂L/∂A[L] per example (the general chain rule then
   gives dZ[L] = dA[L] * g[L]'(Z[L]));
 - ``loss.output_delta(AL, Y)`` is dZ[L] = A[L] − Y, valid for the loss's canonical output
@@ -36,6 +37,7 @@ __all__ = [
     "LOSSES",
     "get_loss",
     "loss_for_activation",
+    "normalized_weights",
 ]
 
 
@@ -47,13 +49,22 @@ class Loss:
     canonical_activation: str = ""
 
     def cost(
-        self, AL: Array, Y: Array, work: Array | None = None, *, hard_labels: bool = False
+        self,
+        AL: Array,
+        Y: Array,
+        work: Array | None = None,
+        *,
+        hard_labels: bool = False,
+        weights: Array | None = None,
     ) -> float:
-        """J = 1/m Σ_{i=1}^{m} L(a⁽ⁱ⁾, y⁽ⁱ⁾).
+        """J = 1/m Σ_{i=1}^{m} L(a⁽ⁱ⁾, y⁽ⁱ⁾), or 1/m Σ_{i=1}^{m} w_i L(a⁽ⁱ⁾, y⁽ⁱ⁾) with
+        ``weights``.
 
         ``work`` is optional (n[L], m) scratch. ``hard_labels=True`` promises that every y
         is exactly 0 or 1, which lets binary cross-entropy take one logarithm instead of two
-        (the training loop checks this once per fit).
+        (the training loop checks this once per fit). ``weights`` (1, m) are per-example
+        weights of mean 1 (see :func:`normalized_weights`), which makes J the weighted mean
+        Σ w_i L / Σ w_i.
         """
         raise NotImplementedError  # pragma: no cover
 
@@ -99,7 +110,13 @@ class BinaryCrossentropy(Loss):
     canonical_activation = "sigmoid"
 
     def cost(
-        self, AL: Array, Y: Array, work: Array | None = None, *, hard_labels: bool = False
+        self,
+        AL: Array,
+        Y: Array,
+        work: Array | None = None,
+        *,
+        hard_labels: bool = False,
+        weights: Array | None = None,
     ) -> float:
         m = AL.shape[1]
         if hard_labels:
@@ -110,15 +127,21 @@ class BinaryCrossentropy(Loss):
             # q <= 1 already; only the lower clip (no log 0) is needed
             np.maximum(Q, _EPS[Q.dtype.char], out=Q)
             np.log(Q, out=Q)
+            if weights is not None:
+                Q *= weights  # w_i L(a⁽ⁱ⁾, y⁽ⁱ⁾)
             return -float(np.add.reduce(Q, axis=None)) / m
         P = _clipped(AL, work)
         # Σ (1 − y) log(1 − a) = Σ log(1 − a) − Σ y log(1 − a)
         np.subtract(1.0, P, out=P)
         np.log(P, out=P)
+        if weights is not None:
+            P *= weights  # every term below is then weighted by its example's w_i
         total = float(P.sum()) - float(np.vdot(Y, P))
         # Σ y log a
         P = _clipped(AL, P)
         np.log(P, out=P)
+        if weights is not None:
+            P *= weights
         total += float(np.vdot(Y, P))
         # J = −1/m Σ [y log a + (1 − y) log(1 − a)]
         return -total / m
@@ -151,13 +174,21 @@ class CategoricalCrossentropy(Loss):
     canonical_activation = "softmax"
 
     def cost(
-        self, AL: Array, Y: Array, work: Array | None = None, *, hard_labels: bool = False
+        self,
+        AL: Array,
+        Y: Array,
+        work: Array | None = None,
+        *,
+        hard_labels: bool = False,
+        weights: Array | None = None,
     ) -> float:
         m = AL.shape[1]
         # log a ≤ 0 needs only the lower clip (no log 0); the upper one would change
         # nothing but the last bit of a label's a = 1
         P = np.maximum(AL, _EPS[AL.dtype.char], out=work)
         np.log(P, out=P)
+        if weights is not None:
+            P *= weights  # w_i log a_k⁽ⁱ⁾
         # J = −1/m Σ_i Σ_k y_k log a_k
         return -float(np.vdot(Y, P)) / m
 
@@ -196,16 +227,39 @@ class MeanSquaredError(Loss):
     canonical_activation = "linear"
 
     def cost(
-        self, AL: Array, Y: Array, work: Array | None = None, *, hard_labels: bool = False
+        self,
+        AL: Array,
+        Y: Array,
+        work: Array | None = None,
+        *,
+        hard_labels: bool = False,
+        weights: Array | None = None,
     ) -> float:
         m = AL.shape[1]
         D = np.subtract(AL, Y, out=work)
+        if weights is not None:
+            # J = 1/(2m) Σ_i w_i Σ_k (a − y)²
+            np.multiply(D, D, out=D)
+            D *= weights
+            return float(np.add.reduce(D, axis=None)) / (2.0 * m)
         # J = 1/(2m) Σ (a − y)²
         return float(np.vdot(D, D)) / (2.0 * m)
 
     def derivative(self, AL: Array, Y: Array, out: Array | None = None) -> Array:
         # dL/da = a − y
         return np.subtract(AL, Y, out=out)
+
+
+def normalized_weights(sample_weight: Array, out: Array | None = None) -> Array:
+    """Per-example weights w (1, m) rescaled to mean 1: w_i · m / Σ_j w_j.
+
+    With these, J = 1/m Σ_i w_i L_i is the weighted mean Σ w_i L_i / Σ w_i, the cost that
+    ``sample_weight`` asks for (only the ratios of the weights matter), and dZ[L] gains the
+    factor w_i in column i. All-zero weights stay zero: those examples count for nothing.
+    """
+    total = float(np.add.reduce(sample_weight, axis=None))
+    scale = sample_weight.shape[1] / total if total > 0 else 0.0
+    return np.multiply(sample_weight, scale, out=out)
 
 
 #: The registry: name -> loss. Tests iterate it.

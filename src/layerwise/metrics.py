@@ -97,7 +97,7 @@ class EpochMetric:
         """This epoch's accuracy (or R²); ``order`` is the epoch's permutation of the
         examples (None when they were taken in order)."""
         truth: npt.NDArray[Any] = (
-            self.truth if order is None else np.take(self.truth, order, 1, self._ordered)
+            self.truth if order is None else self.truth.take(order, 1, self._ordered, "clip")
         )
         if self.task == "regression":
             return r2_score(self.pred, truth)
@@ -105,16 +105,28 @@ class EpochMetric:
         return np.count_nonzero(self._same) / self._same.size
 
 
-def accuracy(AL: Array, Y: Array, task: str) -> float:
-    """Fraction of the m examples predicted right."""
-    return count_correct(AL, Y, task) / AL.shape[1]
+def accuracy(AL: Array, Y: Array, task: str, sample_weight: Array | None = None) -> float:
+    """Fraction of the m examples predicted right; with ``sample_weight`` (1, m), the
+    weighted fraction Σ w_i [example i right] / Σ w_i (sigmoid with n[L] > 1: an example
+    counts the fraction of its outputs that are right)."""
+    if sample_weight is None:
+        return count_correct(AL, Y, task) / AL.shape[1]
+    if task == "binary":
+        right = ((AL > 0.5) == (Y > 0.5)).mean(axis=0)
+    else:
+        right = (AL.argmax(axis=0) == Y.argmax(axis=0)).astype(float)
+    w = np.ravel(sample_weight)
+    return float(np.dot(right, w) / w.sum())
 
 
-def r2_score(AL: Array, Y: Array) -> float:
+def r2_score(AL: Array, Y: Array, sample_weight: Array | None = None) -> float:
     """Coefficient of determination 1 − SS_res / SS_tot, averaged over the n[L] outputs
-    (scikit-learn's ``multioutput="uniform_average"``)."""
-    ss_res = ((Y - AL) ** 2).sum(axis=1)
-    ss_tot = ((Y - Y.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    (scikit-learn's ``multioutput="uniform_average"``); with ``sample_weight`` (1, m) the
+    sums and the mean of Y are weighted, as in scikit-learn."""
+    w = np.ones((1, Y.shape[1])) if sample_weight is None else np.reshape(sample_weight, (1, -1))
+    mean = (Y * w).sum(axis=1, keepdims=True) / w.sum()
+    ss_res = (w * (Y - AL) ** 2).sum(axis=1)
+    ss_tot = (w * (Y - mean) ** 2).sum(axis=1)
     return float(np.mean(r2_from_sums(ss_res, ss_tot)))
 
 

@@ -35,7 +35,7 @@ from .activations import Activation, ActivationLike, get_activation
 from .history import History
 from .initializers import check_init, init_weights
 from .layers import Dense, ParamsView
-from .losses import LossLike, get_loss, loss_for_activation
+from .losses import LossLike, get_loss, loss_for_activation, normalized_weights
 from .metrics import accuracy, predict_from_output, r2_score, task_of
 from .optimizers import OptimizerLike, ScheduleLike
 from .preprocessing import Preprocessing
@@ -209,8 +209,9 @@ class Network:
         lr_schedule: ScheduleLike = None,
         l2: float = 0.0,
         dropout: float | Sequence[float] | None = None,
-        validation_data: tuple[Array, Array] | None = None,
+        validation_data: tuple[Array, ...] | None = None,
         validation_split: float | None = None,
+        sample_weight: Array | None = None,
         early_stopping: bool | int = False,
         restore_best: bool = True,
         callbacks: Sequence[Any] | None = None,
@@ -242,9 +243,17 @@ class Network:
         dropout : float or list of float, optional
             Keep probability of inverted dropout, one for all hidden layers or one per hidden
             layer. Off in predict, evaluate and gradient checks.
-        validation_data : (X_val, Y_val), optional
+        validation_data : (X_val, Y_val) or (X_val, Y_val, sample_weight_val), optional
         validation_split : float, optional
-            Fraction of the examples (drawn at random) held out for validation.
+            Fraction of the examples (drawn at random) held out for validation, with their
+            weights.
+        sample_weight : array of shape (m,) or (1, m), optional
+            Weight of each example (finite, >= 0, not all 0). Each batch's cost becomes its
+            weighted mean Σ w_i L_i / Σ w_i and column i of dZ[L] is scaled to match; the m
+            of the L2 term becomes Σ w_i. As in scikit-learn, an integer weight then counts
+            exactly as the example repeated, and a weight of 0 as the example left out. The
+            history's cost is weighted; its training accuracy (or R²) is not, while the
+            validation metrics use ``sample_weight_val`` when given.
         early_stopping : bool or int
             Stop when the validation cost has not improved for this many epochs (True: 10).
         restore_best : bool
@@ -278,6 +287,7 @@ class Network:
             l2=l2,
             validation_data=validation_data,
             validation_split=validation_split,
+            sample_weight=sample_weight,
             early_stopping=early_stopping,
             restore_best=restore_best,
             callbacks=callbacks,
@@ -322,8 +332,10 @@ class Network:
         """
         return predict_from_output(self.predict_proba(X), self.task)
 
-    def evaluate(self, X: Array, Y: Array) -> dict[str, float]:
-        """Cost and accuracy (classification) or cost and R² (regression) on X, Y.
+    def evaluate(self, X: Array, Y: Array, sample_weight: Array | None = None) -> dict[str, float]:
+        """Cost and accuracy (classification) or cost and R² (regression) on X, Y; with
+        ``sample_weight`` (m,) or (1, m), the weighted cost Σ w_i L_i / Σ w_i and the
+        weighted accuracy (or R²).
 
         Returns
         -------
@@ -332,12 +344,16 @@ class Network:
         """
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[1])
+        w = None
+        if sample_weight is not None:
+            w = _checks.check_sample_weight(sample_weight, X.shape[1], self.dtype)
         AL = self._forward(X)
-        result = {"cost": self.loss.cost(AL, Y)}
+        weights = None if w is None else normalized_weights(w)
+        result = {"cost": self.loss.cost(AL, Y, weights=weights)}
         if self.task == "regression":
-            result["r2"] = r2_score(AL, Y)
+            result["r2"] = r2_score(AL, Y, w)
         else:
-            result["accuracy"] = accuracy(AL, Y, self.task)
+            result["accuracy"] = accuracy(AL, Y, self.task, w)
         return result
 
     # -- description -------------------------------------------------------------------

@@ -62,12 +62,16 @@ class Preprocessing:
         feature_names: Sequence[str] | None = None,
         classes: Sequence[Any] | None = None,
         target: str | None = None,
+        sample_weight: Array | None = None,
     ) -> Preprocessing:
-        """Statistics from training data X (n[0], m); a constant feature gets scale 1."""
+        """Statistics from training data X (n[0], m); a constant feature gets scale 1. With
+        ``sample_weight`` (1, m) the mean and the standard deviation are weighted (an example
+        of weight 2 counts as two), as scikit-learn's ``StandardScaler`` weights them."""
         mean = scale = None
         if standardize:
-            mean = X.mean(axis=1)
-            scale = X.std(axis=1)
+            w = None if sample_weight is None else np.ravel(sample_weight)
+            mean = np.average(X, axis=1, weights=w)
+            scale = np.sqrt(np.average((X - mean[:, None]) ** 2, axis=1, weights=w))
             scale[scale == 0] = 1.0
         return cls(
             mean=mean,

@@ -198,23 +198,30 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
             Y = index[None, :].astype(self.dtype)
         return X, Y
 
-    def fit(self, X: Any, y: Any) -> NetworkClassifier:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NetworkClassifier:
         """Train on rows X (m, n[0]) and labels y (m,) or a multilabel indicator (m, k).
+
+        ``sample_weight`` (m,) weights each example's loss: every batch's cost is its
+        weighted mean, as in ``MLPClassifier`` (see ``Network.fit``), and the
+        standardization statistics are weighted too.
 
         Returns
         -------
         self
         """
-        self._fit(X, y, incremental=False)
+        self._fit(X, y, incremental=False, sample_weight=sample_weight)
         return self
 
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> NetworkClassifier:
+    def partial_fit(
+        self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
+    ) -> NetworkClassifier:
         """One epoch over X, y, continuing from the current weights and optimizer state.
 
         Parameters
         ----------
         X : array-like of shape (m, n[0])
         y : array-like of shape (m,) or (m, k)
+        sample_weight : array-like of shape (m,), optional
         classes : array-like, optional
             All the classes; required on the first call (unless y is multilabel), since
             one batch need not show them all. Standardization statistics are taken from
@@ -239,7 +246,7 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
                 f"classes={list(classes)} differs from classes_ = {self.classes_.tolist()} "
                 f"of the first partial_fit call"
             )
-        self._fit(X, y, incremental=True, classes=classes)
+        self._fit(X, y, incremental=True, classes=classes, sample_weight=sample_weight)
         return self
 
     def predict_proba(self, X: Any) -> Array:
@@ -353,25 +360,30 @@ standardize, dtype
         # Y in the notes' orientation (n[L], m)
         return X, np.asarray(y.reshape(y.shape[0], -1).T, dtype=self.dtype)
 
-    def fit(self, X: Any, y: Any) -> NetworkRegressor:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NetworkRegressor:
         """Train on rows X (m, n[0]) and targets y (m,) or (m, n_outputs).
 
+        ``sample_weight`` (m,) weights each example's loss: every batch's cost is its
+        weighted mean, as in ``MLPRegressor`` (see ``Network.fit``), and the
+        standardization statistics are weighted too.
+
         Returns
         -------
         self
         """
-        self._fit(X, y, incremental=False)
+        self._fit(X, y, incremental=False, sample_weight=sample_weight)
         return self
 
-    def partial_fit(self, X: Any, y: Any) -> NetworkRegressor:
-        """One epoch over X, y, continuing from the current weights and optimizer state.
-        Standardization statistics are taken from the first batch and kept.
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NetworkRegressor:
+        """One epoch over X, y (weighted by ``sample_weight`` (m,) when given), continuing
+        from the current weights and optimizer state. Standardization statistics are taken
+        from the first batch and kept.
 
         Returns
         -------
         self
         """
-        self._fit(X, y, incremental=True)
+        self._fit(X, y, incremental=True, sample_weight=sample_weight)
         return self
 
     def predict(self, X: Any) -> Array:

@@ -27,6 +27,7 @@ import numpy as np
 from ._typing import Array, IndexArray
 from .callbacks import EarlyStopping
 from .history import History
+from .losses import normalized_weights
 from .metrics import EpochMetric, task_of
 from .optimizers import Constant, Optimizer, Schedule
 from .propagation import output_delta
@@ -61,7 +62,10 @@ class TrainConfig:
     schedule: Schedule
     l2: float
     callbacks: list[Any] = field(default_factory=list)
-    validation: tuple[Array, Array] | None = None
+    #: (X_val, Y_val) or (X_val, Y_val, sample_weight_val)
+    validation: tuple[Array, ...] | None = None
+    #: per-example weights (1, m) as given (any positive scale), or None
+    sample_weight: Array | None = None
     #: every target is exactly 0 or 1 (checked once per fit; lets the cost take one log)
     hard_labels: bool = False
 
@@ -87,19 +91,41 @@ def _stop_on_ctrl_c() -> Iterator[dict[str, bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
+#: a batch's sample weights: rescaled to mean 1, and their sum as given
+BatchWeights = tuple[Array, float]
+
+
+def _batch_weights(w: Array, out: Array | None = None) -> BatchWeights:
+    """w (1, b) rescaled to mean 1, which makes the batch's cost its weighted mean, and Σ w,
+    which takes the place of m in the L2 term λ/(2m) Σ‖W[l]‖² (as in scikit-learn: a weight
+    of 2 then counts exactly as the example repeated). A batch whose weights are all zero
+    keeps m there; its examples count for nothing."""
+    total = float(np.add.reduce(w, axis=None))
+    return normalized_weights(w, out=out), total if total > 0 else float(w.shape[1])
+
+
 class _Batches:
-    """Contiguous mini-batches of (A[0], Y), reshuffled each epoch by the network's generator."""
+    """Contiguous mini-batches of (A[0], Y, w), reshuffled each epoch by the network's
+    generator; w is None without sample weights, else the batch's :data:`BatchWeights`."""
 
     def __init__(
-        self, X: Array, Y: Array, batch_size: int | None, shuffle: bool, rng: np.random.Generator
+        self,
+        X: Array,
+        Y: Array,
+        batch_size: int | None,
+        shuffle: bool,
+        rng: np.random.Generator,
+        weights: Array | None = None,
     ) -> None:
         m = X.shape[1]
         self.m = m
         self.full = batch_size is None or batch_size >= m
         self.shuffle = shuffle and not self.full
         self.rng = rng
+        self.weights = weights
         if self.full:
             self.X, self.Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
+            self.W = None if weights is None else _batch_weights(weights)
             return
         assert batch_size is not None
         self.batch_size = batch_size
@@ -113,6 +139,10 @@ class _Batches:
             # every epoch sees the same batches: Y's are cut out once
             starts = range(0, m, batch_size)
             self.Y_batches = [np.ascontiguousarray(Y[:, s : s + batch_size]) for s in starts]
+            self.W_batches: list[BatchWeights | None] = [
+                None if weights is None else _batch_weights(weights[:, s : s + batch_size])
+                for s in starts
+            ]
             if X.nbytes > _COPY_X_UP_TO and not X.flags.f_contiguous:
                 self.X = X
                 self.rows_bufs = {size: np.empty((size, X.shape[0]), X.dtype) for size in sizes}
@@ -125,55 +155,74 @@ class _Batches:
                 size: (np.empty((size, X.shape[0]), X.dtype), np.empty((Y.shape[0], size), Y.dtype))
                 for size in sizes
             }
+            if weights is not None:
+                self._w_bufs = {size: np.empty((1, size), weights.dtype) for size in sizes}
 
     @property
     def order_of_epoch(self) -> IndexArray | None:
         """The permutation of the examples in the last epoch; None when taken in order."""
         return self.order if self.shuffle else None
 
-    def epoch(self) -> Iterator[tuple[Array, Array]]:
-        """(A[0], Y) per batch: A[0] (n[0], b) and Y (n[L], b), b the batch size."""
+    def epoch(self) -> Iterator[tuple[Array, Array, BatchWeights | None]]:
+        """(A[0], Y, w) per batch: A[0] (n[0], b), Y (n[L], b) and the weights (1, b) with
+        their sum, or None; b the batch size."""
         if self.full:
-            yield self.X, self.Y
+            yield self.X, self.Y, self.W
             return
         if not self.shuffle:
             for k, start in enumerate(range(0, self.m, self.batch_size)):
                 stop = start + self.batch_size
                 if self.rows is not None:
-                    yield self.rows[start:stop].T, self.Y_batches[k]
+                    yield self.rows[start:stop].T, self.Y_batches[k], self.W_batches[k]
                     continue
                 block = self.X[:, start:stop]
                 rows_buf = self.rows_bufs[block.shape[1]]
                 np.copyto(rows_buf, block.T)
-                yield rows_buf.T, self.Y_batches[k]
+                yield rows_buf.T, self.Y_batches[k], self.W_batches[k]
             return
         assert self.rows is not None
         self.rng.shuffle(self.order)
         for start in range(0, self.m, self.batch_size):
             idx = self.order[start : start + self.batch_size]
             rows_buf, Y_buf = self._bufs[idx.size]
-            # the methods, not np.take: this runs once per batch
-            self.rows.take(idx, axis=0, out=rows_buf)
-            self.Y.take(idx, axis=1, out=Y_buf)
-            yield rows_buf.T, Y_buf
+            # the methods, not np.take: this runs once per batch; mode="clip" (the indices
+            # are a permutation, always valid) writes straight into out, where the default
+            # mode="raise" goes through a temporary buffer
+            self.rows.take(idx, axis=0, out=rows_buf, mode="clip")
+            self.Y.take(idx, axis=1, out=Y_buf, mode="clip")
+            if self.weights is None:
+                yield rows_buf.T, Y_buf, None
+                continue
+            w_buf = self._w_bufs[idx.size]
+            self.weights.take(idx, axis=1, out=w_buf, mode="clip")
+            yield rows_buf.T, Y_buf, _batch_weights(w_buf, out=w_buf)
 
 
 def _step(
-    net: Network, A0: Array, Y: Array, cfg: TrainConfig, lr: float, grad_norms: bool
+    net: Network,
+    A0: Array,
+    Y: Array,
+    weights: BatchWeights | None,
+    cfg: TrainConfig,
+    lr: float,
+    grad_norms: bool,
 ) -> tuple[float, Array, list[float]]:
-    """One iteration of the notes on a batch; returns (cost, A[L], ‖dW[l]‖ if asked)."""
+    """One iteration of the notes on a batch (with its sample weights, if any); returns
+    (cost, A[L], ‖dW[l]‖ if asked)."""
     layers, loss = net.layers, net.loss
     m = A0.shape[1]
+    # with sample weights w (mean 1 over the batch), J = 1/m Σ w_i L_i + λ/(2 Σw) Σ‖W[l]‖²
+    w, m_l2 = (None, m) if weights is None else weights
     A = A0
     for layer in layers:
         A = layer.forward(A, training=True, rng=net._rng)
     out = layers[-1]
     work = out.buffers(m).dZ  # scratch for the cost; dZ[L] overwrites it next
-    cost = loss.cost(A, Y, work=work, hard_labels=cfg.hard_labels)
+    cost = loss.cost(A, Y, work=work, hard_labels=cfg.hard_labels, weights=w)
     if cfg.l2:
         W_all = net._flat_W
         # J += λ/(2m) Σ_l ‖W[l]‖²
-        cost += cfg.l2 / (2.0 * m) * float(np.vdot(W_all, W_all))
+        cost += cfg.l2 / (2.0 * m_l2) * float(np.vdot(W_all, W_all))
     assert out._buf is not None
     dZ: Array | None = output_delta(A, Y, out._buf.Z, out.activation, loss, out=work)
     # Back propagation is linear in dZ[L], so scaling it once scales every dW[l], db[l]: by
@@ -181,6 +230,8 @@ def _step(
     # into the single subtraction θ := θ − (α dθ). No per-layer pass over dW[l] is needed.
     factor = lr if cfg.optimizer.folds_learning_rate else 1.0
     assert dZ is not None
+    if w is not None:
+        dZ *= w  # column i of dZ[L] is example i's gradient: weighted by w_i
     dZ *= factor / m
     L = len(layers)
     for i in range(L - 1, -1, -1):
@@ -189,7 +240,7 @@ def _step(
     if cfg.l2:
         # dW[l] += λ/m W[l]   (times the same factor as the rest of the gradient)
         dW_all = net._flat_dW
-        np.multiply(net._flat_W, cfg.l2 * factor / m, out=net._l2_scratch)
+        np.multiply(net._flat_W, cfg.l2 * factor / m_l2, out=net._l2_scratch)
         dW_all += net._l2_scratch
     # ‖dW[l]‖, read before the optimizer reuses the gradient storage as scratch
     norms = (
@@ -204,7 +255,7 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
     history = History()
     task = task_of(net.activations[-1].name)
     regression = task == "regression"
-    batches = _Batches(X, Y, cfg.batch_size, cfg.shuffle, net._rng)
+    batches = _Batches(X, Y, cfg.batch_size, cfg.shuffle, net._rng, cfg.sample_weight)
     m = X.shape[1]
     n_batches = 1 if batches.full else -(-m // batches.batch_size)
     snapshot = np.empty_like(net._theta)
@@ -234,8 +285,8 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
                 total_cost = 0.0
                 seen = 0
                 norms: list[float] = []
-                for k, (A0, Yb) in enumerate(batches.epoch()):
-                    cost, AL, batch_norms = _step(net, A0, Yb, cfg, lr, k == n_batches - 1)
+                for k, (A0, Yb, wb) in enumerate(batches.epoch()):
+                    cost, AL, batch_norms = _step(net, A0, Yb, wb, cfg, lr, k == n_batches - 1)
                     if not math.isfinite(cost) or cost > blow_up:
                         net._set_flat_params(snapshot)
                         raise TrainingDivergedError(
