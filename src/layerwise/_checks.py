@@ -105,6 +105,33 @@ def check_positive(name: str, value: Any, *, integer: bool = False) -> Any:
     return round(number) if integer else number
 
 
+def check_in_range(
+    owner: str,
+    name: str,
+    value: Any,
+    low: float,
+    high: float | None = None,
+    *,
+    integer: bool = False,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> None:
+    """A number (or int) in [low, high], with the open ends asked for; names it when not."""
+    kind = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    ok = isinstance(value, kind) and not isinstance(value, bool) and np.isfinite(value)
+    if ok:
+        ok = (value > low if low_open else value >= low) and (
+            high is None or (value < high if high_open else value <= high)
+        )
+    if not ok:
+        what = "an int" if integer else "a number"
+        left = "(" if low_open else "["
+        right = "inf)" if high is None else (f"{high})" if high_open else f"{high}]")
+        raise ValueError(
+            f"{owner}: {name} must be {what} in {left}{low}, {right}; Received: {name}={value!r}"
+        )
+
+
 def _real_numbers(name: str, value: Any, expected: str) -> Array:
     """``value`` (an array, a nested list, a pandas object) as an array of real numbers or
     booleans; a TypeError names what was given otherwise."""

@@ -35,7 +35,7 @@ except ImportError:  # pragma: no cover - depends on the environment
         "layerwise.sklearn needs scikit-learn >= 1.6: pip install 'layerwise[sklearn]'"
     ) from None
 
-from ._checks import check_sample_weight
+from ._checks import check_in_range, check_sample_weight
 from ._incremental import Continued, KeepState
 from ._typing import Array
 from .callbacks import EarlyStopping
@@ -50,33 +50,6 @@ _HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
 _SOLVERS = ("adam", "sgd", "momentum", "rmsprop", "gd")
 _SCHEDULES = ("constant", "inverse_time", "exponential", "step")
 _INITS = ("xavier", "he", "small", "zeros")
-
-
-def _check_number(
-    owner: str,
-    name: str,
-    value: Any,
-    low: float,
-    high: float | None = None,
-    *,
-    integer: bool = False,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> None:
-    """A number (or int) in [low, high], with the open ends asked for; names it when not."""
-    kind = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    ok = isinstance(value, kind) and not isinstance(value, bool) and np.isfinite(value)
-    if ok:
-        ok = (value > low if low_open else value >= low) and (
-            high is None or (value < high if high_open else value <= high)
-        )
-    if not ok:
-        what = "an int" if integer else "a number"
-        left = "(" if low_open else "["
-        right = "inf)" if high is None else (f"{high})" if high_open else f"{high}]")
-        raise ValueError(
-            f"{owner}: {name} must be {what} in {left}{low}, {right}; Received: {name}={value!r}"
-        )
 
 
 class _BaseNetworkEstimator(BaseEstimator):
@@ -183,12 +156,12 @@ class _BaseNetworkEstimator(BaseEstimator):
                     f"{owner}: {name} must be one of {', '.join(allowed)}; "
                     f"Received: {name}={getattr(self, name)!r}"
                 )
-        _check_number(owner, "alpha", self.alpha, 0.0)
-        _check_number(owner, "learning_rate_init", self.learning_rate_init, 0.0, low_open=True)
-        _check_number(owner, "max_iter", self.max_iter, 1, integer=True)
-        _check_number(owner, "tol", self.tol, 0.0)
-        _check_number(owner, "momentum", self.momentum, 0.0, 1.0)
-        _check_number(
+        check_in_range(owner, "alpha", self.alpha, 0.0)
+        check_in_range(owner, "learning_rate_init", self.learning_rate_init, 0.0, low_open=True)
+        check_in_range(owner, "max_iter", self.max_iter, 1, integer=True)
+        check_in_range(owner, "tol", self.tol, 0.0)
+        check_in_range(owner, "momentum", self.momentum, 0.0, 1.0)
+        check_in_range(
             owner,
             "validation_fraction",
             self.validation_fraction,
@@ -197,12 +170,12 @@ class _BaseNetworkEstimator(BaseEstimator):
             low_open=True,
             high_open=True,
         )
-        _check_number(owner, "beta_1", self.beta_1, 0.0, 1.0, high_open=True)
-        _check_number(owner, "beta_2", self.beta_2, 0.0, 1.0, high_open=True)
-        _check_number(owner, "epsilon", self.epsilon, 0.0, low_open=True)
-        _check_number(owner, "n_iter_no_change", self.n_iter_no_change, 1, integer=True)
+        check_in_range(owner, "beta_1", self.beta_1, 0.0, 1.0, high_open=True)
+        check_in_range(owner, "beta_2", self.beta_2, 0.0, 1.0, high_open=True)
+        check_in_range(owner, "epsilon", self.epsilon, 0.0, low_open=True)
+        check_in_range(owner, "n_iter_no_change", self.n_iter_no_change, 1, integer=True)
         if self.batch_size not in ("auto", None):
-            _check_number(owner, "batch_size", self.batch_size, 1, integer=True)
+            check_in_range(owner, "batch_size", self.batch_size, 1, integer=True)
         self._hidden_sizes()
 
     def _make_optimizer(self) -> Optimizer:

@@ -22,7 +22,7 @@ from ._typing import Array
 from .activations import Activation
 from .propagation import LayerCache, linear_backward, linear_forward
 
-__all__ = ["Dense", "ParamsView"]
+__all__ = ["Dense", "ParamsView", "flat_layers"]
 
 
 @dataclass
@@ -267,3 +267,38 @@ class ParamsView(MutableMapping[str, Array]):
     def __repr__(self) -> str:
         shapes = ", ".join(f"'{k}': {self[k].shape}" for k in self)
         return f"ParamsView({{{shapes}}})"
+
+
+def flat_layers(
+    dims: list[int], activations: list[Activation], dtype: np.dtype
+) -> tuple[list[Dense], Array, Array, int]:
+    """The layers of a network over one flat parameter array θ and its gradient.
+
+    All W[l] come first, then all b[l]: an optimizer updates the whole network in one call,
+    and L2 sees every W[l] as one contiguous block. Each layer's W[l], b[l], dW[l], db[l] are
+    views into the two arrays.
+
+    Returns
+    -------
+    layers : list of Dense
+    theta, grad : ndarray of shape (Σ_l n[l]·n[l−1] + n[l],)
+        Zeros; the initializer fills θ.
+    n_W : int
+        Σ_l n[l]·n[l−1], where the b[l] start.
+    """
+    n_W = sum(dims[l] * dims[l - 1] for l in range(1, len(dims)))
+    theta = np.zeros(n_W + sum(dims[1:]), dtype)
+    grad = np.zeros_like(theta)
+    layers: list[Dense] = []
+    w_at, b_at = 0, n_W
+    for l in range(1, len(dims)):
+        n, n_prev = dims[l], dims[l - 1]
+        views = []
+        for flat in (theta, grad):
+            views.append(flat[w_at : w_at + n * n_prev].reshape(n, n_prev))
+            views.append(flat[b_at : b_at + n].reshape(n, 1))
+        W, b, dW, db = views
+        layers.append(Dense(l, W, b, dW, db, activations[l - 1]))
+        w_at += n * n_prev
+        b_at += n
+    return layers, theta, grad, n_W

@@ -34,7 +34,7 @@ from ._typing import Array, DTypeLike, SeedLike
 from .activations import Activation, ActivationLike, get_activation
 from .history import History
 from .initializers import check_init, init_weights
-from .layers import Dense, ParamsView
+from .layers import Dense, ParamsView, flat_layers
 from .losses import LossLike, get_loss, loss_for_activation, normalized_weights
 from .metrics import accuracy, predict_from_output, r2_score, task_of
 from .optimizers import OptimizerLike, ScheduleLike
@@ -110,27 +110,8 @@ class Network:
             layer.W[...] = W
 
     def _allocate(self, dims: list[int], acts: list[Activation]) -> None:
-        # All W[l] first, then all b[l], in one flat array: an optimizer updates the whole
-        # network in one call, and L2 sees every W[l] as one contiguous block.
-        sizes_W = [dims[l] * dims[l - 1] for l in range(1, len(dims))]
-        n_W = sum(sizes_W)
-        total = n_W + sum(dims[1:])
-        self._theta = np.zeros(total, self.dtype)
-        self._grad = np.zeros(total, self.dtype)
-        self._n_W = n_W
-        self._l2_scratch = np.empty(n_W, self.dtype)
-        self.layers: list[Dense] = []
-        w_at, b_at = 0, n_W
-        for l in range(1, len(dims)):
-            n, n_prev = dims[l], dims[l - 1]
-            views = []
-            for flat in (self._theta, self._grad):
-                views.append(flat[w_at : w_at + n * n_prev].reshape(n, n_prev))
-                views.append(flat[b_at : b_at + n].reshape(n, 1))
-            W, b, dW, db = views
-            self.layers.append(Dense(l, W, b, dW, db, acts[l - 1]))
-            w_at += n * n_prev
-            b_at += n
+        self.layers, self._theta, self._grad, self._n_W = flat_layers(dims, acts, self.dtype)
+        self._l2_scratch = np.empty(self._n_W, self.dtype)
 
     # -- structure ---------------------------------------------------------------------
 
