@@ -246,15 +246,28 @@ def test_relu_derivative_cannot_come_from_output():
 def test_sigmoid_is_stable_for_huge_inputs():
     g = lw.get_activation("sigmoid")
     Z = np.array([[-1e4, -800.0, 0.0, 800.0, 1e4]])
-    with warnings.catch_warnings(), np.errstate(all="raise"):
+    # e^(−z) may underflow to 0 on the right (NumPy ignores underflow by default; σ is 1)
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
         warnings.simplefilter("error")
         A = g(Z)
         D = g.derivative(Z)
-    assert A[0, 0] == 0.0
+    # the left tail stops at the smallest normal numbers (e^(−z) is capped), never 0 or a
+    # subnormal; the right tail rounds to exactly 1
+    assert np.finfo(np.float64).tiny <= A[0, 0] == A[0, 1] < 1e-307
     assert A[0, -1] == 1.0
     assert A[0, 2] == 0.5
     assert np.all(np.isfinite(D))
-    assert D[0, 0] == 0.0 and D[0, -1] == 0.0
+    assert 0.0 < D[0, 0] < 1e-307 and D[0, -1] == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_keeps_its_relative_accuracy_in_the_left_tail(dtype):
+    """σ(z) = e^z / (1 + e^z), evaluated in float64 from the exact e^z, down to z = −80."""
+    g = lw.get_activation("sigmoid")
+    Z = np.linspace(-80.0, 40.0, 121).reshape(1, -1)
+    exact = np.exp(Z) / (1.0 + np.exp(Z)) if dtype == np.float64 else 1.0 / (1.0 + np.exp(-Z))
+    A = g(Z.astype(dtype))
+    np.testing.assert_allclose(A, exact, rtol=1e-14 if dtype == np.float64 else 1e-6)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -24,6 +24,7 @@ try:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
     from sklearn.utils import check_random_state
+    from sklearn.utils.metaestimators import available_if as available_if
     from sklearn.utils.multiclass import (
         check_classification_targets as check_classification_targets,
     )
@@ -37,6 +38,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 from ._checks import check_in_range, check_sample_weight
 from ._incremental import Continued, KeepState
+from ._lbfgs import minimize_lbfgs
 from ._typing import Array
 from .callbacks import EarlyStopping
 from .history import History
@@ -47,9 +49,19 @@ from .preprocessing import Preprocessing
 #: scikit-learn's names for the activations we share, mapped to ours
 _ACTIVATION_ALIASES = {"logistic": "sigmoid", "identity": "linear"}
 _HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
-_SOLVERS = ("adam", "sgd", "momentum", "rmsprop", "gd")
+_SOLVERS = ("adam", "sgd", "momentum", "rmsprop", "gd", "lbfgs")
 _SCHEDULES = ("constant", "inverse_time", "exponential", "step")
 _INITS = ("xavier", "he", "small", "zeros")
+
+
+def _stochastic_solver(estimator: Any) -> bool:
+    """``partial_fit`` exists for the stochastic solvers only (scikit-learn's rule)."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for the stochastic solvers; solver='lbfgs' trains "
+            "on all the examples at once"
+        )
+    return True
 
 
 class _BaseNetworkEstimator(BaseEstimator):
@@ -80,6 +92,7 @@ class _BaseNetworkEstimator(BaseEstimator):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         init: str = "xavier",
         standardize: bool = True,
         dtype: str = "float64",
@@ -104,6 +117,7 @@ class _BaseNetworkEstimator(BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.init = init
         self.standardize = standardize
         self.dtype = dtype
@@ -174,6 +188,7 @@ class _BaseNetworkEstimator(BaseEstimator):
         check_in_range(owner, "beta_2", self.beta_2, 0.0, 1.0, high_open=True)
         check_in_range(owner, "epsilon", self.epsilon, 0.0, low_open=True)
         check_in_range(owner, "n_iter_no_change", self.n_iter_no_change, 1, integer=True)
+        check_in_range(owner, "max_fun", self.max_fun, 1, integer=True)
         if self.batch_size not in ("auto", None):
             check_in_range(owner, "batch_size", self.batch_size, 1, integer=True)
         self._hidden_sizes()
@@ -248,6 +263,8 @@ class _BaseNetworkEstimator(BaseEstimator):
             self._optimizer = self._make_optimizer()  # warm start: new run, kept weights
         net = self.network_
         A0 = _columns(net, X_rows)
+        if self.solver == "lbfgs":
+            return self._fit_lbfgs(A0, Y, weights)
 
         validation = None
         callbacks: list[Any] = []
@@ -288,6 +305,32 @@ class _BaseNetworkEstimator(BaseEstimator):
             print_every=1,
         )
         self._record(history, incremental)
+        return self
+
+    def _fit_lbfgs(self, A0: Array, Y: Array, weights: Array | None) -> Any:
+        """Full-batch L-BFGS on all the examples (``early_stopping`` and the stochastic
+        solvers' parameters do not apply, as in scikit-learn)."""
+        result = minimize_lbfgs(
+            self.network_,
+            A0,
+            Y,
+            sample_weight=weights,
+            l2=float(self.alpha),
+            max_iter=int(self.max_iter),
+            max_fun=int(self.max_fun),
+            tol=float(self.tol),
+            verbose=bool(self.verbose),
+        )
+        self.loss_curve_.extend(result.costs)
+        self.n_iter_ += result.n_iter
+        self.best_loss_ = float(min(self.loss_curve_)) if self.loss_curve_ else np.inf
+        if not result.converged:
+            warnings.warn(
+                f"{type(self).__name__}: lbfgs stopped before converging ({result.message}); "
+                f"raise max_iter (or max_fun) or scale the features",
+                ConvergenceWarning,
+                stacklevel=4,  # the caller of fit
+            )
         return self
 
     def _split_validation(

@@ -24,6 +24,8 @@ from ._sklearn_base import (
     RegressorMixin,
     _BaseNetworkEstimator,
     _check_rows,
+    _stochastic_solver,
+    available_if,
     check_classification_targets,
     column_or_1d,
     type_of_target,
@@ -47,8 +49,10 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
         n[1], ..., n[L−1]. ``()`` gives logistic (softmax) regression.
     activation : {"relu", "leaky_relu", "tanh", "sigmoid", "linear"}, default "relu"
         g[l] of the hidden layers (scikit-learn's "logistic" and "identity" are accepted).
-    solver : {"adam", "sgd", "momentum", "rmsprop", "gd"}, default "adam"
+    solver : {"adam", "sgd", "momentum", "rmsprop", "gd", "lbfgs"}, default "adam"
         The optimizer. ``sgd`` is plain SGD; scikit-learn's SGD-with-momentum is ``momentum``.
+        ``lbfgs`` is SciPy's L-BFGS-B on all the examples at once, as scikit-learn's: it takes
+        ``max_iter``, ``max_fun``, ``tol``, ``alpha``; it has no ``partial_fit``.
     alpha : float, default 1e-4
         L2 penalty λ: the cost gains λ/(2m) Σ‖W[l]‖² (m = the batch size), as in scikit-learn.
     batch_size : int, "auto" or None, default "auto"
@@ -82,6 +86,8 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
     beta_1, beta_2, epsilon : float
         Adam's β1, β2 and ε (ε is also RMSprop's).
     n_iter_no_change : int, default 10
+    max_fun : int, default 15000
+        ``lbfgs`` only: at most this many evaluations of the cost.
     init : {"xavier", "he", "small", "zeros"}, default "xavier"
         Weight initializer; ``xavier`` (Glorot) has the variance scikit-learn's MLPs use.
     standardize : bool, default True
@@ -212,6 +218,7 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
         self._fit(X, y, incremental=False, sample_weight=sample_weight)
         return self
 
+    @available_if(_stochastic_solver)
     def partial_fit(
         self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
     ) -> NetworkClassifier:
@@ -300,8 +307,8 @@ class NetworkRegressor(RegressorMixin, _BaseNetworkEstimator):
     ----------
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, \
 learning_rate_init, max_iter, shuffle, random_state, tol, verbose, warm_start, momentum, \
-early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, init, \
-standardize, dtype
+early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun, \
+init, standardize, dtype
         As for :class:`NetworkClassifier` (``early_stopping`` holds out a random, not
         stratified, ``validation_fraction``; ``validation_scores_`` are R²).
 
@@ -374,6 +381,7 @@ standardize, dtype
         self._fit(X, y, incremental=False, sample_weight=sample_weight)
         return self
 
+    @available_if(_stochastic_solver)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NetworkRegressor:
         """One epoch over X, y (weighted by ``sample_weight`` (m,) when given), continuing
         from the current weights and optimizer state. Standardization statistics are taken

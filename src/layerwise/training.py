@@ -35,7 +35,7 @@ from .propagation import output_delta
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
-__all__ = ["TrainingDivergedError", "TrainConfig", "run"]
+__all__ = ["TrainingDivergedError", "TrainConfig", "cost_and_gradient", "run"]
 
 
 class TrainingDivergedError(ValueError):
@@ -198,6 +198,57 @@ class _Batches:
             yield rows_buf.T, Y_buf, _batch_weights(w_buf, out=w_buf)
 
 
+def cost_and_gradient(
+    net: Network,
+    A0: Array,
+    Y: Array,
+    weights: BatchWeights | None = None,
+    l2: float = 0.0,
+    hard_labels: bool = False,
+    factor: float = 1.0,
+) -> tuple[float, Array]:
+    """The notes' iteration up to the update, on a batch: forward, cost J, back propagation.
+
+    Writes dθ, the gradient of J for every W[l], b[l] multiplied by ``factor``, into the
+    network's gradient storage (``dW[l]``, ``db[l]`` of each layer) and returns (J, A[L]).
+    ``weights`` are the batch's sample weights (see :func:`_batch_weights`), ``l2`` is λ and
+    ``hard_labels`` promises 0/1 targets.
+    """
+    layers, loss = net.layers, net.loss
+    m = A0.shape[1]
+    # with sample weights w (mean 1 over the batch), J = 1/m Σ w_i L_i + λ/(2 Σw) Σ‖W[l]‖²
+    w, m_l2 = (None, m) if weights is None else weights
+    A = A0
+    for layer in layers:
+        A = layer.forward(A, training=True, rng=net._rng)
+    out = layers[-1]
+    work = out.buffers(m).dZ  # scratch for the cost; dZ[L] overwrites it next
+    cost = loss.cost(A, Y, work=work, hard_labels=hard_labels, weights=w)
+    if l2:
+        W_all = net._flat_W
+        # J += λ/(2m) Σ_l ‖W[l]‖²
+        cost += l2 / (2.0 * m_l2) * float(np.vdot(W_all, W_all))
+    assert out._buf is not None
+    dZ: Array | None = output_delta(A, Y, out._buf.Z, out.activation, loss, out=work)
+    # Back propagation is linear in dZ[L], so scaling it once scales every dW[l], db[l]: by
+    # 1/m (the mean of the cost J), and by the factor (for plain descent α, which turns the
+    # update into the single subtraction θ := θ − (α dθ)). No per-layer pass over dW[l].
+    assert dZ is not None
+    if w is not None:
+        dZ *= w  # column i of dZ[L] is example i's gradient: weighted by w_i
+    dZ *= factor / m
+    L = len(layers)
+    for i in range(L - 1, -1, -1):
+        layers[i].backward(dZ, layers[i - 1] if i > 0 else None)
+        dZ = None  # hidden layers start from the dA[l] written into their buffer
+    if l2:
+        # dW[l] += λ/m W[l]   (times the same factor as the rest of the gradient)
+        dW_all = net._flat_dW
+        np.multiply(net._flat_W, l2 * factor / m_l2, out=net._l2_scratch)
+        dW_all += net._l2_scratch
+    return cost, A
+
+
 def _step(
     net: Network,
     A0: Array,
@@ -209,42 +260,14 @@ def _step(
 ) -> tuple[float, Array, list[float]]:
     """One iteration of the notes on a batch (with its sample weights, if any); returns
     (cost, A[L], ‖dW[l]‖ if asked)."""
-    layers, loss = net.layers, net.loss
-    m = A0.shape[1]
-    # with sample weights w (mean 1 over the batch), J = 1/m Σ w_i L_i + λ/(2 Σw) Σ‖W[l]‖²
-    w, m_l2 = (None, m) if weights is None else weights
-    A = A0
-    for layer in layers:
-        A = layer.forward(A, training=True, rng=net._rng)
-    out = layers[-1]
-    work = out.buffers(m).dZ  # scratch for the cost; dZ[L] overwrites it next
-    cost = loss.cost(A, Y, work=work, hard_labels=cfg.hard_labels, weights=w)
-    if cfg.l2:
-        W_all = net._flat_W
-        # J += λ/(2m) Σ_l ‖W[l]‖²
-        cost += cfg.l2 / (2.0 * m_l2) * float(np.vdot(W_all, W_all))
-    assert out._buf is not None
-    dZ: Array | None = output_delta(A, Y, out._buf.Z, out.activation, loss, out=work)
-    # Back propagation is linear in dZ[L], so scaling it once scales every dW[l], db[l]: by
-    # 1/m (the mean of the cost J), and for plain descent also by α, which turns the update
-    # into the single subtraction θ := θ − (α dθ). No per-layer pass over dW[l] is needed.
+    # plain descent takes the gradient already multiplied by α
     factor = lr if cfg.optimizer.folds_learning_rate else 1.0
-    assert dZ is not None
-    if w is not None:
-        dZ *= w  # column i of dZ[L] is example i's gradient: weighted by w_i
-    dZ *= factor / m
-    L = len(layers)
-    for i in range(L - 1, -1, -1):
-        layers[i].backward(dZ, layers[i - 1] if i > 0 else None)
-        dZ = None  # hidden layers start from the dA[l] written into their buffer
-    if cfg.l2:
-        # dW[l] += λ/m W[l]   (times the same factor as the rest of the gradient)
-        dW_all = net._flat_dW
-        np.multiply(net._flat_W, cfg.l2 * factor / m_l2, out=net._l2_scratch)
-        dW_all += net._l2_scratch
+    cost, A = cost_and_gradient(net, A0, Y, weights, cfg.l2, cfg.hard_labels, factor)
     # ‖dW[l]‖, read before the optimizer reuses the gradient storage as scratch
     norms = (
-        [math.sqrt(np.vdot(layer.dW, layer.dW)) / factor for layer in layers] if grad_norms else []
+        [math.sqrt(np.vdot(layer.dW, layer.dW)) / factor for layer in net.layers]
+        if grad_norms
+        else []
     )
     cfg.optimizer.step([net._theta], [net._grad], lr, grad_scale=factor)
     return cost, A, norms

@@ -1,0 +1,104 @@
+"""Full-batch L-BFGS, the estimators' ``solver="lbfgs"``.
+
+SciPy's L-BFGS-B minimizes the cost J(θ) of all m examples over the network's flat parameter
+array θ (every W[l], then every b[l]); J and its gradient come from the same forward and back
+propagation as every training step (:func:`layerwise.training.cost_and_gradient`), with L2
+and sample weights as ``Network.fit`` applies them. This is scikit-learn's MLP ``lbfgs``
+solver: same SciPy routine, same options (``maxiter``, ``maxfun``, ``gtol``). SciPy comes
+with scikit-learn, so the ``sklearn`` extra brings it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._typing import Array
+from .training import _batch_weights, cost_and_gradient
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+__all__ = ["LbfgsResult", "minimize_lbfgs"]
+
+
+@dataclass
+class LbfgsResult:
+    """What the run did: the cost after each iteration, the iterations, and whether it
+    stopped because ``max_iter`` or ``max_fun`` ran out (not converged)."""
+
+    costs: list[float] = field(default_factory=list)
+    n_iter: int = 0
+    converged: bool = True
+    message: str = ""
+
+
+def minimize_lbfgs(
+    net: Network,
+    X: Array,
+    Y: Array,
+    *,
+    sample_weight: Array | None = None,
+    l2: float = 0.0,
+    max_iter: int = 200,
+    max_fun: int = 15000,
+    tol: float = 1e-4,
+    verbose: bool = False,
+) -> LbfgsResult:
+    """Minimize J over θ from the network's current parameters; leaves the minimizer in ``net``.
+
+    Parameters
+    ----------
+    net : Network
+    X : ndarray of shape (n[0], m)
+    Y : ndarray of shape (n[L], m)
+    sample_weight : ndarray of shape (1, m), optional
+    l2 : float
+        λ: J gains λ/(2m) Σ‖W[l]‖² (m = Σ w with sample weights).
+    max_iter, max_fun : int
+        At most this many iterations and evaluations of J.
+    tol : float
+        Stop when every component of the projected gradient is below it (SciPy's ``gtol``).
+    verbose : bool
+        Print the cost after every iteration.
+    """
+    try:
+        from scipy.optimize import minimize
+    except ImportError:  # pragma: no cover - SciPy comes with scikit-learn
+        raise ImportError("solver='lbfgs' needs SciPy: pip install 'layerwise[sklearn]'") from None
+    X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
+    weights = None if sample_weight is None else _batch_weights(sample_weight)
+    hard_labels = bool(np.all((Y == 0) | (Y == 1)))
+    result = LbfgsResult()
+
+    def cost_and_grad(theta: Array) -> tuple[float, Array]:
+        net._set_flat_params(theta)
+        J, _ = cost_and_gradient(net, X, Y, weights, l2, hard_labels)
+        return J, net._grad.astype(np.float64)  # a copy: SciPy keeps it
+
+    def record(intermediate_result: Any) -> None:
+        result.costs.append(float(intermediate_result.fun))
+        if verbose:
+            print(f"Iteration {len(result.costs)}, cost = {result.costs[-1]:.8f}")
+
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            res = minimize(
+                cost_and_grad,
+                net._theta.astype(np.float64),
+                method="L-BFGS-B",
+                jac=True,
+                callback=record,
+                options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+            )
+        net._set_flat_params(res.x)
+    finally:
+        for layer in net.layers:
+            layer.release_buffers()
+    result.n_iter = int(res.nit)
+    # status 1: the iteration or evaluation budget ran out before the tolerance was met
+    result.converged = res.status != 1
+    result.message = str(res.message)
+    return result
