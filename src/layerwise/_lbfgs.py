@@ -10,6 +10,7 @@ with scikit-learn, so the ``sklearn`` extra brings it.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from .training import _batch_weights, cost_and_gradient
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
-__all__ = ["LbfgsResult", "minimize_lbfgs"]
+__all__ = ["LbfgsResult", "fit_lbfgs", "minimize_lbfgs", "stochastic_solver"]
 
 
 @dataclass
@@ -102,3 +103,45 @@ def minimize_lbfgs(
     result.converged = res.status != 1
     result.message = str(res.message)
     return result
+
+
+def fit_lbfgs(estimator: Any, A0: Array, Y: Array, weights: Array | None) -> Any:
+    """An estimator's ``fit`` with ``solver="lbfgs"``: all the examples at once, from the
+    weights of ``estimator.network_`` (``early_stopping`` and the stochastic solvers'
+    parameters do not apply, as in scikit-learn). Records ``loss_curve_`` (the cost after
+    each iteration), ``n_iter_`` and ``best_loss_``; warns when it stopped unconverged."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    result = minimize_lbfgs(
+        estimator.network_,
+        A0,
+        Y,
+        sample_weight=weights,
+        l2=float(estimator.alpha),
+        max_iter=int(estimator.max_iter),
+        max_fun=int(estimator.max_fun),
+        tol=float(estimator.tol),
+        verbose=bool(estimator.verbose),
+    )
+    estimator.loss_curve_.extend(result.costs)
+    estimator.n_iter_ += result.n_iter
+    curve = estimator.loss_curve_
+    estimator.best_loss_ = float(min(curve)) if curve else np.inf
+    if not result.converged:
+        warnings.warn(
+            f"{type(estimator).__name__}: lbfgs stopped before converging ({result.message}); "
+            f"raise max_iter (or max_fun) or scale the features",
+            ConvergenceWarning,
+            stacklevel=5,  # the caller of fit
+        )
+    return estimator
+
+
+def stochastic_solver(estimator: Any) -> bool:
+    """``partial_fit`` exists for the stochastic solvers only (scikit-learn's rule)."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for the stochastic solvers; solver='lbfgs' trains "
+            "on all the examples at once"
+        )
+    return True

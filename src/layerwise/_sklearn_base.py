@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 from ._checks import check_in_range, check_sample_weight
 from ._incremental import Continued, KeepState
-from ._lbfgs import minimize_lbfgs
+from ._lbfgs import fit_lbfgs
 from ._typing import Array
 from .callbacks import EarlyStopping
 from .history import History
@@ -52,16 +52,6 @@ _HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
 _SOLVERS = ("adam", "sgd", "momentum", "rmsprop", "gd", "lbfgs")
 _SCHEDULES = ("constant", "inverse_time", "exponential", "step")
 _INITS = ("xavier", "he", "small", "zeros")
-
-
-def _stochastic_solver(estimator: Any) -> bool:
-    """``partial_fit`` exists for the stochastic solvers only (scikit-learn's rule)."""
-    if estimator.solver == "lbfgs":
-        raise AttributeError(
-            "partial_fit is only available for the stochastic solvers; solver='lbfgs' trains "
-            "on all the examples at once"
-        )
-    return True
 
 
 class _BaseNetworkEstimator(BaseEstimator):
@@ -264,7 +254,7 @@ class _BaseNetworkEstimator(BaseEstimator):
         net = self.network_
         A0 = _columns(net, X_rows)
         if self.solver == "lbfgs":
-            return self._fit_lbfgs(A0, Y, weights)
+            return fit_lbfgs(self, A0, Y, weights)
 
         validation = None
         callbacks: list[Any] = []
@@ -305,32 +295,6 @@ class _BaseNetworkEstimator(BaseEstimator):
             print_every=1,
         )
         self._record(history, incremental)
-        return self
-
-    def _fit_lbfgs(self, A0: Array, Y: Array, weights: Array | None) -> Any:
-        """Full-batch L-BFGS on all the examples (``early_stopping`` and the stochastic
-        solvers' parameters do not apply, as in scikit-learn)."""
-        result = minimize_lbfgs(
-            self.network_,
-            A0,
-            Y,
-            sample_weight=weights,
-            l2=float(self.alpha),
-            max_iter=int(self.max_iter),
-            max_fun=int(self.max_fun),
-            tol=float(self.tol),
-            verbose=bool(self.verbose),
-        )
-        self.loss_curve_.extend(result.costs)
-        self.n_iter_ += result.n_iter
-        self.best_loss_ = float(min(self.loss_curve_)) if self.loss_curve_ else np.inf
-        if not result.converged:
-            warnings.warn(
-                f"{type(self).__name__}: lbfgs stopped before converging ({result.message}); "
-                f"raise max_iter (or max_fun) or scale the features",
-                ConvergenceWarning,
-                stacklevel=4,  # the caller of fit
-            )
         return self
 
     def _split_validation(

@@ -18,13 +18,14 @@ from typing import Any
 
 import numpy as np
 
+from ._lbfgs import stochastic_solver
+
 # _sklearn_base raises the error that names the extra when scikit-learn is missing
 from ._sklearn_base import (
     ClassifierMixin,
     RegressorMixin,
     _BaseNetworkEstimator,
     _check_rows,
-    _stochastic_solver,
     available_if,
     check_classification_targets,
     column_or_1d,
@@ -218,7 +219,7 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
         self._fit(X, y, incremental=False, sample_weight=sample_weight)
         return self
 
-    @available_if(_stochastic_solver)
+    @available_if(stochastic_solver)
     def partial_fit(
         self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
     ) -> NetworkClassifier:
@@ -381,7 +382,7 @@ init, standardize, dtype
         self._fit(X, y, incremental=False, sample_weight=sample_weight)
         return self
 
-    @available_if(_stochastic_solver)
+    @available_if(stochastic_solver)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NetworkRegressor:
         """One epoch over X, y (weighted by ``sample_weight`` (m,) when given), continuing
         from the current weights and optimizer state. Standardization statistics are taken
