@@ -732,3 +732,67 @@ def test_export_of_a_missing_model_is_one_line(capsys, tmp_path):
     assert code == 1
     one_error_line(err, "nope.safetensors", "no such model file")
     assert not (tmp_path / "m.onnx").exists()
+
+
+# --------------------------------------------------------------------------- --sample-weight
+
+
+def test_weight_column_equals_repeated_rows(capsys, tmp_path):
+    """A weight column of integers trains the model the repeated rows train (full-batch
+    descent, standardization weighted too), and is not a feature."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.standard_normal((40, 3)), columns=["a", "b", "c"])
+    df["target"] = (df["a"] + df["b"] > 0).astype(int)
+    df["w"] = rng.integers(0, 4, 40)
+    df.loc[0, "w"] = 2
+    df.to_csv(tmp_path / "weighted.csv", index=False)
+    df.loc[df.index.repeat(df["w"])].drop(columns="w").to_csv(
+        tmp_path / "repeated.csv", index=False
+    )
+    common = ["--layers", "4", "--epochs", "20", "--optimizer", "gd", "--lr", "0.5", "--quiet"]
+    code, out, err = run(
+        capsys,
+        "train",
+        tmp_path / "weighted.csv",
+        "--sample-weight",
+        "w",
+        "--out",
+        tmp_path / "w.st",
+        *common,
+    )
+    assert code == 0, err
+    assert "3 features" in out and "column 'w' weights the rows (not a feature)" in out
+    code, _, err = run(
+        capsys, "train", tmp_path / "repeated.csv", "--out", tmp_path / "r.st", *common
+    )
+    assert code == 0, err
+    weighted, repeated = lw.Network.load(tmp_path / "w.st"), lw.Network.load(tmp_path / "r.st")
+    for key in weighted.params:
+        np.testing.assert_allclose(weighted.params[key], repeated.params[key], rtol=1e-10)
+    np.testing.assert_allclose(weighted.preprocessing.mean, repeated.preprocessing.mean)
+    meta_w, meta_r = metadata_of(tmp_path / "w.st"), metadata_of(tmp_path / "r.st")
+    assert meta_w["extra"]["training"]["sample_weight"] == "w"
+    assert meta_w["extra"]["metrics"]["train"]["cost"] == pytest.approx(
+        meta_r["extra"]["metrics"]["train"]["cost"], rel=1e-10
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "message"),
+    [
+        ("weight", None, "weight column 'weight' is not in"),
+        ("target", None, "column 'target' cannot be both the target and the weights"),
+        ("w", ["x"] * 5, "weight column 'w' of"),
+        ("w", [1, 1, -2, 1, 1], "weight column 'w' holds -2 at row 2 (line 4 of"),
+        ("w", [0, 0, 0, 0, 0], "weight column 'w' of"),
+    ],
+    ids=["absent", "target", "text", "negative", "all-zero"],
+)
+def test_bad_weight_columns_are_named(capsys, tmp_path, column, values, message):
+    df = pd.DataFrame({"a": [0.1, 0.5, 0.2, 0.9, 0.3], "target": [0, 1, 0, 1, 1]})
+    if values is not None:
+        df["w"] = values
+    df.to_csv(tmp_path / "d.csv", index=False)
+    code, _out, err = run(capsys, "train", tmp_path / "d.csv", "--sample-weight", column)
+    assert code == 1  # a problem with the data, as for the other columns
+    one_error_line(err, message)

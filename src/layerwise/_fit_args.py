@@ -36,7 +36,7 @@ def train_config(
     optimizer: OptimizerLike,
     lr_schedule: ScheduleLike,
     l2: float,
-    validation_data: tuple[Array, ...] | None,
+    validation_data: tuple[Any, ...] | None,
     validation_split: float | None,
     sample_weight: Array | None,
     early_stopping: bool | int,

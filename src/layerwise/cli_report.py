@@ -100,6 +100,8 @@ def print_plan(
     )
     if table.id_name != "row":
         print(f"  column {table.id_name!r} identifies the rows (not a feature)")
+    if args.sample_weight is not None:
+        print(f"  column {args.sample_weight!r} weights the rows (not a feature)")
     task = TASKS[kind]
     if classes is not None:
         shown = ", ".join(f"{c!r} ({i})" for i, c in enumerate(classes[:10]))
@@ -149,6 +151,7 @@ def training_config(
         "rows": table.m,
         "dropped_rows": len(table.dropped),
         "target": table.target,
+        "sample_weight": args.sample_weight,
         "task": kind,
         "layers": list(args.layers),
         "hidden": args.hidden,

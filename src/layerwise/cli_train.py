@@ -121,17 +121,31 @@ def cmd_train(args: argparse.Namespace) -> int:
             "(e.g. --validation-split 0.2)"
         )
 
-    table = load_table(args.data, args.target, drop_missing=args.drop_missing, id_column=args.id)
+    table = load_table(
+        args.data,
+        args.target,
+        drop_missing=args.drop_missing,
+        id_column=args.id,
+        weight_column=args.sample_weight,
+    )
     kind, output = _task(table, args.output)
     Y_all, classes = _encode_target(table, kind, output)
     train, val = _split(table.m, args.validation_split, args.seed)
     X_all = table.columns()
+    w_all = None if table.weights is None else table.weights[None, :]
+    w = None if w_all is None else w_all[:, train]
     pre = Preprocessing.fit(
-        X_all[:, train], feature_names=table.feature_names, classes=classes, target=table.target
+        X_all[:, train],
+        feature_names=table.feature_names,
+        classes=classes,
+        target=table.target,
+        sample_weight=w,
     )
     X_all = pre.transform(X_all)
     X, Y = X_all[:, train], Y_all[:, train]
-    validation = None if val is None else (X_all[:, val], Y_all[:, val])
+    validation = None
+    if val is not None:
+        validation = (X_all[:, val], Y_all[:, val], None if w_all is None else w_all[:, val])
 
     n_out = len(classes) if output == "softmax" and classes else 1
     dims = [len(table.feature_names), *args.layers, n_out]
@@ -159,6 +173,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             l2=args.l2,
             dropout=args.dropout,
             validation_data=validation,
+            sample_weight=w,
             early_stopping=args.early_stopping or False,
             callbacks=make_callbacks(args),
         )
@@ -166,7 +181,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise ValueError(f"{exc}; nothing was written") from None
     seconds = time.perf_counter() - start
 
-    metrics = {"train": net.evaluate(X, Y)}
+    metrics = {"train": net.evaluate(X, Y, sample_weight=w)}
     if validation is not None:
         metrics["validation"] = net.evaluate(*validation)
     print_report(history, args.epochs, metrics, X.shape[1], validation, seconds)
@@ -241,6 +256,12 @@ def add_train(sub: Any) -> None:
     )
     p.add_argument("--out", metavar="MODEL", help="write the model file here (.safetensors)")
     p.add_argument("--id", metavar="COL", help="a column identifying the rows (not a feature)")
+    p.add_argument(
+        "--sample-weight",
+        metavar="COL",
+        help="a column of per-row weights (not a feature): a row of weight 2 counts as two "
+        "rows, one of weight 0 as none",
+    )
     p.add_argument(
         "--layers",
         type=int_list,

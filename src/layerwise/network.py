@@ -190,7 +190,7 @@ class Network:
         lr_schedule: ScheduleLike = None,
         l2: float = 0.0,
         dropout: float | Sequence[float] | None = None,
-        validation_data: tuple[Array, ...] | None = None,
+        validation_data: tuple[Any, ...] | None = None,
         validation_split: float | None = None,
         sample_weight: Array | None = None,
         early_stopping: bool | int = False,

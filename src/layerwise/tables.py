@@ -102,6 +102,8 @@ class Table:
         The format, or ``"built-in"``.
     dropped : list of int
         Rows dropped by ``drop_missing``.
+    weights : ndarray of shape (m,), or None
+        The weight column's values (finite, >= 0), when one was named.
     """
 
     X: Array
@@ -113,6 +115,7 @@ class Table:
     source: str
     kind: str
     dropped: list[int] = field(default_factory=list)
+    weights: Array | None = None
 
     @property
     def m(self) -> int:
@@ -149,6 +152,7 @@ def load_table(
     require_target: bool = True,
     drop_missing: bool = False,
     id_column: str | None = None,
+    weight_column: str | None = None,
 ) -> Table:
     """Read DATA and split it into features, target and row ids, checking every value.
 
@@ -171,6 +175,8 @@ def load_table(
     id_column : str, optional
         A column identifying the rows (never a feature). When None, a column named ``id``
         (any case) is taken as the id when it is not one of ``features``.
+    weight_column : str, optional
+        A column of per-row weights (never a feature): numbers, finite, >= 0.
 
     Returns
     -------
@@ -212,7 +218,16 @@ def load_table(
         if candidates and (features is None or candidates[0] not in features):
             id_column = candidates[0]
 
-    reserved = {c for c in (target, id_column) if c is not None}
+    if weight_column is not None:
+        if weight_column not in cols:
+            raise ValueError(
+                f"weight column {weight_column!r} is not in {source}; its columns are: "
+                f"{_shorten(cols)}"
+            )
+        if weight_column in (target, id_column):
+            role = "target" if weight_column == target else "id"
+            raise ValueError(f"column {weight_column!r} cannot be both the {role} and the weights")
+    reserved = {c for c in (target, id_column, weight_column) if c is not None}
     if features is None:
         feature_names = [c for c in cols if c not in reserved]
         if not feature_names:
@@ -239,6 +254,7 @@ def load_table(
 
     # prediction data may carry an empty target column: only a required target is checked
     checked = feature_names + ([target] if target is not None and require_target else [])
+    checked += [weight_column] if weight_column is not None else []
     dropped: list[int] = []
     missing_mask = frame[checked].isna().to_numpy()
     if missing_mask.any():
@@ -278,6 +294,9 @@ def load_table(
                     f"{_where(source, kind, int(np.flatnonzero(keep)[r]))}; it must be finite"
                 )
     ids = rows[id_column].to_numpy() if id_column is not None else np.flatnonzero(keep)
+    weights = None
+    if weight_column is not None:
+        weights = _weights(rows[weight_column], weight_column, source, kind, keep)
     return Table(
         X=X,
         y=y,
@@ -288,7 +307,29 @@ def load_table(
         source=source,
         kind=kind,
         dropped=dropped,
+        weights=weights,
     )
+
+
+def _weights(column: pd.Series, name: str, source: str, kind: str, keep: Array) -> Array:
+    """The weight column as float64: numbers, finite, >= 0, not all 0 (rows named)."""
+    pd = _pandas()
+    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        raise ValueError(
+            f"weight column {name!r} of {source} must hold numbers; values such as "
+            f"{', '.join(repr(str(v)) for v in column.unique()[:3])}"
+        )
+    w = column.to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if bad.size:
+        row = int(np.flatnonzero(keep)[bad[0]])
+        raise ValueError(
+            f"weight column {name!r} holds {w[bad[0]]:g} at {_where(source, kind, row)}; "
+            f"every weight must be a finite number >= 0"
+        )
+    if not w.any():
+        raise ValueError(f"weight column {name!r} of {source} is zero in every row")
+    return w
 
 
 def _refuse_categorical(frame: pd.DataFrame, names: list[str], source: str) -> None:
