@@ -67,6 +67,16 @@ CASES = [
             r"^LinearRegression +0\.3594 +56\.39$",  # the baseline does not depend on --quick
         ],
     ),
+    (
+        "imbalanced_weights",
+        ["cost_curves.png"],
+        [
+            r"^breast_cancer thinned: 379 tumours, 22 malignant \(6 %\)",
+            r"^weights: 0\.532 \(benign\), 8\.400 \(malignant\)$",
+            r"^plain mean cost +[01]\.\d{4} +[01]\.\d{4} +[01]\.\d{4}$",
+            r"^balanced weights +[01]\.\d{4} +[01]\.\d{4} +[01]\.\d{4}$",
+        ],
+    ),
 ]
 
 
