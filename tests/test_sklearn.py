@@ -17,6 +17,7 @@ from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -166,6 +167,31 @@ def test_loss_curve_and_convergence():
     assert clf.best_loss_ == min(clf.loss_curve_)
     stopped = NetworkClassifier(max_iter=10_000, tol=1e-2, random_state=0).fit(X, y)
     assert stopped.n_iter_ < 10_000  # stopped by tol / n_iter_no_change
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_mlp_attribute_names_match_scikit_learn(early_stopping):
+    """coefs_, intercepts_, n_layers_, loss_ and best_validation_score_ as MLPClassifier has
+    them: same shapes and meaning, read from (and writing through to) network_."""
+    X, y = load_iris(return_X_y=True)
+    params = dict(hidden_layer_sizes=(7, 5), max_iter=15, random_state=0)
+    params["early_stopping"] = early_stopping
+    ours = NetworkClassifier(**params).fit(X, y)
+    theirs = MLPClassifier(**params).fit(X, y)
+    assert [c.shape for c in ours.coefs_] == [c.shape for c in theirs.coefs_]
+    assert [b.shape for b in ours.intercepts_] == [b.shape for b in theirs.intercepts_]
+    assert ours.n_layers_ == theirs.n_layers_ == 4
+    assert ours.loss_ == ours.loss_curve_[-1]
+    assert (ours.best_validation_score_ is None) == (theirs.best_validation_score_ is None)
+    for l, (W, b) in enumerate(zip(ours.coefs_, ours.intercepts_), start=1):
+        np.testing.assert_array_equal(W, ours.network_.params[f"W{l}"].T)
+        np.testing.assert_array_equal(b, ours.network_.params[f"b{l}"].ravel())
+    before = ours.predict_proba(X[:5])
+    ours.coefs_[0][:] = 0.0  # views: the network itself changes
+    assert not ours.network_.params["W1"].any()
+    assert not np.allclose(ours.predict_proba(X[:5]), before)
+    unfitted = NetworkClassifier()
+    assert not any(hasattr(unfitted, a) for a in ("coefs_", "intercepts_", "n_layers_", "loss_"))
 
 
 def test_early_stopping_holds_out_and_restores_the_best():

@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 from ._checks import check_in_range, check_sample_weight
 from ._incremental import Continued, KeepState
 from ._lbfgs import fit_lbfgs
+from ._sklearn_attrs import MLPAttributes
 from ._typing import Array
 from .callbacks import EarlyStopping
 from .history import History
@@ -54,7 +55,7 @@ _SCHEDULES = ("constant", "inverse_time", "exponential", "step")
 _INITS = ("xavier", "he", "small", "zeros")
 
 
-class _BaseNetworkEstimator(BaseEstimator):
+class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
     """What the classifier and the regressor share: parameters, fit loop, prediction input."""
 
     network_: Network  # set by fit (annotated here only: unfitted estimators have none)
@@ -245,10 +246,8 @@ class _BaseNetworkEstimator(BaseEstimator):
             self.loss_curve_: list[float] = []
             self.n_iter_ = 0
             self._optimizer = self._make_optimizer()
-            if self.early_stopping:
-                self.validation_scores_: list[float] | None = []
-            else:
-                self.validation_scores_ = None
+            self.validation_scores_: list[float] | None = [] if self.early_stopping else None
+            self.best_validation_score_: float | None = None
         elif not incremental:
             self._optimizer = self._make_optimizer()  # warm start: new run, kept weights
         net = self.network_
