@@ -27,8 +27,8 @@ __all__ = ["LbfgsResult", "fit_lbfgs", "minimize_lbfgs", "stochastic_solver"]
 
 @dataclass
 class LbfgsResult:
-    """What the run did: the cost after each iteration, the iterations, and whether it
-    stopped because ``max_iter`` or ``max_fun`` ran out (not converged)."""
+    """What the run did: the cost after each iteration, the iterations, and whether it met
+    the tolerance (not when ``max_iter`` or ``max_fun`` ran out, or the line search failed)."""
 
     costs: list[float] = field(default_factory=list)
     n_iter: int = 0
@@ -99,8 +99,9 @@ def minimize_lbfgs(
         for layer in net.layers:
             layer.release_buffers()
     result.n_iter = int(res.nit)
-    # status 1: the iteration or evaluation budget ran out before the tolerance was met
-    result.converged = res.status != 1
+    # status 0: the tolerance was met; 1: the iteration or evaluation budget ran out first;
+    # 2: the line search failed (scikit-learn warns on anything but 0, and so do we)
+    result.converged = res.status == 0
     result.message = str(res.message)
     return result
 
