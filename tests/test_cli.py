@@ -16,9 +16,9 @@ from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 from sklearn.metrics import r2_score as sk_r2_score
 
 import layerwise as lw
-from layerwise import cli_train
 from layerwise.cli import main
-from layerwise.cli_report import EpochPrinter, make_callbacks
+from layerwise.cli import train as cli_train
+from layerwise.cli.report import EpochPrinter, make_callbacks
 
 COMMANDS = ["train", "evaluate", "predict", "summary", "explain", "gradcheck", "demo", "datasets"]
 

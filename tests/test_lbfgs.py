@@ -16,8 +16,8 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
 
-from layerwise._lbfgs import minimize_lbfgs  # noqa: E402
 from layerwise.sklearn import NetworkClassifier, NetworkRegressor  # noqa: E402
+from layerwise.sklearn._lbfgs import minimize_lbfgs  # noqa: E402
 
 
 def sklearn_lbfgs(net, X, y, Estimator, activation, alpha, max_iter, sample_weight=None):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._typing import Array
-from .optimizers import Optimizer, Schedule
+from .._typing import Array
+from ..optimizers import Optimizer, Schedule
 
 __all__ = ["Continued", "KeepState"]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._typing import Array
+from .._typing import Array
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
+    from ..network import Network
 
 __all__ = ["MLPAttributes"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .cli_common import CLIError, check_output_file, positive_int, text_table
-from .io import atomic_write_bytes
-from .tables import BUILTIN, frame_to_bytes, load_builtin, type_of_target
+from ..io import atomic_write_bytes
+from ..tables import BUILTIN, frame_to_bytes, load_builtin, type_of_target
+from .common import CLIError, check_output_file, positive_int, text_table
 
 __all__ = ["add_datasets", "cmd_datasets"]
 

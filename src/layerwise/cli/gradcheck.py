@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import (
+from ..gradcheck import gradient_check
+from ..network import Network
+from .common import (
     CLIError,
     add_drop_missing,
     model_data,
@@ -16,9 +18,7 @@ from .cli_common import (
     positive_int,
     text_table,
 )
-from .cli_explain import add_network_options, network_from_args
-from .gradcheck import gradient_check
-from .network import Network
+from .explain import add_network_options, network_from_args
 
 __all__ = ["add_gradcheck", "cmd_gradcheck"]
 

@@ -11,9 +11,10 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from . import activations as _activations
-from .activations import Activation
-from .cli_common import (
+from .. import activations as _activations
+from ..activations import Activation
+from ..network import Network
+from .common import (
     HIDDEN_ACTIVATIONS,
     CLIError,
     file_size,
@@ -23,7 +24,6 @@ from .cli_common import (
     seed_int,
     text_table,
 )
-from .network import Network
 
 __all__ = [
     "add_summary",

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._typing import Array
-from .training import _batch_weights, cost_and_gradient
+from .._typing import Array
+from ..training import _batch_weights, cost_and_gradient
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
+    from ..network import Network
 
 __all__ = ["LbfgsResult", "fit_lbfgs", "minimize_lbfgs", "stochastic_solver"]
 

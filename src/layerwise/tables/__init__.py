@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._table_formats import (
+from .._typing import Array
+from .formats import (
     BUILTIN,
     FORMATS,
     _pandas,
@@ -45,14 +46,13 @@ from ._table_formats import (
     load_builtin,
     read_frame,
 )
-from ._table_targets import (
+from .targets import (
     MAX_CLASSES,
     class_labels,
     encode_labels,
     output_for,
     type_of_target,
 )
-from ._typing import Array
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

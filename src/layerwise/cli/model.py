@@ -14,7 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import (
+from ..io import atomic_write_bytes
+from ..metrics import predict_from_output
+from ..tables import frame_to_bytes
+from .common import (
     CLIError,
     add_drop_missing,
     check_output_dir,
@@ -26,9 +29,6 @@ from .cli_common import (
     model_classes,
     model_data,
 )
-from .io import atomic_write_bytes
-from .metrics import predict_from_output
-from .tables import frame_to_bytes
 
 __all__ = ["add_evaluate", "add_predict", "add_export", "cmd_evaluate", "cmd_predict", "cmd_export"]
 
@@ -37,7 +37,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """Cost and accuracy (with the confusion matrix) or cost and R² of a model on a table."""
     plot_dir = check_output_dir(args.plot_dir, "--plot-dir") if args.plot_dir else None
     if plot_dir is not None:
-        from . import plot
+        from .. import plot
 
         plot.require()  # an ImportError naming the plot extra, before any work
     net = load_model(args.model)
@@ -74,7 +74,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print("\nConfusion matrix (rows: true class, columns: predicted class):")
     print(confusion_text(counts, classes))
     if plot_dir is not None:
-        from . import plot
+        from .. import plot
 
         labels = np.asarray(classes, dtype=object)
         path = plot_dir / "confusion_matrix.png"
@@ -174,7 +174,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write a model file as an ONNX graph that takes raw features (rows are examples)."""
     out = check_output_file(args.out, "OUT")
     net = load_model(args.model)
-    from .onnx_export import export_network
+    from ..onnx_export import export_network
 
     export_network(net, out, opset=args.opset)
     pre = " with its standardization" if net.preprocessing is not None else ""

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ._table_formats import _shorten
+from .formats import _shorten
 
 #: a numeric target with more distinct (integer) values than this is continuous (regression)
 MAX_CLASSES = 50

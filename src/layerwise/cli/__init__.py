@@ -19,15 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from . import datasets
-from ._version import __version__
-from .cli_common import CLIError, Parser, int_list
-from .cli_data import add_datasets
-from .cli_explain import add_explain, add_summary
-from .cli_gradcheck import add_gradcheck
-from .cli_model import add_evaluate, add_export, add_predict
-from .cli_train import add_train
-from .network import Network
+from .. import datasets
+from .._version import __version__
+from ..network import Network
+from .common import CLIError, Parser, int_list
+from .data import add_datasets
+from .explain import add_explain, add_summary
+from .gradcheck import add_gradcheck
+from .model import add_evaluate, add_export, add_predict
+from .train import add_train
 
 __all__ = ["main", "build_parser", "CLIError"]
 
@@ -78,7 +78,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if not args.no_plot:
         try:
-            from . import plot
+            from .. import plot
 
             plot.require()
         except ImportError:

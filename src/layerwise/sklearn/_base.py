@@ -36,16 +36,16 @@ except ImportError:  # pragma: no cover - depends on the environment
         "layerwise.sklearn needs scikit-learn >= 1.6: pip install 'layerwise[sklearn]'"
     ) from None
 
-from ._checks import check_in_range, check_sample_weight
+from .._checks import check_in_range, check_sample_weight
+from .._typing import Array
+from ..callbacks import EarlyStopping
+from ..history import History
+from ..network import Network
+from ..optimizers import SGD, Adam, Momentum, Optimizer, RMSprop, get_schedule
+from ..preprocessing import Preprocessing
+from ._attrs import MLPAttributes
 from ._incremental import Continued, KeepState
 from ._lbfgs import fit_lbfgs
-from ._sklearn_attrs import MLPAttributes
-from ._typing import Array
-from .callbacks import EarlyStopping
-from .history import History
-from .network import Network
-from .optimizers import SGD, Adam, Momentum, Optimizer, RMSprop, get_schedule
-from .preprocessing import Preprocessing
 
 #: scikit-learn's names for the activations we share, mapped to ours
 _ACTIVATION_ALIASES = {"logistic": "sigmoid", "identity": "linear"}
@@ -366,7 +366,7 @@ class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
         onnx.ModelProto
         """
         check_is_fitted(self)
-        from .onnx_export import export_network
+        from ..onnx_export import export_network
 
         return export_network(self.network_, path, opset=opset)
 

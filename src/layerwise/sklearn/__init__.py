@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from ._lbfgs import stochastic_solver
+from .._typing import Array
 
 # _sklearn_base raises the error that names the extra when scikit-learn is missing
-from ._sklearn_base import (
+from ._base import (
     ClassifierMixin,
     RegressorMixin,
     _BaseNetworkEstimator,
@@ -32,7 +32,7 @@ from ._sklearn_base import (
     type_of_target,
     validate_data,
 )
-from ._typing import Array
+from ._lbfgs import stochastic_solver
 
 __all__ = ["NetworkClassifier", "NetworkRegressor"]
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import datasets
-from ._typing import Array
+from .. import datasets
+from .._typing import Array
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

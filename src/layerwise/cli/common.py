@@ -17,11 +17,11 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from ._text import text_table
-from ._typing import Array
-from .activations import ACTIVATIONS
-from .network import Network
-from .tables import Table, encode_labels, load_table
+from .._text import text_table
+from .._typing import Array
+from ..activations import ACTIVATIONS
+from ..network import Network
+from ..tables import Table, encode_labels, load_table
 
 __all__ = [
     "CLIError",
@@ -254,7 +254,7 @@ def decode_predictions(net: Network, AL: Array) -> Array:
     or the value for regression."""
     if net.task == "regression":
         return AL[0] if AL.shape[0] == 1 else AL.T
-    from .metrics import predict_from_output
+    from ..metrics import predict_from_output
 
     idx = predict_from_output(AL, net.task).reshape(-1)
     return np.asarray(model_classes(net), dtype=object)[idx]

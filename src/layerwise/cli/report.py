@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from .callbacks import ProgressBar
-from .history import History
-from .network import Network
-from .tables import Table
+from ..callbacks import ProgressBar
+from ..history import History
+from ..network import Network
+from ..tables import Table
 
 __all__ = [
     "TASKS",
@@ -182,7 +182,7 @@ def write_plots(
     rows: np.ndarray,
     folder: Any,
 ) -> None:
-    from . import plot
+    from .. import plot
 
     written = ["cost_curve.png"]
     plot.cost_curve(

@@ -15,7 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import (
+from ..initializers import INITIALIZERS
+from ..network import Network
+from ..optimizers import OPTIMIZERS
+from ..preprocessing import Preprocessing
+from ..tables import Table, class_labels, encode_labels, load_table, output_for, type_of_target
+from ..training import TrainingDivergedError
+from .common import (
     HIDDEN_ACTIVATIONS,
     CLIError,
     add_drop_missing,
@@ -30,19 +36,13 @@ from .cli_common import (
     positive_int,
     seed_int,
 )
-from .cli_report import (
+from .report import (
     make_callbacks,
     print_plan,
     print_report,
     training_config,
     write_plots,
 )
-from .initializers import INITIALIZERS
-from .network import Network
-from .optimizers import OPTIMIZERS
-from .preprocessing import Preprocessing
-from .tables import Table, class_labels, encode_labels, load_table, output_for, type_of_target
-from .training import TrainingDivergedError
 
 __all__ = ["add_train", "cmd_train", "make_callbacks"]
 
@@ -104,7 +104,7 @@ def _split(m: int, fraction_: float | None, seed: int) -> tuple[np.ndarray, np.n
 
 
 def _check_plot_extra() -> None:
-    from . import plot
+    from .. import plot
 
     plot.require()  # ImportError naming the plot extra, before any training
 
