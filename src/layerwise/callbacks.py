@@ -2,7 +2,8 @@
 
 A callback is any object with ``on_epoch_end(epoch, logs) -> bool | None``; returning True
 stops training after that epoch. ``on_train_begin(network)`` and ``on_train_end()`` are
-optional. ``logs`` holds the epoch's values (``cost``, ``accuracy`` or ``r2``, ``val_cost``,
+optional, and so is a ``stop_reason`` attribute: the word ``History.stop_reason`` takes when
+this callback stops training (``"callback"`` when it has none). ``logs`` holds the epoch's values (``cost``, ``accuracy`` or ``r2``, ``val_cost``,
 ``learning_rate``, ...), the same that go into :class:`~layerwise.history.History`.
 
 Examples
@@ -24,6 +25,9 @@ import sys
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
 
 import numpy as np
+
+from ._optional import require
+from .history import shown
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -49,11 +53,7 @@ class PrintCost:
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
         if epoch % self.every == 0:
-            extra = "".join(
-                f", {k}: {v:.4f}"
-                for k, v in logs.items()
-                if k in ("val_cost", "accuracy", "val_accuracy", "r2", "val_r2")
-            )
+            extra = "".join(f", {k}: {v:.4f}" for k, v in shown(logs).items() if k != "cost")
             print(
                 f"Cost after iteration {epoch}: {logs['cost']:.6f}{extra}",
                 file=self.file or sys.stdout,
@@ -68,6 +68,9 @@ class EarlyStopping:
     With ``restore_best=True`` the network gets back the parameters of its best epoch, and
     ``history.best_epoch`` names it.
     """
+
+    #: what ``History.stop_reason`` says when this callback stops training
+    stop_reason = "early_stopping"
 
     def __init__(
         self,
@@ -117,21 +120,11 @@ class ProgressBar:
     """A tqdm progress bar over epochs with the cost and validation metrics (extra: progress)."""
 
     def __init__(self, total: int, desc: str = "training", **tqdm_kwargs: Any) -> None:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "the progress bar needs tqdm: pip install 'layerwise[progress]'"
-            ) from None
+        tqdm = require("tqdm.auto", "progress", "the progress bar").tqdm
         self._bar = tqdm(total=total, desc=desc, unit="epoch", **tqdm_kwargs)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
-        shown = {
-            k: f"{v:.4g}"
-            for k, v in logs.items()
-            if k in ("cost", "accuracy", "r2", "val_cost", "val_accuracy", "val_r2")
-        }
-        self._bar.set_postfix(shown, refresh=False)
+        self._bar.set_postfix({k: f"{v:.4g}" for k, v in shown(logs).items()}, refresh=False)
         self._bar.update(1)
         return None
 

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["History", "SHOWN_KEYS", "shown"]
+
+#: the per-epoch values shown while training (printed lines, progress bars), in this order
+SHOWN_KEYS = ("cost", "accuracy", "r2", "val_cost", "val_accuracy", "val_r2")
+
+
+def shown(logs: dict[str, float]) -> dict[str, float]:
+    """The values of an epoch's ``logs`` that are shown while training, in :data:`SHOWN_KEYS`
+    order."""
+    return {k: logs[k] for k in SHOWN_KEYS if k in logs}
+
 
 class History:
     """Per-epoch record of a ``fit``: ``history.cost[i]`` is epoch i's cost.
@@ -23,7 +34,8 @@ class History:
     history : dict of str to list of float
         Every series by name (Keras' layout), ``grad_norm_dW1`` … included.
     stop_reason : str or None
-        ``"early_stopping"``, ``"callback"``, ``"interrupted"`` or None (ran all epochs).
+        ``"early_stopping"``, ``"callback"``, ``"interrupted"`` or None (ran all epochs); a
+        callback with a ``stop_reason`` attribute that stops training puts its own word here.
     best_epoch : int or None
         Epoch whose parameters early stopping restored.
     interrupted : bool

@@ -26,7 +26,14 @@ from . import _checks
 from ._checks import registry_key
 from ._typing import Array, DTypeLike, SeedLike
 
-__all__ = ["INITIALIZERS", "SymmetryWarning", "init_params", "init_weights", "check_init"]
+__all__ = [
+    "INITIALIZERS",
+    "SymmetryWarning",
+    "init_params",
+    "init_weights",
+    "check_init",
+    "suited_init",
+]
 
 
 class SymmetryWarning(UserWarning):
@@ -134,3 +141,16 @@ def init_params(
         # b[l] = np.zeros((n[l], 1))
         params[f"b{l}"] = np.zeros((dims[l], 1), dtype=dt)
     return params
+
+
+def suited_init(hidden: str) -> str:
+    """The initializer that suits a hidden activation: ``he`` for the ReLU family (whose
+    units pass half their inputs, so the variance needs the factor 2 / n[l−1]), ``xavier``
+    (Glorot) for the others. The command line's ``--init auto``.
+
+    Examples
+    --------
+    >>> suited_init("relu"), suited_init("tanh")
+    ('he', 'xavier')
+    """
+    return "he" if hidden in ("relu", "leaky_relu") else "xavier"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import struct
 import tempfile
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._optional import jsonable, require
 from ._version import __version__
 from .activations import ACTIVATIONS, get_activation
 from .losses import LOSSES
@@ -55,13 +55,7 @@ class ModelFileError(ValueError):
 
 
 def _safetensors_numpy() -> Any:
-    try:
-        import safetensors.numpy
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "model files need the safetensors package: pip install 'layerwise[io]'"
-        ) from None
-    return safetensors.numpy
+    return require("safetensors.numpy", "io", "model files")
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
@@ -86,20 +80,6 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         raise
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def save_network(network: Network, path: str | os.PathLike[str]) -> None:
     """Write ``network`` to ``path`` (safetensors), atomically.
 
@@ -117,9 +97,9 @@ def save_network(network: Network, path: str | os.PathLike[str]) -> None:
         "loss": network.loss.name,
         "dtype": network.dtype.name,
         "preprocessing": (
-            None if network.preprocessing is None else _jsonable(network.preprocessing.to_dict())
+            None if network.preprocessing is None else jsonable(network.preprocessing.to_dict())
         ),
-        "extra": _jsonable(network.metadata),
+        "extra": jsonable(network.metadata),
     }
     try:
         text = json.dumps(header, allow_nan=False)

@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from ._optional import plain, require
 from ._version import __version__
 from .io import atomic_write_bytes
 from .network import Network
@@ -67,13 +68,7 @@ _OPS = {
 
 
 def _onnx() -> Any:
-    try:
-        import onnx
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "ONNX export needs the onnx package: pip install 'layerwise[onnx]'"
-        ) from None
-    return onnx
+    return require("onnx", "onnx", "ONNX export")
 
 
 def _network_of(net: Any) -> Network:
@@ -207,7 +202,7 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
         "layer_dims": dims,
         "activations": [{"name": g.name, **g.get_config()} for g in network.activations],
         "feature_names": None if pre is None else pre.feature_names,
-        "classes": None if pre is None or pre.classes is None else [_plain(c) for c in pre.classes],
+        "classes": None if pre is None or pre.classes is None else [plain(c) for c in pre.classes],
         "target": None if pre is None else pre.target,
     }
     helper.set_model_props(model, {k: json.dumps(v, default=str) for k, v in meta.items()})
@@ -256,7 +251,3 @@ def _labels(network: Network, nodes: list[Any], inits: list[Any], P: str) -> Any
     inits.append(table)
     nodes.append(helper.make_node("Gather", ["classes", index], ["label"], axis=0))
     return helper.make_tensor_value_info("label", table.data_type, shape)
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value

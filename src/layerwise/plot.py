@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _optional
 from ._typing import Array
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,10 +41,7 @@ def require() -> None:
 
 
 def _pyplot() -> Any:
-    try:
-        import matplotlib
-    except ImportError:
-        raise ImportError("plots need matplotlib: pip install 'layerwise[plot]'") from None
+    matplotlib = _optional.require("matplotlib", "plot", "plots")
     if not os.environ.get("DISPLAY") and matplotlib.get_backend().lower() not in (
         "agg",
         "pdf",

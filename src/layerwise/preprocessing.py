@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ._optional import plain
 from ._typing import Array
 
 __all__ = ["Preprocessing"]
@@ -103,7 +104,7 @@ class Preprocessing:
             "mean": None if self.mean is None else [float(v) for v in self.mean],
             "scale": None if self.scale is None else [float(v) for v in self.scale],
             "feature_names": self.feature_names,
-            "classes": None if self.classes is None else [_plain(c) for c in self.classes],
+            "classes": None if self.classes is None else [plain(c) for c in self.classes],
             "target": self.target,
             "extra": self.extra,
         }
@@ -138,7 +139,3 @@ class Preprocessing:
             target=data.get("target"),
             extra=data.get("extra") or {},
         )
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value

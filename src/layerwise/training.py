@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._typing import Array, IndexArray
-from .callbacks import EarlyStopping
 from .history import History
 from .losses import normalized_weights
 from .metrics import EpochMetric, task_of
@@ -367,11 +366,11 @@ def _callbacks_stop(
     for cb in callbacks:
         if cb.on_epoch_end(epoch, logs):
             stop = True
-            history.stop_reason = (
-                "early_stopping"
-                if isinstance(cb, EarlyStopping)
-                else history.stop_reason or "callback"
-            )
+            # a callback may name why it stops (EarlyStopping: "early_stopping"); a named
+            # reason wins over the generic "callback"
+            reason = getattr(cb, "stop_reason", None)
+            if reason or history.stop_reason is None:
+                history.stop_reason = reason or "callback"
     return stop
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from .._text import text_table
 from .._typing import Array
 from ..activations import ACTIVATIONS
+from ..initializers import suited_init
 from ..network import Network
 from ..tables import Table, encode_labels, load_table
 
@@ -36,6 +37,8 @@ __all__ = [
     "check_output_file",
     "check_output_dir",
     "load_model",
+    "add_network_options",
+    "network_from_args",
     "ModelData",
     "model_data",
     "encode_for_model",
@@ -162,6 +165,63 @@ def file_size(path: str | os.PathLike[str]) -> str:
     """``"12.3 kB"``."""
     n = Path(path).stat().st_size
     return f"{n} bytes" if n < 1000 else f"{n / 1000:.1f} kB"
+
+
+# --------------------------------------------------------------------------- networks
+
+#: choices of --output where a network is described by its sizes
+OUTPUT_CHOICES = ["auto", *ACTIVATIONS]
+
+
+def add_network_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--layers",
+        type=int_list,
+        default=None,
+        metavar="2,4,1",
+        help="all layer sizes n[0],n[1],...,n[L], input and output included",
+    )
+    p.add_argument(
+        "--hidden",
+        choices=HIDDEN_ACTIVATIONS,
+        default="relu",
+        help="hidden activation with --layers (default relu)",
+    )
+    p.add_argument(
+        "--output",
+        choices=OUTPUT_CHOICES,
+        default="auto",
+        help="output activation with --layers (default auto: sigmoid for one "
+        "output, softmax for more)",
+    )
+    p.add_argument(
+        "--seed",
+        type=seed_int,
+        default=0,
+        metavar="N",
+        help="seed of the weights (and data) made for --layers (default 0)",
+    )
+
+
+def network_from_args(args: argparse.Namespace, *, model: str | None) -> Network:
+    """The network of MODEL, or one built from --layers/--hidden/--output."""
+    if model is not None and args.layers is not None:
+        raise CLIError("give a MODEL file or --layers, not both")
+    if model is not None:
+        return load_model(model)
+    if args.layers is None:
+        raise CLIError("give a MODEL file or --layers n[0],n[1],...,n[L] (e.g. --layers 2,4,1)")
+    dims = args.layers
+    if len(dims) < 2:
+        raise CLIError(
+            f"--layers needs at least n[0] (inputs) and n[L] (outputs), e.g. 2,4,1; "
+            f"got {','.join(map(str, dims))}"
+        )
+    output = args.output
+    if output == "auto":
+        output = "sigmoid" if dims[-1] == 1 else "softmax"
+    init = suited_init(args.hidden)
+    return Network(dims, hidden=args.hidden, output=output, init=init, seed=args.seed)
 
 
 # --------------------------------------------------------------------------- model files

@@ -11,17 +11,12 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from .. import activations as _activations
 from ..activations import Activation
-from ..network import Network
 from .common import (
-    HIDDEN_ACTIVATIONS,
-    CLIError,
+    add_network_options,
     file_size,
-    int_list,
-    load_model,
+    network_from_args,
     positive_int,
-    seed_int,
     text_table,
 )
 
@@ -29,33 +24,7 @@ __all__ = [
     "add_summary",
     "add_explain",
     "equations",
-    "network_from_args",
-    "add_network_options",
 ]
-
-_OUTPUT = ["auto", *_activations.ACTIVATIONS]
-
-
-def network_from_args(args: argparse.Namespace, *, model: str | None) -> Network:
-    """The network of MODEL, or one built from --layers/--hidden/--output."""
-    if model is not None and args.layers is not None:
-        raise CLIError("give a MODEL file or --layers, not both")
-    if model is not None:
-        return load_model(model)
-    if args.layers is None:
-        raise CLIError("give a MODEL file or --layers n[0],n[1],...,n[L] (e.g. --layers 2,4,1)")
-    dims = args.layers
-    if len(dims) < 2:
-        raise CLIError(
-            f"--layers needs at least n[0] (inputs) and n[L] (outputs), e.g. 2,4,1; "
-            f"got {','.join(map(str, dims))}"
-        )
-    output = args.output
-    if output == "auto":
-        output = "sigmoid" if dims[-1] == 1 else "softmax"
-    init = "he" if args.hidden in ("relu", "leaky_relu") else "xavier"
-    return Network(dims, hidden=args.hidden, output=output, init=init, seed=args.seed)
-
 
 # --------------------------------------------------------------------------- summary
 
@@ -249,36 +218,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- parsers
-
-
-def add_network_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--layers",
-        type=int_list,
-        default=None,
-        metavar="2,4,1",
-        help="all layer sizes n[0],n[1],...,n[L], input and output included",
-    )
-    p.add_argument(
-        "--hidden",
-        choices=HIDDEN_ACTIVATIONS,
-        default="relu",
-        help="hidden activation with --layers (default relu)",
-    )
-    p.add_argument(
-        "--output",
-        choices=_OUTPUT,
-        default="auto",
-        help="output activation with --layers (default auto: sigmoid for one "
-        "output, softmax for more)",
-    )
-    p.add_argument(
-        "--seed",
-        type=seed_int,
-        default=0,
-        metavar="N",
-        help="seed of the weights (and data) made for --layers (default 0)",
-    )
 
 
 def _add_network_command(sub: Any, name: str, help: str, description: str, func: Any) -> None:

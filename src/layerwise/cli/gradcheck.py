@@ -13,12 +13,13 @@ from ..network import Network
 from .common import (
     CLIError,
     add_drop_missing,
+    add_network_options,
     model_data,
+    network_from_args,
     positive_float,
     positive_int,
     text_table,
 )
-from .explain import add_network_options, network_from_args
 
 __all__ = ["add_gradcheck", "cmd_gradcheck"]
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..callbacks import ProgressBar
-from ..history import History
+from ..history import History, shown
 from ..network import Network
 from ..tables import Table
 
@@ -46,13 +46,9 @@ class EpochPrinter:
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
         done = epoch + 1
         if done % self.every == 0 or done == self.epochs:
-            shown = "  ".join(
-                f"{k} {number(v)}"
-                for k, v in logs.items()
-                if k in ("cost", "accuracy", "r2", "val_cost", "val_accuracy", "val_r2")
-            )
+            values = "  ".join(f"{k} {number(v)}" for k, v in shown(logs).items())
             width = len(str(self.epochs))
-            print(f"epoch {done:>{width}}/{self.epochs}  {shown}", flush=True)
+            print(f"epoch {done:>{width}}/{self.epochs}  {values}", flush=True)
         return None
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..initializers import INITIALIZERS
+from ..initializers import INITIALIZERS, suited_init
 from ..network import Network
 from ..optimizers import OPTIMIZERS
 from ..preprocessing import Preprocessing
@@ -151,7 +151,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     dims = [len(table.feature_names), *args.layers, n_out]
     init = args.init
     if init == "auto":
-        init = "he" if args.hidden in ("relu", "leaky_relu") else "xavier"
+        init = suited_init(args.hidden)
     net = Network(
         dims, hidden=args.hidden, output=output, init=init, seed=args.seed, dtype=args.dtype
     )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._optional import require
 from .._typing import Array
 from ..training import _batch_weights, cost_and_gradient
 
@@ -65,10 +66,7 @@ def minimize_lbfgs(
     verbose : bool
         Print the cost after every iteration.
     """
-    try:
-        from scipy.optimize import minimize
-    except ImportError:  # pragma: no cover - SciPy comes with scikit-learn
-        raise ImportError("solver='lbfgs' needs SciPy: pip install 'layerwise[sklearn]'") from None
+    minimize = require("scipy.optimize", "sklearn", "solver='lbfgs'").minimize
     X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
     weights = None if sample_weight is None else _batch_weights(sample_weight)
     hard_labels = bool(np.all((Y == 0) | (Y == 1)))

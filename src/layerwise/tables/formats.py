@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import datasets
+from .._optional import require
 from .._typing import Array
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,13 +57,7 @@ BUILTIN: dict[str, str] = {
 
 
 def _pandas() -> Any:
-    try:
-        import pandas
-    except ImportError:
-        raise ImportError(
-            "reading tables needs pandas (and pyarrow for Parquet): pip install 'layerwise[tables]'"
-        ) from None
-    return pandas
+    return require("pandas", "tables", "reading tables")
 
 
 def _shorten(names: Sequence[Any], limit: int = 12) -> str:
@@ -101,14 +96,8 @@ def load_builtin(name: str) -> pd.DataFrame:
         frame["target"] = Y.reshape(-1).astype(np.int64)
         return frame
     if key in _SKLEARN:
-        try:
-            import sklearn.datasets
-        except ImportError:
-            raise ImportError(
-                f"the built-in data set {name!r} comes with scikit-learn: "
-                f"pip install 'layerwise[sklearn]'"
-            ) from None
-        bunch = getattr(sklearn.datasets, _SKLEARN[key])()
+        sk_datasets = require("sklearn.datasets", "sklearn", f"the built-in data set {name!r}")
+        bunch = getattr(sk_datasets, _SKLEARN[key])()
         frame = pd.DataFrame(bunch.data, columns=[str(c) for c in bunch.feature_names])
         target = np.asarray(bunch.target)
         names = getattr(bunch, "target_names", None)

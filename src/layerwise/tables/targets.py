@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .._optional import plain
 from .formats import _shorten
 
 #: a numeric target with more distinct (integer) values than this is continuous (regression)
@@ -19,17 +20,16 @@ MAX_CLASSES = 50
 # --------------------------------------------------------------------------- the target
 
 
-def _plain(value: Any) -> Any:
-    """A label as a plain Python value: 1.0 -> 1, numpy scalars -> Python scalars."""
-    if isinstance(value, np.generic):
-        value = value.item()
+def _label(value: Any) -> Any:
+    """A label as a plain Python value: numpy scalars -> Python scalars, 1.0 -> 1."""
+    value = plain(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
 
 
 def _key(value: Any) -> str:
-    value = _plain(value)
+    value = _label(value)
     return str(value)
 
 
@@ -68,7 +68,7 @@ def class_labels(y: Any) -> list[Any]:
     """
     seen: dict[str, Any] = {}
     for v in np.asarray(y).reshape(-1).tolist():
-        seen.setdefault(_key(v), _plain(v))
+        seen.setdefault(_key(v), _label(v))
     labels = list(seen.values())
     try:
         return sorted(labels)
@@ -94,7 +94,7 @@ def encode_labels(y: Any, classes: Sequence[Any]) -> np.ndarray:
     for i, v in enumerate(values):
         k = index.get(_key(v))
         if k is None:
-            unknown.append(_plain(v))
+            unknown.append(_label(v))
             k = 0
         out[i] = k
     if unknown:
