@@ -3,8 +3,9 @@
 A callback is any object with ``on_epoch_end(epoch, logs) -> bool | None``; returning True
 stops training after that epoch. ``on_train_begin(network)`` and ``on_train_end()`` are
 optional, and so is a ``stop_reason`` attribute: the word ``History.stop_reason`` takes when
-this callback stops training (``"callback"`` when it has none). ``logs`` holds the epoch's values (``cost``, ``accuracy`` or ``r2``, ``val_cost``,
-``learning_rate``, ...), the same that go into :class:`~layerwise.history.History`.
+this callback stops training (``"callback"`` when it has none). ``logs`` holds the epoch's
+values (``cost``, ``accuracy`` or ``r2``, ``val_cost``, ``learning_rate``, ...), the same
+that go into :class:`~layerwise.history.History`.
 
 Examples
 --------
