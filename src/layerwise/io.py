@@ -22,25 +22,24 @@ import json
 import os
 import struct
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ._optional import jsonable, require
+from ._typing import Array
 from ._version import __version__
-from .activations import ACTIVATIONS, get_activation
+from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .preprocessing import Preprocessing
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
 
 __all__ = [
     "FORMAT_VERSION",
     "ModelFileError",
-    "save_network",
-    "load_network",
+    "write_model",
+    "read_model",
     "read_metadata",
     "atomic_write_bytes",
 ]
@@ -80,26 +79,19 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         raise
 
 
-def save_network(network: Network, path: str | os.PathLike[str]) -> None:
-    """Write ``network`` to ``path`` (safetensors), atomically.
-
-    ``network.preprocessing`` is stored under ``"preprocessing"`` and ``network.metadata``
-    (JSON-serializable: training configuration, metrics, ...) under ``"extra"``.
-    """
+def write_model(
+    path: str | os.PathLike[str], description: Mapping[str, Any], params: Mapping[str, Array]
+) -> None:
+    """Write a model file, atomically: the arrays of ``params`` ({"W1": W[1], "b1": b[1],
+    ...}) as tensors, and ``description`` (a network's ``_describe()``: structure,
+    ``preprocessing``, and ``extra``, JSON-serializable) in the metadata."""
     st = _safetensors_numpy()
-    tensors = {key: np.ascontiguousarray(value) for key, value in network.params.items()}
+    tensors = {key: np.ascontiguousarray(value) for key, value in params.items()}
     header = {
         "format": "layerwise",
         "format_version": FORMAT_VERSION,
         "layerwise_version": __version__,
-        "layer_dims": network.layer_dims,
-        "activations": [{"name": g.name, **g.get_config()} for g in network.activations],
-        "loss": network.loss.name,
-        "dtype": network.dtype.name,
-        "preprocessing": (
-            None if network.preprocessing is None else jsonable(network.preprocessing.to_dict())
-        ),
-        "extra": jsonable(network.metadata),
+        **jsonable(dict(description)),
     }
     try:
         text = json.dumps(header, allow_nan=False)
@@ -191,13 +183,9 @@ def _check_header(p: Path, info: Any) -> None:
         raise _fail(p, f"unsupported dtype {info.get('dtype')!r}")
 
 
-def load_network(path: str | os.PathLike[str]) -> Network:
-    """Read a model file written by :func:`save_network`.
-
-    Returns
-    -------
-    Network
-        With ``network.preprocessing`` and ``network.metadata`` as saved.
+def read_model(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Array]]:
+    """Read a model file written by :func:`write_model`: its description and its parameters
+    {"W1": W[1], "b1": b[1], ...}, each checked against ``layer_dims``.
 
     Raises
     ------
@@ -205,8 +193,6 @@ def load_network(path: str | os.PathLike[str]) -> Network:
         Missing, truncated, corrupted, foreign or newer-format files, shapes that break
         W[l] (n[l], n[l−1]), b[l] (n[l], 1), non-finite weights.
     """
-    from .network import Network
-
     info, tensors = _read(path, weights=True)
     p = Path(path)
     dims = info["layer_dims"]
@@ -229,20 +215,9 @@ def load_network(path: str | os.PathLike[str]) -> Network:
                 raise _fail(p, f"{k}{l} is {arr.dtype.name} but the metadata says {info['dtype']}")
             if not np.isfinite(arr).all():
                 raise _fail(p, f"{k}{l} contains NaN or inf")
-    try:
-        activations = [
-            get_activation(a["name"], **{k: v for k, v in a.items() if k != "name"})
-            for a in info["activations"]
-        ]
-        net = Network(dims, activations=activations, dtype=info["dtype"], loss=info["loss"])
-    except (TypeError, ValueError) as exc:
-        raise _fail(p, f"inconsistent network description: {exc}") from None
-    for key, arr in tensors.items():
-        net.params[key] = arr
-    net.metadata = info.get("extra") or {}
     if info.get("preprocessing") is not None:
         try:
-            net.preprocessing = Preprocessing.from_dict(info["preprocessing"], dims[0])
+            Preprocessing.from_dict(info["preprocessing"], dims[0])
         except ValueError as exc:
             raise _fail(p, f"corrupted preprocessing: {exc}") from None
-    return net
+    return info, tensors

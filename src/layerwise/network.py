@@ -21,7 +21,7 @@ total parameters: 17; loss: binary_crossentropy; dtype: float64
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,7 @@ from .activations import Activation, ActivationLike, get_activation
 from .history import History
 from .initializers import check_init, init_weights
 from .layers import Dense, ParamsView, flat_layers
-from .losses import LossLike, get_loss, loss_for_activation, normalized_weights
+from .losses import Loss, LossLike, get_loss, loss_for_activation, normalized_weights
 from .metrics import accuracy, predict_from_output, r2_score, task_of
 from .optimizers import OptimizerLike, ScheduleLike
 from .preprocessing import Preprocessing
@@ -94,24 +94,26 @@ class Network:
         if activations is None:
             activations = [hidden] * (L - 1) + [output]
         acts = resolve_activations(activations, L)
-        self.dtype = _checks.check_dtype(dtype)
-        self.init = check_init(init)
+        loss_ = loss_for_activation(acts[-1].name) if loss is None else get_loss(loss)
+        self._build(dims, acts, loss_, _checks.check_dtype(dtype), check_init(init))
         self._rng = _checks.check_rng(seed)
-        self.loss = loss_for_activation(acts[-1].name) if loss is None else get_loss(loss)
-        #: how raw features become X and outputs become labels (set by the CLI and the
-        #: estimators; stored in model files and ONNX exports); None for prepared arrays
-        self.preprocessing: Preprocessing | None = None
-        #: JSON-serializable extras kept in the model file (training configuration, metrics)
-        self.metadata: dict[str, Any] = {}
-        self._allocate(dims, acts)
         for layer, W in zip(
             self.layers, init_weights(dims, init, self._rng, self.dtype, init_scale)
         ):
             layer.W[...] = W
 
-    def _allocate(self, dims: list[int], acts: list[Activation]) -> None:
-        self.layers, self._theta, self._grad, self._n_W = flat_layers(dims, acts, self.dtype)
-        self._l2_scratch = np.empty(self._n_W, self.dtype)
+    def _build(
+        self, dims: list[int], acts: list[Activation], loss: Loss, dtype: np.dtype, init: str
+    ) -> None:
+        """The structure and its storage (parameters zero), from checked values."""
+        self.dtype, self.init, self.loss = dtype, init, loss
+        #: how raw features become X and outputs become labels (set by the CLI and the
+        #: estimators; stored in model files and ONNX exports); None for prepared arrays
+        self.preprocessing: Preprocessing | None = None
+        #: JSON-serializable extras kept in the model file (training configuration, metrics)
+        self.metadata: dict[str, Any] = {}
+        self.layers, self._theta, self._grad, self._n_W = flat_layers(dims, acts, dtype)
+        self._l2_scratch = np.empty(self._n_W, dtype)
 
     # -- structure ---------------------------------------------------------------------
 
@@ -367,9 +369,9 @@ class Network:
         """Write the model file: safetensors, weights under W1, b1, ..., and JSON metadata
         (structure, ``preprocessing``, ``metadata``). Atomic: a crash never leaves a
         half-written file. Needs the ``io`` extra."""
-        from .io import save_network
+        from .io import write_model
 
-        save_network(self, path)
+        write_model(path, self._describe(), self.params)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Network:
@@ -380,9 +382,13 @@ class Network:
         ModelFileError
             With one line naming the file and the problem.
         """
-        from .io import load_network
+        from .io import ModelFileError, read_model
 
-        return load_network(path)
+        description, params = read_model(path)
+        try:
+            return cls._from_description(description, params)
+        except (TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: inconsistent network description: {exc}") from None
 
     def to_onnx(self, path: str | os.PathLike[str] | None = None, opset: int = 17) -> Any:
         """Export as an ONNX graph (with ``preprocessing`` built in); writes ``path`` when
@@ -391,30 +397,66 @@ class Network:
 
         return export_network(self, path, opset=opset)
 
-    # -- pickling (for joblib and clusters): parameters and structure, no buffers ---------
+    # -- description: the one record of what a network is, for model files and pickles ---
 
-    def __getstate__(self) -> dict[str, Any]:
+    def _describe(self) -> dict[str, Any]:
+        """Everything but the parameters, as plain values: the model file's header and, with
+        θ and the generator, the pickled state. :meth:`_from_description` reads it back."""
         return {
             "layer_dims": self.layer_dims,
-            "activations": self.activations,
+            "activations": [{"name": g.name, **g.get_config()} for g in self.activations],
+            "loss": self.loss.name,
             "dtype": self.dtype.name,
             "init": self.init,
-            "loss": self.loss.name,
-            "theta": self._theta.copy(),
-            "rng": self._rng,
-            "keep_prob": [layer.keep_prob for layer in self.layers],
-            "preprocessing": self.preprocessing,
-            "metadata": self.metadata,
+            "keep_prob": [layer.keep_prob for layer in self.layers[:-1]],
+            "preprocessing": None if self.preprocessing is None else self.preprocessing.to_dict(),
+            "extra": self.metadata,
         }
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.dtype = np.dtype(state["dtype"])
-        self.init = state["init"]
-        self.loss = get_loss(state["loss"])
-        self._rng = state["rng"]
-        self.preprocessing = state.get("preprocessing")
-        self.metadata = state.get("metadata", {})
-        self._allocate(list(state["layer_dims"]), [get_activation(a) for a in state["activations"]])
-        np.copyto(self._theta, state["theta"])
-        for layer, keep in zip(self.layers, state["keep_prob"]):
+    @classmethod
+    def _from_description(
+        cls, description: Mapping[str, Any], params: Mapping[str, Array] | None = None
+    ) -> Network:
+        """The network :meth:`_describe` described, with ``params`` ({"W1": ..., "b1": ...},
+        shapes checked) copied in; no weights are drawn. ValueError or TypeError when the
+        description is inconsistent."""
+        dims = _checks.check_layer_dims(description["layer_dims"])
+        acts = resolve_activations(
+            [
+                get_activation(a["name"], **{k: v for k, v in a.items() if k != "name"})
+                for a in description["activations"]
+            ],
+            len(dims) - 1,
+        )
+        net = cls.__new__(cls)
+        net._build(
+            dims,
+            acts,
+            get_loss(description["loss"]),
+            _checks.check_dtype(description["dtype"]),
+            check_init(description.get("init", "small")),
+        )
+        net._rng = np.random.default_rng()
+        # keep probabilities of the hidden layers' dropout, for a network that goes on training
+        for layer, keep in zip(
+            net.layers, keep_probabilities(description.get("keep_prob"), net.L - 1)
+        ):
             layer.keep_prob = keep
+        pre = description.get("preprocessing")
+        if pre is not None:
+            net.preprocessing = Preprocessing.from_dict(pre, dims[0])
+        net.metadata = dict(description.get("extra") or {})
+        for key, value in (params or {}).items():
+            net.params[key] = value
+        return net
+
+    # -- pickling (for joblib and clusters): the description, θ and the generator ---------
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"description": self._describe(), "theta": self._theta.copy(), "rng": self._rng}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        net = self._from_description(state["description"])
+        self.__dict__.update(net.__dict__)
+        np.copyto(self._theta, state["theta"])
+        self._rng = state["rng"]

@@ -43,14 +43,16 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 
 from ._optional import plain, require
 from ._version import __version__
 from .io import atomic_write_bytes
-from .network import Network
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
 
 __all__ = ["export_network", "MIN_OPSET"]
 
@@ -71,12 +73,20 @@ def _onnx() -> Any:
     return require("onnx", "onnx", "ONNX export")
 
 
+def _is_network(obj: Any) -> TypeGuard[Network]:
+    # what a Network has (told apart without importing network, which imports this module
+    # for Network.to_onnx): its layers and its description
+    return callable(getattr(obj, "_describe", None)) and isinstance(
+        getattr(obj, "layers", None), list
+    )
+
+
 def _network_of(net: Any) -> Network:
     """The Network itself, or the ``network_`` of a fitted layerwise estimator."""
-    if isinstance(net, Network):
+    if _is_network(net):
         return net
     inner = getattr(net, "network_", None)
-    if isinstance(inner, Network):
+    if _is_network(inner):
         return inner
     if hasattr(net, "get_params") and inner is None:
         raise ValueError(
