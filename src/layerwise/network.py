@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import _checks
-from ._fit_args import keep_probabilities, train_config
+from ._fit_options import FitOptions, keep_probabilities
 from ._propagation_args import resolve_activations
 from ._text import text_table
 from ._typing import Array, DTypeLike, SeedLike
@@ -43,6 +43,9 @@ from .propagation import layer_forward
 from .training import run
 
 __all__ = ["Network", "ParamsView"]
+
+#: the parameters of Network.fit that are not options
+_NOT_OPTIONS = ("self", "X", "Y")
 
 
 class Network:
@@ -257,26 +260,10 @@ class Network:
         TrainingDivergedError
             When the cost becomes NaN or infinite; the last finite parameters are restored.
         """
-        X, Y, config = train_config(
-            self,
-            X,
-            Y,
-            epochs=epochs,
-            learning_rate=learning_rate,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            optimizer=optimizer,
-            lr_schedule=lr_schedule,
-            l2=l2,
-            validation_data=validation_data,
-            validation_split=validation_split,
-            sample_weight=sample_weight,
-            early_stopping=early_stopping,
-            restore_best=restore_best,
-            callbacks=callbacks,
-            verbose=verbose,
-            print_every=print_every,
-        )
+        # every parameter after X and Y, by name: FitOptions lists them once (a test holds
+        # this signature to its fields)
+        options = FitOptions(**{k: v for k, v in locals().items() if k not in _NOT_OPTIONS})
+        X, Y, config = options.configure(self, X, Y)
         for layer, keep in zip(self.layers[:-1], keep_probabilities(dropout, self.L - 1)):
             if layer.keep_prob != keep:
                 layer.release_buffers()  # the dropout buffers come and go with keep_prob
