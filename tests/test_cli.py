@@ -8,17 +8,21 @@ import os
 import signal
 
 import numpy as np
-import pandas as pd
 import pytest
-from safetensors import safe_open
-from sklearn.datasets import load_breast_cancer, load_diabetes
-from sklearn.metrics import confusion_matrix as sk_confusion_matrix
-from sklearn.metrics import r2_score as sk_r2_score
 
-import layerwise as lw
-from layerwise.cli import main
-from layerwise.cli import train as cli_train
-from layerwise.cli.report import EpochPrinter, make_callbacks
+for _module in ("pandas", "safetensors", "sklearn"):
+    pytest.importorskip(_module, reason="the command line's tests need the cli extra")
+
+import pandas as pd  # noqa: E402
+from safetensors import safe_open  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_diabetes  # noqa: E402
+from sklearn.metrics import confusion_matrix as sk_confusion_matrix  # noqa: E402
+from sklearn.metrics import r2_score as sk_r2_score  # noqa: E402
+
+import layerwise as lw  # noqa: E402
+from layerwise.cli import main  # noqa: E402
+from layerwise.cli import train as cli_train  # noqa: E402
+from layerwise.cli.report import EpochPrinter, make_callbacks  # noqa: E402
 
 COMMANDS = ["train", "evaluate", "predict", "summary", "explain", "gradcheck", "demo", "datasets"]
 

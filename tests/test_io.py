@@ -9,10 +9,12 @@ import re
 
 import numpy as np
 import pytest
-from safetensors import safe_open
-from safetensors.numpy import load_file, save_file
 
 import layerwise as lw
+
+pytest.importorskip("safetensors", reason="model files need the io extra (safetensors)")
+from safetensors import safe_open
+from safetensors.numpy import load_file, save_file
 
 
 @pytest.fixture

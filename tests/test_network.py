@@ -357,6 +357,7 @@ def test_not_verbose_prints_nothing(net, planar_small, capsys):
 
 
 def test_save_load_round_trip(net, planar_small, tmp_path):
+    pytest.importorskip("safetensors", reason="model files need the io extra")
     X, Y = planar_small
     net.fit(X, Y, epochs=20, learning_rate=1.2)
     path = tmp_path / "model.safetensors"

@@ -13,13 +13,20 @@ import pytest
 import layerwise as lw
 from layerwise.losses import normalized_weights
 
-sklearn = pytest.importorskip("sklearn", reason="scikit-learn is in the test extra")
-from sklearn.metrics import accuracy_score, log_loss, r2_score  # noqa: E402
+try:  # scikit-learn's weighted metrics are the oracle, and the estimators need it
+    from sklearn.metrics import accuracy_score, log_loss, r2_score
 
-from layerwise.sklearn import NetworkClassifier, NetworkRegressor  # noqa: E402
+    from layerwise.sklearn import NetworkClassifier, NetworkRegressor
+except ImportError:
+    accuracy_score = log_loss = r2_score = NetworkClassifier = NetworkRegressor = None
 
+#: the tests of the estimators and against scikit-learn's metrics (the rest need NumPy alone)
+needs_sklearn = pytest.mark.skipif(
+    NetworkClassifier is None, reason="needs scikit-learn, which is in the test extra"
+)
 # the estimator tests train to a fixed max_iter on purpose
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+if NetworkClassifier is not None:
+    pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 def _data(m=60, seed=0):
@@ -205,6 +212,7 @@ def test_a_split_that_leaves_only_zero_weights_on_one_side_is_refused():
 # --------------------------------------------------------------------------- evaluate
 
 
+@needs_sklearn
 def test_weighted_evaluate_matches_scikit_learn_binary():
     X, Y, counts = _data()
     net = _net()
@@ -218,6 +226,7 @@ def test_weighted_evaluate_matches_scikit_learn_binary():
     )
 
 
+@needs_sklearn
 def test_weighted_evaluate_matches_scikit_learn_multiclass():
     X, labels = lw.datasets.spiral(m=90, classes=3, seed=2)
     w = np.random.default_rng(3).uniform(0, 2, 90)
@@ -233,6 +242,7 @@ def test_weighted_evaluate_matches_scikit_learn_multiclass():
     )
 
 
+@needs_sklearn
 def test_weighted_evaluate_matches_scikit_learn_regression():
     rng = np.random.default_rng(4)
     X = rng.standard_normal((3, 50))
@@ -269,6 +279,7 @@ def test_normalized_weights_have_mean_one_and_keep_zeros():
 # --------------------------------------------------------------------------- estimators
 
 
+@needs_sklearn
 @pytest.mark.parametrize("Estimator", [NetworkClassifier, NetworkRegressor])
 def test_estimator_weights_equal_repeated_rows(Estimator):
     X, Y, counts = _data()
@@ -292,6 +303,7 @@ def test_estimator_weights_equal_repeated_rows(Estimator):
     )
 
 
+@needs_sklearn
 def test_estimator_partial_fit_takes_weights():
     X, Y, counts = _data()
     clf = NetworkClassifier(hidden_layer_sizes=(5,), solver="gd", batch_size=None, random_state=0)
@@ -301,6 +313,7 @@ def test_estimator_partial_fit_takes_weights():
     np.testing.assert_allclose(clf.loss_curve_, ref.loss_curve_, rtol=1e-12)
 
 
+@needs_sklearn
 def test_estimator_refuses_bad_weights():
     X, Y, _ = _data()
     with pytest.raises(ValueError, match=r"sample_weight must be >= 0"):
