@@ -1,6 +1,7 @@
 """The optional packages the benchmark compares with or reports on, each None when it is not
 installed: the run then skips that tool (and, without scikit-learn, the digits data) and the
-report says why."""
+report says why. JAX is both a peer (a hand-written jax.jit + lax.scan loop) and layerwise's
+second engine."""
 
 from __future__ import annotations
 
@@ -18,5 +19,9 @@ try:
     import torch
 except ImportError:  # pragma: no cover
     torch = None
+try:
+    import jax
+except ImportError:  # pragma: no cover
+    jax = None
 
-__all__ = ["MLPClassifier", "load_digits", "sklearn", "threadpoolctl", "torch"]
+__all__ = ["MLPClassifier", "jax", "load_digits", "sklearn", "threadpoolctl", "torch"]

@@ -67,6 +67,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"comma-separated, from {', '.join(families)} (default: all)",
     )
     parser.add_argument("--quick", action="store_true", help="a small smoke test")
+    parser.add_argument(
+        "--tools",
+        default=None,
+        help=f"comma-separated, from {', '.join(t.name for t in TOOLS)} (default: all)",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
     args = parser.parse_args(argv)
     args.workloads = [name.strip() for name in args.workloads.split(",") if name.strip()]
@@ -87,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     if torch is not None:
         torch.set_num_threads(blas_threads())
     tools = [tool for tool in TOOLS if tool.missing is None]
+    if args.tools:
+        wanted = {name.strip() for name in args.tools.split(",")}
+        tools = [tool for tool in tools if tool.name in wanted or tool.name == "layerwise"]
     for tool in TOOLS:
         if tool.missing:
             print(f"skipping {tool.name}: {tool.missing}")

@@ -3,14 +3,16 @@ a plain NumPy implementation of the notes, scikit-learn's MLPClassifier and PyTo
 
 from __future__ import annotations
 
+import contextlib
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from optional import MLPClassifier, sklearn, torch
-from workloads import Array, Task, new_network
+from optional import MLPClassifier, jax, sklearn, torch
+from workloads import Array, Task, Workload, new_network
 
 #: a prepared training run: trains when called, returns the final epoch's loss
 Trainer = Callable[[], float]
@@ -21,7 +23,7 @@ Trainer = Callable[[], float]
 # returns the training run to time.
 
 
-def prepare_layerwise(task: Task) -> Trainer:
+def prepare_layerwise(task: Task, engine: str = "numpy") -> Trainer:
     spec = task.spec
     net = new_network(spec)
     for l, (W, b) in enumerate(zip(task.Ws, task.bs, strict=True), start=1):
@@ -37,6 +39,7 @@ def prepare_layerwise(task: Task) -> Trainer:
             batch_size=spec.batch_size,
             shuffle=False,
             optimizer="sgd",
+            engine=engine,
         )
         return history.cost[-1]
 
@@ -316,6 +319,115 @@ def prepare_torch(task: Task) -> Trainer:
     return train
 
 
+# --------------------------------------------------------------------------- JAX
+# A JAX tool compiles on its first call. ``prepare`` compiles (not timed with the training)
+# and records how long that took in COMPILE_SECONDS, which the report shows in a column of
+# its own; ``train`` then times the compiled training alone.
+
+#: (tool, workload key) -> seconds spent compiling
+COMPILE_SECONDS: dict[tuple[str, str], float] = {}
+
+
+def _x64(spec: Workload) -> Any:
+    return jax.enable_x64(True) if spec.dtype == "float64" else contextlib.nullcontext()
+
+
+def prepare_layerwise_jax(task: Task) -> Trainer:
+    """layerwise with engine="jax". The first fit of a workload compiles (layerwise keeps the
+    compiled run of epochs for later fits of the same structure): its time minus a warm fit's
+    is the compile time."""
+    spec = task.spec
+    run = prepare_layerwise(task, engine="jax")
+    if ("layerwise (jax)", spec.key) not in COMPILE_SECONDS:
+        start = time.perf_counter()
+        prepare_layerwise(task, engine="jax")()
+        cold = time.perf_counter() - start
+        start = time.perf_counter()
+        prepare_layerwise(task, engine="jax")()
+        warm = time.perf_counter() - start
+        COMPILE_SECONDS["layerwise (jax)", spec.key] = max(cold - warm, 0.0)
+    return run
+
+
+def prepare_jax(task: Task) -> Trainer:
+    """A hand-written JAX loop, as a JAX user writes one: the network as a function of a list
+    of (W, b), the loss from logits (jax.nn.log_sigmoid / log_softmax), jax.value_and_grad,
+    the SGD update, one epoch as lax.scan over the whole batches and a step on the smaller
+    last one, the epochs as an outer lax.scan, all under one jax.jit with the parameters
+    donated; the batches cut once, before timing, as layerwise cuts them (in order, the same
+    sizes). Compiled once per workload, ahead of time."""
+    spec = task.spec
+    compiled, data = _JAX_LOOPS.get(spec.key) or _jax_loop(task)
+    _JAX_LOOPS[spec.key] = compiled, data
+
+    def train() -> float:
+        with _x64(spec):
+            params = [
+                (jax.numpy.asarray(W), jax.numpy.asarray(b)) for W, b in zip(task.Ws, task.bs)
+            ]
+            _, costs = compiled(params, *data)
+            return float(costs[-1])  # float() waits for the result
+
+    return train
+
+
+#: workload key -> (the compiled training, its data on the device)
+_JAX_LOOPS: dict[str, tuple[Any, tuple[Any, ...]]] = {}
+
+
+def _jax_loop(task: Task) -> tuple[Any, tuple[Any, ...]]:
+    spec = task.spec
+    jnp = jax.numpy
+    lr, L = spec.learning_rate, spec.L
+    hidden = jax.nn.relu if spec.hidden == "relu" else jnp.tanh
+    b = task.batch_size
+    n_full, rest = task.m // b, task.m % b
+
+    def loss(params: Any, x: Any, y: Any) -> Any:
+        a = x
+        for l, (W, bias) in enumerate(params, start=1):
+            z = a @ W.T + bias.T
+            a = hidden(z) if l < L else z
+        if spec.output == "sigmoid":
+            # −[y log σ(z) + (1 − y) log(1 − σ(z))]
+            return -jnp.mean(y * jax.nn.log_sigmoid(a) + (1 - y) * jax.nn.log_sigmoid(-a))
+        return -jnp.mean(jnp.sum(y * jax.nn.log_softmax(a, axis=1), axis=1))
+
+    def step(params: Any, batch: Any) -> Any:
+        cost, grads = jax.value_and_grad(loss)(params, *batch)
+        params = jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)
+        return params, cost
+
+    def train_all(params: Any, X_full: Any, Y_full: Any, X_rest: Any, Y_rest: Any) -> Any:
+        def epoch(params: Any, _: Any) -> Any:
+            params, costs = jax.lax.scan(step, params, (X_full, Y_full))
+            total = jnp.sum(costs) * b
+            if rest:
+                params, cost = step(params, (X_rest, Y_rest))
+                total = total + cost * rest
+            return params, total / task.m
+
+        return jax.lax.scan(epoch, params, None, length=spec.epochs)
+
+    with _x64(spec):
+        rows, targets = task.rows, np.ascontiguousarray(task.Y.T)  # (m, n[0]), (m, n[L])
+        cut = n_full * b
+        data = tuple(
+            jax.device_put(np.ascontiguousarray(a))
+            for a in (
+                rows[:cut].reshape(n_full, b, -1),
+                targets[:cut].reshape(n_full, b, -1),
+                rows[cut:],
+                targets[cut:],
+            )
+        )
+        params = [(jnp.asarray(W), jnp.asarray(bias)) for W, bias in zip(task.Ws, task.bs)]
+        start = time.perf_counter()
+        compiled = jax.jit(train_all, donate_argnums=0).lower(params, *data).compile()
+        COMPILE_SECONDS["JAX", spec.key] = time.perf_counter() - start
+    return compiled, data
+
+
 @dataclass(frozen=True)
 class Tool:
     name: str
@@ -325,10 +437,13 @@ class Tool:
 
 TOOLS = [
     Tool("layerwise", prepare_layerwise),
+    Tool("layerwise (jax)", prepare_layerwise_jax, None if jax else "jax is not installed"),
     Tool("floor", prepare_floor),
     Tool("naive", prepare_naive),
     Tool("inline", prepare_inline),
     Tool("scikit-learn", prepare_sklearn, None if sklearn else "scikit-learn is not installed"),
     Tool("PyTorch", prepare_torch, None if torch else "torch is not installed"),
+    Tool("JAX", prepare_jax, None if jax else "jax is not installed"),
 ]
-COMPARED = [tool.name for tool in TOOLS[1:]]  # the ratio columns: layerwise ÷ each of these
+# the ratio columns: layerwise ÷ each of these
+COMPARED = [tool.name for tool in TOOLS if tool.name not in ("layerwise", "layerwise (jax)")]

@@ -468,10 +468,11 @@ def test_ctrl_c_in_mid_epoch_keeps_the_finished_batches():
     handler_before = signal.getsignal(signal.SIGINT)
 
     class CtrlCAtStep(lw.GradientDescent):
-        def _update(self, theta, grad, lr, grad_scale, slots):
-            super()._update(theta, grad, lr, grad_scale, slots)
-            if self.t == 4 + 3:  # four batches per epoch; the third of the second epoch
+        def _update(self, theta, grad, lr, grad_scale, slots, t):
+            result = super()._update(theta, grad, lr, grad_scale, slots, t)
+            if t == 4 + 3:  # four batches per epoch; the third of the second epoch
                 os.kill(os.getpid(), signal.SIGINT)
+            return result
 
     history = net.fit(
         X, Y, epochs=5, learning_rate=0.5, batch_size=20, shuffle=False, optimizer=CtrlCAtStep()
@@ -574,3 +575,29 @@ def test_steps_allocate_nothing_after_the_first_epoch(optimizer, weighted):
         tracemalloc.stop()
     # NumPy's iterator buffer plus a few kilobytes of Python objects (history entries)
     assert peak - probe.start < ufunc_buffer + 16 * 1024 < layer_1_batch
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def test_unknown_engine_is_refused_with_the_choices():
+    X, Y = lw.datasets.xor(m=20, seed=0)
+    for engine in ("torch", 3, None):
+        with pytest.raises(ValueError, match="engine must be one of 'numpy', 'jax'"):
+            lw.Network([2, 3, 1]).fit(X, Y, epochs=1, engine=engine)
+
+
+def test_jax_engine_without_jax_says_how_to_install_it(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "jax", None)  # as if JAX were not installed
+    X, Y = lw.datasets.xor(m=20, seed=0)
+    net = lw.Network([2, 3, 1], seed=0)
+    before = copy.deepcopy(net)
+    with pytest.raises(
+        ImportError, match=r"jax is needed for engine='jax': pip install 'layerwise\[jax\]'"
+    ):
+        net.fit(X, Y, epochs=1, validation_split=0.25, engine="jax")
+    # nothing happened to the network: not its weights, not its generator
+    np.testing.assert_array_equal(net.params["W1"], before.params["W1"])
+    assert net._rng.random() == before._rng.random()

@@ -26,7 +26,7 @@ from .training import TrainConfig, callbacks_from
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
-__all__ = ["FitOptions", "keep_probabilities"]
+__all__ = ["ENGINES", "FitOptions", "check_engine", "keep_probabilities"]
 
 
 @dataclass
@@ -50,6 +50,7 @@ class FitOptions:
     callbacks: Sequence[Any] | None = None
     verbose: bool = False
     print_every: int = 1000
+    engine: str = "numpy"
 
     def configure(self, net: Network, X: Array, Y: Array) -> tuple[Array, Array, TrainConfig]:
         """Check the options against ``net``; returns the training X (n[0], m), Y (n[L], m)
@@ -73,6 +74,13 @@ class FitOptions:
         ):
             raise ValueError(f"l2 (λ) must be a number >= 0; Received: l2={l2!r}")
         cbs = callbacks_from(self.callbacks)
+        engine = check_engine(self.engine)
+        if engine == "jax":
+            # before anything is drawn from the network's generator: a missing JAX or an
+            # unsupported option leaves the network as it was
+            from ._jax_engine import check_supported
+
+            check_supported(net, self.optimizer, self.lr_schedule)
 
         validation = None
         validation_data, validation_split = self.validation_data, self.validation_split
@@ -123,8 +131,23 @@ class FitOptions:
             callbacks=cbs,
             validation=validation,
             sample_weight=weights,
+            engine=engine,
         )
         return X, Y, config
+
+
+#: the training engines ``fit`` runs on
+ENGINES = ("numpy", "jax")
+
+
+def check_engine(engine: Any) -> str:
+    """``"numpy"`` or ``"jax"``; anything else is an error naming the choices."""
+    if not isinstance(engine, str) or engine.strip().lower() not in ENGINES:
+        raise ValueError(
+            f"engine must be one of {', '.join(repr(e) for e in ENGINES)}; "
+            f"Received: engine={engine!r}"
+        )
+    return engine.strip().lower()
 
 
 def _split(

@@ -11,7 +11,9 @@ All three follow the NumPy ufunc convention: they allocate when ``out`` is None 
 ``out`` otherwise (``out`` may be the very array passed as an input; partially overlapping
 views are not supported). The readable functions of
 :mod:`layerwise.propagation` and the training loop call the very same methods; the loop just
-passes preallocated buffers.
+passes preallocated buffers. They take their array namespace from their input
+(:data:`~layerwise._namespace.NAMESPACES`) and always use the array a call returns, so the
+same lines run on JAX arrays when the ``jax`` engine traces them.
 
 Names are resolved by :func:`get_activation`, the one place a new activation is registered.
 
@@ -34,7 +36,7 @@ from typing import Union
 import numpy as np
 
 from ._checks import registry_key
-from ._constants import filled_like
+from ._namespace import NAMESPACES
 from ._typing import Array
 
 __all__ = [
@@ -73,11 +75,12 @@ class Activation:
         """dZ = dA * g'(Z) (elementwise product), shape (n[l], m)."""
         # When out is dA itself, compute g' into a fresh array first, or we would read a
         # half-overwritten dA. Otherwise g' goes straight into out.
+        xp = NAMESPACES[type(dA)]
         if out is None or out is dA:
             deriv = self.derivative(Z, A)
-            return np.multiply(dA, deriv, out=out)
-        self.derivative(Z, A, out=out)
-        return np.multiply(out, dA, out=out)
+            return xp.multiply(dA, deriv, out=out)
+        D = self.derivative(Z, A, out=out)
+        return xp.multiply(D, dA, out=D)
 
     def get_config(self) -> dict[str, float]:
         """Parameters beyond the name (for model files); empty for most activations."""
@@ -111,12 +114,13 @@ class Sigmoid(Activation):
     derivative_from_output = True
 
     def __call__(self, Z: Array, out: Array | None = None) -> Array:
-        A = np.negative(Z, out=out)
-        np.minimum(A, _exp_cap(A.dtype), out=A)
+        xp = NAMESPACES[type(Z)]
+        A = xp.negative(Z, out=out)
+        A = xp.minimum(A, _exp_cap(A.dtype), out=A)
         # σ(z) = 1 / (1 + e^(−z))
-        np.exp(A, out=A)
+        A = xp.exp(A, out=A)
         A += 1.0
-        return np.reciprocal(A, out=A)
+        return xp.reciprocal(A, out=A)
 
     def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
         if A is None:
@@ -124,7 +128,7 @@ class Sigmoid(Activation):
         if out is A:  # a (1 − a) needs a while 1 − a is written
             return _into(out, self.derivative(Z, A))
         # g'(z) = a (1 − a)
-        D = np.subtract(1.0, A, out=out)
+        D = NAMESPACES[type(A)].subtract(1.0, A, out=out)
         D *= A
         return D
 
@@ -156,15 +160,15 @@ class Tanh(Activation):
     derivative_from_output = True
 
     def __call__(self, Z: Array, out: Array | None = None) -> Array:
-        return np.tanh(Z, out=out)
+        return NAMESPACES[type(Z)].tanh(Z, out=out)
 
     def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
         if A is None:
             A = self(Z)
         # g'(z) = 1 − a²
-        D = np.multiply(A, A, out=out)
-        np.subtract(1.0, D, out=D)
-        return D
+        xp = NAMESPACES[type(A)]
+        D = xp.multiply(A, A, out=out)
+        return xp.subtract(1.0, D, out=D)
 
 
 class ReLU(Activation):
@@ -180,13 +184,14 @@ class ReLU(Activation):
     def __call__(self, Z: Array, out: Array | None = None) -> Array:
         # g(z) = max(z, 0), against an array of zeros: NumPy's loop over two operands of one
         # shape is two to three times faster than its loop against the scalar 0
-        return np.maximum(Z, filled_like(Z, 0.0), out=out)
+        xp = NAMESPACES[type(Z)]
+        return xp.maximum(Z, xp.filled_like(Z, 0.0), out=out)
 
     def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
         # g'(z) = 1 if z >= 0 else 0 (the notes' choice at the kink)
         if out is None:
             return (Z >= 0).astype(Z.dtype)
-        return np.greater_equal(Z, 0.0, out=out, casting="unsafe")
+        return NAMESPACES[type(Z)].greater_equal(Z, 0.0, out=out, casting="unsafe")
 
 
 class LeakyReLU(Activation):
@@ -211,17 +216,19 @@ class LeakyReLU(Activation):
         if out is Z:  # slope·z must not overwrite the z it is compared with
             return _into(out, self(Z))
         # g(z) = max(slope z, z), valid because 0 <= slope < 1
-        A = np.multiply(Z, self.slope, out=out)
-        return np.maximum(A, Z, out=A)
+        xp = NAMESPACES[type(Z)]
+        A = xp.multiply(Z, self.slope, out=out)
+        return xp.maximum(A, Z, out=A)
 
     def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
         # g'(z) = slope + (1 - slope) [z >= 0]
+        xp = NAMESPACES[type(Z)]
         if out is None:
-            out = np.empty_like(Z)
-        np.greater_equal(Z, 0.0, out=out, casting="unsafe")
-        out *= 1.0 - self.slope
-        out += self.slope
-        return out
+            out = xp.empty_like(Z)
+        D = xp.greater_equal(Z, 0.0, out=out, casting="unsafe")
+        D *= 1.0 - self.slope
+        D += self.slope
+        return D
 
     def get_config(self) -> dict[str, float]:
         return {"slope": self.slope}
@@ -239,14 +246,14 @@ class Linear(Activation):
 
     def __call__(self, Z: Array, out: Array | None = None) -> Array:
         if out is None:
-            return Z.copy()
+            return Z.copy()  # (JAX arrays have copy() too)
         if out is not Z:
             np.copyto(out, Z)
         return out
 
     def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
         if out is None:
-            return np.ones_like(Z)
+            return NAMESPACES[type(Z)].ones_like(Z)
         out.fill(1.0)
         return out
 
@@ -271,9 +278,10 @@ class Softmax(Activation):
     def __call__(self, Z: Array, out: Array | None = None) -> Array:
         # a = e^(z − max z) / Σ e^(z − max z): the same value, no overflow
         # (the ufuncs' reduce methods directly: the ndarray methods add a Python layer)
-        A = np.subtract(Z, np.maximum.reduce(Z, axis=0, keepdims=True), out=out)
-        np.exp(A, out=A)
-        A /= np.add.reduce(A, axis=0, keepdims=True)
+        xp = NAMESPACES[type(Z)]
+        A = xp.subtract(Z, xp.maximum.reduce(Z, axis=0, keepdims=True), out=out)
+        A = xp.exp(A, out=A)
+        A /= xp.add.reduce(A, axis=0, keepdims=True)
         return A
 
     def derivative(self, Z: Array, A: Array | None = None, out: Array | None = None) -> Array:
@@ -282,7 +290,7 @@ class Softmax(Activation):
         if out is A:
             return _into(out, self.derivative(Z, A))
         # diagonal of the Jacobian: a (1 − a)
-        D = np.subtract(1.0, A, out=out)
+        D = NAMESPACES[type(A)].subtract(1.0, A, out=out)
         D *= A
         return D
 
@@ -291,7 +299,7 @@ class Softmax(Activation):
             return _into(out, self.backward(dA, Z, A))
         # dZ = A * (dA − Σ_i a_i dA_i), column by column (Jacobian-vector product)
         weighted = (A * dA).sum(axis=0, keepdims=True)
-        dZ = np.subtract(dA, weighted, out=out)
+        dZ = NAMESPACES[type(dA)].subtract(dA, weighted, out=out)
         dZ *= A
         return dZ
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from ._typing import Array
 from .activations import Activation
-from .propagation import LayerCache, linear_backward, linear_forward
+from .propagation import LayerCache, dropout_mask, linear_backward, linear_forward
 
 __all__ = ["Dense", "ParamsView", "flat_layers"]
 
@@ -184,9 +184,7 @@ class Dense:
     def sample_dropout_mask(self, rng: np.random.Generator, out: Array) -> Array:
         """D[l] / keep_prob with D[l] ~ Bernoulli(keep_prob), written into ``out``."""
         rng.random(dtype=out.dtype, out=out)
-        np.less(out, self.keep_prob, out=out, casting="unsafe")
-        out *= 1.0 / self.keep_prob
-        return out
+        return dropout_mask(out, self.keep_prob, out=out)
 
     def backward(self, dZ: Array | None, prev: Dense | None) -> Array:
         """From dZ[l] (or, when ``dZ`` is None, from dA[l] in this layer's buffer) to dW[l],

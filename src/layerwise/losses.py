@@ -11,6 +11,9 @@ One record per loss with both directions:
   the derivative of the loss and of the activation cancel into that one subtraction;
 - ``loss.check_targets(Y)`` rejects labels the loss cannot take.
 
+Like the activations, each takes its array namespace from its inputs, so the ``jax`` engine
+traces these very methods (a cost is then a 0-d JAX array rather than a float).
+
 Examples
 --------
 >>> import numpy as np
@@ -27,6 +30,7 @@ from typing import Union
 import numpy as np
 
 from ._checks import registry_key
+from ._namespace import NAMESPACES
 from ._typing import Array
 
 __all__ = [
@@ -74,7 +78,7 @@ class Loss:
 
     def output_delta(self, AL: Array, Y: Array, out: Array | None = None) -> Array:
         """dZ[L] = A[L] − Y (canonical output activation only), shape (n[L], m)."""
-        return np.subtract(AL, Y, out=out)
+        return NAMESPACES[type(AL)].subtract(AL, Y, out=out)
 
     def check_targets(self, Y: Array) -> None:
         """Raise ValueError for labels this loss does not accept."""
@@ -94,9 +98,10 @@ _EPS = {np.dtype(t).char: float(np.finfo(t).eps) for t in (np.float32, np.float6
 
 def _clipped(AL: Array, out: Array | None) -> Array:
     # log-loss is clipped to [eps, 1 − eps] with the dtype's eps: log(0) never happens
+    xp = NAMESPACES[type(AL)]
     eps = _EPS[AL.dtype.char]
-    P = np.maximum(AL, eps, out=out)  # two ufunc calls: cheaper than np.clip's wrapper
-    return np.minimum(P, 1.0 - eps, out=P)
+    P = xp.maximum(AL, eps, out=out)  # two ufunc calls: cheaper than np.clip's wrapper
+    return xp.minimum(P, 1.0 - eps, out=P)
 
 
 class BinaryCrossentropy(Loss):
@@ -118,38 +123,39 @@ class BinaryCrossentropy(Loss):
         hard_labels: bool = False,
         weights: Array | None = None,
     ) -> float:
+        xp = NAMESPACES[type(AL)]
         m = AL.shape[1]
         if hard_labels:
             # with y ∈ {0, 1}, L = −log q where q = a if y = 1 and 1 − a if y = 0, q = 1 − |y − a|
-            Q = np.subtract(AL, Y, out=work)
-            np.abs(Q, out=Q)
-            np.subtract(1.0, Q, out=Q)
+            Q = xp.subtract(AL, Y, out=work)
+            Q = xp.abs(Q, out=Q)
+            Q = xp.subtract(1.0, Q, out=Q)
             # q <= 1 already; only the lower clip (no log 0) is needed
-            np.maximum(Q, _EPS[Q.dtype.char], out=Q)
-            np.log(Q, out=Q)
+            Q = xp.maximum(Q, _EPS[Q.dtype.char], out=Q)
+            Q = xp.log(Q, out=Q)
             if weights is not None:
                 Q *= weights  # w_i L(a⁽ⁱ⁾, y⁽ⁱ⁾)
-            return -float(np.add.reduce(Q, axis=None)) / m
+            return -xp.scalar(xp.add.reduce(Q, axis=None)) / m
         P = _clipped(AL, work)
         # Σ (1 − y) log(1 − a) = Σ log(1 − a) − Σ y log(1 − a)
-        np.subtract(1.0, P, out=P)
-        np.log(P, out=P)
+        P = xp.subtract(1.0, P, out=P)
+        P = xp.log(P, out=P)
         if weights is not None:
             P *= weights  # every term below is then weighted by its example's w_i
-        total = float(P.sum()) - float(np.vdot(Y, P))
+        total = xp.scalar(P.sum()) - xp.scalar(xp.vdot(Y, P))
         # Σ y log a
         P = _clipped(AL, P)
-        np.log(P, out=P)
+        P = xp.log(P, out=P)
         if weights is not None:
             P *= weights
-        total += float(np.vdot(Y, P))
+        total += xp.scalar(xp.vdot(Y, P))
         # J = −1/m Σ [y log a + (1 − y) log(1 − a)]
         return -total / m
 
     def derivative(self, AL: Array, Y: Array, out: Array | None = None) -> Array:
         P = _clipped(AL, None)
         # dL/da = −y/a + (1 − y)/(1 − a) = (a − y) / (a (1 − a))
-        dA = np.subtract(P, Y, out=out)
+        dA = NAMESPACES[type(P)].subtract(P, Y, out=out)
         dA /= P * (1.0 - P)
         return dA
 
@@ -182,22 +188,23 @@ class CategoricalCrossentropy(Loss):
         hard_labels: bool = False,
         weights: Array | None = None,
     ) -> float:
+        xp = NAMESPACES[type(AL)]
         m = AL.shape[1]
         # log a ≤ 0 needs only the lower clip (no log 0); the upper one would change
         # nothing but the last bit of a label's a = 1
-        P = np.maximum(AL, _EPS[AL.dtype.char], out=work)
-        np.log(P, out=P)
+        P = xp.maximum(AL, _EPS[AL.dtype.char], out=work)
+        P = xp.log(P, out=P)
         if weights is not None:
             P *= weights  # w_i log a_k⁽ⁱ⁾
         # J = −1/m Σ_i Σ_k y_k log a_k
-        return -float(np.vdot(Y, P)) / m
+        return -xp.scalar(xp.vdot(Y, P)) / m
 
     def derivative(self, AL: Array, Y: Array, out: Array | None = None) -> Array:
+        xp = NAMESPACES[type(AL)]
         P = _clipped(AL, None)
         # dL/da = −y / a
-        dA = np.divide(Y, P, out=out)
-        np.negative(dA, out=dA)
-        return dA
+        dA = xp.divide(Y, P, out=out)
+        return xp.negative(dA, out=dA)
 
     def check_targets(self, Y: Array) -> None:
         if Y.min() < 0:
@@ -235,19 +242,20 @@ class MeanSquaredError(Loss):
         hard_labels: bool = False,
         weights: Array | None = None,
     ) -> float:
+        xp = NAMESPACES[type(AL)]
         m = AL.shape[1]
-        D = np.subtract(AL, Y, out=work)
+        D = xp.subtract(AL, Y, out=work)
         if weights is not None:
             # J = 1/(2m) Σ_i w_i Σ_k (a − y)²
-            np.multiply(D, D, out=D)
+            D = xp.multiply(D, D, out=D)
             D *= weights
-            return float(np.add.reduce(D, axis=None)) / (2.0 * m)
+            return xp.scalar(xp.add.reduce(D, axis=None)) / (2.0 * m)
         # J = 1/(2m) Σ (a − y)²
-        return float(np.vdot(D, D)) / (2.0 * m)
+        return xp.scalar(xp.vdot(D, D)) / (2.0 * m)
 
     def derivative(self, AL: Array, Y: Array, out: Array | None = None) -> Array:
         # dL/da = a − y
-        return np.subtract(AL, Y, out=out)
+        return NAMESPACES[type(AL)].subtract(AL, Y, out=out)
 
 
 def normalized_weights(sample_weight: Array, out: Array | None = None) -> Array:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._namespace import NAMESPACES
 from ._typing import Array, IndexArray
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "EpochMetric",
     "accuracy",
     "r2_score",
+    "squared_residuals",
 ]
 
 
@@ -43,10 +45,11 @@ def count_correct(AL: Array, Y: Array, task: str, hard_labels: bool = False) -> 
 
     ``hard_labels=True`` promises Y holds exactly 0 and 1, which saves thresholding Y.
     """
+    xp = NAMESPACES[type(AL)]  # the jax engine counts inside its compiled epochs
     if task == "binary":
         truth = Y if hard_labels else Y > 0.5
-        return np.count_nonzero((AL > 0.5) == truth) / AL.shape[0]
-    return float(np.count_nonzero(AL.argmax(axis=0) == Y.argmax(axis=0)))
+        return xp.scalar(xp.count_nonzero((AL > 0.5) == truth)) / AL.shape[0]
+    return xp.scalar(xp.count_nonzero(AL.argmax(axis=0) == Y.argmax(axis=0)))
 
 
 class EpochMetric:
@@ -125,9 +128,14 @@ def r2_score(AL: Array, Y: Array, sample_weight: Array | None = None) -> float:
     sums and the mean of Y are weighted, as in scikit-learn."""
     w = np.ones((1, Y.shape[1])) if sample_weight is None else np.reshape(sample_weight, (1, -1))
     mean = (Y * w).sum(axis=1, keepdims=True) / w.sum()
-    ss_res = (w * (Y - AL) ** 2).sum(axis=1)
     ss_tot = (w * (Y - mean) ** 2).sum(axis=1)
-    return float(np.mean(r2_from_sums(ss_res, ss_tot)))
+    return float(np.mean(r2_from_sums(squared_residuals(AL, Y, w), ss_tot)))
+
+
+def squared_residuals(AL: Array, Y: Array, sample_weight: Array | float = 1.0) -> Array:
+    """SS_res of each output, Σ_i w_i (y⁽ⁱ⁾ − a⁽ⁱ⁾)², shape (n[L],) (the jax engine sums it
+    over the batches of an epoch)."""
+    return (sample_weight * (Y - AL) ** 2).sum(axis=1)
 
 
 def r2_from_sums(ss_res: Array, ss_tot: Array) -> Array:

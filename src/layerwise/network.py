@@ -203,6 +203,7 @@ class Network:
         callbacks: Sequence[Any] | None = None,
         verbose: bool = False,
         print_every: int = 1000,
+        engine: str = "numpy",
     ) -> History:
         """Train with gradient descent: each epoch runs forward, cost, backward and update on
         every batch (the whole set by default, as in the notes).
@@ -249,6 +250,14 @@ class Network:
         verbose : bool
             Print the cost every ``print_every`` epochs.
         print_every : int
+        engine : {"numpy", "jax"}
+            ``"numpy"`` runs the functions of :mod:`layerwise.propagation` batch by batch
+            with preallocated buffers. ``"jax"`` (the ``jax`` extra) traces the same functions
+            and compiles whole epochs with JAX, on its GPU when it has one; the same cost
+            trajectory from the same weights and batches, faster where NumPy's cost per call
+            dominates. Its dropout masks come from JAX's random numbers, and its callbacks,
+            validation and Ctrl-C are handled after each compiled run of epochs (see the
+            README's "Engines").
 
         Returns
         -------

@@ -19,6 +19,10 @@ Momentum uses the form without the (1 − β) factor on dθ, as PyTorch and scik
 
 The optimizers may overwrite the gradient array (it is scratch once the step is taken).
 
+Each rule, ``_update``, takes its array namespace from θ and returns the new θ and state (the
+same arrays, updated in place, for NumPy), so the ``jax`` engine traces the very same rule;
+the step count t is an argument of the rule for the same reason.
+
 Examples
 --------
 >>> import numpy as np
@@ -39,6 +43,7 @@ from typing import Union
 import numpy as np
 
 from ._checks import registry_key
+from ._namespace import NAMESPACES
 from ._typing import Array
 
 __all__ = [
@@ -109,13 +114,30 @@ class Optimizer:
         for theta, grad, slots in zip(params, grads, states):
             if grad_scale != 1.0 and not self.folds_learning_rate:
                 grad *= 1.0 / grad_scale
-            self._update(theta, grad, learning_rate, grad_scale, slots)
+            self._update(theta, grad, learning_rate, grad_scale, slots, self.t)
 
     def _update(
-        self, theta: Array, grad: Array, lr: float, grad_scale: float, slots: list[Array]
-    ) -> None:
-        """The rule for one array; ``slots`` are its ``n_slots`` state arrays (zeros at first)."""
+        self,
+        theta: Array,
+        grad: Array,
+        lr: float,
+        grad_scale: float,
+        slots: list[Array],
+        t: int,
+    ) -> tuple[Array, list[Array]]:
+        """The rule for one array at step t (1, 2, ...); ``slots`` are its ``n_slots`` state
+        arrays (zeros at first). Returns θ and the slots, updated (in place for NumPy)."""
         raise NotImplementedError  # pragma: no cover
+
+    def rule(self) -> Optimizer:
+        """The optimizer whose ``_update`` and state a training engine uses (itself; a
+        wrapper returns the optimizer it wraps)."""
+        return self
+
+    def state(self, theta: Array) -> list[Array]:
+        """The ``n_slots`` state arrays for the parameter array θ (zeros before the first
+        step), as :meth:`step` keeps them."""
+        return self._slots([theta], self.n_slots)[0] if self.n_slots else []
 
     def get_config(self) -> dict[str, float]:
         return {}
@@ -132,12 +154,20 @@ class GradientDescent(Optimizer):
     folds_learning_rate = True
 
     def _update(
-        self, theta: Array, grad: Array, lr: float, grad_scale: float, slots: list[Array]
-    ) -> None:
-        # θ := θ − α dθ   (grad holds grad_scale·dθ; when the loop folded α in, it is α dθ)
-        if grad_scale != lr:
-            grad *= lr / grad_scale
+        self,
+        theta: Array,
+        grad: Array,
+        lr: float,
+        grad_scale: float,
+        slots: list[Array],
+        t: int,
+    ) -> tuple[Array, list[Array]]:
+        # θ := θ − α dθ   (grad holds grad_scale·dθ; when the loop folded α in, it is α dθ:
+        # told by identity, as α may be a traced value under the jax engine)
+        if grad_scale is not lr:
+            grad = grad * (lr / grad_scale)
         theta -= grad
+        return theta, slots
 
 
 class Momentum(Optimizer):
@@ -153,15 +183,23 @@ class Momentum(Optimizer):
         self.beta = float(beta)
 
     def _update(
-        self, theta: Array, grad: Array, lr: float, grad_scale: float, slots: list[Array]
-    ) -> None:
+        self,
+        theta: Array,
+        grad: Array,
+        lr: float,
+        grad_scale: float,
+        slots: list[Array],
+        t: int,
+    ) -> tuple[Array, list[Array]]:
+        xp = NAMESPACES[type(theta)]
         (v,) = slots
         # v := β v + dθ
         v *= self.beta
         v += grad
         # θ := θ − α v
-        np.multiply(v, lr, out=grad)
+        grad = xp.multiply(v, lr, out=grad)
         theta -= grad
+        return theta, [v]
 
     def get_config(self) -> dict[str, float]:
         return {"beta": self.beta}
@@ -181,20 +219,28 @@ class RMSprop(Optimizer):
         self.epsilon = float(epsilon)
 
     def _update(
-        self, theta: Array, grad: Array, lr: float, grad_scale: float, slots: list[Array]
-    ) -> None:
+        self,
+        theta: Array,
+        grad: Array,
+        lr: float,
+        grad_scale: float,
+        slots: list[Array],
+        t: int,
+    ) -> tuple[Array, list[Array]]:
+        xp = NAMESPACES[type(theta)]
         s, scratch = slots
         # s := ρ s + (1 − ρ) dθ²
         s *= self.rho
-        np.multiply(grad, grad, out=scratch)
+        scratch = xp.multiply(grad, grad, out=scratch)
         scratch *= 1.0 - self.rho
         s += scratch
         # θ := θ − α dθ / (√s + ε)
-        np.sqrt(s, out=scratch)
+        scratch = xp.sqrt(s, out=scratch)
         scratch += self.epsilon
         grad /= scratch
         grad *= lr
         theta -= grad
+        return theta, [s, scratch]
 
     def get_config(self) -> dict[str, float]:
         return {"rho": self.rho, "epsilon": self.epsilon}
@@ -214,12 +260,19 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
 
     def _update(
-        self, theta: Array, grad: Array, lr: float, grad_scale: float, slots: list[Array]
-    ) -> None:
+        self,
+        theta: Array,
+        grad: Array,
+        lr: float,
+        grad_scale: float,
+        slots: list[Array],
+        t: int,
+    ) -> tuple[Array, list[Array]]:
+        xp = NAMESPACES[type(theta)]
         v, s, scratch = slots
-        b1, b2, t = self.beta1, self.beta2, self.t
+        b1, b2 = self.beta1, self.beta2
         # s := β2 s + (1 − β2) dθ²
-        np.multiply(grad, grad, out=scratch)
+        scratch = xp.multiply(grad, grad, out=scratch)
         scratch *= 1.0 - b2
         s *= b2
         s += scratch
@@ -230,12 +283,14 @@ class Adam(Optimizer):
         # θ := θ − α v̂ / (√ŝ + ε) with v̂ = v / (1 − β1ᵗ), ŝ = s / (1 − β2ᵗ), rewritten as
         # θ := θ − α_t v / (√s + ε √(1 − β2ᵗ)) with α_t = α √(1 − β2ᵗ) / (1 − β1ᵗ): the same
         # number, without forming v̂ and ŝ
-        correction2 = math.sqrt(1.0 - b2**t)
-        np.sqrt(s, out=scratch)
+        # (** 0.5, not math.sqrt: t is a traced value under the jax engine)
+        correction2 = (1.0 - b2**t) ** 0.5
+        scratch = xp.sqrt(s, out=scratch)
         scratch += self.epsilon * correction2
-        np.divide(v, scratch, out=grad)
+        grad = xp.divide(v, scratch, out=grad)
         grad *= lr * correction2 / (1.0 - b1**t)
         theta -= grad
+        return theta, [v, s, scratch]
 
     def get_config(self) -> dict[str, float]:
         return {"beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon}

@@ -3,7 +3,11 @@
 These functions are the one implementation of the equations. The readable calls below
 allocate their results; :class:`layerwise.Network`'s training loop calls the same
 ``linear_forward``, activation, ``output_delta`` and ``linear_backward`` with preallocated
-buffers (the ``out`` arguments), so there is no second copy of the math.
+buffers (the ``out`` arguments), so there is no second copy of the math. The ``jax`` engine
+traces them too: each takes its array namespace from its inputs (see
+:mod:`layerwise._namespace`), and :func:`forward_layers` and :func:`backward_layers`, the
+loops over the layers of :func:`forward` and :func:`backward` without the checks at the door,
+are what it compiles.
 
 Shapes, for layer l = 1..L with n[l] units and m examples stacked as columns:
 
@@ -36,21 +40,25 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _checks
-from ._constants import filled
+from ._namespace import NAMESPACES
 from ._propagation_args import check_cost_inputs, check_masks, params_and_activations
 from ._typing import Array
 from .activations import Activation, ActivationLike
 from .losses import Loss, LossLike, get_loss, loss_for_activation
+from .optimizers import GradientDescent
 
 __all__ = [
     "LayerCache",
     "linear_forward",
     "layer_forward",
+    "dropout_mask",
     "linear_backward",
     "output_delta",
     "forward",
+    "forward_layers",
     "compute_cost",
     "backward",
+    "backward_layers",
     "update_params",
 ]
 
@@ -92,7 +100,8 @@ def linear_forward(A_prev: Array, W: Array, b: Array, out: Array | None = None) 
     # Z[l] = W[l] A[l-1] + b[l]
     # (products use the ndarray method: np.dot's dispatch layer costs a third of a 32 × 32
     # product, and this runs for every layer at every training step)
-    Z = np.asarray(W).dot(A_prev, out=out)
+    xp = NAMESPACES[type(A_prev)]
+    Z = xp.dot(xp.asarray(W), A_prev, out=out)
     Z += b
     return Z
 
@@ -146,16 +155,17 @@ def linear_backward(
     dW : ndarray of shape (n[l], n[l−1])
     db : ndarray of shape (n[l], 1)
     """
+    xp = NAMESPACES[type(dZ)]
     m = dZ.shape[1]
     # dW[l] = 1/m dZ[l] A[l-1]^T
-    dW = dZ.dot(A_prev.T, out=dW_out)
+    dW = xp.dot(dZ, A_prev.T, out=dW_out)
     if average:
         dW *= 1.0 / m
     # db[l] = 1/m np.sum(dZ[l], axis=1, keepdims=True), computed as the product of dZ[l]
     # with the column (1/m, ..., 1/m)^T: one BLAS call instead of a reduction and a scaling
-    db = dZ.dot(filled((m, 1), 1.0 / m if average else 1.0, dZ.dtype), out=db_out)
+    db = xp.dot(dZ, xp.filled((m, 1), 1.0 / m if average else 1.0, dZ.dtype), out=db_out)
     # dA[l-1] = W[l]^T dZ[l]
-    dA_prev = W.T.dot(dZ, out=dA_prev_out) if need_dA_prev else None
+    dA_prev = xp.dot(W.T, dZ, out=dA_prev_out) if need_dA_prev else None
     return dA_prev, dW, db
 
 
@@ -173,6 +183,18 @@ def output_delta(
         return loss.output_delta(AL, Y, out=out)
     dAL = loss.derivative(AL, Y)
     return g.backward(dAL, ZL, AL, out=out)
+
+
+def dropout_mask(U: Array, keep_prob: float, out: Array | None = None) -> Array:
+    """Inverted dropout's D[l] / keep_prob from uniform draws U in [0, 1) of shape (n[l], m):
+    D[l] = [U < keep_prob], so each unit is kept with probability keep_prob, and kept units
+    are scaled by 1 / keep_prob so that the expected A[l] is unchanged."""
+    xp = NAMESPACES[type(U)]
+    D = xp.less(U, keep_prob, out=out, casting="unsafe")
+    if out is None:
+        D = D.astype(U.dtype)
+    D *= 1.0 / keep_prob
+    return D
 
 
 # --------------------------------------------------------------------------- whole network
@@ -210,12 +232,25 @@ def forward(
     dims, Ws, bs, acts = params_and_activations(params, activations)
     A = _checks.check_X(X, dims[0], dtype=Ws[0].dtype)
     masks = check_masks(dropout_masks, dims, A.shape[1])
+    return forward_layers(A, Ws, bs, acts, masks)
+
+
+def forward_layers(
+    A0: Array,
+    Ws: Sequence[Array],
+    bs: Sequence[Array],
+    activations: Sequence[Activation],
+    masks: Mapping[int, Array] | None = None,
+) -> tuple[Array, list[LayerCache]]:
+    """The loop of :func:`forward`, on checked inputs: A[0] (n[0], m), the W[l], b[l] and
+    g[l] of l = 1..L, and dropout masks {l: D[l] / keep_prob}. Returns (A[L], caches)."""
     caches = []
+    A = A0
     # the loop over layers stays a Python loop; the loop over examples is vectorized away
-    for l, (W, b, g) in enumerate(zip(Ws, bs, acts), start=1):
+    for l, (W, b, g) in enumerate(zip(Ws, bs, activations), start=1):
         cache = layer_forward(A, W, b, g)
         A = cache.A
-        if l in masks:
+        if masks and l in masks:
             # inverted dropout: A[l] * D[l] / keep_prob goes on to layer l+1
             cache = cache._replace(mask=masks[l])
             A = A * masks[l]
@@ -304,10 +339,33 @@ def backward(
         raise ValueError(
             f"AL has shape {AL.shape} but the last cache holds A[L] of shape {caches[-1].A.shape}"
         )
-    grads: dict[str, Array] = {}
-    dA: Array | None = None
     dZ = output_delta(AL, Y, caches[-1].Z, output, loss_)
+    # dW[l] += λ/m W[l]
+    dWs, dbs = backward_layers(dZ, caches, weight_decay=l2 / AL.shape[1] if l2 else None)
+    grads = {}
+    for l, (dW, db) in enumerate(zip(dWs, dbs), start=1):
+        grads[f"dW{l}"], grads[f"db{l}"] = dW, db
+    return grads
+
+
+def backward_layers(
+    dZL: Array,
+    caches: Sequence[LayerCache],
+    *,
+    weight_decay: float | None = None,
+    average: bool = True,
+) -> tuple[list[Array], list[Array]]:
+    """The loop of :func:`backward` from dZ[L] (n[L], m) down to layer 1, on checked inputs.
+
+    ``weight_decay`` c adds c·W[l] to every dW[l] (L2: c = λ/m); ``average=False`` when dZ[L]
+    already carries the 1/m (see :func:`linear_backward`). Returns ([dW[1], ..., dW[L]],
+    [db[1], ..., db[L]]).
+    """
     L = len(caches)
+    dWs: list[Array] = [dZL] * L  # placeholders, each replaced below
+    dbs: list[Array] = [dZL] * L
+    dA: Array | None = None
+    dZ = dZL
     for l in range(L, 0, -1):
         cache = caches[l - 1]
         if l < L:
@@ -317,13 +375,13 @@ def backward(
                 dA = dA * cache.mask
             # dZ[l] = dA[l] * g[l]'(Z[l])
             dZ = cache.activation.backward(dA, cache.Z, cache.A)
-        dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(
-            dZ, cache.A_prev, cache.W, need_dA_prev=l > 1
+        dA, dW, dbs[l - 1] = linear_backward(
+            dZ, cache.A_prev, cache.W, need_dA_prev=l > 1, average=average
         )
-        if l2:
-            # dW[l] += λ/m W[l]
-            grads[f"dW{l}"] += (l2 / dZ.shape[1]) * cache.W
-    return dict(sorted(grads.items(), key=lambda kv: (int(kv[0][2:]), kv[0])))
+        if weight_decay is not None:
+            dW += weight_decay * cache.W
+        dWs[l - 1] = dW
+    return dWs, dbs
 
 
 def update_params(
@@ -348,6 +406,11 @@ def update_params(
                     f"{gkey} has shape {np.shape(grads[gkey])} but {key} has shape "
                     f"{np.shape(params[key])}: d{p}[l] must have the shape of {p}[l]"
                 )
-            # W[l] := W[l] - α dW[l]  ;  b[l] := b[l] - α db[l]
-            params[key] -= alpha * grads[gkey]
+            # W[l] := W[l] - α dW[l]  ;  b[l] := b[l] - α db[l]: the gd optimizer's rule
+            theta, _ = _GRADIENT_DESCENT._update(params[key], grads[gkey], alpha, 1.0, [], 1)
+            if theta is not params[key]:  # JAX arrays are updated into new arrays
+                params[key] = theta
     return params
+
+
+_GRADIENT_DESCENT = GradientDescent()

@@ -17,24 +17,36 @@ from __future__ import annotations
 import math
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._namespace import NAMESPACES
 from ._typing import Array, IndexArray
+from .activations import Activation
 from .history import History
-from .losses import normalized_weights
+from .losses import Loss, normalized_weights
 from .metrics import EpochMetric, task_of
 from .optimizers import Constant, Optimizer, Schedule
 from .propagation import output_delta
+from .threads import blas_threads_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
-__all__ = ["TrainingDivergedError", "TrainConfig", "cost_and_gradient", "run"]
+__all__ = [
+    "TrainingDivergedError",
+    "TrainConfig",
+    "cost_and_gradient",
+    "l2_cost",
+    "batch_output_delta",
+    "check_divergence",
+    "EpochLog",
+    "run",
+]
 
 
 class TrainingDivergedError(ValueError):
@@ -67,6 +79,8 @@ class TrainConfig:
     sample_weight: Array | None = None
     #: every target is exactly 0 or 1 (checked once per fit; lets the cost take one log)
     hard_labels: bool = False
+    #: "numpy" (the layers' buffers, batch by batch) or "jax" (compiled epochs)
+    engine: str = "numpy"
 
 
 @contextmanager
@@ -197,6 +211,36 @@ class _Batches:
             yield rows_buf.T, Y_buf, _batch_weights(w_buf, out=w_buf)
 
 
+def l2_cost(W_all: Array, l2: float, m: float) -> float:
+    """The L2 term of the cost, λ/(2m) Σ_l ‖W[l]‖², from every W[l] in one flat array (with
+    sample weights, m is Σ w_i)."""
+    xp = NAMESPACES[type(W_all)]
+    # J += λ/(2m) Σ_l ‖W[l]‖²
+    return l2 / (2.0 * m) * xp.scalar(xp.vdot(W_all, W_all))
+
+
+def batch_output_delta(
+    AL: Array,
+    Y: Array,
+    ZL: Array,
+    g: Activation,
+    loss: Loss,
+    weights: Array | None,
+    scale: float,
+    out: Array | None = None,
+) -> Array:
+    """dZ[L] of a batch as the training step back-propagates it: weighted by the batch's
+    sample weights (1, m) when given, and multiplied by ``scale`` (factor / m)."""
+    dZ = output_delta(AL, Y, ZL, g, loss, out=out)
+    # Back propagation is linear in dZ[L], so scaling it once scales every dW[l], db[l]: by
+    # 1/m (the mean of the cost J), and by the factor (for plain descent α, which turns the
+    # update into the single subtraction θ := θ − (α dθ)). No per-layer pass over dW[l].
+    if weights is not None:
+        dZ *= weights  # column i of dZ[L] is example i's gradient: weighted by w_i
+    dZ *= scale
+    return dZ
+
+
 def cost_and_gradient(
     net: Network,
     A0: Array,
@@ -224,18 +268,11 @@ def cost_and_gradient(
     work = out.buffers(m).dZ  # scratch for the cost; dZ[L] overwrites it next
     cost = loss.cost(A, Y, work=work, hard_labels=hard_labels, weights=w)
     if l2:
-        W_all = net._flat_W
-        # J += λ/(2m) Σ_l ‖W[l]‖²
-        cost += l2 / (2.0 * m_l2) * float(np.vdot(W_all, W_all))
+        cost += l2_cost(net._flat_W, l2, m_l2)
     assert out._buf is not None
-    dZ: Array | None = output_delta(A, Y, out._buf.Z, out.activation, loss, out=work)
-    # Back propagation is linear in dZ[L], so scaling it once scales every dW[l], db[l]: by
-    # 1/m (the mean of the cost J), and by the factor (for plain descent α, which turns the
-    # update into the single subtraction θ := θ − (α dθ)). No per-layer pass over dW[l].
-    assert dZ is not None
-    if w is not None:
-        dZ *= w  # column i of dZ[L] is example i's gradient: weighted by w_i
-    dZ *= factor / m
+    dZ: Array | None = batch_output_delta(
+        A, Y, out._buf.Z, out.activation, loss, w, factor / m, out=work
+    )
     L = len(layers)
     for i in range(L - 1, -1, -1):
         layers[i].backward(dZ, layers[i - 1] if i > 0 else None)
@@ -275,86 +312,173 @@ def _step(
 def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
     """Train ``net`` on X (n[0], m), Y (n[L], m) as configured; returns the History."""
     history = History()
-    task = task_of(net.activations[-1].name)
-    regression = task == "regression"
-    batches = _Batches(X, Y, cfg.batch_size, cfg.shuffle, net._rng, cfg.sample_weight)
-    m = X.shape[1]
-    n_batches = 1 if batches.full else -(-m // batches.batch_size)
-    snapshot = np.empty_like(net._theta)
     cfg.optimizer.reset()
     cfg.hard_labels = bool(np.all((Y == 0) | (Y == 1)))
-    epoch_metric = EpochMetric(Y, task, cfg.hard_labels)
-    callbacks = list(cfg.callbacks)
-    for cb in callbacks:
+    log = EpochLog(net, cfg, history)
+    for cb in log.callbacks:
         if hasattr(cb, "on_train_begin"):
             cb.on_train_begin(net)
-    # the series are appended to directly: this loop runs once per iteration of full-batch
-    # gradient descent, so its bookkeeping is kept to a few list appends
-    series: dict[str, list[float]] = history.history
-    cost_s = series.setdefault("cost", [])
-    metric_s = series.setdefault("r2" if regression else "accuracy", [])
-    lr_s = series.setdefault("learning_rate", [])
-    norm_s = [series.setdefault(f"grad_norm_dW{layer.index}", []) for layer in net.layers]
-    constant_lr = isinstance(cfg.schedule, Constant)
-    blow_up = math.inf  # set after the first epoch: a cost this much larger is divergence
     try:
-        # overflow on the way to divergence is caught by the cost check below, with a message
+        # overflow on the way to divergence is caught by the divergence guard, with a message
         # that says what to do; NumPy's own warnings would only come first and say less
         with _stop_on_ctrl_c() as ctrl_c, np.errstate(over="ignore", invalid="ignore"):
-            for epoch in range(cfg.epochs):
-                lr = cfg.learning_rate if constant_lr else cfg.schedule(epoch, cfg.learning_rate)
-                np.copyto(snapshot, net._theta)
-                total_cost = 0.0
-                seen = 0
-                norms: list[float] = []
-                for k, (A0, Yb, wb) in enumerate(batches.epoch()):
-                    cost, AL, batch_norms = _step(net, A0, Yb, wb, cfg, lr, k == n_batches - 1)
-                    if not math.isfinite(cost) or cost > blow_up:
-                        net._set_flat_params(snapshot)
-                        raise TrainingDivergedError(
-                            f"training diverged in epoch {epoch} (batch {k}): the cost became "
-                            f"{cost:g}; the parameters from the start of that epoch were "
-                            f"restored. Try a smaller learning rate than {lr:g}, or standardize "
-                            f"the inputs"
-                        )
-                    b = A0.shape[1]
-                    total_cost += cost * b
-                    epoch_metric.record(AL, seen)
-                    seen += b
-                    if batch_norms:
-                        norms = batch_norms
-                    if ctrl_c["stop"]:
-                        break
-                if seen < m:
-                    # Ctrl-C in mid-epoch: the batch in flight was finished and the network
-                    # keeps every update made so far (an interrupted long epoch is not thrown
-                    # away); the history lists the completed epochs only
-                    raise KeyboardInterrupt
-                cost_s.append(total_cost / m)
-                if epoch == 0:
-                    blow_up = _BLOW_UP * max(cost_s[0], 1.0)
-                metric_s.append(epoch_metric.value(batches.order_of_epoch))
-                lr_s.append(lr)
-                for s, norm in zip(norm_s, norms):
-                    s.append(norm)
-                if cfg.validation is not None:
-                    for key, value in net.evaluate(*cfg.validation).items():
-                        series.setdefault(f"val_{key}", []).append(value)
-                if callbacks and _callbacks_stop(callbacks, epoch, series, history):
-                    break
-                if ctrl_c["stop"]:
-                    raise KeyboardInterrupt
+            if cfg.engine == "jax":
+                from ._jax_engine import train_epochs
+
+                train_epochs(net, X, Y, cfg, log, ctrl_c)
+            else:
+                with blas_threads_for(net.layer_dims, cfg.batch_size or X.shape[1]):
+                    _numpy_epochs(net, X, Y, cfg, log, ctrl_c)
     except KeyboardInterrupt:
         history.interrupted = True
         history.stop_reason = "interrupted"
     finally:
-        for cb in callbacks:
+        for cb in log.callbacks:
             if hasattr(cb, "on_train_end"):
                 cb.on_train_end()
-    for cb in callbacks:
+    for cb in log.callbacks:
         if getattr(cb, "restore_best", False) and getattr(cb, "best_epoch", None) is not None:
             history.best_epoch = cb.best_epoch
     return history
+
+
+def _numpy_epochs(
+    net: Network, X: Array, Y: Array, cfg: TrainConfig, log: EpochLog, ctrl_c: dict[str, bool]
+) -> None:
+    """The numpy engine: the epochs, batch by batch, through the layers' buffers."""
+    batches = _Batches(X, Y, cfg.batch_size, cfg.shuffle, net._rng, cfg.sample_weight)
+    m = X.shape[1]
+    n_batches = 1 if batches.full else -(-m // batches.batch_size)
+    snapshot = np.empty_like(net._theta)
+    epoch_metric = EpochMetric(Y, log.task, cfg.hard_labels)
+    constant_lr = isinstance(cfg.schedule, Constant)
+    for epoch in range(cfg.epochs):
+        lr = cfg.learning_rate if constant_lr else cfg.schedule(epoch, cfg.learning_rate)
+        np.copyto(snapshot, net._theta)
+        total_cost = 0.0
+        seen = 0
+        norms: list[float] = []
+        for k, (A0, Yb, wb) in enumerate(batches.epoch()):
+            cost, AL, batch_norms = _step(net, A0, Yb, wb, cfg, lr, k == n_batches - 1)
+            b = A0.shape[1]
+            total_cost += cost * b
+            epoch_metric.record(AL, seen)
+            seen += b
+            if batch_norms:
+                norms = batch_norms
+            if ctrl_c["stop"]:
+                break
+        if seen < m:
+            # Ctrl-C in mid-epoch: the batch in flight was finished and the network keeps
+            # every update made so far (an interrupted long epoch is not thrown away); the
+            # history lists the completed epochs only
+            raise KeyboardInterrupt
+        metric = epoch_metric.value(batches.order_of_epoch)
+        if log.end_epoch(epoch, total_cost / m, metric, lr, norms, snapshot):
+            break
+        if ctrl_c["stop"]:
+            raise KeyboardInterrupt
+
+
+def check_divergence(
+    net: Network,
+    epoch: int,
+    costs: Sequence[float],
+    new_costs: Sequence[float],
+    lrs: Sequence[float],
+    restore: Callable[[int], Array],
+) -> None:
+    """The divergence guard, which every engine calls for every epoch it has run.
+
+    ``new_costs`` are the costs of epochs ``epoch``, ``epoch + 1``, ... (one epoch for the
+    numpy engine, a compiled run of epochs for the jax engine), ``lrs`` their learning rates,
+    ``costs`` those of the epochs before. At the first epoch whose cost is NaN or infinite, or
+    (after the first epoch) a million times max(first epoch's cost, 1), the parameters from
+    the start of that epoch, ``restore(i)`` for epoch ``epoch + i``, are put back and
+    :class:`TrainingDivergedError` is raised.
+    """
+    limit = _BLOW_UP * max(costs[0], 1.0) if costs else math.inf
+    for i, cost in enumerate(new_costs):
+        if not math.isfinite(cost) or cost > limit:
+            net._set_flat_params(restore(i))
+            raise TrainingDivergedError(
+                f"training diverged in epoch {epoch + i}: the cost became {cost:g}; the "
+                f"parameters from the start of that epoch were restored. Try a smaller "
+                f"learning rate than {lrs[i]:g}, or standardize the inputs"
+            )
+        if i == 0 and not costs:
+            limit = _BLOW_UP * max(cost, 1.0)
+
+
+class EpochLog:
+    """What happens at the end of every epoch, whichever engine ran it: the divergence guard,
+    the history's series, the validation metrics and the callbacks."""
+
+    def __init__(self, net: Network, cfg: TrainConfig, history: History) -> None:
+        self.net, self.cfg, self.history = net, cfg, history
+        self.task = task_of(net.activations[-1].name)
+        self.callbacks = list(cfg.callbacks)
+        # the series are appended to directly: this runs once per iteration of full-batch
+        # gradient descent, so its bookkeeping is kept to a few list appends
+        self.series: dict[str, list[float]] = history.history
+        self.cost_s = self.series.setdefault("cost", [])
+        self.metric_s = self.series.setdefault(
+            "r2" if self.task == "regression" else "accuracy", []
+        )
+        self.lr_s = self.series.setdefault("learning_rate", [])
+        self.norm_s = [
+            self.series.setdefault(f"grad_norm_dW{layer.index}", []) for layer in net.layers
+        ]
+
+    @property
+    def watches_params(self) -> bool:
+        """Whether anything at the end of an epoch looks at the network's parameters
+        (validation, callbacks): an engine that runs several epochs at once must then set
+        each epoch's parameters before recording it."""
+        return self.cfg.validation is not None or bool(self.callbacks)
+
+    def end_epochs(
+        self,
+        epoch: int,
+        costs: list[float],
+        metrics: list[float],
+        lrs: list[float],
+        norms: list[list[float]],
+        restore: Callable[[int], Array],
+    ) -> None:
+        """Record epochs ``epoch``, ``epoch + 1``, ... at once, when nothing watches the
+        parameters (no validation, no callbacks); ``norms`` has one row of ‖dW[l]‖ per epoch
+        and ``restore(i)`` gives the parameters from the start of epoch ``epoch + i``."""
+        check_divergence(self.net, epoch, self.cost_s, costs, lrs, restore)
+        self.cost_s.extend(costs)
+        self.metric_s.extend(metrics)
+        self.lr_s.extend(lrs)
+        for s, column in zip(self.norm_s, zip(*norms)):
+            s.extend(column)
+
+    def end_epoch(
+        self,
+        epoch: int,
+        cost: float,
+        metric: float,
+        lr: float,
+        norms: Sequence[float],
+        restore: Array,
+    ) -> bool:
+        """Record epoch ``epoch`` (the network holds its final parameters; ``restore`` those
+        from its start); True when a callback asks to stop."""
+        check_divergence(self.net, epoch, self.cost_s, (cost,), (lr,), lambda i: restore)
+        self.cost_s.append(cost)
+        self.metric_s.append(metric)
+        self.lr_s.append(lr)
+        for s, norm in zip(self.norm_s, norms):
+            s.append(norm)
+        if self.cfg.validation is not None:
+            for key, value in self.net.evaluate(*self.cfg.validation).items():
+                self.series.setdefault(f"val_{key}", []).append(value)
+        return bool(self.callbacks) and _callbacks_stop(
+            self.callbacks, epoch, self.series, self.history
+        )
 
 
 def _callbacks_stop(

@@ -96,6 +96,9 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
         statistics travel with ``network_`` (model file, ONNX export).
     dtype : {"float64", "float32"}, default "float64"
         The network's dtype.
+    engine : {"numpy", "jax"}, default "numpy"
+        ``Network.fit``'s training engine: ``"jax"`` (the ``jax`` extra) compiles the same
+        training with JAX; not with ``solver="lbfgs"``.
 
     Attributes
     ----------
@@ -309,7 +312,7 @@ class NetworkRegressor(RegressorMixin, _BaseNetworkEstimator):
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, \
 learning_rate_init, max_iter, shuffle, random_state, tol, verbose, warm_start, momentum, \
 early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun, \
-init, standardize, dtype
+init, standardize, dtype, engine
         As for :class:`NetworkClassifier` (``early_stopping`` holds out a random, not
         stratified, ``validation_fraction``; ``validation_scores_`` are R²).
 

@@ -37,6 +37,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     ) from None
 
 from .._checks import check_in_range, check_sample_weight
+from .._fit_options import ENGINES
 from .._typing import Array
 from ..callbacks import EarlyStopping
 from ..history import History
@@ -87,6 +88,7 @@ class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
         init: str = "xavier",
         standardize: bool = True,
         dtype: str = "float64",
+        engine: str = "numpy",
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -112,6 +114,7 @@ class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
         self.init = init
         self.standardize = standardize
         self.dtype = dtype
+        self.engine = engine
 
     # -- what the subclasses fill in ---------------------------------------------------
 
@@ -155,12 +158,18 @@ class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
             ("learning_rate", self.learning_rate, _SCHEDULES),
             ("init", self.init, _INITS),
             ("dtype", self.dtype, ("float64", "float32")),
+            ("engine", self.engine, ENGINES),
         ):
             if value not in allowed:
                 raise ValueError(
                     f"{owner}: {name} must be one of {', '.join(allowed)}; "
                     f"Received: {name}={getattr(self, name)!r}"
                 )
+        if self.engine == "jax" and self.solver == "lbfgs":
+            raise ValueError(
+                f"{owner}: engine='jax' compiles the gradient solvers' epochs; solver='lbfgs' "
+                f"runs SciPy's minimizer on NumPy: use engine='numpy' with it"
+            )
         check_in_range(owner, "alpha", self.alpha, 0.0)
         check_in_range(owner, "learning_rate_init", self.learning_rate_init, 0.0, low_open=True)
         check_in_range(owner, "max_iter", self.max_iter, 1, integer=True)
@@ -292,6 +301,7 @@ class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
             callbacks=callbacks,
             verbose=bool(self.verbose),
             print_every=1,
+            engine=self.engine,
         )
         self._record(history, incremental)
         return self

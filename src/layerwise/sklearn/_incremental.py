@@ -29,6 +29,9 @@ class KeepState(Optimizer):
     def reset(self) -> None:
         pass  # the estimator decides when the state starts over (a new fit)
 
+    def rule(self) -> Optimizer:
+        return self.inner.rule()  # the jax engine runs the inner rule on the inner state
+
     def step(
         self,
         params: Sequence[Array],
