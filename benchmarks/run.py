@@ -19,37 +19,22 @@ from __future__ import annotations
 import os
 import sys
 
-# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, when set, make OpenBLAS pick a slower kernel or
-# blocking. They are read when the library loads, so this process re-executes itself without
-# them before NumPy is imported (the caller's environment is left as it is).
-_OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-_UNSET_MARKER = "LAYERWISE_BENCHMARK_UNSET"
-
-
-def _reexec_without_openblas_overrides() -> None:
-    """Restart this script without the OpenBLAS overrides, if any is set."""
-    found = {name: os.environ[name] for name in _OPENBLAS_OVERRIDES if name in os.environ}
-    if not found or "numpy" in sys.modules:
-        return
-    env = {key: value for key, value in os.environ.items() if key not in found}
-    env[_UNSET_MARKER] = ", ".join(f"{name}={value}" for name, value in found.items())
-    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
-
+from blasenv import UNSET_MARKER, reexec_without_openblas_overrides
 
 if __name__ == "__main__":
-    _reexec_without_openblas_overrides()
+    reexec_without_openblas_overrides()
 
-import argparse  # noqa: E402
-import time  # noqa: E402
-from dataclasses import replace  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import time
+from dataclasses import replace
+from pathlib import Path
 
 # the sibling modules import NumPy, so they come after the re-exec
-from optional import sklearn, torch  # noqa: E402
-from report import blas_threads, load_average, report  # noqa: E402
-from timing import measure  # noqa: E402
-from tools import TOOLS  # noqa: E402
-from workloads import WORKLOADS  # noqa: E402
+from optional import sklearn, torch
+from report import blas_threads, load_average, report
+from timing import measure
+from tools import TOOLS
+from workloads import WORKLOADS
 
 HERE = Path(__file__).resolve().parent
 
@@ -114,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
     elapsed = time.perf_counter() - started
     command = "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    unset = os.environ.get(_UNSET_MARKER)  # what the re-exec unset, if it ran
+    unset = os.environ.get(UNSET_MARKER)  # what the re-exec unset, if it ran
     text = report(
         results, tools, args.repeats, command.strip(), elapsed, load_at_start, skipped, unset
     )

@@ -20,13 +20,13 @@ import sys
 import time
 from pathlib import Path
 
+from blasenv import reexec_without_openblas_overrides
+
 if __name__ == "__main__":
-    from run import _reexec_without_openblas_overrides
+    reexec_without_openblas_overrides()
 
-    _reexec_without_openblas_overrides()
-
-import numpy as np  # noqa: E402
-from optional import threadpoolctl  # noqa: E402
+import numpy as np
+from optional import threadpoolctl
 
 HERE = Path(__file__).resolve().parent
 #: layer widths n (W is n × n) and batch sizes b of the grid

@@ -34,6 +34,7 @@ run with JAX's 64-bit mode switched on for the duration of the fit only.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -296,6 +297,9 @@ class _Trainer:
         def start_of(i: int) -> Array:
             return starts[i]
 
+        def start_of_offset(offset: int, i: int) -> Array:
+            return starts[offset + i]
+
         def end_of(i: int) -> Array:
             return starts[i + 1] if i + 1 < n else final
 
@@ -306,7 +310,8 @@ class _Trainer:
             return False
         for i in range(n):
             net._set_flat_params(end_of(i))  # what validation and the callbacks look at
-            if log.end_epoch(epoch + i, costs[i], metrics[i], lrs[i], norm_rows[i], starts[i]):
+            restore = functools.partial(start_of_offset, i)
+            if log.end_epoch(epoch + i, costs[i], metrics[i], lrs[i], norm_rows[i], restore):
                 return True
         return False
 

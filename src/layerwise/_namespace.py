@@ -25,7 +25,7 @@ for NumPy, the traced 0-d array for JAX: JAX cannot turn a traced value into a f
 from __future__ import annotations
 
 import functools
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -63,8 +63,18 @@ _FUNCTIONS = (
     "where",
 )
 
+
+def _module(module_name: str, **attributes: Any) -> ModuleType:
+    # a module, not a SimpleNamespace: Python's attribute lookup on a module is the faster
+    # one (measured: an xp.exp(A, out=A) on this module costs less than np.exp(A, out=A))
+    module = ModuleType(module_name)
+    module.__dict__.update(attributes)
+    return module
+
+
 #: NumPy's namespace: its own functions, with ``out=`` buffers and in-place operators
-NUMPY = SimpleNamespace(
+NUMPY = _module(
+    "layerwise._namespace.numpy",
     name="numpy",
     **{name: getattr(np, name) for name in _UFUNCS + _FUNCTIONS},
     dot=np.ndarray.dot,

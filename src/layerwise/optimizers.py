@@ -153,6 +153,19 @@ class GradientDescent(Optimizer):
     name = "gd"
     folds_learning_rate = True
 
+    def step(
+        self,
+        params: Sequence[Array],
+        grads: Sequence[Array],
+        learning_rate: float,
+        grad_scale: float = 1.0,
+    ) -> None:
+        # the rule keeps no state: no state arrays to look up (this runs once per iteration
+        # of full-batch gradient descent)
+        self.t += 1
+        for theta, grad in zip(params, grads):
+            self._update(theta, grad, learning_rate, grad_scale, [], self.t)
+
     def _update(
         self,
         theta: Array,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import signal
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -176,12 +176,16 @@ class _Batches:
         """The permutation of the examples in the last epoch; None when taken in order."""
         return self.order if self.shuffle else None
 
-    def epoch(self) -> Iterator[tuple[Array, Array, BatchWeights | None]]:
+    def epoch(self) -> Iterable[tuple[Array, Array, BatchWeights | None]]:
         """(A[0], Y, w) per batch: A[0] (n[0], b), Y (n[L], b) and the weights (1, b) with
         their sum, or None; b the batch size."""
         if self.full:
-            yield self.X, self.Y, self.W
-            return
+            # one batch, the same every epoch (a list: this runs once per iteration of
+            # full-batch gradient descent, and a generator costs more to start)
+            return [(self.X, self.Y, self.W)]
+        return self._batches()
+
+    def _batches(self) -> Iterator[tuple[Array, Array, BatchWeights | None]]:
         if not self.shuffle:
             for k, start in enumerate(range(0, self.m, self.batch_size)):
                 stop = start + self.batch_size
@@ -265,14 +269,13 @@ def cost_and_gradient(
     for layer in layers:
         A = layer.forward(A, training=True, rng=net._rng)
     out = layers[-1]
-    work = out.buffers(m).dZ  # scratch for the cost; dZ[L] overwrites it next
+    buf = out._buf  # the output layer's buffers, which its forward pass just filled
+    assert buf is not None
+    work = buf.dZ  # scratch for the cost; dZ[L] overwrites it next
     cost = loss.cost(A, Y, work=work, hard_labels=hard_labels, weights=w)
     if l2:
         cost += l2_cost(net._flat_W, l2, m_l2)
-    assert out._buf is not None
-    dZ: Array | None = batch_output_delta(
-        A, Y, out._buf.Z, out.activation, loss, w, factor / m, out=work
-    )
+    dZ: Array | None = batch_output_delta(A, Y, buf.Z, out.activation, loss, w, factor / m, work)
     L = len(layers)
     for i in range(L - 1, -1, -1):
         layers[i].backward(dZ, layers[i - 1] if i > 0 else None)
@@ -350,6 +353,10 @@ def _numpy_epochs(
     m = X.shape[1]
     n_batches = 1 if batches.full else -(-m // batches.batch_size)
     snapshot = np.empty_like(net._theta)
+
+    def restore(i: int) -> Array:  # the parameters from the start of the epoch
+        return snapshot
+
     epoch_metric = EpochMetric(Y, log.task, cfg.hard_labels)
     constant_lr = isinstance(cfg.schedule, Constant)
     for epoch in range(cfg.epochs):
@@ -374,7 +381,7 @@ def _numpy_epochs(
             # history lists the completed epochs only
             raise KeyboardInterrupt
         metric = epoch_metric.value(batches.order_of_epoch)
-        if log.end_epoch(epoch, total_cost / m, metric, lr, norms, snapshot):
+        if log.end_epoch(epoch, total_cost / m, metric, lr, norms, restore):
             break
         if ctrl_c["stop"]:
             raise KeyboardInterrupt
@@ -463,11 +470,11 @@ class EpochLog:
         metric: float,
         lr: float,
         norms: Sequence[float],
-        restore: Array,
+        restore: Callable[[int], Array],
     ) -> bool:
-        """Record epoch ``epoch`` (the network holds its final parameters; ``restore`` those
-        from its start); True when a callback asks to stop."""
-        check_divergence(self.net, epoch, self.cost_s, (cost,), (lr,), lambda i: restore)
+        """Record epoch ``epoch`` (the network holds its final parameters; ``restore(0)``
+        gives those from its start); True when a callback asks to stop."""
+        check_divergence(self.net, epoch, self.cost_s, (cost,), (lr,), restore)
         self.cost_s.append(cost)
         self.metric_s.append(metric)
         self.lr_s.append(lr)
