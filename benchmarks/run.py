@@ -32,7 +32,7 @@ from pathlib import Path
 # the sibling modules import NumPy, so they come after the re-exec
 from optional import sklearn, torch
 from report import blas_threads, load_average, report
-from timing import measure
+from timing import measure, measure_quiet_busy
 from tools import TOOLS
 from workloads import WORKLOADS
 
@@ -58,6 +58,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"comma-separated, from {', '.join(t.name for t in TOOLS)} (default: all)",
     )
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
+    parser.add_argument(
+        "--busy-workload",
+        default="digits-float32",
+        help="the workload timed quiet and with one core busy ('none' to skip)",
+    )
     args = parser.parse_args(argv)
     args.workloads = [name.strip() for name in args.workloads.split(",") if name.strip()]
     unknown = set(args.workloads) - set(families) - {spec.key for spec in WORKLOADS}
@@ -97,11 +102,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{spec.title}: {spec.epochs} epochs, {args.repeats} repeats", flush=True)
         results.append(measure(spec, tools, args.repeats))
 
+    quiet_busy = None
+    busy_specs = [s for s in specs if s.key == args.busy_workload]
+    if busy_specs:
+        spec = busy_specs[0]
+        print(f"{spec.title}: quiet and with one core busy, {args.repeats} repeats", flush=True)
+        peers = [t for t in tools if t.name not in ("floor", "naive", "inline")]
+        quiet_busy = measure_quiet_busy(spec, peers, args.repeats)
+
     elapsed = time.perf_counter() - started
     command = "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
     unset = os.environ.get(UNSET_MARKER)  # what the re-exec unset, if it ran
     text = report(
-        results, tools, args.repeats, command.strip(), elapsed, load_at_start, skipped, unset
+        results,
+        tools,
+        args.repeats,
+        command.strip(),
+        elapsed,
+        load_at_start,
+        skipped,
+        unset,
+        quiet_busy,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

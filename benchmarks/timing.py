@@ -1,9 +1,12 @@
 """Timing the tools on a workload: each tool's wall time per repeat, its final loss, and the CPU
-time other processes took meanwhile (Measurement, measure)."""
+time other processes took meanwhile (Measurement, measure); and each tool's time on a quiet
+machine and with another process keeping one core busy (QuietBusy, measure_quiet_busy)."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import multiprocessing
 import os
 import statistics
 import time
@@ -78,4 +81,71 @@ def measure(spec: Workload, tools: list[Tool], repeats: int) -> Measurement:
             del train
         line = ", ".join(f"{name} {t[-1]:.3f}s" for name, t in result.seconds.items())
         print(f"  {spec.title} repeat {r + 1}/{repeats}: {line}", flush=True)
+    return result
+
+
+# --------------------------------------------------------------------------- quiet and busy
+
+
+def _spin() -> None:  # pragma: no cover - runs in the busy process
+    while True:
+        pass
+
+
+class BusyCore:
+    """Another process keeping one core busy while the block runs, as a second job, another
+    cross-validation fold or a Dask worker would."""
+
+    def __enter__(self) -> BusyCore:
+        self.process = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
+        self.process.start()
+        time.sleep(0.3)  # let it start and take its core
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.join()
+
+
+@dataclass
+class QuietBusy:
+    """A workload's times per tool on a quiet machine and with one core kept busy."""
+
+    spec: Workload
+    quiet: dict[str, list[float]]
+    busy: dict[str, list[float]]
+
+    def median(self, tool: str, load: str) -> float | None:
+        times = (self.quiet if load == "quiet" else self.busy).get(tool)
+        return statistics.median(times) if times else None
+
+    def slowdown(self, tool: str) -> float | None:
+        """The median over the repeats of the busy time ÷ the quiet time of the same repeat."""
+        quiet, busy = self.quiet.get(tool), self.busy.get(tool)
+        if not quiet or not busy:
+            return None
+        return statistics.median(b / q for q, b in zip(quiet, busy, strict=True))
+
+
+def measure_quiet_busy(spec: Workload, tools: list[Tool], repeats: int) -> QuietBusy:
+    """Every tool once quiet and once with a busy core per repeat, alternating."""
+    task = make_task(spec)
+    result = QuietBusy(spec, {t.name: [] for t in tools}, {t.name: [] for t in tools})
+    for r in range(repeats):
+        for load in ("quiet", "busy") if r % 2 == 0 else ("busy", "quiet"):
+            context = BusyCore() if load == "busy" else contextlib.nullcontext()
+            with context:
+                for tool in tools[r % len(tools) :] + tools[: r % len(tools)]:
+                    train = tool.prepare(task)
+                    gc.collect()
+                    start = time.perf_counter()
+                    train()
+                    seconds = time.perf_counter() - start
+                    (result.quiet if load == "quiet" else result.busy)[tool.name].append(seconds)
+                    del train
+        line = ", ".join(
+            f"{name} {result.quiet[name][-1]:.3f}/{result.busy[name][-1]:.3f}s"
+            for name in result.quiet
+        )
+        print(f"  {spec.title} quiet/busy repeat {r + 1}/{repeats}: {line}", flush=True)
     return result

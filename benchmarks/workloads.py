@@ -155,6 +155,13 @@ TARGETS: dict[str, tuple[float, float, float]] = {
 }
 
 
+#: the jax engine's goals: layerwise (jax) ÷ the hand-written JAX loop, and its compile time
+JAX_TARGET = 1.1
+COMPILE_TARGET = 2.0
+#: the numpy engine's digits (float32) time with one core busy ÷ its quiet time, at most
+BUSY_TARGET = 1.5
+
+
 @dataclass
 class Task:
     """A workload's data and initial weights, shared by every tool."""

@@ -108,6 +108,10 @@ class _Plan:
     shuffle: bool
 
     @property
+    def n_batches(self) -> int:
+        return self.n_full + (1 if self.rest else 0)
+
+    @property
     def sizes(self) -> list[int]:
         return [self.b] * self.n_full + ([self.rest] if self.rest else [])
 
@@ -150,6 +154,8 @@ class _Trainer:
         dropout = any(keep < 1.0 for keep in self.keeps)
         self.key = jax.random.key(int(net._rng.integers(2**31)) if dropout else 0)
         self.weights = cfg.sample_weight
+        # batches carry weights when examples have them, or when the last batch is padded
+        self.weighted = self.weights is not None or plan.rest > 0
         self.order = np.arange(plan.m)  # the running order, reshuffled in place per epoch
         n_params = net._theta.size
         # the epochs a call can run: the buffers of its outputs are this long (a power of
@@ -170,59 +176,57 @@ class _Trainer:
         self.compiled = _compiled(self)
 
     def _device_data(self, X: Array, Y: Array) -> dict[str, Any]:
-        """X and Y on the device, laid out for the batches: the full batch as X itself; whole
-        batches in order as a stack of blocks of rows (n_full, b, n) and the rest; shuffled
-        batches as rows (m, n), gathered per batch. Fixed sample weights go with them."""
+        """X and Y on the device, laid out for the batches: the full batch as X itself;
+        batches in order as a stack of blocks of rows (n_batches, b, n), the last one padded
+        with zeros; shuffled batches as rows (m, n), gathered per batch. The batches' weights
+        go with them when they do not change from epoch to epoch."""
         plan, put = self.plan, self.jax.device_put
         data: dict[str, Any] = {}
-        if plan.n_full == 1 and not plan.rest:
+        if plan.n_batches == 1 and not plan.rest:
             data["X"], data["Y"] = put(X), put(Y)
         elif plan.shuffle:
             data["X"], data["Y"] = put(np.ascontiguousarray(X.T)), put(np.ascontiguousarray(Y.T))
         else:
-            cut = plan.n_full * plan.b
-            rows_X, rows_Y = X.T, Y.T
-            data["X"] = put(np.ascontiguousarray(rows_X[:cut]).reshape(plan.n_full, plan.b, -1))
-            data["Y"] = put(np.ascontiguousarray(rows_Y[:cut]).reshape(plan.n_full, plan.b, -1))
-            if plan.rest:
-                data["X_rest"] = put(np.ascontiguousarray(rows_X[cut:]))
-                data["Y_rest"] = put(np.ascontiguousarray(rows_Y[cut:]))
-        if self.weights is not None and not plan.shuffle:
+            for key, A in (("X", X), ("Y", Y)):
+                blocks = np.zeros((plan.n_batches * plan.b, A.shape[0]), A.dtype)
+                blocks[: plan.m] = A.T
+                data[key] = put(blocks.reshape(plan.n_batches, plan.b, -1))
+        if self.weighted and not plan.shuffle:
             data["w"] = tuple(put(a) for a in self._batch_weights(self.order))
         return data
 
-    def _batch_weights(self, order: IndexArray) -> tuple[Array, ...]:
-        """The sample weights of each batch as the numpy engine computes them
+    def _batch_weights(self, order: IndexArray) -> tuple[Array, Array, Array]:
+        """Each batch's weights as the numpy engine computes them
         (:func:`~layerwise.training._batch_weights`: rescaled to mean 1, and their sum for the
-        L2 term): whole batches (n_full, 1, b) and (n_full,), then the rest's (1, rest) and
-        sum (an empty (1, 0) and 0 when there is no rest)."""
-        assert self.weights is not None
-        w = self.weights[:, order]
-        plan = self.plan
-        batches = [
-            _batch_weights(w[:, k * plan.b : (k + 1) * plan.b].copy()) for k in range(plan.n_full)
-        ]
-        rest = _batch_weights(w[:, plan.n_full * plan.b :].copy()) if plan.rest else None
-        dtype = w.dtype
-        return (
-            np.stack([bw for bw, _ in batches]),
-            np.array([total for _, total in batches], dtype),
-            rest[0] if rest else np.zeros((1, 0), dtype),
-            np.array(rest[1] if rest else 0.0, dtype),
-        )
+        L2 term), (n_batches, 1, b) and (n_batches,), and which of its b columns are examples
+        (n_batches, 1, b). The last batch, when smaller, is padded with examples of weight 0:
+        with weights of mean 1 over the b columns, its cost and gradient are those of its own
+        examples, and one compiled step serves every batch."""
+        plan, dtype = self.plan, self.net.dtype
+        given = self.weights[0, order] if self.weights is not None else np.ones(plan.m, dtype)
+        padded = np.zeros((plan.n_batches, 1, plan.b), dtype)
+        padded.reshape(-1)[: plan.m] = given
+        present = np.zeros_like(padded)
+        present.reshape(-1)[: plan.m] = 1.0
+        per_batch = [_batch_weights(padded[k].copy()) for k in range(plan.n_batches)]
+        weights = np.stack([w for w, _ in per_batch])
+        totals = np.array([total for _, total in per_batch], dtype)
+        return weights, totals, present
 
     def _epoch_inputs(self, n: int) -> tuple[Any, Any]:
-        """The permutations (K, m) of the next n epochs, drawn as the numpy engine draws them,
-        and their batches' sample weights; None where the batches do not change."""
-        if not self.plan.shuffle:
+        """The permutations (K, n_batches·b) of the next n epochs, drawn as the numpy engine
+        draws them (padded with example 0, whose weight there is 0), and their batches'
+        weights; None where the batches do not change."""
+        plan = self.plan
+        if not plan.shuffle:
             return None, None
-        orders = np.zeros((self.K, self.plan.m), np.int32)
+        orders = np.zeros((self.K, plan.n_batches * plan.b), np.int32)
         weights: list[tuple[Array, ...]] = []
         rng = self.net._rng
         for e in range(n):
             rng.shuffle(self.order)  # the numpy engine's call: the same permutations
-            orders[e] = self.order
-            if self.weights is not None:
+            orders[e, : plan.m] = self.order
+            if self.weighted:
                 weights.append(self._batch_weights(self.order))
         if not weights:
             return orders, None
@@ -235,9 +239,12 @@ class _Trainer:
         net, cfg, rule = self.net, self.cfg, self.rule
         jnp = self.jax.numpy
         dtype = net.dtype
+        # θ and each state array of the optimizer, cut into the pieces W[1], ..., W[L],
+        # b[1], ..., b[L] (XLA's products run several times faster on arrays of their own
+        # than on pieces of one flat array)
         state = (
-            jnp.asarray(net._theta),
-            [jnp.asarray(s) for s in rule.state(net._theta)],
+            [jnp.asarray(piece) for piece in self._pieces(net._theta)],
+            [[jnp.asarray(p) for p in self._pieces(s)] for s in rule.state(net._theta)],
             jnp.asarray(rule.t, dtype=jnp.int32),
         )
         per_epoch: float | None = None  # seconds, measured once the compilation is behind
@@ -261,7 +268,7 @@ class _Trainer:
             calls += 1
             if calls > 1:  # the first call compiled
                 per_epoch = (time.perf_counter() - started) / n
-            final = np.asarray(state[0])
+            final = _flat(state[0])
             if self._record(epoch, n, lrs, outs, final):
                 break
             epoch += n
@@ -275,8 +282,18 @@ class _Trainer:
         continues from them)."""
         _, slots, t = state
         self.rule.t = int(t)
-        for target, value in zip(self.rule.state(self.net._theta), slots):
-            np.copyto(target, np.asarray(value))
+        for target, pieces in zip(self.rule.state(self.net._theta), slots):
+            np.copyto(target, _flat(pieces))
+
+    def _pieces(self, flat: Array) -> list[Array]:
+        """W[1], ..., W[L], b[1], ..., b[L] of a flat array laid out as the network's θ."""
+        dims = self.net.layer_dims
+        spans = _flat_layout(dims)
+        Ws = [
+            flat[w0:w1].reshape(dims[l], dims[l - 1]) for l, (w0, w1, _, _) in enumerate(spans, 1)
+        ]
+        bs = [flat[b0:b1].reshape(dims[l], 1) for l, (_, _, b0, b1) in enumerate(spans, 1)]
+        return Ws + bs
 
     def _record(
         self, epoch: int, n: int, lrs: list[float], outs: tuple[Array, ...], final: Array
@@ -316,6 +333,11 @@ class _Trainer:
         return False
 
 
+def _flat(pieces: Sequence[Any]) -> Array:
+    """The flat array (all W[l], then all b[l]) of pieces on the device."""
+    return np.concatenate([np.asarray(p).ravel() for p in pieces])
+
+
 def _flat_layout(dims: Sequence[int]) -> list[tuple[int, int, int, int]]:
     """Where W[l] and b[l] lie in the flat parameter array (all W[l], then all b[l], as
     :func:`~layerwise.layers.flat_layers` lays them out): (w_start, w_stop, b_start, b_stop)."""
@@ -351,7 +373,7 @@ def _compiled(trainer: _Trainer) -> Callable[..., Any]:
         cfg.hard_labels,
         tuple(trainer.keeps),
         trainer.K,
-        trainer.weights is not None,
+        trainer.weighted,
         trainer.jax.config.jax_enable_x64,
         trainer.jax.default_backend(),
     )
@@ -371,24 +393,21 @@ def _compile(trainer: _Trainer) -> Callable[..., Any]:
     jnp, lax = jax.numpy, jax.lax
     net, cfg, plan, rule = trainer.net, trainer.cfg, trainer.plan, trainer.rule
     dims, acts, loss, L = net.layer_dims, net.activations, net.loss, net.L
-    spans = _flat_layout(dims)
-    shapes = [(span, dims[l], dims[l - 1]) for l, span in enumerate(spans, start=1)]
-    n_W = spans[-1][1]
     hard, task, l2, keeps = cfg.hard_labels, trainer.log.task, cfg.l2, trainer.keeps
     dtype = net.dtype
     folds = rule.folds_learning_rate
     K, n_params = trainer.K, net._theta.size
-    n_steps = len(plan.sizes)
+    n_steps = plan.n_batches
     metric_shape: tuple[int, ...] = (dims[-1],) if task == "regression" else ()
 
-    def step(state: Any, A0: Any, Yb: Any, w: Any, m_l2: Any, lr: Any, key: Any) -> tuple[Any, Any]:
-        """One iteration of the notes on a batch A[0] (n[0], b), Y (n[L], b): the numpy
-        engine's step, through the same functions."""
-        theta, slots, t = state
-        # W[l] and b[l] as pieces of θ (XLA reads them in place)
-        Ws = [theta[w0:w1].reshape(n, n_prev) for (w0, w1, _, _), n, n_prev in shapes]
-        bs = [theta[b0:b1].reshape(n, 1) for (_, _, b0, b1), n, _ in shapes]
+    def step(state: Any, A0: Any, Yb: Any, weights: Any, lr: Any, key: Any) -> tuple[Any, Any]:
+        """One iteration of the notes on a batch A[0] (n[0], b), Y (n[L], b), with its
+        weights (w (1, b), Σw, which columns are examples) or None: the numpy engine's step,
+        through the same functions."""
+        params, slots, t = state
+        Ws, bs = params[:L], params[L:]
         m = A0.shape[1]
+        w, m_l2, present = (None, m, None) if weights is None else weights
         masks = None
         if any(keep < 1.0 for keep in keeps):
             step_key = jax.random.fold_in(key, t)
@@ -402,61 +421,53 @@ def _compile(trainer: _Trainer) -> Callable[..., Any]:
             }
         AL, caches = forward_layers(A0, Ws, bs, acts, masks)
         cost = loss.cost(AL, Yb, hard_labels=hard, weights=w)
-        m_l2 = m if w is None else m_l2
         if l2:
-            cost = cost + l2_term(theta[:n_W], l2, m_l2)
+            cost = cost + sum(l2_term(W, l2, m_l2) for W in Ws)
         factor = lr if folds else 1.0
         dZ = batch_output_delta(AL, Yb, caches[-1].Z, acts[-1], loss, w, factor / m)
         dWs, dbs = backward_layers(
             dZ, caches, weight_decay=l2 * factor / m_l2 if l2 else None, average=False
         )
-        grad = jnp.concatenate([d.ravel() for d in dWs + dbs])
         norms = jnp.stack([jnp.sqrt(jnp.vdot(dW, dW)) for dW in dWs]) / factor
         t = t + 1
-        theta, slots = rule._update(theta, grad, lr, factor, slots, t)
+        # the optimizer's rule, applied to each array (it is elementwise)
+        updated = [
+            rule._update(p, g, lr, factor, [s[i] for s in slots], t)
+            for i, (p, g) in enumerate(zip(params, dWs + dbs))
+        ]
+        params = [p for p, _ in updated]
+        slots = [[new[k] for _, new in updated] for k in range(len(slots))]
         if task == "regression":
-            metric = squared_residuals(AL, Yb)
+            metric = squared_residuals(AL, Yb, 1.0 if present is None else present)
         else:
-            metric = jnp.asarray(count_correct(AL, Yb, task, hard), dtype)
-        return (theta, slots, t), (cost, metric, norms)
+            metric = jnp.asarray(count_correct(AL, Yb, task, hard, present), dtype)
+        return (params, slots, t), (cost, metric, norms)
 
     def epoch(
         state: Any, lr: Any, data: Any, order: Any, weights: Any, key: Any
     ) -> tuple[Any, Any]:
-        """The batches of one epoch: lax.scan over the whole ones, then the rest."""
-        w_full, wt_full, w_rest, wt_rest = (None,) * 4 if weights is None else weights
-        if plan.n_full == 1 and not plan.rest:
-            w = None if w_full is None else w_full[0]
-            wt = None if wt_full is None else wt_full[0]
-            state, (cost, metric, norms) = step(state, data["X"], data["Y"], w, wt, lr, key)
+        """The batches of one epoch, lax.scan over them (one step, when it is the full
+        batch)."""
+        if plan.n_batches == 1 and not plan.rest:
+            w = None if weights is None else tuple(part[0] for part in weights)
+            state, (cost, metric, norms) = step(state, data["X"], data["Y"], w, lr, key)
             return state, (cost[None], metric, norms)
 
         def batch(state: Any, xs: Any) -> tuple[Any, Any]:
             if plan.shuffle:
-                idx, w, wt = xs
-                A0 = data["X"].at[idx].get(mode="promise_in_bounds", unique_indices=True).T
-                Yb = data["Y"].at[idx].get(mode="promise_in_bounds", unique_indices=True).T
+                idx, w = xs
+                A0 = data["X"].at[idx].get(mode="promise_in_bounds").T
+                Yb = data["Y"].at[idx].get(mode="promise_in_bounds").T
             else:
-                X_rows, Y_rows, w, wt = xs
+                X_rows, Y_rows, w = xs
                 A0, Yb = X_rows.T, Y_rows.T
-            return step(state, A0, Yb, w, wt, lr, key)
+            return step(state, A0, Yb, w, lr, key)
 
-        cut = plan.n_full * plan.b
-        blocks = (data["X"], data["Y"]) if not plan.shuffle else (order[:cut].reshape(-1, plan.b),)
-        state, (costs, metrics, norms) = lax.scan(batch, state, (*blocks, w_full, wt_full))
-        metric = metrics.sum(axis=0)
-        last_norms = norms[-1]
-        if plan.rest:
-            if plan.shuffle:
-                idx = order[cut:]
-                A0 = data["X"].at[idx].get(mode="promise_in_bounds", unique_indices=True).T
-                Yb = data["Y"].at[idx].get(mode="promise_in_bounds", unique_indices=True).T
-            else:
-                A0, Yb = data["X_rest"].T, data["Y_rest"].T
-            state, (cost, rest_metric, last_norms) = step(state, A0, Yb, w_rest, wt_rest, lr, key)
-            costs = jnp.concatenate([costs, cost[None]])
-            metric = metric + rest_metric
-        return state, (costs, metric, last_norms)
+        blocks: tuple[Any, ...] = (
+            (order.reshape(plan.n_batches, plan.b),) if plan.shuffle else (data["X"], data["Y"])
+        )
+        state, (costs, metrics, norms) = lax.scan(batch, state, (*blocks, weights))
+        return state, (costs, metrics.sum(axis=0), norms[-1])
 
     def run(state: Any, n: Any, lrs: Any, data: Any, orders: Any, weights: Any, key: Any) -> Any:
         outs = (
@@ -469,14 +480,11 @@ def _compile(trainer: _Trainer) -> Callable[..., Any]:
         def one_epoch(i: Any, carry: Any) -> Any:
             state, outs = carry
             order = None if orders is None else orders[i]
-            epoch_weights = (
-                weights
-                if orders is None
-                else (None if weights is None else tuple(part[i] for part in weights))
-            )
-            if orders is None and "w" in data:
-                epoch_weights = data["w"]
-            start = state[0]
+            # the batches' weights: this epoch's when shuffled, else the same every epoch
+            epoch_weights = data.get("w")
+            if weights is not None:
+                epoch_weights = tuple(part[i] for part in weights)
+            start = jnp.concatenate([p.ravel() for p in state[0]])  # θ at the epoch's start
             state, values = epoch(state, lrs[i], data, order, epoch_weights, key)
             outs = tuple(o.at[i].set(v) for o, v in zip(outs, (*values, start)))
             return state, outs

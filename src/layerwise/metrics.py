@@ -40,16 +40,26 @@ def predict_from_output(AL: Array, task: str) -> Array:
     return AL
 
 
-def count_correct(AL: Array, Y: Array, task: str, hard_labels: bool = False) -> float:
+def count_correct(
+    AL: Array, Y: Array, task: str, hard_labels: bool = False, present: Array | None = None
+) -> float:
     """Number of correct predictions in a batch (sigmoid with n[L] > 1: per output, averaged).
 
     ``hard_labels=True`` promises Y holds exactly 0 and 1, which saves thresholding Y.
+    ``present`` (1, m), 1 for the columns that are examples and 0 for padding, counts the
+    examples only (the jax engine pads a smaller last batch).
     """
     xp = NAMESPACES[type(AL)]  # the jax engine counts inside its compiled epochs
     if task == "binary":
         truth = Y if hard_labels else Y > 0.5
-        return xp.scalar(xp.count_nonzero((AL > 0.5) == truth)) / AL.shape[0]
-    return xp.scalar(xp.count_nonzero(AL.argmax(axis=0) == Y.argmax(axis=0)))
+        right = (AL > 0.5) == truth
+        if present is not None:
+            right = right & (present > 0)
+        return xp.scalar(xp.count_nonzero(right)) / AL.shape[0]
+    right = AL.argmax(axis=0) == Y.argmax(axis=0)
+    if present is not None:
+        right = right & (present[0] > 0)
+    return xp.scalar(xp.count_nonzero(right))
 
 
 class EpochMetric:
