@@ -14,6 +14,8 @@ import numpy as np
 from optional import MLPClassifier, jax, sklearn, torch
 from workloads import Array, Task, Workload, new_network
 
+from layerwise.threads import blas_threads_for
+
 #: a prepared training run: trains when called, returns the final epoch's loss
 Trainer = Callable[[], float]
 
@@ -44,6 +46,24 @@ def prepare_layerwise(task: Task, engine: str = "numpy") -> Trainer:
         return history.cost[-1]
 
     return train
+
+
+def same_threads(prepare: Callable[[Task], Trainer]) -> Callable[[Task], Trainer]:
+    """A reference run under the BLAS threads that layerwise's fit chooses for the workload
+    (layerwise.threads), so that its ratio to layerwise compares the work, not the thread
+    policy."""
+
+    def prepared(task: Task) -> Trainer:
+        train = prepare(task)
+
+        def run() -> float:
+            with blas_threads_for(list(task.spec.dims), task.batch_size):
+                return train()
+
+        return run
+
+    prepared.__doc__ = prepare.__doc__
+    return prepared
 
 
 def prepare_floor(task: Task) -> Trainer:
@@ -438,9 +458,9 @@ class Tool:
 TOOLS = [
     Tool("layerwise", prepare_layerwise),
     Tool("layerwise (jax)", prepare_layerwise_jax, None if jax else "jax is not installed"),
-    Tool("floor", prepare_floor),
-    Tool("naive", prepare_naive),
-    Tool("inline", prepare_inline),
+    Tool("floor", same_threads(prepare_floor)),
+    Tool("naive", same_threads(prepare_naive)),
+    Tool("inline", same_threads(prepare_inline)),
     Tool("scikit-learn", prepare_sklearn, None if sklearn else "scikit-learn is not installed"),
     Tool("PyTorch", prepare_torch, None if torch else "torch is not installed"),
     Tool("JAX", prepare_jax, None if jax else "jax is not installed"),
