@@ -119,6 +119,7 @@ class Session:
         self._dirty = False
         self._last_frame = -math.inf
         self._due = 0.0
+        self._stepping = False
         self._thread = threading.Thread(target=self._main, name="layerwise-playground", daemon=True)
         self._thread.start()
 
@@ -365,6 +366,9 @@ class Session:
         self.segments.append(segment)
         self._segment = segment
         self._due = time.monotonic()
+        with self._cond:
+            # the first epoch runs for a step unless the page is playing
+            self._stepping = not self._req.playing
         try:
             self.net.fit(
                 self.X_train,
@@ -381,7 +385,8 @@ class Session:
         except TrainingDivergedError as exc:
             segment.diverged = True
             self._set_playing(False)
-            self._publish({"type": "error", "field": "learning_rate", "message": str(exc)})
+            message = f"{exc}. Reset starts again from the initial weights."
+            self._publish({"type": "error", "field": "learning_rate", "message": message})
             self._dirty = True
         else:
             if self.epochs >= self.max_epochs:
@@ -407,8 +412,8 @@ class Session:
         self.curve.record(self.epochs, logs)
         self._dirty = True
         with self._cond:
-            if self._req.steps:
-                self._req.steps -= 1
+            if self._stepping and self._req.steps:
+                self._req.steps -= 1  # this epoch was a step's (not one played before a step)
         was_paused = False
         while True:
             with self._cond:
@@ -420,6 +425,7 @@ class Session:
                 if req.closed or req.reset or req.settings != self.settings:
                     return True
                 paused = not req.playing and not req.steps
+                stepping = not req.playing
                 want = req.want_frame
                 has_tasks = bool(req.tasks)
             if has_tasks:
@@ -435,6 +441,7 @@ class Session:
                 wait = self._due - now
                 if wait <= 0 or self.settings.speed == "max":
                     self._due = max(self._due, now - 1.0) + self._period()
+                    self._stepping = stepping
                     return False
             was_paused = was_paused or paused
             with self._cond:

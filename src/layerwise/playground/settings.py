@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -149,6 +150,10 @@ def choices() -> dict[str, Any]:
 # --------------------------------------------------------------------------- checks
 
 
+#: a whole number as the page may type it: ASCII digits, few enough for int() to be cheap
+_DIGITS = re.compile(r"\+?[0-9]{1,12}")
+
+
 def _shown(value: Any) -> str:
     """``repr(value)``, cut short: a page may send anything, and the message repeats it."""
     text = repr(value)
@@ -184,7 +189,7 @@ def _integer(field: str, value: Any, low: int, high: int, what: str) -> int:
     value = _text(value)
     number: int | None = None
     whole_float = isinstance(value, float) and value.is_integer()
-    digits = isinstance(value, str) and value.lstrip("+").isdigit()
+    digits = isinstance(value, str) and _DIGITS.fullmatch(value) is not None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif whole_float or digits:
@@ -203,7 +208,8 @@ def _choice(field: str, value: Any, options: tuple[str, ...]) -> str:
 
 
 def _hidden(value: Any) -> tuple[int, ...]:
-    """ "8, 8" -> (8, 8); "" -> () (no hidden layer: logistic regression)."""
+    """The hidden sizes as typed: "8, 8" -> (8, 8); "" -> () (no hidden layer: logistic
+    regression)."""
     if isinstance(value, (list, tuple)):
         parts = [str(v) for v in value]
     elif isinstance(value, str):
@@ -215,15 +221,15 @@ def _hidden(value: Any) -> tuple[int, ...]:
         f"hidden is a comma-separated list of hidden layer sizes such as 8,8 (empty for none), "
         f"at most {MAX_HIDDEN_LAYERS} layers"
     )
-    if len(parts) > MAX_HIDDEN_LAYERS or not all(p.isdigit() for p in parts):
+    if len(parts) > MAX_HIDDEN_LAYERS or not all(_DIGITS.fullmatch(p) for p in parts):
         raise SettingsError("hidden", f"{what}. Received: hidden={_shown(value)}")
     sizes = tuple(int(p) for p in parts)
-    for l, n in enumerate(sizes, start=1):
+    for l, (n, p) in enumerate(zip(sizes, parts), start=1):
         if not 1 <= n <= MAX_UNITS:
             raise SettingsError(
                 "hidden",
                 f"hidden layers have 1 to {MAX_UNITS} units each in the playground; hidden "
-                f"layer {l} has {n}. Received: hidden={_shown(value)}",
+                f"layer {l} has {p}. Received: hidden={_shown(value)}",
             )
     return sizes
 
