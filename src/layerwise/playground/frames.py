@@ -103,7 +103,8 @@ def weights(net: Network) -> dict[str, list[str]]:
 class Curve:
     """The per-epoch cost, validation cost and ‖dW[l]‖, kept to at most ``2 · size`` samples:
     when full, every other sample goes and the stride between kept epochs doubles, so a long
-    run keeps its whole shape in a bounded frame."""
+    run keeps its whole shape in a bounded frame. The first epoch stays, where the curve
+    starts."""
 
     def __init__(self, L: int, size: int = 256) -> None:
         self.size = size
@@ -116,8 +117,8 @@ class Curve:
     def record(self, epoch: int, logs: Mapping[str, float]) -> None:
         """Keep epoch ``epoch``'s logs (``cost``, ``val_cost``, ``grad_norm_dW1``...) when it
         falls on the stride."""
-        if epoch % self.stride:
-            return
+        if epoch % self.stride and self.epoch:
+            return  # between strides (the first epoch is always kept: the curve's start)
         self.epoch.append(epoch)
         self.cost.append(logs["cost"])
         self.val_cost.append(logs.get("val_cost", math.nan))
@@ -125,7 +126,7 @@ class Curve:
             series.append(logs.get(f"grad_norm_dW{l}", math.nan))
         if len(self.epoch) >= 2 * self.size:
             self.stride *= 2
-            keep = [i for i, e in enumerate(self.epoch) if e % self.stride == 0]
+            keep = [i for i, e in enumerate(self.epoch) if i == 0 or e % self.stride == 0]
             self.epoch[:] = [self.epoch[i] for i in keep]
             for series in (self.cost, self.val_cost, *self.grad):
                 series[:] = [series[i] for i in keep]

@@ -143,6 +143,8 @@ function showSettings(settings) {
   for (const el of document.querySelectorAll("[data-setting]")) {
     const name = el.dataset.setting;
     if (!(name in settings)) continue;
+    // a control being edited (typed into, not yet committed) keeps what the user typed
+    if (name in state.sent && el.value !== state.sent[name]) continue;
     const value = settings[name] === null ? "" : String(settings[name]);
     if (el.tagName === "SELECT" && ![...el.options].some((o) => o.value === value)) {
       el.append(new Option(value, value));
