@@ -25,7 +25,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 import layerwise as lw
-from layerwise.playground import create_app
+from layerwise.playground import create_app, server
 from layerwise.playground.server import STATIC, Outbox, loopback_hosts
 
 PORT = 8765
@@ -368,6 +368,19 @@ def test_closing_the_page_ends_its_training(client, app):
     assert not session.alive
     assert token not in app.state.sessions
     assert client.get(f"/session/{token}/playground.safetensors").status_code == 404
+
+
+def test_pages_beyond_the_limit_are_turned_away(client, app, monkeypatch):
+    monkeypatch.setattr(server, "MAX_SESSIONS", 1)
+    with client.websocket_connect("/ws", headers=ORIGIN) as first:
+        Socket(first).until(kind("hello"))
+        with (
+            client.websocket_connect("/ws", headers=ORIGIN) as second,
+            pytest.raises(WebSocketDisconnect) as info,
+        ):
+            second.receive_json()
+        assert info.value.code == 1013 and "1 playground pages are open" in info.value.reason
+        assert len(app.state.sessions) == 1
 
 
 def test_the_outbox_replaces_an_unsent_frame():

@@ -260,7 +260,11 @@ def test_curve_keeps_its_shape_in_a_bounded_size():
     assert curve.cost == [1.0 / e for e in curve.epoch]
     assert curve.grad[0] == [float(e) for e in curve.epoch]
     assert all(math.isnan(v) for v in curve.val_cost)  # no validation data
-    assert unpack(curve.to_json()["epoch"], "i4").tolist() == curve.epoch
+    assert 100 not in curve.epoch  # between strides, but the newest: it ends the curve shown
+    shown = curve.to_json()
+    assert unpack(shown["epoch"], "i4").tolist() == [*curve.epoch, 100]
+    assert unpack(shown["cost"], "f4")[-1] == np.float32(1 / 100)
+    assert unpack(shown["grad"][1], "f4")[-1] == 2.0
 
 
 # --------------------------------------------------------------------------- the session

@@ -113,17 +113,25 @@ class Curve:
         self.cost: list[float] = []
         self.val_cost: list[float] = []
         self.grad: list[list[float]] = [[] for _ in range(L)]
+        #: the latest epoch and its (cost, val_cost, norms), kept or not
+        self.last: tuple[int, tuple[float, float, list[float]]] | None = None
 
     def record(self, epoch: int, logs: Mapping[str, float]) -> None:
         """Keep epoch ``epoch``'s logs (``cost``, ``val_cost``, ``grad_norm_dW1``...) when it
-        falls on the stride."""
+        falls on the stride; the latest epoch is shown in any case."""
+        sample = (
+            logs["cost"],
+            logs.get("val_cost", math.nan),
+            [logs.get(f"grad_norm_dW{l}", math.nan) for l in range(1, len(self.grad) + 1)],
+        )
+        self.last = (epoch, sample)
         if epoch % self.stride and self.epoch:
             return  # between strides (the first epoch is always kept: the curve's start)
         self.epoch.append(epoch)
-        self.cost.append(logs["cost"])
-        self.val_cost.append(logs.get("val_cost", math.nan))
-        for l, series in enumerate(self.grad, start=1):
-            series.append(logs.get(f"grad_norm_dW{l}", math.nan))
+        self.cost.append(sample[0])
+        self.val_cost.append(sample[1])
+        for series, norm in zip(self.grad, sample[2]):
+            series.append(norm)
         if len(self.epoch) >= 2 * self.size:
             self.stride *= 2
             keep = [i for i, e in enumerate(self.epoch) if i == 0 or e % self.stride == 0]
@@ -132,9 +140,14 @@ class Curve:
                 series[:] = [series[i] for i in keep]
 
     def to_json(self) -> dict[str, Any]:
+        epoch, cost, val_cost, grad = self.epoch, self.cost, self.val_cost, self.grad
+        if self.last is not None and (not epoch or self.last[0] > epoch[-1]):
+            e, (c, v, norms) = self.last  # the newest epoch, between two kept ones
+            epoch, cost, val_cost = [*epoch, e], [*cost, c], [*val_cost, v]
+            grad = [[*series, g] for series, g in zip(grad, norms)]
         return {
-            "epoch": pack(self.epoch, "i4"),
-            "cost": pack(self.cost, "f4"),
-            "val_cost": pack(self.val_cost, "f4"),
-            "grad": [pack(series, "f4") for series in self.grad],
+            "epoch": pack(epoch, "i4"),
+            "cost": pack(cost, "f4"),
+            "val_cost": pack(val_cost, "f4"),
+            "grad": [pack(series, "f4") for series in grad],
         }

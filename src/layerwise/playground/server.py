@@ -256,10 +256,12 @@ def create_app(host: str = "127.0.0.1", port: int = 8000) -> Starlette:
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
     async def socket_endpoint(websocket: WebSocket) -> None:
-        if len(sessions) >= MAX_SESSIONS:
-            await websocket.close(code=1013, reason="too many playground pages open")
-            return
         await websocket.accept()
+        if len(sessions) >= MAX_SESSIONS:
+            # 1013: try again later, once a page has closed
+            reason = f"{MAX_SESSIONS} playground pages are open already; close one and reload"
+            await websocket.close(code=1013, reason=reason)
+            return
         loop = asyncio.get_running_loop()
         outbox = Outbox(loop)
         token = secrets.token_urlsafe(16)

@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import Array
 from .._version import __version__
 from ..network import Network
 from ..training import TrainingDivergedError
@@ -514,7 +513,3 @@ class Session:
     def script(self) -> str:
         """A Python script that reproduces this run with the library."""
         return script(self.settings, self.segments, self.n_val)
-
-    def arrays(self) -> dict[str, Array]:
-        """The data as the worker holds it (for tests): X, Y and the training part."""
-        return {"X": self.X, "Y": self.Y, "X_train": self.X_train, "Y_train": self.Y_train}

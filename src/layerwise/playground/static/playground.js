@@ -473,12 +473,13 @@ function connect() {
     const handler = handlers[msg.type];
     if (handler) handler(msg);
   });
-  ws.addEventListener("close", () => {
+  ws.addEventListener("close", (event) => {
     for (const id of ["reset", "play", "step"]) $(id).disabled = true;
     setStatus("disconnected");
-    showMessage(
-      "The connection to the playground server has closed. Start it again with " +
-      "'layerwise playground' and reload this page.", "notice");
+    showMessage(event.reason
+      ? `The playground server closed this page: ${event.reason}.`
+      : "The connection to the playground server has closed. Start it again with " +
+        "'layerwise playground' and reload this page.", "notice");
   });
 }
 
