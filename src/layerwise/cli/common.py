@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,24 +142,64 @@ def add_drop_missing(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def check_output_file(path: str | os.PathLike[str], option: str) -> Path:
-    """An output file whose folder exists and which is not itself a folder; checked before
-    any work is done, so a mistake costs nothing and writes nothing."""
+#: (what, path) of a command's inputs, e.g. ("DATA", "train.csv")
+Inputs = Sequence[tuple[str, "str | os.PathLike[str] | None"]]
+
+
+def check_output_file(path: str | os.PathLike[str], option: str, inputs: Inputs = ()) -> Path:
+    """An output file that can be written and is none of the command's ``inputs``: its
+    folder exists, is a folder and is writable, it is not itself a folder, and it is not the
+    same file as an input (after links are resolved). Checked before any work is done, so a
+    mistake costs nothing, writes nothing and destroys nothing."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise CLIError(f"{option} {target} is a folder; give a file name")
-    if not folder.is_dir():
-        raise CLIError(f"{option} {target}: the folder {folder} does not exist")
+    _check_writable_folder(folder, f"{option} {target}: the folder {folder}")
+    for what, source in inputs:
+        if source is not None and _same_file(target, source):
+            raise CLIError(
+                f"{option} {target} is the {what} itself ({source}); writing it would destroy "
+                f"the {what}: give another file name"
+            )
     return target
 
 
-def check_output_dir(path: str | os.PathLike[str], option: str) -> Path:
-    """An existing folder."""
+#: the plots the commands may write into ``--plot-dir``
+PLOT_FILES = ("cost_curve.png", "confusion_matrix.png", "decision_boundary.png")
+
+
+def check_output_dir(
+    path: str | os.PathLike[str], option: str, writes: Sequence[str] = (), inputs: Inputs = ()
+) -> Path:
+    """An existing, writable folder, none of whose files the command writes (``writes``) is
+    one of its ``inputs``."""
     folder = Path(path)
     if not folder.is_dir():
         raise CLIError(f"{option} {folder} is not an existing folder")
+    _check_writable_folder(folder, f"{option} {folder}")
+    for name in writes:
+        check_output_file(folder / name, option, inputs)
     return folder
+
+
+def _check_writable_folder(folder: Path, what: str) -> None:
+    if not folder.is_dir():
+        raise CLIError(f"{what} does not exist" if not folder.exists() else f"{what} is a file")
+    # a real probe (an unnamed temporary file, gone when closed) answers for permissions, a
+    # read-only file system and special folders alike, where os.access can be wrong (root)
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise CLIError(f"{what} cannot be written ({exc.strerror or exc})") from None
+
+
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either does not exist (a built-in data set's name, a new file)
+        return False
 
 
 def file_size(path: str | os.PathLike[str]) -> str:
