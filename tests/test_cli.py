@@ -864,3 +864,26 @@ def test_an_unwritable_output_folder_is_found_before_training(own_copy, capsys):
     code, out, err = run(capsys, "train", data, "--plot-dir", "/proc", *TRAIN_ARGS)
     assert code == 2 and "Training" not in out
     one_error_line(err, "--plot-dir /proc", "cannot be written")
+
+
+# --------------------------------------------------------------------------- sizes
+
+
+@pytest.mark.parametrize("command", ["summary", "explain"])
+def test_a_design_too_large_to_allocate_is_described_all_the_same(capsys, command):
+    dims = [100_000, 100_000, 100_000, 100_000]
+    code, out, err = run(capsys, command, "--layers", ",".join(map(str, dims)))
+    assert code == 0 and err == ""
+    assert "(100000, 100000)" in out
+    if command == "summary":
+        total = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+        assert f"total parameters: {total} (240.0 GB)" in out
+
+
+def test_training_a_layer_too_large_for_memory_says_how_many_bytes(bc_csv, tmp_path, capsys):
+    out_file = tmp_path / "m.safetensors"
+    code, _, err = run(capsys, "train", bc_csv, "--layers", "200000,200000", "--out", out_file)
+    assert code == 1 and not out_file.exists()
+    dims = [30, 200_000, 200_000, 1]  # n[0] from the table's 30 features, one sigmoid output
+    n_params = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+    one_error_line(err, f"n = {dims} needs", f"({3 * 8 * n_params} bytes) of memory, but only")

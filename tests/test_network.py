@@ -517,3 +517,20 @@ def test_pickle_and_model_file_share_one_description(tmp_path, dropout):
             np.testing.assert_array_equal(other.params[key], net.params[key])
     keep = 1.0 if dropout is None else dropout
     assert net._describe()["keep_prob"] == [keep, keep]
+
+
+def test_a_network_too_large_for_memory_is_refused_before_allocating():
+    dims = [100_000, 100_000, 100_000]
+    n_params = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+    with pytest.raises(MemoryError, match=rf"needs .* \({3 * 8 * n_params} bytes\) of memory"):
+        lw.Network(dims)
+
+
+def test_training_buffers_too_large_for_memory_are_refused_before_training():
+    X = np.zeros((2, 4))
+    net = lw.Network([2, 3, 1], seed=0)
+    too_many = 10**13  # examples: the buffers alone would take petabytes
+    Xb = np.broadcast_to(np.zeros((2, 1)), (2, too_many))
+    with pytest.raises(MemoryError, match="training n = \\[2, 3, 1\\] on batches of"):
+        net.fit(Xb, np.zeros((1, too_many)), epochs=1)
+    assert net.fit(X, np.zeros((1, 4)), epochs=1).epochs == 1

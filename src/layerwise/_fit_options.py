@@ -113,12 +113,14 @@ class FitOptions:
         if self.verbose:
             cbs.insert(0, PrintCost(self.print_every))
 
+        optimizer = get_optimizer(self.optimizer)
+        _check_training_memory(net, X, batch_size, optimizer.n_slots)
         config = TrainConfig(
             epochs=epochs,
             learning_rate=alpha,
             batch_size=batch_size,
             shuffle=bool(self.shuffle),
-            optimizer=get_optimizer(self.optimizer),
+            optimizer=optimizer,
             schedule=get_schedule(self.lr_schedule),
             l2=float(l2),
             callbacks=cbs,
@@ -126,6 +128,21 @@ class FitOptions:
             sample_weight=weights,
         )
         return X, Y, config
+
+
+def _check_training_memory(net: Network, X: Array, batch_size: int | None, slots: int) -> None:
+    """MemoryError with the bytes training needs, when that is more than there is: each
+    layer's four (n[l], b) buffers (Z, A, dZ, dA), the optimizer's state, and the copy of X
+    as rows that mini-batches are cut from."""
+    m = X.shape[1]
+    b = m if batch_size is None else min(batch_size, m)
+    itemsize = net.dtype.itemsize
+    buffers = 4 * b * sum(net.layer_dims[1:]) * itemsize
+    state = slots * net.n_params * itemsize
+    rows = X.nbytes if b < m else 0
+    _checks.check_memory(
+        buffers + state + rows, f"training n = {net.layer_dims} on batches of {b} examples"
+    )
 
 
 def _split(

@@ -14,14 +14,15 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 
 from .._text import text_table
 from .._typing import Array
-from ..activations import ACTIVATIONS
+from ..activations import ACTIVATIONS, Activation, get_activation
 from ..initializers import suited_init
+from ..losses import Loss, loss_for_activation
 from ..network import Network
 from ..tables import Table, encode_labels, load_table
 
@@ -40,6 +41,8 @@ __all__ = [
     "load_model",
     "add_network_options",
     "network_from_args",
+    "Design",
+    "design_from_args",
     "ModelData",
     "model_data",
     "encode_for_model",
@@ -244,12 +247,26 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def network_from_args(args: argparse.Namespace, *, model: str | None) -> Network:
-    """The network of MODEL, or one built from --layers/--hidden/--output."""
+class Design(NamedTuple):
+    """A network as the describing commands need it: its sizes, activations, loss and dtype,
+    and the network itself only when it was loaded from a file (a design given by its sizes
+    is never allocated: ``summary`` and ``explain`` are arithmetic)."""
+
+    layer_dims: list[int]
+    activations: list[Activation]
+    loss: Loss
+    dtype: np.dtype
+    init: str
+    network: Network | None
+
+
+def design_from_args(args: argparse.Namespace, *, model: str | None) -> Design:
+    """The design of MODEL, or the one --layers/--hidden/--output describe."""
     if model is not None and args.layers is not None:
         raise CLIError("give a MODEL file or --layers, not both")
     if model is not None:
-        return load_model(model)
+        net = load_model(model)
+        return Design(net.layer_dims, net.activations, net.loss, net.dtype, net.init, net)
     if args.layers is None:
         raise CLIError("give a MODEL file or --layers n[0],n[1],...,n[L] (e.g. --layers 2,4,1)")
     dims = args.layers
@@ -261,8 +278,23 @@ def network_from_args(args: argparse.Namespace, *, model: str | None) -> Network
     output = args.output
     if output == "auto":
         output = "sigmoid" if dims[-1] == 1 else "softmax"
-    init = suited_init(args.hidden)
-    return Network(dims, hidden=args.hidden, output=output, init=init, seed=args.seed)
+    activations = [get_activation(args.hidden)] * (len(dims) - 2) + [get_activation(output)]
+    loss = loss_for_activation(output)
+    return Design(dims, activations, loss, np.dtype("float64"), suited_init(args.hidden), None)
+
+
+def network_from_args(args: argparse.Namespace, *, model: str | None) -> Network:
+    """The network of MODEL, or one built (with the seed's weights) from --layers."""
+    design = design_from_args(args, model=model)
+    if design.network is not None:
+        return design.network
+    return Network(
+        design.layer_dims,
+        activations=design.activations,
+        init=design.init,
+        seed=args.seed,
+        loss=design.loss,
+    )
 
 
 # --------------------------------------------------------------------------- model files
