@@ -887,3 +887,18 @@ def test_training_a_layer_too_large_for_memory_says_how_many_bytes(bc_csv, tmp_p
     dims = [30, 200_000, 200_000, 1]  # n[0] from the table's 30 features, one sigmoid output
     n_params = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
     one_error_line(err, f"n = {dims} needs", f"({3 * 8 * n_params} bytes) of memory, but only")
+
+
+def test_huge_finite_features_train_into_a_model_that_loads(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"big": rng.standard_normal(200) * 1e300, "x": rng.standard_normal(200)})
+    frame["target"] = (frame["big"] > 0).astype(int)
+    frame.to_csv(tmp_path / "big.csv", index=False)
+    model = tmp_path / "big.safetensors"
+    code, _, err = run(capsys, "train", tmp_path / "big.csv", "--out", model, *TRAIN_ARGS)
+    assert code == 0, err
+    net = lw.Network.load(model)
+    assert np.isfinite(net.preprocessing.scale).all()
+    assert net.preprocessing.scale[0] == pytest.approx(frame["big"].std(ddof=0), rel=1e-12)
+    code, out, _ = run(capsys, "evaluate", model, tmp_path / "big.csv")
+    assert code == 0 and "accuracy" in out

@@ -228,10 +228,19 @@ def check_sample_weight(
             f"{name} must have one weight per example, shape (m,) or (1, m) with m = {m}; "
             f"Received: {name} with shape {w.shape}"
         )
-    w = w.reshape(1, m).astype(dtype)
+    w = w.reshape(1, m)
     if not np.isfinite(w).all():
         bad = int(np.flatnonzero(~np.isfinite(w))[0])
         raise ValueError(f"{name} must be finite; Received: {w[0, bad]} for example {bad}")
+    big = float(np.finfo(dtype).max)
+    if np.abs(w).max() > big:
+        bad = int(np.argmax(np.abs(w)))
+        raise ValueError(
+            f"{name} holds {w[0, bad]:g} (example {bad}), more than {dtype.name} can hold "
+            f"({big:g}); divide the weights by a common factor (only their ratios matter, "
+            f"besides the Σ w that takes the place of m in the L2 term)"
+        )
+    w = w.astype(dtype)
     if (w < 0).any():
         bad = int(np.flatnonzero(w < 0)[0])
         raise ValueError(f"{name} must be >= 0; Received: {w[0, bad]:g} for example {bad}")

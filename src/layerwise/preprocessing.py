@@ -27,6 +27,7 @@ import numpy as np
 
 from ._optional import plain
 from ._typing import Array
+from .metrics import power_of_two_above, power_of_two_scaled
 
 __all__ = ["Preprocessing"]
 
@@ -70,9 +71,15 @@ class Preprocessing:
         of weight 2 counts as two), as scikit-learn's ``StandardScaler`` weights them."""
         mean = scale = None
         if standardize:
-            w = None if sample_weight is None else np.ravel(sample_weight)
-            mean = np.average(X, axis=1, weights=w)
-            scale = np.sqrt(np.average((X - mean[:, None]) ** 2, axis=1, weights=w))
+            w = None if sample_weight is None else power_of_two_scaled(np.ravel(sample_weight))
+            # each feature divided by a power of two above its largest |x| (exact): finite
+            # values, however large, give a finite mean and standard deviation
+            X64 = np.asarray(X, dtype=np.float64)
+            unit = power_of_two_above(X64, axis=1)[:, 0]
+            Xs = X64 / unit[:, None]
+            mean_s = np.average(Xs, axis=1, weights=w)
+            scale_s = np.sqrt(np.average((Xs - mean_s[:, None]) ** 2, axis=1, weights=w))
+            mean, scale = mean_s * unit, scale_s * unit
             scale[scale == 0] = 1.0
         return cls(
             mean=mean,
