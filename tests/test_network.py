@@ -8,7 +8,6 @@ import re
 
 import numpy as np
 import pytest
-from sklearn.metrics import r2_score as sk_r2_score
 
 import layerwise as lw
 
@@ -312,7 +311,8 @@ def test_evaluate_regression_r2_matches_scikit_learn(rng):
     assert set(result) == {"cost", "r2"}
     AL = net.predict(X)
     np.testing.assert_array_equal(AL, net.predict_proba(X))
-    assert result["r2"] == pytest.approx(sk_r2_score(Y.T, AL.T), rel=1e-10)
+    sk_metrics = pytest.importorskip("sklearn.metrics", reason="the R² oracle is scikit-learn's")
+    assert result["r2"] == pytest.approx(sk_metrics.r2_score(Y.T, AL.T), rel=1e-10)
     assert result["cost"] == pytest.approx(np.sum((AL - Y) ** 2) / (2 * 30), rel=1e-12)
 
 
@@ -323,12 +323,16 @@ def test_summary_lists_shapes_and_parameter_count():
     dims = [3, 5, 4, 2]
     net = lw.Network(dims, hidden="relu", output="softmax", seed=0)
     text = net.summary()
-    for l in range(1, len(dims)):
-        assert f"({dims[l]}, {dims[l - 1]})" in text
-        assert f"({dims[l]}, 1)" in text
-    total = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
-    assert total == 20 + 24 + 10
-    assert re.search(rf"\b{total}\b", text)
+    layer_rows = text.splitlines()[2:-1]  # header, layer 0, layers 1..L, total
+    assert len(layer_rows) == net.L
+    for l, row in enumerate(layer_rows, start=1):
+        W, b = net.params[f"W{l}"], net.params[f"b{l}"]
+        cells = row.split()
+        assert cells[0] == str(l) and cells[1] == str(dims[l])
+        assert str(W.shape) in row and str(b.shape) in row
+        assert int(cells[-1]) == W.size + b.size  # the count printed is the arrays' size
+    total = int(re.search(r"total parameters: (\d+)", text).group(1))
+    assert total == sum(array.size for array in net.params.values())
     assert net.n_params == total
     assert "(5, 400)" in net.summary(m=400)
 
@@ -353,6 +357,7 @@ def test_not_verbose_prints_nothing(net, planar_small, capsys):
 
 
 def test_save_load_round_trip(net, planar_small, tmp_path):
+    pytest.importorskip("safetensors", reason="model files need the io extra")
     X, Y = planar_small
     net.fit(X, Y, epochs=20, learning_rate=1.2)
     path = tmp_path / "model.safetensors"
@@ -450,3 +455,84 @@ def test_softmax_in_hidden_layer_is_rejected():
 def test_bad_constructor_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         lw.Network(**kwargs)
+
+
+def test_fit_signature_lists_exactly_the_fit_options():
+    import dataclasses
+    import inspect
+
+    from layerwise._fit_options import FitOptions
+
+    params = list(inspect.signature(lw.Network.fit).parameters.values())[3:]  # after self, X, Y
+    fields = dataclasses.fields(FitOptions)
+    assert [p.name for p in params] == [f.name for f in fields]
+    assert [p.default for p in params] == [f.default for f in fields]
+
+
+def test_fit_passes_every_option_through(planar_small):
+    """A changed option changes the run: the options reach training, none is dropped."""
+    X, Y = planar_small
+    seen = {}
+
+    class Record:
+        def on_epoch_end(self, epoch, logs):
+            seen.update(logs)
+
+    net = lw.Network([2, 4, 1], hidden="tanh", seed=3)
+    history = net.fit(
+        X,
+        Y,
+        epochs=3,
+        learning_rate=0.2,
+        batch_size=8,
+        optimizer="momentum",
+        lr_schedule="exponential",
+        l2=0.1,
+        dropout=0.9,
+        validation_split=0.25,
+        early_stopping=50,
+        callbacks=[Record()],
+    )
+    assert history.learning_rate == pytest.approx([0.2, 0.2 * 0.95, 0.2 * 0.95**2])
+    assert "val_cost" in seen and history.epochs == 3
+    assert [layer.keep_prob for layer in net.layers] == [0.9, 1.0]
+
+
+@pytest.mark.parametrize("dropout", [None, 0.8])
+def test_pickle_and_model_file_share_one_description(tmp_path, dropout):
+    import pickle
+
+    pytest.importorskip("safetensors", reason="model files need the io extra")
+    X, Y = lw.datasets.planar()
+    net = lw.Network([2, 5, 3, 1], hidden="leaky_relu", init="he", seed=2, dtype="float32")
+    net.fit(X, Y, epochs=2, learning_rate=0.1, dropout=dropout)
+    net.preprocessing = lw.preprocessing.Preprocessing.fit(X, classes=["a", "b"])
+    net.metadata = {"note": "kept"}
+    net.save(tmp_path / "m.safetensors")
+    loaded = lw.Network.load(tmp_path / "m.safetensors")
+    twin = pickle.loads(pickle.dumps(net))
+    for other in (loaded, twin):
+        assert other._describe() == net._describe()
+        for key in net.params:
+            np.testing.assert_array_equal(other.params[key], net.params[key])
+    keep = 1.0 if dropout is None else dropout
+    assert net._describe()["keep_prob"] == [keep, keep]
+
+
+def test_a_network_too_large_for_memory_is_refused_before_allocating():
+    dims = [100_000, 100_000, 100_000]
+    n_params = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+    with pytest.raises(MemoryError, match=rf"needs .* \({3 * 8 * n_params} bytes\) of memory"):
+        lw.Network(dims)
+
+
+def test_training_buffers_too_large_for_memory_are_refused_before_training(monkeypatch):
+    from layerwise import _checks
+
+    X, Y = np.zeros((2, 100_000)), np.zeros((1, 100_000))
+    net = lw.Network([2, 3, 1], seed=0)
+    # a machine with 5 MB to spare: the full batch's (n[l], m) buffers need 12.8 MB
+    monkeypatch.setattr(_checks, "available_memory", lambda: 5 * 10**6)
+    with pytest.raises(MemoryError, match=r"training n = \[2, 3, 1\] on batches of 100000"):
+        net.fit(X, Y, epochs=1)
+    assert net.fit(X, Y, epochs=1, batch_size=1000).epochs == 1  # 1.7 MB fit

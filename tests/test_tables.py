@@ -4,13 +4,17 @@ and a clear error for every kind of bad table."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris
-from sklearn.utils.multiclass import type_of_target as sk_type_of_target
 
-from layerwise import datasets
-from layerwise.tables import (
+for _module in ("pandas", "sklearn"):
+    pytest.importorskip(_module, reason="tables need the tables extra; the oracle is scikit-learn")
+
+import pandas as pd  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris  # noqa: E402
+from sklearn.utils.multiclass import type_of_target as sk_type_of_target  # noqa: E402
+
+from layerwise import datasets  # noqa: E402
+from layerwise.tables import (  # noqa: E402
     BUILTIN,
     MAX_CLASSES,
     class_labels,

@@ -14,10 +14,15 @@ import pytest
 
 import layerwise as lw
 
-sklearn = pytest.importorskip("sklearn", reason="scikit-learn is in the test extra")
-from sklearn.datasets import load_breast_cancer, load_digits  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.neural_network import MLPClassifier  # noqa: E402
+try:  # scikit-learn is the independent reference for whole training runs (test extra)
+    import sklearn
+except ImportError:
+    sklearn = None
+
+#: the tests that compare with scikit-learn (the others need NumPy alone)
+needs_sklearn = pytest.mark.skipif(
+    sklearn is None, reason="compares with scikit-learn, which is in the test extra"
+)
 
 # --------------------------------------------------------------------------- scikit-learn
 
@@ -26,6 +31,8 @@ def sklearn_cost_curve(
     net: lw.Network, X, y, hidden, activation, epochs, lr, batch_size, sample_weight=None, alpha=0.0
 ):
     """scikit-learn's loss_curve_ starting from the network's own initial weights."""
+    from sklearn.neural_network import MLPClassifier
+
     clf = MLPClassifier(
         hidden_layer_sizes=hidden,
         activation=activation,
@@ -64,6 +71,7 @@ def _weights(m, weighted):
     return w
 
 
+@needs_sklearn
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
 @pytest.mark.parametrize("batch_size", [None, 32])
 def test_binary_cost_curve_matches_scikit_learn(batch_size, weighted):
@@ -79,6 +87,7 @@ def test_binary_cost_curve_matches_scikit_learn(batch_size, weighted):
     np.testing.assert_allclose(history.cost, reference, rtol=1e-9)
 
 
+@needs_sklearn
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
 @pytest.mark.parametrize("batch_size", [None, 32])
 def test_l2_cost_curve_matches_scikit_learn(batch_size, weighted):
@@ -104,6 +113,7 @@ def test_l2_cost_curve_matches_scikit_learn(batch_size, weighted):
     np.testing.assert_allclose(history.cost, reference, rtol=1e-9)
 
 
+@needs_sklearn
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
 @pytest.mark.parametrize("batch_size", [None, 50])
 def test_multiclass_cost_curve_matches_scikit_learn(batch_size, weighted):
@@ -174,7 +184,11 @@ def test_shuffle_is_seeded_and_changes_the_path():
 # --------------------------------------------------------------------------- accuracy on real data
 
 
+@needs_sklearn
 def test_digits_accuracy_with_adam():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
     X, y = load_digits(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(X / 16.0, y, test_size=0.25, random_state=0)
     net = lw.Network([64, 64, 10], hidden="relu", output="softmax", init="he", seed=0)
@@ -183,7 +197,11 @@ def test_digits_accuracy_with_adam():
     assert acc >= 0.97
 
 
+@needs_sklearn
 def test_breast_cancer_accuracy_with_adam():
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+
     X, y = load_breast_cancer(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
     mu, sigma = X_tr.mean(axis=0), X_tr.std(axis=0)
@@ -273,6 +291,15 @@ def test_dropout_arguments_are_checked():
         net.fit(X, Y, epochs=1, dropout=[0.5])
 
 
+@pytest.mark.parametrize("dropout", [1.5, 0.0, float("nan"), [1.5], ["0.5"], "0.5", True])
+def test_a_senseless_keep_probability_is_refused_where_no_layer_would_use_it(dropout):
+    X, Y = lw.datasets.moons(m=20, seed=1)
+    net = lw.Network([2, 1], seed=1)  # no hidden layer: no dropout to apply
+    with pytest.raises((ValueError, TypeError), match="keep probability"):
+        net.fit(X, Y, epochs=1, dropout=dropout)
+    assert net.fit(X, Y, epochs=1, dropout=np.float32(0.5)).epochs == 1
+
+
 # --------------------------------------------------------------------------- history and validation
 
 
@@ -328,6 +355,7 @@ def test_validation_data_is_evaluated_after_each_epoch():
     assert history.val_cost[-1] == pytest.approx(net.evaluate(Xv, Yv)["cost"], rel=1e-12)
 
 
+@needs_sklearn
 def test_regression_records_r2_against_scikit_learn():
     from sklearn.metrics import r2_score
 
@@ -342,6 +370,7 @@ def test_regression_records_r2_against_scikit_learn():
     assert result["r2"] == pytest.approx(r2_score(Y.T, net.predict(X).T), rel=1e-9)
 
 
+@needs_sklearn
 @pytest.mark.parametrize("batch_size, shuffle", [(None, True), (7, False), (7, True)])
 def test_epoch_r2_counts_every_example_once(batch_size, shuffle):
     # as for the accuracy: a learning rate below the rounding of θ freezes the network, so

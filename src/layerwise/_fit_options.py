@@ -1,0 +1,206 @@
+"""``Network.fit``'s options: listed once, checked at the door, turned into a training
+configuration.
+
+:class:`FitOptions` is the one list of what ``fit`` takes besides X and Y: its fields, their
+defaults and their order are ``Network.fit``'s keyword parameters (a test holds the signature
+to them), so a new option is a field here, a parameter there, and its use in
+:meth:`FitOptions.configure`. Everything here runs once per ``fit``, before the first epoch: the
+hyperparameters are validated with messages that name what was given, the validation set is
+split off or checked, and early stopping and printing become callbacks like any other.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeGuard
+
+import numpy as np
+
+from . import _checks
+from ._typing import Array
+from .callbacks import EarlyStopping, PrintCost
+from .optimizers import OptimizerLike, ScheduleLike, get_optimizer, get_schedule
+from .training import TrainConfig, callbacks_from
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+__all__ = ["FitOptions", "keep_probabilities"]
+
+
+@dataclass
+class FitOptions:
+    """What ``Network.fit`` was given besides X and Y, as given (see ``Network.fit`` for the
+    meaning of each)."""
+
+    epochs: int = 100
+    learning_rate: float = 0.01
+    batch_size: int | None = None
+    shuffle: bool = True
+    optimizer: OptimizerLike = "gd"
+    lr_schedule: ScheduleLike = None
+    l2: float = 0.0
+    dropout: float | Sequence[float] | None = None
+    validation_data: tuple[Any, ...] | None = None
+    validation_split: float | None = None
+    sample_weight: Array | None = None
+    early_stopping: bool | int = False
+    restore_best: bool = True
+    callbacks: Sequence[Any] | None = None
+    verbose: bool = False
+    print_every: int = 1000
+
+    def configure(self, net: Network, X: Array, Y: Array) -> tuple[Array, Array, TrainConfig]:
+        """Check the options against ``net``; returns the training X (n[0], m), Y (n[L], m)
+        (without the examples held out by ``validation_split``) and the configuration."""
+        X = net._check_X(X)
+        Y = net._check_Y(Y, X.shape[1])
+        weights = None
+        if self.sample_weight is not None:
+            weights = _checks.check_sample_weight(self.sample_weight, X.shape[1], net.dtype)
+        epochs = _checks.check_positive("epochs", self.epochs, integer=True)
+        alpha = _checks.check_positive("learning_rate", self.learning_rate)
+        batch_size = self.batch_size
+        if batch_size is not None:
+            batch_size = _checks.check_positive("batch_size", batch_size, integer=True)
+        l2 = self.l2
+        if (
+            isinstance(l2, bool)
+            or not isinstance(l2, (int, float))
+            or not l2 >= 0
+            or not np.isfinite(l2)
+        ):
+            raise ValueError(f"l2 (λ) must be a number >= 0; Received: l2={l2!r}")
+        cbs = callbacks_from(self.callbacks)
+
+        validation = None
+        validation_data, validation_split = self.validation_data, self.validation_split
+        if validation_data is not None and validation_split is not None:
+            raise ValueError("give validation_data or validation_split, not both")
+        if validation_split is not None:
+            X, Y, weights, validation = _split(X, Y, weights, validation_split, net._rng)
+            held_out = validation[2] if len(validation) == 3 else None
+            for part, part_weights in (("left for training", weights), ("held out", held_out)):
+                if part_weights is not None and not np.any(part_weights):
+                    raise ValueError(
+                        f"every example {part} by validation_split has sample_weight 0; both "
+                        f"the training and the validation examples need a positive weight"
+                    )
+        elif validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise TypeError(
+                    "validation_data must be a pair (X_val, Y_val) or a triple "
+                    "(X_val, Y_val, sample_weight_val)"
+                )
+            X_val = _checks.check_X(validation_data[0], net.layer_dims[0], net.dtype, "X_val")
+            validation = (X_val, net._check_Y(validation_data[1], X_val.shape[1]))
+            if len(validation_data) == 3 and validation_data[2] is not None:
+                w_val = _checks.check_sample_weight(
+                    validation_data[2], X_val.shape[1], net.dtype, "sample_weight_val"
+                )
+                validation = (*validation, w_val)
+
+        if self.early_stopping:
+            patience = 10 if self.early_stopping is True else int(self.early_stopping)
+            if validation is None:
+                raise ValueError(
+                    "early_stopping monitors the validation cost: pass validation_data or "
+                    "validation_split as well"
+                )
+            cbs.append(EarlyStopping(patience=patience, restore_best=self.restore_best))
+        if self.verbose:
+            cbs.insert(0, PrintCost(self.print_every))
+
+        optimizer = get_optimizer(self.optimizer)
+        _check_training_memory(net, X, batch_size, optimizer.n_slots)
+        config = TrainConfig(
+            epochs=epochs,
+            learning_rate=alpha,
+            batch_size=batch_size,
+            shuffle=bool(self.shuffle),
+            optimizer=optimizer,
+            schedule=get_schedule(self.lr_schedule),
+            l2=float(l2),
+            callbacks=cbs,
+            validation=validation,
+            sample_weight=weights,
+        )
+        return X, Y, config
+
+
+def _check_training_memory(net: Network, X: Array, batch_size: int | None, slots: int) -> None:
+    """MemoryError with the bytes training needs, when that is more than there is: each
+    layer's four (n[l], b) buffers (Z, A, dZ, dA), the optimizer's state, and the copy of X
+    as rows that mini-batches are cut from."""
+    m = X.shape[1]
+    b = m if batch_size is None else min(batch_size, m)
+    itemsize = net.dtype.itemsize
+    buffers = 4 * b * sum(net.layer_dims[1:]) * itemsize
+    state = slots * net.n_params * itemsize
+    rows = X.nbytes if b < m else 0
+    _checks.check_memory(
+        buffers + state + rows, f"training n = {net.layer_dims} on batches of {b} examples"
+    )
+
+
+def _split(
+    X: Array, Y: Array, weights: Array | None, fraction: float, rng: np.random.Generator
+) -> tuple[Array, Array, Array | None, tuple[Array, ...]]:
+    """Hold out round(fraction · m) examples, drawn at random, for validation (their weights
+    go with them)."""
+    if not _is_number(fraction) or not 0 < fraction < 1:
+        raise ValueError(
+            f"validation_split must be a fraction in (0, 1); "
+            f"Received: validation_split={fraction!r}"
+        )
+    m = X.shape[1]
+    n_val = round(m * fraction)
+    if n_val < 1 or n_val >= m:
+        raise ValueError(
+            f"validation_split={fraction} of m = {m} examples leaves "
+            f"{m - n_val} for training and {n_val} for validation; both need at least one"
+        )
+    order = rng.permutation(m)
+    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    if weights is None:
+        return X[:, train], Y[:, train], None, (X[:, val], Y[:, val])
+    held_out = (X[:, val], Y[:, val], weights[:, val])
+    return X[:, train], Y[:, train], weights[:, train], held_out
+
+
+def _is_number(value: Any) -> TypeGuard[float]:
+    # NumPy's scalars count (np.float32(0.5) is a fine keep probability); booleans do not
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def keep_probabilities(dropout: float | Sequence[float] | None, n_hidden: int) -> list[float]:
+    """One keep probability of inverted dropout per hidden layer (1.0 = no dropout).
+
+    Every keep probability given is checked, also where no layer would use it (a network
+    without hidden layers): a value that makes no sense is a mistake either way.
+    """
+    if dropout is None:
+        return [1.0] * n_hidden
+    if _is_number(dropout):
+        given = [dropout]
+    elif isinstance(dropout, Sequence) and not isinstance(dropout, str):
+        given = list(dropout)
+    else:
+        raise TypeError(
+            f"dropout must be a keep probability or a list of them; Received: {dropout!r}"
+        )
+    for k in given:
+        if not _is_number(k) or not 0.0 < k <= 1.0:
+            raise ValueError(
+                f"dropout is the keep probability of each hidden unit, in (0, 1]; Received: {k!r}"
+            )
+    if _is_number(dropout):
+        return [float(dropout)] * n_hidden
+    if len(given) != n_hidden:
+        raise ValueError(
+            f"dropout gives {len(given)} keep probabilities but the network has "
+            f"{n_hidden} hidden layers; give one per hidden layer or one for all"
+        )
+    return [float(k) for k in given]
