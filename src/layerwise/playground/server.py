@@ -33,21 +33,21 @@ import webbrowser
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
-
-import uvicorn
-from starlette.applications import Starlette
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from .session import Session
 from .settings import Settings, SettingsError, choices
+
+# Starlette and uvicorn (the playground extra) are imported where they are used, so that this
+# module imports, and its names can be documented and tested, without them.
+if TYPE_CHECKING:  # pragma: no cover
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+    from starlette.websockets import WebSocket
 
 __all__ = ["create_app", "serve", "Guard", "Outbox", "loopback_hosts"]
 
@@ -102,6 +102,8 @@ class Guard:
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from starlette.datastructures import Headers, MutableHeaders
+
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
@@ -133,6 +135,8 @@ class Guard:
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, reason: str) -> None:
+        from starlette.responses import PlainTextResponse
+
         if scope["type"] == "websocket":
             # closing before accepting: the server answers the handshake with 403
             await send({"type": "websocket.close", "code": 1008, "reason": reason[:120]})
@@ -196,6 +200,8 @@ class Outbox:
 
     async def run(self, websocket: WebSocket) -> None:
         """Send until the socket closes."""
+        from starlette.websockets import WebSocketDisconnect
+
         try:
             while True:
                 await self._wake.wait()
@@ -250,6 +256,12 @@ def _handle(text: str | None, session: Session, outbox: Outbox) -> None:
 def create_app(host: str = "127.0.0.1", port: int = 8000) -> Starlette:
     """The playground application for a server at ``host``:``port`` (the port is part of
     the Host header that :class:`Guard` accepts)."""
+    from starlette.applications import Starlette
+    from starlette.responses import FileResponse, PlainTextResponse, Response
+    from starlette.routing import Mount, Route, WebSocketRoute
+    from starlette.staticfiles import StaticFiles
+    from starlette.websockets import WebSocketDisconnect
+
     sessions: dict[str, Session] = {}
 
     async def index(request: Request) -> Response:
@@ -379,6 +391,8 @@ def serve(
     echo : callable
         Receives the lines to show the user.
     """
+    import uvicorn
+
     sock = listen(host, port)
     port = sock.getsockname()[1]
     url = url_of(host, port)
