@@ -345,7 +345,10 @@ def test_the_model_and_the_script_download(page, client, tmp_path):
     np.testing.assert_array_equal(W1, np.float32(net.params["W1"]))
     script = client.get(f"/session/{token}/playground_run.py")
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/x-python")
-    assert "history = net.fit(X_train, Y_train, epochs=3, learning_rate=1.2" in script.text
+    assert "X_train, Y_train, epochs=3, learning_rate=1.2, validation_data=(X_val, Y_val)," in (
+        script.text
+    )
+    compile(script.text, "playground_run.py", "exec")  # Python, ready to run
 
 
 def test_no_download_without_a_live_session(client):

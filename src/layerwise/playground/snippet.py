@@ -9,6 +9,7 @@ calls in a script give the same weights, bit for bit.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,31 +67,33 @@ def equations_text(net: Network, settings: Settings, m_train: int) -> str:
         )
     if s.keep_prob < 1 and s.hidden:
         lines.append(
-            f"Inverted dropout, keep probability {s.keep_prob:g}: in training, "
-            f"A[l] := A[l] * D[l] / {s.keep_prob:g} for l = 1..{net.L - 1}, D[l] a fresh "
-            f"0/1 mask of A[l]'s shape; dA[l] gets the same mask"
+            f"Inverted dropout, keep probability {s.keep_prob:g}, in training only:\n"
+            f"    A[l] := A[l] * D[l] / {s.keep_prob:g} for l = 1..{net.L - 1}, D[l] a fresh "
+            f"0/1 mask of A[l]'s shape;\n"
+            f"    dA[l] gets the same mask"
         )
     lr = f"α = {s.learning_rate:g}"
     rules = {
         "gd": f"The update above, {lr}.",
         "sgd": f"The update above, after each mini-batch, {lr}.",
         "momentum": (
-            f"Momentum instead of the update above, β = 0.9, {lr}: v := β v + dW[l]; "
-            f"W[l] := W[l] − α v (b[l] likewise)"
+            f"Momentum instead of the update above, β = 0.9, {lr}:\n"
+            f"    v := β v + dW[l];  W[l] := W[l] − α v  (b[l] likewise)"
         ),
         "rmsprop": (
-            f"RMSprop instead of the update above, ρ = 0.9, {lr}: s := ρ s + (1 − ρ) dW[l]²; "
-            f"W[l] := W[l] − α dW[l] / (√s + ε) (b[l] likewise)"
+            f"RMSprop instead of the update above, ρ = 0.9, {lr}:\n"
+            f"    s := ρ s + (1 − ρ) dW[l]²;  W[l] := W[l] − α dW[l] / (√s + ε)  (b[l] likewise)"
         ),
         "adam": (
-            f"Adam instead of the update above, β1 = 0.9, β2 = 0.999, {lr}: "
-            f"v := β1 v + (1 − β1) dW[l]; s := β2 s + (1 − β2) dW[l]²; "
-            f"W[l] := W[l] − α v̂ / (√ŝ + ε), v̂ = v / (1 − β1ᵗ), ŝ = s / (1 − β2ᵗ), t the "
-            f"step (b[l] likewise)"
+            f"Adam instead of the update above, β1 = 0.9, β2 = 0.999, {lr}, t the step:\n"
+            f"    v := β1 v + (1 − β1) dW[l];  s := β2 s + (1 − β2) dW[l]²\n"
+            f"    W[l] := W[l] − α v̂ / (√ŝ + ε),  v̂ = v / (1 − β1ᵗ),  ŝ = s / (1 − β2ᵗ)"
+            f"  (b[l] likewise)"
         ),
     }
     lines.append(rules[s.optimizer])
-    return text + "\n\nTraining:\n" + "\n".join(f"  {line}" for line in lines)
+    body = "\n".join(f"  {line}" for line in "\n".join(lines).split("\n"))
+    return text + "\n\nTraining:\n" + body
 
 
 def script(settings: Settings, segments: Sequence[Segment], n_val: int) -> str:
@@ -100,14 +103,14 @@ def script(settings: Settings, segments: Sequence[Segment], n_val: int) -> str:
     total = sum(seg.epochs for seg in segments)
     dims = s.layer_dims
     out = [
-        f'"""A layerwise playground run, reproduced: n = {dims} on the {s.dataset} data, '
+        f'"""A layerwise playground run, reproduced: n = {dims} on the {s.dataset} data,\n'
         f'{total} epochs (layerwise {__version__})."""',
         "",
         "import numpy as np",
         "",
         "import layerwise as lw",
         "",
-        f"X, Y = {data_call(s)}  # X (2, m), Y (1, m): one example per column",
+        f"X, Y = {data_call(s)}  # X (2, m), Y (1, m)",
     ]
     if n_val:
         out += [
@@ -130,17 +133,22 @@ def script(settings: Settings, segments: Sequence[Segment], n_val: int) -> str:
             continue
         if k:
             out.append(
-                f"# epochs {done + 1} to {done + seg.epochs}: the settings changed, so a new "
-                f"fit (the optimizer starts afresh)"
+                f"# epochs {done + 1} to {done + seg.epochs}: the settings changed, so a new fit\n"
+                f"# (the optimizer starts afresh)"
             )
-        args = ", ".join(fit_arguments(seg.settings, bool(n_val)))
-        out.append(f"history = net.fit(X_train, Y_train, epochs={seg.epochs}, {args})")
+        args = ["X_train", "Y_train", f"epochs={seg.epochs}"]
+        args += fit_arguments(seg.settings, bool(n_val))
+        call = f"history = net.fit({', '.join(args)})"
+        if len(call) > 88:  # one argument line, wrapped, as a formatter would
+            wrapped = textwrap.wrap(", ".join(args) + ",", 84, break_long_words=False)
+            call = "history = net.fit(\n" + "".join(f"    {w}\n" for w in wrapped) + ")"
+        out.append(call)
         done += seg.epochs
         if seg.diverged:
             out.append(
-                "# here the playground's training diverged: the parameters went back to the "
-                "start of that epoch, but its shuffling and dropout draws were spent, so any "
-                "later training may differ slightly"
+                "# here the playground's training diverged: the parameters went back to the\n"
+                "# start of that epoch, but its shuffling and dropout draws were spent, so\n"
+                "# any later training may differ slightly"
             )
     out += ['print("training:", net.evaluate(X_train, Y_train))']
     if n_val:
