@@ -56,6 +56,17 @@ def test_a_taken_port_is_one_line(capsys):
     assert f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err
 
 
+def test_no_display_means_no_browser(monkeypatch):
+    from layerwise.playground.server import has_display
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert not has_display()
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert has_display()
+
+
 def test_the_server_starts_on_a_free_port_and_stops_on_ctrl_c():
     """Ctrl-C with a page connected and training: the server and the training stop."""
     httpx = pytest.importorskip("httpx2", reason="the request to the server uses httpx2")

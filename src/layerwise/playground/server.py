@@ -26,8 +26,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import secrets
 import socket
+import sys
 import threading
 import webbrowser
 from collections import deque
@@ -410,7 +412,9 @@ def serve(
             f"Warning: listening on {host}, not on the loopback interface: other machines may "
             f"reach this server"
         )
-    if open_browser:
+    if open_browser and not has_display():
+        echo("(no display here: open that address in a browser)")
+    elif open_browser:
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
     try:
         server.run(sockets=[sock])
@@ -419,6 +423,15 @@ def serve(
     finally:
         sock.close()
     echo("The playground has stopped.")
+
+
+def has_display() -> bool:
+    """Whether a graphical browser can open here: on Linux and other Unix systems, only with
+    a display (without one, Python's webbrowser would start a text browser in this terminal,
+    which the server's output shares)."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _open_when_up(server: uvicorn.Server, url: str) -> None:
