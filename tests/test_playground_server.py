@@ -26,7 +26,8 @@ from starlette.websockets import WebSocketDisconnect
 
 import layerwise as lw
 from layerwise.playground import create_app, server
-from layerwise.playground.server import STATIC, Outbox, loopback_hosts
+from layerwise.playground.protocol import Outbox
+from layerwise.playground.server import STATIC, loopback_hosts
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"

@@ -27,7 +27,18 @@ from .._typing import Array
 from ..network import Network
 from ..propagation import forward
 
-__all__ = ["GRID", "UNIT_STRIDE", "Curve", "extent", "plane_grid", "pack", "plane_maps", "weights"]
+__all__ = [
+    "GRID",
+    "UNIT_STRIDE",
+    "Curve",
+    "extent",
+    "plane_grid",
+    "pack",
+    "points",
+    "plane_maps",
+    "weights",
+    "frame",
+]
 
 #: the boundary's heat map has GRID × GRID points
 GRID = 64
@@ -64,6 +75,16 @@ def plane_grid(box: Sequence[float], n: int = GRID) -> Array:
     return np.stack([G1.ravel(), G2.ravel()])
 
 
+def points(X: Array, Y: Array, validation: ArrayLike) -> dict[str, str]:
+    """The examples X (2, m), their labels Y (1, m) and which are held out (m,), packed."""
+    return {
+        "x1": pack(X[0], "f4"),
+        "x2": pack(X[1], "f4"),
+        "y": pack(Y[0], "u1"),
+        "validation": pack(validation, "u1"),
+    }
+
+
 def plane_maps(net: Network, G: Array) -> dict[str, Any]:
     """The boundary and every hidden unit's map on the grid points G (2, GRID²).
 
@@ -97,6 +118,31 @@ def weights(net: Network) -> dict[str, list[str]]:
     return {
         "W": [pack(layer.W, "f4") for layer in net.layers],
         "b": [pack(layer.b, "f4") for layer in net.layers],
+    }
+
+
+def frame(
+    net: Network,
+    G: Array,
+    curve: Curve,
+    train: tuple[Array, Array],
+    validation: tuple[Array, Array] | None,
+) -> dict[str, Any]:
+    """Everything the page draws of ``net`` now: the cost and accuracy on the training and
+    validation examples (after the last epoch's updates), the maps on the grid G, the
+    weights and the curves."""
+    # a network on its way to diverging may overflow here; the training loop says so
+    with np.errstate(all="ignore"):
+        on_train = net.evaluate(*train)
+        on_val = net.evaluate(*validation) if validation is not None else None
+    return {
+        "cost": on_train["cost"],
+        "accuracy": on_train["accuracy"],
+        "val_cost": None if on_val is None else on_val["cost"],
+        "val_accuracy": None if on_val is None else on_val["accuracy"],
+        "curve": curve.to_json(),
+        **plane_maps(net, G),
+        **weights(net),
     }
 
 

@@ -4,7 +4,7 @@ Routes
 ------
 ``/``                                  the page (``static/index.html``)
 ``/static/...``                        the page's script and style, from the package only
-``/ws``                                the WebSocket of one page session (see :mod:`.protocol`)
+``/ws``                                one page's WebSocket (:mod:`.protocol`)
 ``/session/{token}/playground.safetensors`` the session's network, a model file
 ``/session/{token}/playground_run.py``      a Python script that reproduces the run
 
@@ -24,22 +24,20 @@ Safety
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import os
 import secrets
 import socket
 import sys
 import threading
 import webbrowser
-from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._version import __version__
+from .protocol import Outbox, handle
 from .session import Session
-from .settings import Settings, SettingsError, choices
+from .settings import Settings, choices
 
 # Starlette and uvicorn (the playground extra) are imported where they are used, so that this
 # module imports, and its names can be documented and tested, without them.
@@ -51,7 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
     from starlette.websockets import WebSocket
 
-__all__ = ["create_app", "serve", "Guard", "Outbox", "loopback_hosts"]
+__all__ = ["create_app", "serve", "Guard", "loopback_hosts", "listen", "url_of", "has_display"]
 
 STATIC = Path(__file__).parent / "static"
 #: the largest message a page may send (a settings change is a few hundred bytes)
@@ -146,115 +144,6 @@ class Guard:
         await PlainTextResponse(reason, status_code=400)(scope, receive, send)
 
 
-class Outbox:
-    """What the server sends one page, in order, with frames dropped rather than queued.
-
-    The session's worker thread hands messages and frames over with :meth:`put` and
-    :meth:`put_frame`; they reach the event loop through ``call_soon_threadsafe``. Messages
-    are all sent. A frame waits in a single slot until the page has acknowledged the previous
-    one (``{"type": "ack"}``); a newer frame replaces it there (counted in :attr:`dropped`).
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._messages: deque[dict[str, Any]] = deque()
-        self._frame: dict[str, Any] | None = None
-        self._in_flight = False
-        self._wake = asyncio.Event()
-        self.session: Session | None = None
-        self.sent = 0
-        self.dropped = 0
-
-    # the worker thread's side
-    def put(self, message: dict[str, Any]) -> None:
-        self._call(self._add, message)
-
-    def put_frame(self, frame: dict[str, Any]) -> None:
-        self._call(self._add_frame, frame)
-
-    def _call(self, fn: Callable[[dict[str, Any]], None], value: dict[str, Any]) -> None:
-        with contextlib.suppress(RuntimeError):  # a closed loop: the server is stopping
-            self._loop.call_soon_threadsafe(fn, value)
-
-    # the event loop's side
-    def _add(self, message: dict[str, Any]) -> None:
-        if message.get("type") == "reset" and self._frame is not None:
-            self._frame, self.dropped = None, self.dropped + 1  # a frame of the old network
-        self._messages.append(message)
-        self._wake.set()
-
-    def _add_frame(self, frame: dict[str, Any]) -> None:
-        if self._frame is not None:
-            self.dropped += 1
-        self._frame = frame
-        self._wake.set()
-
-    def acked(self) -> None:
-        """The page has drawn the frame in flight."""
-        self._in_flight = False
-        if self._frame is not None:
-            self._wake.set()
-        elif self.session is not None:
-            self.session.frame_wanted()
-
-    def error(self, message: str, field: str = "") -> None:
-        self._add({"type": "error", "field": field, "message": message})
-
-    async def run(self, websocket: WebSocket) -> None:
-        """Send until the socket closes."""
-        from starlette.websockets import WebSocketDisconnect
-
-        try:
-            while True:
-                await self._wake.wait()
-                self._wake.clear()
-                while self._messages:
-                    await websocket.send_text(json.dumps(self._messages.popleft()))
-                if self._frame is not None and not self._in_flight:
-                    frame, self._frame = self._frame, None
-                    self.sent += 1
-                    frame["id"] = self.sent
-                    self._in_flight = True
-                    await websocket.send_text(json.dumps(frame))
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            return  # the page has gone; the receiving side ends the session
-
-
-def _handle(text: str | None, session: Session, outbox: Outbox) -> None:
-    """One message from the page."""
-    if text is None:
-        outbox.error('messages are JSON text such as {"type": "play"}, not binary')
-        return
-    try:
-        message = json.loads(text)
-    except ValueError:
-        outbox.error(f'messages are JSON such as {{"type": "play"}}; got {text[:80]!r}')
-        return
-    kind = message.get("type") if isinstance(message, dict) else None
-    if kind == "ack":
-        outbox.acked()
-    elif kind == "play":
-        session.play()
-    elif kind == "pause":
-        session.pause()
-    elif kind == "step":
-        session.step()
-    elif kind == "reset":
-        session.reset()
-    elif kind == "settings":
-        try:
-            settings, restart = session.configure(message.get("settings"))
-        except SettingsError as exc:
-            outbox.error(str(exc), exc.field)
-        else:
-            outbox._add({"type": "settings", "settings": settings.to_json(), "restart": restart})
-    else:
-        outbox.error(
-            f"unknown message type {str(kind)[:40]!r}; the page sends play, pause, step, "
-            f"reset, settings and ack"
-        )
-
-
 def create_app(host: str = "127.0.0.1", port: int = 8000) -> Starlette:
     """The playground application for a server at ``host``:``port`` (the port is part of
     the Host header that :class:`Guard` accepts)."""
@@ -297,7 +186,7 @@ def create_app(host: str = "127.0.0.1", port: int = 8000) -> Starlette:
                 message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     break
-                _handle(message.get("text"), session, outbox)
+                handle(message.get("text"), session, outbox)
         except WebSocketDisconnect:
             pass
         finally:

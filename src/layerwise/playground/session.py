@@ -26,8 +26,6 @@ next epoch's end, or at once when idle.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import threading
 import time
 import traceback
@@ -37,14 +35,19 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from .._version import __version__
 from ..network import Network
 from ..training import TrainingDivergedError
 from . import frames
-from .settings import POINTS, STRUCTURE, TRAINING, Settings, data_call, make_data, update_settings
-from .snippet import Segment, equations_text, script
+from .settings import (
+    STRUCTURE,
+    TRAINING,
+    Settings,
+    data_call,
+    make_data,
+    split_data,
+    update_settings,
+)
+from .snippet import Segment, equations_text, model_file, script
 
 __all__ = ["Session", "MAX_EPOCHS", "FPS"]
 
@@ -288,9 +291,8 @@ class Session:
         self.segments = []
         X, Y = make_data(s)
         m = X.shape[1]
-        n_val = round(m * s.validation)
-        order = np.random.default_rng(s.seed).permutation(m)
-        val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+        train, val, is_val = split_data(X, Y, s)
+        n_val = len(val)
         self.X, self.Y = X, Y
         self.X_train, self.Y_train = X[:, train], Y[:, train]
         self.validation = (X[:, val], Y[:, val]) if n_val else None
@@ -307,8 +309,6 @@ class Session:
         self.curve = frames.Curve(self.net.L)
         self.box = frames.extent(X)
         self.grid = frames.plane_grid(self.box)
-        is_val = np.zeros(m, dtype=np.uint8)
-        is_val[val] = 1
         self._set_playing(False)
         self._publish(
             {
@@ -318,12 +318,7 @@ class Session:
                 "data": data_call(s),
                 "layer_dims": self.net.layer_dims,
                 "activations": [g.name for g in self.net.activations],
-                "points": {
-                    "x1": frames.pack(X[0], "f4"),
-                    "x2": frames.pack(X[1], "f4"),
-                    "y": frames.pack(Y[0], "u1"),
-                    "validation": frames.pack(is_val, "u1"),
-                },
+                "points": frames.points(X, Y, is_val),
                 "m": m,
                 "m_train": m - n_val,
                 "extent": self.box,
@@ -466,49 +461,16 @@ class Session:
             self._req.want_frame = False
         self._dirty = False
         self._last_frame = time.monotonic()
-        net = self.net
-        with np.errstate(all="ignore"):
-            train = net.evaluate(self.X_train, self.Y_train)
-            val = net.evaluate(*self.validation) if self.validation is not None else None
-        frame: Message = {
-            "type": "frame",
-            "run": self.run,
-            "epoch": self.epochs,
-            "cost": train["cost"],
-            "accuracy": train["accuracy"],
-            "val_cost": None if val is None else val["cost"],
-            "val_accuracy": None if val is None else val["accuracy"],
-            "curve": self.curve.to_json(),
-        }
-        frame.update(frames.plane_maps(net, self.grid))
-        frame.update(frames.weights(net))
+        frame: Message = {"type": "frame", "run": self.run, "epoch": self.epochs}
+        train = (self.X_train, self.Y_train)
+        frame.update(frames.frame(self.net, self.grid, self.curve, train, self.validation))
         self._publish_frame(frame)
 
     # -- take it away (run in the worker thread through call()) ---------------------------
 
     def model_bytes(self) -> bytes:
-        """The network as a model file (safetensors) that ``Network.load`` reads, with the
-        training settings in its metadata (``layerwise summary`` shows them)."""
-        s = self.settings
-        self.net.metadata = {
-            "training": {
-                "data": data_call(s),
-                "optimizer": s.optimizer,
-                "learning_rate": s.learning_rate,
-                "batch_size": s.batch_size,
-                "epochs_run": self.epochs,
-                "l2": s.l2,
-                "dropout": s.keep_prob if s.keep_prob < 1 else None,
-                "seed": s.seed,
-                "validation_share": s.validation,
-            },
-            "playground": {"layerwise_version": __version__, "points": POINTS},
-        }
-        with tempfile.TemporaryDirectory(prefix="layerwise-playground-") as folder:
-            path = os.path.join(folder, "model.safetensors")
-            self.net.save(path)
-            with open(path, "rb") as fh:
-                return fh.read()
+        """The network as a model file that ``Network.load`` reads."""
+        return model_file(self.net, self.settings, self.epochs)
 
     def script(self) -> str:
         """A Python script that reproduces this run with the library."""

@@ -27,8 +27,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .. import datasets
-from .._typing import Array
+from .._typing import Array, IndexArray
 from ..activations import ACTIVATIONS
 from ..initializers import INITIALIZERS
 from ..optimizers import OPTIMIZERS
@@ -38,6 +40,7 @@ __all__ = [
     "SettingsError",
     "update_settings",
     "make_data",
+    "split_data",
     "data_call",
     "choices",
     "DATASETS",
@@ -345,3 +348,19 @@ def make_data(settings: Settings) -> tuple[Array, Array]:
     make: Any = datasets.GENERATED[settings.dataset]
     X, Y = make(**_data_kwargs(settings))
     return X, Y
+
+
+def split_data(X: Array, Y: Array, settings: Settings) -> tuple[IndexArray, IndexArray, np.ndarray]:
+    """The indices of the training examples and of those held out for validation (each
+    sorted), drawn from the settings' seed, and a 0/1 mark of the held-out ones (m,).
+
+    The script writes the same draw out: ``np.random.default_rng(seed).permutation(m)``, its
+    first round(m · share) for validation.
+    """
+    m = X.shape[1]
+    n_val = round(m * settings.validation)
+    order = np.random.default_rng(settings.seed).permutation(m)
+    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    held_out = np.zeros(m, dtype=np.uint8)
+    held_out[val] = 1
+    return train, val, held_out

@@ -1,6 +1,6 @@
-"""Text the page shows or hands out: the equations of the current network (those of
-``layerwise explain``, with the training's own lines added) and a Python script that
-reproduces the run with the library.
+"""What the page shows as text or hands out: the equations of the current network (those of
+``layerwise explain``, with the training's own lines added), a Python script that reproduces
+the run with the library, and the model file.
 
 The script is exact: the playground trains by calling ``Network.fit`` once per stretch of
 epochs with unchanged settings (pausing inside that call, never between calls), so the same
@@ -9,6 +9,8 @@ calls in a script give the same weights, bit for bit.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,9 +18,9 @@ from dataclasses import dataclass
 from .._version import __version__
 from ..cli.explain import equations
 from ..network import Network
-from .settings import Settings, data_call
+from .settings import POINTS, Settings, data_call
 
-__all__ = ["Segment", "equations_text", "fit_arguments", "script"]
+__all__ = ["Segment", "equations_text", "fit_arguments", "script", "model_file"]
 
 
 @dataclass
@@ -155,3 +157,29 @@ def script(settings: Settings, segments: Sequence[Segment], n_val: int) -> str:
         out += ['print("validation:", net.evaluate(X_val, Y_val))']
     out += ["net.save(\"playground.safetensors\")  # the io extra: pip install 'layerwise[io]'"]
     return "\n".join(out) + "\n"
+
+
+def model_file(net: Network, settings: Settings, epochs: int) -> bytes:
+    """``net`` as a model file (safetensors) that ``Network.load`` reads, with the training
+    settings in its metadata (``layerwise summary`` shows them)."""
+    s = settings
+    net.metadata = {
+        "training": {
+            "data": data_call(s),
+            "optimizer": s.optimizer,
+            "learning_rate": s.learning_rate,
+            "batch_size": s.batch_size,
+            "epochs_run": epochs,
+            "l2": s.l2,
+            "dropout": s.keep_prob if s.keep_prob < 1 else None,
+            "seed": s.seed,
+            "validation_share": s.validation,
+        },
+        "playground": {"layerwise_version": __version__, "points": POINTS},
+    }
+    # Network.save writes files (atomically); a temporary folder turns that into bytes
+    with tempfile.TemporaryDirectory(prefix="layerwise-playground-") as folder:
+        path = os.path.join(folder, "model.safetensors")
+        net.save(path)
+        with open(path, "rb") as fh:
+            return fh.read()
