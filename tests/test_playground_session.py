@@ -290,6 +290,17 @@ def test_a_session_starts_at_epoch_0_with_its_data_and_equations(page, start):
     assert len(base64.b64decode(frame["boundary"])) == frames.GRID**2
 
 
+def test_commands_sent_at_once_are_not_lost(page):
+    session = Session(page.publish, page.publish_frame)  # steps before its first frame
+    session.step()
+    session.step()
+    try:
+        page.wait_frame(2)
+        assert in_worker(session, lambda: session.epochs) == 2
+    finally:
+        session.close()
+
+
 def test_step_trains_exactly_one_epoch_of_fit(page, start):
     session = start()
     session.step()

@@ -309,7 +309,9 @@ class Session:
         self.curve = frames.Curve(self.net.L)
         self.box = frames.extent(X)
         self.grid = frames.plane_grid(self.box)
-        self._set_playing(False)
+        with self._cond:  # the reset stopped play (on the commands' side); say so
+            playing = self._req.playing
+        self._publish({"type": "state", "playing": playing})
         self._publish(
             {
                 "type": "reset",
