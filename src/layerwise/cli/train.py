@@ -23,6 +23,7 @@ from ..tables import Table, class_labels, encode_labels, load_table, output_for,
 from ..training import TrainingDivergedError
 from .common import (
     HIDDEN_ACTIVATIONS,
+    PLOT_FILES,
     CLIError,
     add_drop_missing,
     check_output_dir,
@@ -111,8 +112,11 @@ def _check_plot_extra() -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a network on a table; save it with --out."""
-    out = check_output_file(args.out, "--out") if args.out else None
-    plot_dir = check_output_dir(args.plot_dir, "--plot-dir") if args.plot_dir else None
+    inputs = [("DATA", args.data)]
+    out = check_output_file(args.out, "--out", inputs) if args.out else None
+    plot_dir = (
+        check_output_dir(args.plot_dir, "--plot-dir", PLOT_FILES, inputs) if args.plot_dir else None
+    )
     if plot_dir is not None:
         _check_plot_extra()
     if args.early_stopping and args.validation_split is None:
