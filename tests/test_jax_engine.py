@@ -292,6 +292,7 @@ def test_partial_fit_continues_the_optimizer_state():
     assert max_rel(curves["numpy"], curves["jax"]) <= 1e-6
 
 
+@pytest.mark.filterwarnings("ignore:.*max_iter=15 epochs reached")
 def test_estimators_take_the_engine():
     sk = pytest.importorskip("layerwise.sklearn", reason="the estimators need scikit-learn")
     X, y = lw.datasets.blobs(m=120, seed=0)
