@@ -38,8 +38,10 @@ from typing import Any
 __all__ = ["ONE_THREAD_BELOW", "blas_threads_for", "free_cores"]
 
 #: below this many multiply-adds in a step's largest product, n[l]·n[l−1]·b, a second BLAS
-#: thread saves nothing even on a quiet machine (benchmarks/threads.md)
-ONE_THREAD_BELOW = 1 << 20
+#: thread saved nothing in benchmarks/threads.md even on the quieter machine (up to 262 144
+#: OpenBLAS runs one thread by itself; from 524 288 to 4 194 304 two threads took 1.1 to 5
+#: times as long; from 8 388 608 on they start to win, by up to a quarter)
+ONE_THREAD_BELOW = 1 << 22
 
 
 @functools.cache
