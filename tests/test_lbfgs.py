@@ -80,9 +80,10 @@ def test_lbfgs_gradient_is_the_cost_s_gradient(num_grad):
     X, Y = lw.datasets.moons(m=30, noise=0.25, seed=8)
     w = np.random.default_rng(9).uniform(0, 2, (1, 30))
     net = lw.Network([2, 4, 1], hidden="tanh", output="sigmoid", init="xavier", seed=10)
-    from layerwise.training import _batch_weights, cost_and_gradient
+    from layerwise.batches import batch_weights
+    from layerwise.training import cost_and_gradient
 
-    weights = _batch_weights(w)
+    weights = batch_weights(w)
     theta = net._theta.copy()
 
     def J() -> float:

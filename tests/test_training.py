@@ -500,7 +500,7 @@ def test_ctrl_c_in_mid_epoch_keeps_the_finished_batches():
 def test_large_X_in_order_is_not_copied_whole(monkeypatch):
     # mini-batches in order from an X above the copy limit are transposed one at a time into
     # a buffer: the same batches, the same arithmetic, and no second X in memory
-    import layerwise.training as training
+    import layerwise.batches as batches
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((50, 2000))
@@ -519,7 +519,7 @@ def test_large_X_in_order_is_not_copied_whole(monkeypatch):
         return history, peak
 
     copied, copied_peak = fit_peak(twin)
-    monkeypatch.setattr(training, "_COPY_X_UP_TO", 0)
+    monkeypatch.setattr(batches, "_COPY_X_UP_TO", 0)
     streamed, streamed_peak = fit_peak(net)
     assert streamed.cost == copied.cost
     for key in twin.params:

@@ -81,7 +81,7 @@ class FitOptions:
             # unsupported option leaves the network as it was
             from ._jax_engine import check_supported
 
-            check_supported(net, self.optimizer, self.lr_schedule)
+            check_supported(net, self.optimizer)
 
         validation = None
         validation_data, validation_split = self.validation_data, self.validation_split

@@ -1,14 +1,15 @@
 """The ``jax`` engine of ``Network.fit``: the notes' functions, traced by JAX, compiled by
-epochs.
+runs of epochs.
 
 A training step here is the numpy engine's step with JAX arrays: :func:`forward_layers`
 (``linear_forward`` and each g[l]), the loss's ``cost``, ``output_delta``,
 :func:`backward_layers` (each g[l].backward and ``linear_backward``) and the optimizer's
 update rule, the very functions of :mod:`layerwise.propagation`, :mod:`layerwise.activations`,
 :mod:`layerwise.losses` and :mod:`layerwise.optimizers`, which take their array namespace from
-their inputs. JAX traces them once and XLA compiles:
+their inputs. JAX traces them once and XLA compiles (:mod:`layerwise._jax_run`):
 
-- an epoch: ``lax.scan`` over the batches of equal size, then the last, smaller batch;
+- an epoch: ``lax.scan`` over its batches, the last one, when smaller, padded with examples
+  of weight 0 (so one compiled step serves every batch);
 - a run of epochs: a loop whose length is an argument, so one compiled function serves every
   run. Each call returns, per epoch, the batch costs, the accuracy count (or the residual sums
   of squares), ‖dW[l]‖ of the last batch and the parameters at the start of the epoch.
@@ -26,33 +27,33 @@ come from JAX's random numbers (a key drawn once per fit from the network's gene
 with dropout the two engines train differently; so do their shuffles then, since the numpy
 engine draws its masks from the same generator as its permutations.
 
-Parameters and optimizer state are one flat array each, laid out as the network's own (all
-W[l], then all b[l]), and donated to each call, so XLA updates them in place. float64 networks
-run with JAX's 64-bit mode switched on for the duration of the fit only.
+The parameters and the optimizer's state travel as one array per W[l] and b[l] (XLA's
+products run several times faster on arrays of their own than on pieces of one flat array),
+donated to each call so that XLA updates them in place, and go back into the network's flat
+arrays at the end. float64 networks run with JAX's 64-bit mode switched on for the duration of
+the fit only.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._jax_run import compiled_run
 from ._optional import require
 from ._typing import Array, IndexArray
 from .activations import ACTIVATIONS
+from .batches import batch_weights
 from .losses import LOSSES
-from .metrics import count_correct, r2_from_sums, squared_residuals
-from .optimizers import OPTIMIZERS, OptimizerLike, ScheduleLike, get_optimizer
-from .propagation import backward_layers, dropout_mask, forward_layers
-from .training import EpochLog, TrainConfig, _batch_weights, batch_output_delta
-from .training import l2_cost as l2_term
+from .metrics import r2_from_sums, squared_residuals
+from .optimizers import OPTIMIZERS, OptimizerLike, get_optimizer
+from .training import EpochLog, TrainConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -71,7 +72,7 @@ def _jax() -> Any:
     return require("jax", "jax", "engine='jax'")
 
 
-def check_supported(net: Network, optimizer: OptimizerLike, schedule: ScheduleLike) -> None:
+def check_supported(net: Network, optimizer: OptimizerLike) -> None:
     """Refuse, naming it, what the jax engine cannot trace: an activation, loss or optimizer
     that is not one of layerwise's own (its code may not be written for JAX arrays). Needs
     JAX (the ``jax`` extra)."""
@@ -173,7 +174,7 @@ class _Trainer:
             # Σ_i (y⁽ⁱ⁾ − ȳ)² of each output: the denominator of the epoch's R²
             self.ss_tot = squared_residuals(Y.mean(axis=1, keepdims=True), Y)
         self.data = self._device_data(X, Y)
-        self.compiled = _compiled(self)
+        self.compiled = compiled_run(self)
 
     def _device_data(self, X: Array, Y: Array) -> dict[str, Any]:
         """X and Y on the device, laid out for the batches: the full batch as X itself;
@@ -197,7 +198,7 @@ class _Trainer:
 
     def _batch_weights(self, order: IndexArray) -> tuple[Array, Array, Array]:
         """Each batch's weights as the numpy engine computes them
-        (:func:`~layerwise.training._batch_weights`: rescaled to mean 1, and their sum for the
+        (:func:`~layerwise.batches.batch_weights`: rescaled to mean 1, and their sum for the
         L2 term), (n_batches, 1, b) and (n_batches,), and which of its b columns are examples
         (n_batches, 1, b). The last batch, when smaller, is padded with examples of weight 0:
         with weights of mean 1 over the b columns, its cost and gradient are those of its own
@@ -208,7 +209,7 @@ class _Trainer:
         padded.reshape(-1)[: plan.m] = given
         present = np.zeros_like(padded)
         present.reshape(-1)[: plan.m] = 1.0
-        per_batch = [_batch_weights(padded[k].copy()) for k in range(plan.n_batches)]
+        per_batch = [batch_weights(padded[k].copy()) for k in range(plan.n_batches)]
         weights = np.stack([w for w, _ in per_batch])
         totals = np.array([total for _, total in per_batch], dtype)
         return weights, totals, present
@@ -348,157 +349,3 @@ def _flat_layout(dims: Sequence[int]) -> list[tuple[int, int, int, int]]:
         w_at += dims[l] * dims[l - 1]
         b_at += dims[l]
     return spans
-
-
-#: the compiled runs of epochs of the last few fits, by everything their tracing read
-_COMPILED: OrderedDict[tuple[Any, ...], Callable[..., Any]] = OrderedDict()
-_KEEP_COMPILED = 8
-
-
-def _compiled(trainer: _Trainer) -> Callable[..., Any]:
-    """The compiled run of epochs for this fit: one made by an earlier fit of the same
-    network structure, options and batches, or a new one. (JAX would retrace a function it
-    has seen with other shapes by itself; what it cannot see are the Python values the trace
-    read, listed in the key.)"""
-    net, cfg, rule = trainer.net, trainer.cfg, trainer.rule
-    key = (
-        tuple(net.layer_dims),
-        tuple((g.name, tuple(sorted(g.get_config().items()))) for g in net.activations),
-        net.loss.name,
-        net.dtype.str,
-        dataclasses.astuple(trainer.plan),
-        type(rule).__name__,
-        tuple(sorted(rule.get_config().items())),
-        cfg.l2,
-        cfg.hard_labels,
-        tuple(trainer.keeps),
-        trainer.K,
-        trainer.weighted,
-        trainer.jax.config.jax_enable_x64,
-        trainer.jax.default_backend(),
-    )
-    compiled = _COMPILED.get(key)
-    if compiled is None:
-        compiled = _COMPILED[key] = _compile(trainer)
-        while len(_COMPILED) > _KEEP_COMPILED:
-            _COMPILED.popitem(last=False)
-    _COMPILED.move_to_end(key)
-    return compiled
-
-
-def _compile(trainer: _Trainer) -> Callable[..., Any]:
-    """The jitted run of epochs: (state, n, lrs, data, orders, weights) -> (state, outputs),
-    state = (θ, the optimizer's slots, step count t), θ and the slots donated."""
-    jax = trainer.jax
-    jnp, lax = jax.numpy, jax.lax
-    net, cfg, plan, rule = trainer.net, trainer.cfg, trainer.plan, trainer.rule
-    dims, acts, loss, L = net.layer_dims, net.activations, net.loss, net.L
-    hard, task, l2, keeps = cfg.hard_labels, trainer.log.task, cfg.l2, trainer.keeps
-    dtype = net.dtype
-    folds = rule.folds_learning_rate
-    K, n_params = trainer.K, net._theta.size
-    n_steps = plan.n_batches
-    metric_shape: tuple[int, ...] = (dims[-1],) if task == "regression" else ()
-
-    def step(
-        state: Any, A0: Any, Yb: Any, weights: Any, lr: Any, key: Any, last: Any = True
-    ) -> tuple[Any, Any]:
-        """One iteration of the notes on a batch A[0] (n[0], b), Y (n[L], b), with its
-        weights (w (1, b), Σw, which columns are examples) or None: the numpy engine's step,
-        through the same functions."""
-        params, slots, t = state
-        Ws, bs = params[:L], params[L:]
-        m = A0.shape[1]
-        w, m_l2, present = (None, m, None) if weights is None else weights
-        masks = None
-        if any(keep < 1.0 for keep in keeps):
-            step_key = jax.random.fold_in(key, t)
-            masks = {
-                l: dropout_mask(
-                    jax.random.uniform(jax.random.fold_in(step_key, l), (dims[l], m), dtype),
-                    keep,
-                )
-                for l, keep in enumerate(keeps, start=1)
-                if keep < 1.0
-            }
-        AL, caches = forward_layers(A0, Ws, bs, acts, masks)
-        cost = loss.cost(AL, Yb, hard_labels=hard, weights=w)
-        if l2:
-            cost = cost + sum(l2_term(W, l2, m_l2) for W in Ws)
-        factor = lr if folds else 1.0
-        dZ = batch_output_delta(AL, Yb, caches[-1].Z, acts[-1], loss, w, factor / m)
-        dWs, dbs = backward_layers(
-            dZ, caches, weight_decay=l2 * factor / m_l2 if l2 else None, average=False
-        )
-        # ‖dW[l]‖ for the history: of the epoch's last batch only, as the numpy engine (a
-        # pass over every dW[l] at every step would cost the wide network 10 %)
-        norms = lax.cond(
-            last,
-            lambda dWs: jnp.stack([jnp.sqrt(jnp.vdot(dW, dW)) for dW in dWs]) / factor,
-            lambda dWs: jnp.zeros(L, dtype),
-            dWs,
-        )
-        t = t + 1
-        # the optimizer's rule, applied to each array (it is elementwise)
-        updated = [
-            rule._update(p, g, lr, factor, [s[i] for s in slots], t)
-            for i, (p, g) in enumerate(zip(params, dWs + dbs))
-        ]
-        params = [p for p, _ in updated]
-        slots = [[new[k] for _, new in updated] for k in range(len(slots))]
-        if task == "regression":
-            metric = squared_residuals(AL, Yb, 1.0 if present is None else present)
-        else:
-            metric = jnp.asarray(count_correct(AL, Yb, task, hard, present), dtype)
-        return (params, slots, t), (cost, metric, norms)
-
-    def epoch(
-        state: Any, lr: Any, data: Any, order: Any, weights: Any, key: Any
-    ) -> tuple[Any, Any]:
-        """The batches of one epoch, lax.scan over them (one step, when it is the full
-        batch)."""
-        if plan.n_batches == 1 and not plan.rest:
-            w = None if weights is None else tuple(part[0] for part in weights)
-            state, (cost, metric, norms) = step(state, data["X"], data["Y"], w, lr, key)
-            return state, (cost[None], metric, norms)
-
-        def batch(state: Any, xs: Any) -> tuple[Any, Any]:
-            if plan.shuffle:
-                idx, last, w = xs
-                A0 = data["X"].at[idx].get(mode="promise_in_bounds").T
-                Yb = data["Y"].at[idx].get(mode="promise_in_bounds").T
-            else:
-                X_rows, Y_rows, last, w = xs
-                A0, Yb = X_rows.T, Y_rows.T
-            return step(state, A0, Yb, w, lr, key, last)
-
-        blocks: tuple[Any, ...] = (
-            (order.reshape(plan.n_batches, plan.b),) if plan.shuffle else (data["X"], data["Y"])
-        )
-        last = jnp.arange(plan.n_batches) == plan.n_batches - 1
-        state, (costs, metrics, norms) = lax.scan(batch, state, (*blocks, last, weights))
-        return state, (costs, metrics.sum(axis=0), norms[-1])
-
-    def run(state: Any, n: Any, lrs: Any, data: Any, orders: Any, weights: Any, key: Any) -> Any:
-        outs = (
-            jnp.zeros((K, n_steps), dtype),
-            jnp.zeros((K, *metric_shape), dtype),
-            jnp.zeros((K, L), dtype),
-            jnp.zeros((K, n_params), dtype),
-        )
-
-        def one_epoch(i: Any, carry: Any) -> Any:
-            state, outs = carry
-            order = None if orders is None else orders[i]
-            # the batches' weights: this epoch's when shuffled, else the same every epoch
-            epoch_weights = data.get("w")
-            if weights is not None:
-                epoch_weights = tuple(part[i] for part in weights)
-            start = jnp.concatenate([p.ravel() for p in state[0]])  # θ at the epoch's start
-            state, values = epoch(state, lrs[i], data, order, epoch_weights, key)
-            outs = tuple(o.at[i].set(v) for o, v in zip(outs, (*values, start)))
-            return state, outs
-
-        return lax.fori_loop(0, n, one_epoch, (state, outs))
-
-    return jax.jit(run, donate_argnums=(0,))

@@ -6,10 +6,9 @@ every W[l], b[l]. It runs the layer functions of :mod:`layerwise.propagation` th
 parameter array with one optimizer call, so after the first epoch a step allocates no
 (n[l], m) arrays.
 
-Mini-batches are contiguous: the training set is held once as rows (m, n[0]), so that a batch
-of rows is one contiguous block (a slice in order, a gather when shuffled) and A[0] is its
-transpose, a view. A large X taken in order is not copied: each batch is transposed into a
-buffer of rows as it comes.
+The batches come from :mod:`layerwise.batches`. The end of every epoch, whichever engine ran
+it (``"numpy"`` here, ``"jax"`` in :mod:`layerwise._jax_engine`), is :class:`EpochLog`'s: the
+divergence guard :func:`check_divergence`, the history, validation and callbacks.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from __future__ import annotations
 import math
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._namespace import NAMESPACES
-from ._typing import Array, IndexArray
+from ._typing import Array
 from .activations import Activation
+from .batches import Batches, BatchWeights
 from .history import History
-from .losses import Loss, normalized_weights
+from .losses import Loss
 from .metrics import EpochMetric, task_of
 from .optimizers import Constant, Optimizer, Schedule
 from .propagation import output_delta
@@ -56,9 +56,6 @@ class TrainingDivergedError(ValueError):
 
 #: a cost above this many times max(first epoch's cost, 1) counts as divergence
 _BLOW_UP = 1e6
-#: X up to this size is copied once into rows for mini-batches; a larger one taken in order
-#: is transposed batch by batch instead (shuffled batches always need the copy to gather)
-_COPY_X_UP_TO = 64 * 2**20
 
 
 @dataclass
@@ -104,118 +101,6 @@ def _stop_on_ctrl_c() -> Iterator[dict[str, bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-#: a batch's sample weights: rescaled to mean 1, and their sum as given
-BatchWeights = tuple[Array, float]
-
-
-def _batch_weights(w: Array, out: Array | None = None) -> BatchWeights:
-    """w (1, b) rescaled to mean 1, which makes the batch's cost its weighted mean, and Σ w,
-    which takes the place of m in the L2 term λ/(2m) Σ‖W[l]‖² (as in scikit-learn: a weight
-    of 2 then counts exactly as the example repeated). A batch whose weights are all zero
-    keeps m there; its examples count for nothing."""
-    with np.errstate(over="ignore"):  # Σ w = inf: the L2 term λ/(2 Σw) goes to its limit 0
-        total = float(np.add.reduce(w, axis=None))
-    return normalized_weights(w, out=out), total if total > 0 else float(w.shape[1])
-
-
-class _Batches:
-    """Contiguous mini-batches of (A[0], Y, w), reshuffled each epoch by the network's
-    generator; w is None without sample weights, else the batch's :data:`BatchWeights`."""
-
-    def __init__(
-        self,
-        X: Array,
-        Y: Array,
-        batch_size: int | None,
-        shuffle: bool,
-        rng: np.random.Generator,
-        weights: Array | None = None,
-    ) -> None:
-        m = X.shape[1]
-        self.m = m
-        self.full = batch_size is None or batch_size >= m
-        self.shuffle = shuffle and not self.full
-        self.rng = rng
-        self.weights = weights
-        if self.full:
-            self.X, self.Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
-            self.W = None if weights is None else _batch_weights(weights)
-            return
-        assert batch_size is not None
-        self.batch_size = batch_size
-        # A batch is a block of rows (b, n[0]) and A[0] its transpose, the layout the products
-        # read fastest. X is stored once as rows (m, n[0]), so that a batch is a slice (in
-        # order) or a gather of whole rows (shuffled); except a large X taken in order, whose
-        # batches are transposed one at a time into a buffer instead of doubling its memory.
-        sizes = {batch_size, m % batch_size} - {0}
-        self.rows: Array | None = None
-        if not self.shuffle:
-            # every epoch sees the same batches: Y's are cut out once
-            starts = range(0, m, batch_size)
-            self.Y_batches = [np.ascontiguousarray(Y[:, s : s + batch_size]) for s in starts]
-            self.W_batches: list[BatchWeights | None] = [
-                None if weights is None else _batch_weights(weights[:, s : s + batch_size])
-                for s in starts
-            ]
-            if X.nbytes > _COPY_X_UP_TO and not X.flags.f_contiguous:
-                self.X = X
-                self.rows_bufs = {size: np.empty((size, X.shape[0]), X.dtype) for size in sizes}
-                return
-        self.rows = np.ascontiguousarray(X.T)  # free when X is already a transposed row array
-        if self.shuffle:
-            self.Y = np.ascontiguousarray(Y)
-            self.order = np.arange(m)
-            self._bufs = {
-                size: (np.empty((size, X.shape[0]), X.dtype), np.empty((Y.shape[0], size), Y.dtype))
-                for size in sizes
-            }
-            if weights is not None:
-                self._w_bufs = {size: np.empty((1, size), weights.dtype) for size in sizes}
-
-    @property
-    def order_of_epoch(self) -> IndexArray | None:
-        """The permutation of the examples in the last epoch; None when taken in order."""
-        return self.order if self.shuffle else None
-
-    def epoch(self) -> Iterable[tuple[Array, Array, BatchWeights | None]]:
-        """(A[0], Y, w) per batch: A[0] (n[0], b), Y (n[L], b) and the weights (1, b) with
-        their sum, or None; b the batch size."""
-        if self.full:
-            # one batch, the same every epoch (a list: this runs once per iteration of
-            # full-batch gradient descent, and a generator costs more to start)
-            return [(self.X, self.Y, self.W)]
-        return self._batches()
-
-    def _batches(self) -> Iterator[tuple[Array, Array, BatchWeights | None]]:
-        if not self.shuffle:
-            for k, start in enumerate(range(0, self.m, self.batch_size)):
-                stop = start + self.batch_size
-                if self.rows is not None:
-                    yield self.rows[start:stop].T, self.Y_batches[k], self.W_batches[k]
-                    continue
-                block = self.X[:, start:stop]
-                rows_buf = self.rows_bufs[block.shape[1]]
-                np.copyto(rows_buf, block.T)
-                yield rows_buf.T, self.Y_batches[k], self.W_batches[k]
-            return
-        assert self.rows is not None
-        self.rng.shuffle(self.order)
-        for start in range(0, self.m, self.batch_size):
-            idx = self.order[start : start + self.batch_size]
-            rows_buf, Y_buf = self._bufs[idx.size]
-            # the methods, not np.take: this runs once per batch; mode="clip" (the indices
-            # are a permutation, always valid) writes straight into out, where the default
-            # mode="raise" goes through a temporary buffer
-            self.rows.take(idx, axis=0, out=rows_buf, mode="clip")
-            self.Y.take(idx, axis=1, out=Y_buf, mode="clip")
-            if self.weights is None:
-                yield rows_buf.T, Y_buf, None
-                continue
-            w_buf = self._w_bufs[idx.size]
-            self.weights.take(idx, axis=1, out=w_buf, mode="clip")
-            yield rows_buf.T, Y_buf, _batch_weights(w_buf, out=w_buf)
-
-
 def l2_cost(W_all: Array, l2: float, m: float) -> float:
     """The L2 term of the cost, λ/(2m) Σ_l ‖W[l]‖², from every W[l] in one flat array (with
     sample weights, m is Σ w_i)."""
@@ -259,7 +144,7 @@ def cost_and_gradient(
 
     Writes dθ, the gradient of J for every W[l], b[l] multiplied by ``factor``, into the
     network's gradient storage (``dW[l]``, ``db[l]`` of each layer) and returns (J, A[L]).
-    ``weights`` are the batch's sample weights (see :func:`_batch_weights`), ``l2`` is λ and
+    ``weights`` are the batch's sample weights (see :func:`batch_weights`), ``l2`` is λ and
     ``hard_labels`` promises 0/1 targets.
     """
     layers, loss = net.layers, net.loss
@@ -350,7 +235,7 @@ def _numpy_epochs(
     net: Network, X: Array, Y: Array, cfg: TrainConfig, log: EpochLog, ctrl_c: dict[str, bool]
 ) -> None:
     """The numpy engine: the epochs, batch by batch, through the layers' buffers."""
-    batches = _Batches(X, Y, cfg.batch_size, cfg.shuffle, net._rng, cfg.sample_weight)
+    batches = Batches(X, Y, cfg.batch_size, cfg.shuffle, net._rng, cfg.sample_weight)
     m = X.shape[1]
     n_batches = 1 if batches.full else -(-m // batches.batch_size)
     snapshot = np.empty_like(net._theta)

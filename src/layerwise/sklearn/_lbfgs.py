@@ -18,7 +18,8 @@ import numpy as np
 
 from .._optional import require
 from .._typing import Array
-from ..training import _batch_weights, cost_and_gradient
+from ..batches import batch_weights
+from ..training import cost_and_gradient
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..network import Network
@@ -68,7 +69,7 @@ def minimize_lbfgs(
     """
     minimize = require("scipy.optimize", "sklearn", "solver='lbfgs'").minimize
     X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
-    weights = None if sample_weight is None else _batch_weights(sample_weight)
+    weights = None if sample_weight is None else batch_weights(sample_weight)
     hard_labels = bool(np.all((Y == 0) | (Y == 1)))
     result = LbfgsResult()
 
