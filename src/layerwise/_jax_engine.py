@@ -177,21 +177,21 @@ class _Trainer:
         self.compiled = compiled_run(self)
 
     def _device_data(self, X: Array, Y: Array) -> dict[str, Any]:
-        """X and Y on the device, laid out for the batches: as they are, (n, m), for the full
-        batch and for batches in order (each a block of b columns); as rows (m, n) for
-        shuffled batches, gathered per batch. The batches' weights go with them when they do
-        not change from epoch to epoch."""
+        """X and Y on the device, laid out for the batches: the full batch as X itself;
+        batches in order as a stack of blocks of rows (n_batches, b, n), the last one padded
+        with zeros; shuffled batches as rows (m, n), gathered per batch. The batches' weights
+        go with them when they do not change from epoch to epoch."""
         plan, put = self.plan, self.jax.device_put
         data: dict[str, Any] = {}
-        if plan.shuffle:
+        if plan.n_batches == 1 and not plan.rest:
+            data["X"], data["Y"] = put(X), put(Y)
+        elif plan.shuffle:
             data["X"], data["Y"] = put(np.ascontiguousarray(X.T)), put(np.ascontiguousarray(Y.T))
         else:
-            data["X"], data["Y"] = put(X), put(Y)
-            # batch k is the columns from start[k]; the last one, when smaller, ends at m and
-            # so begins with examples of the batch before it, which its weights leave out
-            data["start"] = put(
-                np.minimum(np.arange(plan.n_batches) * plan.b, plan.m - plan.b).astype(np.int32)
-            )
+            for key, A in (("X", X), ("Y", Y)):
+                blocks = np.zeros((plan.n_batches * plan.b, A.shape[0]), A.dtype)
+                blocks[: plan.m] = A.T
+                data[key] = put(blocks.reshape(plan.n_batches, plan.b, -1))
         if self.weighted and not plan.shuffle:
             data["w"] = tuple(put(a) for a in self._batch_weights(self.order))
         return data
@@ -199,24 +199,17 @@ class _Trainer:
     def _batch_weights(self, order: IndexArray) -> tuple[Array, Array, Array]:
         """Each batch's weights as the numpy engine computes them
         (:func:`~layerwise.batches.batch_weights`: rescaled to mean 1, and their sum for the
-        L2 term), (n_batches, 1, b) and (n_batches,), and which of its b columns count
-        (n_batches, 1, b). The last batch, when smaller, is filled up to b with examples of
-        weight 0 (shuffled: the first example; in order: the examples before it): with
-        weights of mean 1 over the b columns, its cost and gradient are those of its own
+        L2 term), (n_batches, 1, b) and (n_batches,), and which of its b columns are examples
+        (n_batches, 1, b). The last batch, when smaller, is padded with examples of weight 0:
+        with weights of mean 1 over the b columns, its cost and gradient are those of its own
         examples, and one compiled step serves every batch."""
         plan, dtype = self.plan, self.net.dtype
-        k = np.arange(plan.n_batches)[:, None]
-        if plan.shuffle:
-            position = k * plan.b + np.arange(plan.b)  # in the epoch's order
-            counts = position < plan.m
-        else:
-            position = np.minimum(k * plan.b, plan.m - plan.b) + np.arange(plan.b)
-            counts = position >= k * plan.b
-        examples = order[np.minimum(position, plan.m - 1)]
-        given = self.weights[0] if self.weights is not None else np.ones(plan.m, dtype)
-        padded = np.where(counts, given[examples], 0.0).astype(dtype)[:, None, :]
-        present = counts.astype(dtype)[:, None, :]
-        per_batch = [batch_weights(padded[i].copy()) for i in range(plan.n_batches)]
+        given = self.weights[0, order] if self.weights is not None else np.ones(plan.m, dtype)
+        padded = np.zeros((plan.n_batches, 1, plan.b), dtype)
+        padded.reshape(-1)[: plan.m] = given
+        present = np.zeros_like(padded)
+        present.reshape(-1)[: plan.m] = 1.0
+        per_batch = [batch_weights(padded[k].copy()) for k in range(plan.n_batches)]
         weights = np.stack([w for w, _ in per_batch])
         totals = np.array([total for _, total in per_batch], dtype)
         return weights, totals, present

@@ -137,14 +137,15 @@ def _compile(trainer: _Trainer) -> Callable[..., Any]:
                 A0 = data["X"].at[idx].get(mode="promise_in_bounds").T
                 Yb = data["Y"].at[idx].get(mode="promise_in_bounds").T
             else:
-                start, last, w = xs
-                A0 = lax.dynamic_slice_in_dim(data["X"], start, plan.b, axis=1)
-                Yb = lax.dynamic_slice_in_dim(data["Y"], start, plan.b, axis=1)
+                X_rows, Y_rows, last, w = xs
+                A0, Yb = X_rows.T, Y_rows.T
             return step(state, A0, Yb, w, lr, key, last)
 
-        blocks = order.reshape(plan.n_batches, plan.b) if plan.shuffle else data["start"]
+        blocks: tuple[Any, ...] = (
+            (order.reshape(plan.n_batches, plan.b),) if plan.shuffle else (data["X"], data["Y"])
+        )
         last = jnp.arange(plan.n_batches) == plan.n_batches - 1
-        state, (costs, metrics, norms) = lax.scan(batch, state, (blocks, last, weights))
+        state, (costs, metrics, norms) = lax.scan(batch, state, (*blocks, last, weights))
         return state, (costs, metrics.sum(axis=0), norms[-1])
 
     def run(state: Any, n: Any, lrs: Any, data: Any, orders: Any, weights: Any, key: Any) -> Any:
