@@ -185,13 +185,12 @@ class _Trainer:
         data: dict[str, Any] = {}
         if plan.n_batches == 1 and not plan.rest:
             data["X"], data["Y"] = put(X), put(Y)
-        elif plan.shuffle:
-            data["X"], data["Y"] = put(np.ascontiguousarray(X.T)), put(np.ascontiguousarray(Y.T))
         else:
-            for key, A in (("X", X), ("Y", Y)):
-                blocks = np.zeros((plan.n_batches * plan.b, A.shape[0]), A.dtype)
-                blocks[: plan.m] = A.T
-                data[key] = put(blocks.reshape(plan.n_batches, plan.b, -1))
+            # X goes to the device as it is (a plain copy) and is turned into rows there:
+            # XLA's transpose of a large X takes a fraction of NumPy's
+            blocks = 0 if plan.shuffle else plan.n_batches
+            data["X"] = _as_rows(put(X), blocks=blocks, b=plan.b)
+            data["Y"] = _as_rows(put(Y), blocks=blocks, b=plan.b)
         if self.weighted and not plan.shuffle:
             data["w"] = tuple(put(a) for a in self._batch_weights(self.order))
         return data
@@ -332,6 +331,26 @@ class _Trainer:
             if log.end_epoch(epoch + i, costs[i], metrics[i], lrs[i], norm_rows[i], restore):
                 return True
         return False
+
+
+@functools.cache
+def _rows_function(blocks: int, b: int) -> Any:
+    jax = _jax()
+
+    def rows(A: Any) -> Any:
+        """A (n, m) as rows (m, n); with ``blocks``, as that many blocks of b rows, the last
+        one padded with zeros."""
+        R = A.T
+        if not blocks:
+            return R
+        R = jax.numpy.pad(R, ((0, blocks * b - R.shape[0]), (0, 0)))
+        return R.reshape(blocks, b, R.shape[1])
+
+    return jax.jit(rows)
+
+
+def _as_rows(A: Any, blocks: int, b: int) -> Any:
+    return _rows_function(blocks, b)(A)
 
 
 def _flat(pieces: Sequence[Any]) -> Array:
