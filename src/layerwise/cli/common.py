@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +23,16 @@ from .._typing import Array
 from ..activations import ACTIVATIONS
 from ..initializers import suited_init
 from ..network import Network
-from ..tables import Table, encode_labels, load_table
+from ..tables import Table, TableEncoder, encode_labels, load_table
 
 __all__ = [
     "CLIError",
     "Parser",
     "int_list",
+    "hidden_sizes",
     "positive_int",
+    "nonnegative_int",
+    "split_fraction",
     "positive_float",
     "seed_int",
     "nonnegative_float",
@@ -36,6 +40,8 @@ __all__ = [
     "keep_probability",
     "check_output_file",
     "check_output_dir",
+    "check_plot_dir",
+    "warn_unseen",
     "load_model",
     "add_network_options",
     "network_from_args",
@@ -86,6 +92,11 @@ def int_list(text: str) -> list[int]:
     return values
 
 
+def hidden_sizes(text: str) -> list[int]:
+    """``"20,7,5"`` -> [20, 7, 5]: the hidden layer sizes n[1],...,n[L-1] of ``train``."""
+    return int_list(text)
+
+
 def _number(text: str, kind: Callable[[str], Any], what: str, valid: Callable[[Any], bool]) -> Any:
     """``text`` read as ``kind``, finite and ``valid``; otherwise an error naming ``what``."""
     try:
@@ -100,6 +111,11 @@ def _number(text: str, kind: Callable[[str], Any], what: str, valid: Callable[[A
 def positive_int(text: str) -> int:
     """An integer >= 1."""
     return int(_number(text, int, "a positive integer", lambda v: v >= 1))
+
+
+def nonnegative_int(text: str) -> int:
+    """An integer >= 0."""
+    return int(_number(text, int, "an integer >= 0", lambda v: v >= 0))
 
 
 def seed_int(text: str) -> int:
@@ -123,6 +139,12 @@ def fraction(text: str) -> float:
     return float(_number(text, float, what, lambda v: 0 < v < 1))
 
 
+def split_fraction(text: str) -> float:
+    """A fraction in [0, 1): 0 means no split."""
+    what = "a fraction from 0 (none) to 1 (exclusive) such as 0.2"
+    return float(_number(text, float, what, lambda v: 0 <= v < 1))
+
+
 def keep_probability(text: str) -> float:
     """A keep probability in (0, 1]."""
     what = "the keep probability of each hidden unit, in (0, 1] such as 0.8"
@@ -137,7 +159,8 @@ def add_drop_missing(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--drop-missing",
         action="store_true",
-        help="drop rows with missing values instead of refusing them",
+        help="drop the rows with a missing value (in the target or any feature) instead of "
+        "refusing them (target) or filling them in as in training (features)",
     )
 
 
@@ -161,6 +184,42 @@ def check_output_dir(path: str | os.PathLike[str], option: str) -> Path:
     return folder
 
 
+def check_plot_dir(path: str | os.PathLike[str]) -> Path:
+    """A folder for plots: an existing one, or one that can be created (it is, when the plots
+    are written). Checked before any work: a path through a file is refused."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise CLIError(f"--plot-dir {folder} is a file, not a folder")
+    parent = folder
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise CLIError(f"--plot-dir {folder}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK):
+        raise CLIError(f"--plot-dir {folder}: cannot write in {parent}")
+    return folder
+
+
+def warn_unseen(command: str, unseen: dict[str, dict[Any, int]]) -> None:
+    """One line on stderr counting the values of text columns that training never saw (they
+    were encoded as infrequent, or all 0)."""
+    if not unseen:
+        return
+    total = sum(sum(counts.values()) for counts in unseen.values())
+    parts = []
+    for name, counts in unseen.items():
+        shown = sorted(counts.items(), key=lambda kv: -kv[1])
+        values = ", ".join(
+            f"{'(missing)' if v is None else repr(v)} x{n}" for v, n in shown[:3]
+        ) + (", ..." if len(shown) > 3 else "")
+        parts.append(f"{name}: {values}")
+    print(
+        f"layerwise {command}: warning: {total} value(s) unseen in training, encoded as "
+        f"infrequent (or all 0): {'; '.join(parts)}",
+        file=sys.stderr,
+    )
+
+
 def file_size(path: str | os.PathLike[str]) -> str:
     """``"12.3 kB"``."""
     n = Path(path).stat().st_size
@@ -175,12 +234,14 @@ OUTPUT_CHOICES = ["auto", *ACTIVATIONS]
 
 def add_network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--layers",
+        "--dims",
         type=int_list,
         default=None,
         metavar="2,4,1",
         help="all layer sizes n[0],n[1],...,n[L], input and output included",
     )
+    # train's --layers means the hidden sizes; here the old spelling gets a pointer to --dims
+    p.add_argument("--layers", default=None, help=argparse.SUPPRESS)
     p.add_argument(
         "--hidden",
         choices=HIDDEN_ACTIVATIONS,
@@ -204,17 +265,22 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
 
 
 def network_from_args(args: argparse.Namespace, *, model: str | None) -> Network:
-    """The network of MODEL, or one built from --layers/--hidden/--output."""
-    if model is not None and args.layers is not None:
-        raise CLIError("give a MODEL file or --layers, not both")
+    """The network of MODEL, or one built from --dims/--hidden/--output."""
+    if args.layers is not None:
+        raise CLIError(
+            f"give all the sizes n[0],...,n[L] with --dims (e.g. --dims {args.layers}); "
+            f"--layers is train's option for the hidden sizes only"
+        )
+    if model is not None and args.dims is not None:
+        raise CLIError("give a MODEL file or --dims, not both")
     if model is not None:
         return load_model(model)
-    if args.layers is None:
-        raise CLIError("give a MODEL file or --layers n[0],n[1],...,n[L] (e.g. --layers 2,4,1)")
-    dims = args.layers
+    if args.dims is None:
+        raise CLIError("give a MODEL file or --dims n[0],n[1],...,n[L] (e.g. --dims 2,4,1)")
+    dims = args.dims
     if len(dims) < 2:
         raise CLIError(
-            f"--layers needs at least n[0] (inputs) and n[L] (outputs), e.g. 2,4,1; "
+            f"--dims needs at least n[0] (inputs) and n[L] (outputs), e.g. 2,4,1; "
             f"got {','.join(map(str, dims))}"
         )
     output = args.output
@@ -234,12 +300,14 @@ def load_model(path: str | os.PathLike[str]) -> Network:
 
 @dataclass
 class ModelData:
-    """A table prepared for a model: X = A[0] (n[0], m) standardized as in training, and Y
-    encoded as in training (or None for prediction data)."""
+    """A table prepared for a model: X = A[0] (n[0], m) encoded and standardized as in
+    training, Y encoded as in training (or None for prediction data), and the values of text
+    columns that training never saw (column -> value -> count)."""
 
     table: Table
     X: Array
     Y: Array | None
+    unseen: dict[str, dict[Any, int]]
 
 
 def model_data(
@@ -251,12 +319,27 @@ def model_data(
     drop_missing: bool,
     id_column: str | None,
 ) -> ModelData:
-    """Read DATA for ``net``: the model's feature columns (each present, no others), its
-    standardization, its class labels."""
+    """Read DATA for ``net``: the model's input columns (each present, in any order, no others
+    but those it ignores), encoded and standardized as in training, its class labels."""
     pre = net.preprocessing
-    features = pre.feature_names if pre is not None else None
     if target is None and pre is not None:
         target = pre.target
+    if pre is not None and pre.columns is not None:  # a model trained on a raw table
+        table = load_table(
+            data,
+            target,
+            features=[c.name for c in pre.columns],
+            require_target=need_target,
+            drop_missing=drop_missing,
+            id_column=id_column,
+            raw=True,
+            ignored=pre.ignored,
+        )
+        assert table.frame is not None
+        X, unseen = TableEncoder.from_preprocessing(pre).encode(table.frame)
+        Y = encode_for_model(net, table) if need_target else None
+        return ModelData(table, X, Y, unseen)
+    features = pre.feature_names if pre is not None else None
     table = load_table(
         data,
         target,
@@ -266,15 +349,15 @@ def model_data(
         id_column=id_column,
     )
     n0 = net.layer_dims[0]
-    if table.X.shape[1] != n0:
-        raise ValueError(
-            f"{data} has {table.X.shape[1]} feature columns but the model takes n[0] = {n0} inputs"
-        )
     X = table.columns()
+    if X.shape[0] != n0:
+        raise ValueError(
+            f"{data} has {X.shape[0]} feature columns but the model takes n[0] = {n0} inputs"
+        )
     if pre is not None:
         X = pre.transform(X)
     Y = encode_for_model(net, table) if need_target else None
-    return ModelData(table, X, Y)
+    return ModelData(table, X, Y, {})
 
 
 def model_classes(net: Network) -> list[Any]:
@@ -287,7 +370,8 @@ def model_classes(net: Network) -> list[Any]:
 
 
 def encode_for_model(net: Network, table: Table) -> Array:
-    """The target column as the model's Y (1, m): 0/1, class indices, or values."""
+    """The target column as the model's Y (1, m): 0/1, class indices, or values (standardized
+    as in training when the model standardized its target)."""
     assert table.y is not None and table.target is not None
     nL = net.layer_dims[-1]
     if net.task == "binary" and nL > 1:
@@ -305,14 +389,17 @@ def encode_for_model(net: Network, table: Table) -> Array:
                 f"target {table.target!r} must hold numbers for a regression model (linear "
                 f"output); it holds labels such as {table.y[0]!r}"
             )
-        return table.y.astype(np.float64).reshape(1, -1)
+        Y = table.y.astype(np.float64).reshape(1, -1)
+        return Y if net.preprocessing is None else net.preprocessing.scale_target(Y)
     return encode_labels(table.y, model_classes(net)).astype(np.float64).reshape(1, -1)
 
 
 def decode_predictions(net: Network, AL: Array) -> Array:
     """A[L] (n[L], m) -> one prediction per example, shape (m,): the original class label,
-    or the value for regression."""
+    or the value for regression (in the target's units)."""
     if net.task == "regression":
+        if net.preprocessing is not None:
+            AL = net.preprocessing.inverse_target(AL)
         return AL[0] if AL.shape[0] == 1 else AL.T
     from ..metrics import predict_from_output
 

@@ -53,6 +53,8 @@ BUILTIN: dict[str, str] = {
     "iris": "iris flowers: 4 features, 3 species (scikit-learn)",
     "wine": "wine cultivars: 13 features, 3 classes (scikit-learn)",
     "diabetes": "disease progression: 10 features, continuous target (scikit-learn)",
+    "mixed": "a penguin survey: 4 numbers, 3 text columns, a boolean, a year, missing values; "
+    "3 species (generated)",
 }
 
 
@@ -73,10 +75,11 @@ def _shorten(names: Sequence[Any], limit: int = 12) -> str:
 def load_builtin(name: str) -> pd.DataFrame:
     """A built-in data set as a table: feature columns, then ``target``.
 
-    The generated sets (:data:`layerwise.datasets.GENERATED`) are drawn with a fixed seed
-    (the course's seed 1 for ``planar``, 0 for the others), so a name always means the same
-    rows. scikit-learn's sets come with it; their class labels are the names scikit-learn
-    gives (``"setosa"``, ``"malignant"``, ...), except ``digits`` (0..9).
+    The generated sets (:data:`layerwise.datasets.GENERATED`, and ``mixed``, a raw table
+    with text and missing values: :func:`layerwise.tables.mixed.mixed_table`) are drawn with
+    a fixed seed (the course's seed 1 for ``planar``, 0 for the others), so a name always
+    means the same rows. scikit-learn's sets come with it; their class labels are the names
+    scikit-learn gives (``"setosa"``, ``"malignant"``, ...), except ``digits`` (0..9).
 
     Parameters
     ----------
@@ -89,6 +92,10 @@ def load_builtin(name: str) -> pd.DataFrame:
     """
     pd = _pandas()
     key = name.strip().lower()
+    if key == "mixed":
+        from .mixed import mixed_table
+
+        return mixed_table().rename(columns={"species": "target"})
     if key in datasets.GENERATED:
         make: Any = datasets.GENERATED[key]
         X, Y = make() if key == "planar" else make(seed=0)
@@ -151,7 +158,11 @@ def read_frame(data: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
     kind = FORMATS[suffix]
     pd = _pandas()
     try:
-        if suffix in (".csv", ".tsv"):
+        sklearn_header = _sklearn_header(path, suffix) if suffix in (".csv", ".tsv") else None
+        if sklearn_header is not None:
+            frame = _read_sklearn_csv(path, *sklearn_header)
+            kind += ", scikit-learn's n_samples,n_features header"
+        elif suffix in (".csv", ".tsv"):
             frame = pd.read_csv(path, sep="," if suffix == ".csv" else "\t")
         elif suffix == ".parquet":
             frame = pd.read_parquet(path)
@@ -174,6 +185,42 @@ def read_frame(data: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
             f"{text} has no rows (only a header with columns {_shorten(frame.columns)})"
         )
     return frame, kind
+
+
+def _sklearn_header(path: Path, suffix: str) -> tuple[str, int, int, list[str]] | None:
+    """The first line of scikit-learn's bundled CSV files (``iris.csv``, ``wine_data.csv``,
+    ...): ``n_samples,n_features,class names...``, above rows of n_features numbers and a
+    class index. Returns (separator, n_samples, n_features, class names), or None for any
+    other first line."""
+    sep = "," if suffix == ".csv" else "\t"
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        first, second = fh.readline().strip().split(sep), fh.readline().strip().split(sep)
+    if len(first) < 2 or not (first[0].isdigit() and first[1].isdigit()):
+        return None
+    n_samples, n_features = int(first[0]), int(first[1])
+    if n_samples < 1 or n_features < 1 or len(second) != n_features + 1:
+        return None
+    return sep, n_samples, n_features, [name.strip() for name in first[2:]]
+
+
+def _read_sklearn_csv(
+    path: Path, sep: str, n_samples: int, n_features: int, names: list[str]
+) -> pd.DataFrame:
+    """A CSV with scikit-learn's header: columns x1..x{n_features} and ``target``, the class
+    index mapped to the class names the header lists (when it lists one per index)."""
+    pd = _pandas()
+    frame = pd.read_csv(path, sep=sep, header=None, skiprows=1)
+    if frame.shape != (n_samples, n_features + 1):
+        raise ValueError(
+            f"its first line reads as scikit-learn's 'n_samples,n_features,class names' header "
+            f"({n_samples} rows of {n_features} features) but it has {frame.shape[0]} rows of "
+            f"{frame.shape[1]} columns; give it a header line of column names instead"
+        )
+    frame.columns = [f"x{j + 1}" for j in range(n_features)] + ["target"]
+    target = frame["target"]
+    if names and pd.api.types.is_integer_dtype(target) and target.between(0, len(names) - 1).all():
+        frame["target"] = np.asarray(names, dtype=object)[target.to_numpy()]
+    return frame
 
 
 def _read_numpy(path: Path, suffix: str) -> pd.DataFrame:
