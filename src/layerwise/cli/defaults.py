@@ -27,22 +27,22 @@ PATIENCE = 10
 #: the fraction of the rows held out for validation (and early stopping)
 VALIDATION_SPLIT = 0.1
 #: the mini-batch size is m / ROWS_PER_BATCH rounded down to a power of two, within
-#: [MIN_BATCH, MAX_BATCH]
+#: [MIN_BATCH, MAX_BATCH]: about a thousand steps per epoch
 MIN_BATCH = 32
-MAX_BATCH = 1024
-ROWS_PER_BATCH = 256
+MAX_BATCH = 512
+ROWS_PER_BATCH = 1000
 
 BATCH_RULE = (
     f"m/{ROWS_PER_BATCH} rounded down to a power of two, at least {MIN_BATCH} and at most "
-    f"{MAX_BATCH}, for m training rows"
+    f"{MAX_BATCH}, for m training rows (about a thousand steps per epoch)"
 )
 
 
 def batch_size_for(m: int) -> int:
     """The default mini-batch size for m training rows: :data:`BATCH_RULE`.
 
-    >>> [batch_size_for(m) for m in (300, 10_000, 50_000, 180_000, 450_000)]
-    [32, 32, 128, 512, 1024]
+    >>> [batch_size_for(m) for m in (300, 18_000, 64_000, 180_000, 450_000, 5_000_000)]
+    [32, 32, 64, 128, 256, 512]
     """
     size = MIN_BATCH
     while size * 2 <= min(MAX_BATCH, m / ROWS_PER_BATCH):
