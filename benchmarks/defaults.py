@@ -37,6 +37,7 @@ OPENBLAS_L2_SIZE if they are set)::
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
@@ -44,7 +45,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,8 @@ from layerwise.tables import TableEncoder, class_labels, encode_labels, mixed_ta
 ROOT = Path(__file__).resolve().parents[1]
 TOLERANCE = 0.005  # within 0.5 % of the best validation score (or one validation row)
 PATIENCES = (5, 10, 20)
+#: what early stopping watches: the validation cost, or the validation score
+MONITORS = ("cost", "score")
 LAYERS = [20, 7, 5]
 LR = 0.001
 
@@ -134,18 +137,20 @@ class Curve:
     def first_reaching(self, target: float) -> int | None:
         return next((e for e, s in enumerate(self.val_score) if s >= target), None)
 
-    def early_stopping(self, patience: int) -> tuple[int, int] | None:
-        """(stopping epoch, kept epoch) of EarlyStopping(patience) replayed on this curve;
-        None when the run ended before it would have stopped."""
+    def early_stopping(self, patience: int, monitor: str) -> tuple[int, int]:
+        """(stopping epoch, kept epoch) of EarlyStopping(patience) replayed on this curve,
+        watching the validation cost (lower is better) or score (higher is better); a run
+        that ended before it would have stopped counts whole, keeping its best epoch."""
+        values = self.val_cost if monitor == "cost" else [-v for v in self.val_score]
         best, best_epoch, wait = math.inf, 0, 0
-        for epoch, cost in enumerate(self.val_cost):
-            if cost < best:
-                best, best_epoch, wait = cost, epoch, 0
+        for epoch, value in enumerate(values):
+            if value < best:
+                best, best_epoch, wait = value, epoch, 0
             else:
                 wait += 1
                 if wait >= patience:
                     return epoch, best_epoch
-        return None
+        return len(values) - 1, best_epoch
 
 
 #: the clock: CPU seconds of this process (one BLAS thread), or wall seconds (--threads 0)
@@ -227,7 +232,8 @@ class Summary:
     epoch_seconds: dict[int, float]
     time_to_target: dict[int, float]  # inf when a seed never reached it
     epochs_to_target: dict[int, float]
-    stopping: dict[tuple[int, int], tuple[float, float, int]]  # (batch, p) -> time, reached, runs
+    #: (batch, patience, monitor) -> (seconds, runs whose kept epoch reached the target, runs)
+    stopping: dict[tuple[int, int, str], tuple[float, int, int]]
     best: float
 
 
@@ -252,17 +258,13 @@ def summarize(table: Table, info: dict[str, int], curves: list[Curve]) -> Summar
         to_target[batch] = statistics.median(times)
         epochs_to[batch] = statistics.median(epochs)
         for p in PATIENCES:
-            spent, reached = [], 0
-            for c in runs:
-                stop = c.early_stopping(p)
-                if stop is None:  # ran to the cap: the whole run, kept epoch its best cost
-                    spent.append(c.seconds[-1])
-                    kept = int(np.argmin(c.val_cost))
-                else:
-                    spent.append(c.seconds[stop[0]])
-                    kept = stop[1]
-                reached += c.val_score[kept] >= targets[c.seed]
-            stopping[batch, p] = (statistics.median(spent), reached, len(runs))
+            for monitor in MONITORS:
+                spent, reached = [], 0
+                for c in runs:
+                    stop, kept = c.early_stopping(p, monitor)
+                    spent.append(c.seconds[stop])
+                    reached += c.val_score[kept] >= targets[c.seed]
+                stopping[batch, p, monitor] = (statistics.median(spent), reached, len(runs))
     return Summary(
         table, info, epoch_seconds, to_target, epochs_to, stopping, statistics.median(bests)
     )
@@ -331,17 +333,22 @@ def report(summaries: list[Summary], elapsed: float, threads: int) -> str:
         "## Early stopping replayed on the same curves",
         "",
         "Seconds until early stopping with patience p stops training (median over the seeds), "
-        "and in how many runs the kept (lowest validation cost) epoch reaches the target.",
+        "and in how many runs the kept epoch reaches the target; watching the validation cost "
+        "(the epoch of the lowest cost is kept) or the validation score (the epoch of the "
+        "highest score is kept; a tie is no improvement).",
         "",
-        "| table | batch | " + " | ".join(f"p = {p}: s, reached" for p in PATIENCES) + " |",
-        "|---|---|" + "---|" * len(PATIENCES),
+        "| table | batch | "
+        + " | ".join(f"{w}, p = {p}: s, reached" for w in MONITORS for p in PATIENCES)
+        + " |",
+        "|---|---|" + "---|" * (len(PATIENCES) * len(MONITORS)),
     ]
     for s in summaries:
         for batch in s.table.batches:
             cells = []
-            for p in PATIENCES:
-                spent, reached, runs = s.stopping[batch, p]
-                cells.append(f"{spent:.2f}, {reached}/{runs}")
+            for monitor in MONITORS:
+                for p in PATIENCES:
+                    spent, reached, runs = s.stopping[batch, p, monitor]
+                    cells.append(f"{spent:.2f}, {reached}/{runs}")
             lines.append(f"| {s.table.name} | {batch} | " + " | ".join(cells) + " |")
     lines += [
         "",
@@ -352,7 +359,8 @@ def report(summaries: list[Summary], elapsed: float, threads: int) -> str:
         "the best epoch's weights kept.",
         "",
         "| table | m | rule's batch | its s to target | fastest batch | its s to target | "
-        f"rule + early stopping (p = {defaults.PATIENCE}): s, reached | "
+        f"rule + early stopping (p = {defaults.PATIENCE}, watching the {defaults.MONITOR}): "
+        "s, reached | "
         "old default (batch 32, 100 epochs): s |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -360,7 +368,7 @@ def report(summaries: list[Summary], elapsed: float, threads: int) -> str:
         rule = defaults.batch_size_for(s.info["m"])
         fastest = min(s.time_to_target, key=lambda b: s.time_to_target[b])
         measured = rule in s.time_to_target
-        stop = s.stopping.get((rule, defaults.PATIENCE))
+        stop = s.stopping.get((rule, defaults.PATIENCE, defaults.MONITOR))
         old = s.epoch_seconds.get(32)
         lines.append(
             f"| {s.table.name} | {s.info['m']} | {rule} | "
@@ -377,6 +385,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the two small tables only")
     parser.add_argument("--tables", help="comma-separated table names")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "defaults.md"))
+    parser.add_argument("--curves", help="also write the measured curves here (JSON)")
+    parser.add_argument(
+        "--from-curves", help="analyse curves written by --curves instead of training"
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -397,10 +409,22 @@ def main(argv: list[str] | None = None) -> int:
         wanted = args.tables.split(",")
         tables = [t for t in TABLES if t.name in wanted]
     start = time.perf_counter()
-    summaries = []
+    summaries, saved = [], {}
+    loaded = json.loads(Path(args.from_curves).read_text()) if args.from_curves else {}
     for table in tables:
-        curves, info = measure(table, lambda text: print(text, file=sys.stderr, flush=True))
+        if loaded:
+            if table.name not in loaded:
+                continue
+            info, curves = (
+                loaded[table.name]["info"],
+                [Curve(**c) for c in loaded[table.name]["curves"]],
+            )
+        else:
+            curves, info = measure(table, lambda text: print(text, file=sys.stderr, flush=True))
+        saved[table.name] = {"info": info, "curves": [asdict(c) for c in curves]}
         summaries.append(summarize(table, info, curves))
+    if args.curves:
+        Path(args.curves).write_text(json.dumps(saved))
     text = report(summaries, time.perf_counter() - start, args.threads)
     if limit is not None:
         limit.restore_original_limits()

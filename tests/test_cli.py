@@ -104,7 +104,7 @@ def test_train_help_states_the_encoding_and_the_defaults(capsys):
         "missing is a",
         "'(infrequent)' feature",
         "--drop COL",
-        "m/256 rounded down to a power of two",
+        "m/1000 rounded down to a power of two",
         "early stopping ends training",
         "--validation-split 0 trains on every row",
     ):

@@ -12,6 +12,7 @@ from __future__ import annotations
 __all__ = [
     "EPOCHS",
     "PATIENCE",
+    "MONITOR",
     "VALIDATION_SPLIT",
     "MIN_BATCH",
     "MAX_BATCH",
@@ -22,8 +23,10 @@ __all__ = [
 
 #: the most epochs ``train`` runs (early stopping usually ends it sooner)
 EPOCHS = 200
-#: epochs without a lower validation cost before early stopping ends training
+#: epochs without a better validation value before early stopping ends training
 PATIENCE = 10
+#: what early stopping watches: the validation "cost" (or "score": accuracy, R²)
+MONITOR = "cost"
 #: the fraction of the rows held out for validation (and early stopping)
 VALIDATION_SPLIT = 0.1
 #: the mini-batch size is m / ROWS_PER_BATCH rounded down to a power of two, within

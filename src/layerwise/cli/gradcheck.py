@@ -14,12 +14,12 @@ from .common import (
     CLIError,
     add_drop_missing,
     add_network_options,
-    model_data,
     network_from_args,
     positive_float,
     positive_int,
     text_table,
 )
+from .model_data import model_data
 
 __all__ = ["add_gradcheck", "cmd_gradcheck"]
 

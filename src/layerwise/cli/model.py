@@ -26,12 +26,9 @@ from .common import (
     check_plot_dir,
     confusion_counts,
     confusion_text,
-    decode_predictions,
     load_model,
-    model_classes,
-    model_data,
-    warn_unseen,
 )
+from .model_data import decode_predictions, model_classes, model_data, warn_unseen
 
 __all__ = ["add_evaluate", "add_predict", "add_export", "cmd_evaluate", "cmd_predict", "cmd_export"]
 

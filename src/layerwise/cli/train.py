@@ -16,19 +16,12 @@ import sys
 import time
 from typing import Any
 
-import numpy as np
-
 from ..initializers import INITIALIZERS, suited_init
 from ..network import Network
 from ..optimizers import OPTIMIZERS
 from ..tables import (
-    Table,
     TableEncoder,
-    class_labels,
-    encode_labels,
     load_table,
-    output_for,
-    type_of_target,
 )
 from ..tables.encoder import MIN_FREQUENCY
 from ..training import TrainingDivergedError
@@ -57,71 +50,9 @@ from .report import (
     training_config,
     write_plots,
 )
+from .task import encode_target, split_rows, target_scale, task_of
 
 __all__ = ["add_train", "cmd_train", "make_callbacks"]
-
-# --------------------------------------------------------------------------- the target
-
-
-def _task(table: Table, output: str) -> tuple[str, str]:
-    """(target type, output activation), from the target unless --output says otherwise."""
-    assert table.y is not None
-    numeric = table.y.dtype.kind in "iuf"
-    if output == "auto":
-        kind = type_of_target(table.y)
-        return kind, output_for(kind)
-    if output == "linear":
-        if not numeric:
-            raise ValueError(
-                f"--output linear (regression) needs a numeric target; {table.target!r} holds "
-                f"labels such as {table.y[0]!r}"
-            )
-        return "continuous", "linear"
-    if output == "sigmoid":
-        return "binary", "sigmoid"
-    return "multiclass", "softmax"
-
-
-def _encode_target(table: Table, kind: str, output: str) -> tuple[np.ndarray, list[Any] | None]:
-    """Y (1, m) and the class labels (None for regression)."""
-    assert table.y is not None
-    if kind == "continuous":
-        return table.y.astype(np.float64).reshape(1, -1), None
-    classes = class_labels(table.y)
-    if len(classes) < 2:
-        raise ValueError(
-            f"target {table.target!r} has a single class ({classes[0]!r}) in all {table.m} "
-            f"rows: a classifier needs at least two"
-        )
-    if output == "sigmoid" and len(classes) > 2:
-        raise ValueError(
-            f"--output sigmoid is for two classes but target {table.target!r} has "
-            f"{len(classes)}; use --output softmax (or auto)"
-        )
-    return encode_labels(table.y, classes).astype(np.float64).reshape(1, -1), classes
-
-
-def _split(m: int, fraction_: float, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
-    if fraction_ == 0:
-        return np.arange(m), None
-    n_val = round(m * fraction_)
-    if n_val < 1 or n_val >= m:
-        raise ValueError(
-            f"--validation-split {fraction_} of {m} rows leaves {m - n_val} for training and "
-            f"{n_val} for validation; both need at least one (--validation-split 0 trains on "
-            f"every row)"
-        )
-    order = np.random.default_rng(seed).permutation(m)
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
-
-
-def _target_scale(Y: np.ndarray, w: np.ndarray | None) -> tuple[float, float]:
-    """The training rows' (weighted) mean and standard deviation of y (1 when constant)."""
-    weights = None if w is None else w.reshape(-1)
-    mean = float(np.average(Y, weights=weights))
-    sd = float(np.sqrt(np.average((Y - mean) ** 2, weights=weights)))
-    return mean, sd if sd > 0 else 1.0
-
 
 # --------------------------------------------------------------------------- the command
 
@@ -163,9 +94,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         drop=args.drop or (),
     )
     assert table.frame is not None
-    kind, output = _task(table, args.output)
-    Y_all, classes = _encode_target(table, kind, output)
-    train, val = _split(table.m, split, args.seed)
+    kind, output = task_of(table, args.output)
+    Y_all, classes = encode_target(table, kind, output)
+    train, val = split_rows(table.m, split, args.seed)
     w_all = None if table.weights is None else table.weights[None, :]
     w = None if w_all is None else w_all[:, train]
     # every statistic of the encoding comes from the training rows only
@@ -174,7 +105,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     pre = encoder.preprocessing_
     pre.classes, pre.target, pre.ignored = classes, table.target, table.left_out
     if kind == "continuous" and not args.no_target_scaling:
-        pre.target_mean, pre.target_scale = _target_scale(Y_all[:, train], w)
+        pre.target_mean, pre.target_scale = target_scale(Y_all[:, train], w)
         Y_all = pre.scale_target(Y_all)
     X, Y = X_all[:, train], Y_all[:, train]
     validation = None
