@@ -827,3 +827,106 @@ def test_bad_weight_columns_are_named(capsys, tmp_path, column, values, message)
     code, _out, err = run(capsys, "train", tmp_path / "d.csv", "--sample-weight", column)
     assert code == 1  # a problem with the data, as for the other columns
     one_error_line(err, message)
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+@pytest.fixture
+def own_copy(work, tmp_path):
+    """A private copy of the table and the model, which a failed check must leave as they are."""
+    data, model = tmp_path / "bc.csv", tmp_path / "bc.safetensors"
+    data.write_bytes((work / "bc.csv").read_bytes())
+    model.write_bytes((work / "bc.safetensors").read_bytes())
+    return data, model
+
+
+@pytest.mark.parametrize("link", ["same", "symlink", "hardlink"])
+def test_an_output_that_is_an_input_is_refused_before_any_work(own_copy, tmp_path, capsys, link):
+    data, model = own_copy
+    before = {p: p.read_bytes() for p in (data, model)}
+
+    def alias(target):
+        if link == "same":
+            return target
+        other = tmp_path / f"alias-{target.name}"
+        if not other.exists():
+            (os.symlink if link == "symlink" else os.link)(target, other)
+        return other
+
+    cases = [
+        (["train", data, "--out", alias(data), *TRAIN_ARGS], "--out", "DATA"),
+        (["predict", model, data, "--out", alias(data)], "--out", "DATA"),
+        (["predict", model, data, "--out", alias(model)], "--out", "MODEL"),
+        (["export", model, alias(model)], "OUT", "MODEL"),
+    ]
+    for argv, option, what in cases:
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == ""
+        one_error_line(err, option, f"is the {what} itself")
+        for path, content in before.items():
+            assert path.read_bytes() == content, f"{argv[0]} changed {path.name}"
+
+
+def test_a_plot_that_would_overwrite_an_input_is_refused(own_copy, tmp_path, capsys):
+    data, model = own_copy
+    plots = tmp_path / "plots"
+    plots.mkdir()
+    renamed = plots / "confusion_matrix.png"
+    renamed.write_bytes(data.read_bytes())  # the data table, under a plot's name
+    code, _, err = run(capsys, "evaluate", model, renamed, "--plot-dir", plots)
+    assert code == 2
+    one_error_line(err, "--plot-dir", "is the DATA itself")
+    assert renamed.read_bytes() == data.read_bytes()
+
+
+@pytest.mark.skipif(
+    not os.path.isdir("/proc"), reason="needs /proc, a folder no file can be made in"
+)
+def test_an_unwritable_output_folder_is_found_before_training(own_copy, capsys):
+    data, _ = own_copy
+    code, out, err = run(capsys, "train", data, "--out", "/proc/model.safetensors", *TRAIN_ARGS)
+    assert code == 2 and "Training" not in out
+    one_error_line(err, "--out /proc/model.safetensors", "cannot be written")
+    code, out, err = run(capsys, "train", data, "--plot-dir", "/proc", *TRAIN_ARGS)
+    assert code == 2 and "Training" not in out
+    one_error_line(err, "--plot-dir /proc", "cannot be written")
+
+
+# --------------------------------------------------------------------------- sizes
+
+
+@pytest.mark.parametrize("command", ["summary", "explain"])
+def test_a_design_too_large_to_allocate_is_described_all_the_same(capsys, command):
+    dims = [100_000, 100_000, 100_000, 100_000]
+    code, out, err = run(capsys, command, "--dims", ",".join(map(str, dims)))
+    assert code == 0 and err == ""
+    assert "(100000, 100000)" in out
+    if command == "summary":
+        total = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+        assert f"total parameters: {total} (240.0 GB)" in out
+
+
+def test_training_a_layer_too_large_for_memory_says_how_many_bytes(bc_csv, tmp_path, capsys):
+    out_file = tmp_path / "m.safetensors"
+    code, _, err = run(capsys, "train", bc_csv, "--layers", "200000,200000", "--out", out_file)
+    assert code == 1 and not out_file.exists()
+    dims = [30, 200_000, 200_000, 1]  # n[0] from the table's 30 features, one sigmoid output
+    n_params = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+    one_error_line(err, f"n = {dims} needs", f"({3 * 8 * n_params} bytes) of memory, but only")
+
+
+def test_huge_finite_features_train_into_a_model_that_loads(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"big": rng.standard_normal(200) * 1e300, "x": rng.standard_normal(200)})
+    frame["target"] = (frame["big"] > 0).astype(int)
+    frame.to_csv(tmp_path / "big.csv", index=False)
+    model = tmp_path / "big.safetensors"
+    code, _, err = run(capsys, "train", tmp_path / "big.csv", "--out", model, *TRAIN_ARGS)
+    assert code == 0, err
+    net = lw.Network.load(model)
+    assert np.isfinite(net.preprocessing.scale).all()
+    expected = (frame["big"] / 1e300).std(ddof=0) * 1e300  # pandas on the unscaled overflows
+    assert net.preprocessing.scale[0] == pytest.approx(expected, rel=1e-12)
+    code, out, _ = run(capsys, "evaluate", model, tmp_path / "big.csv")
+    assert code == 0 and "accuracy" in out

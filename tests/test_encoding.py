@@ -195,17 +195,23 @@ def test_bad_target_scaling_is_refused(mean, scale):
 
 def test_model_file_with_malformed_columns_is_a_model_file_error(tmp_path):
     pytest.importorskip("safetensors", reason="model files need the io extra")
+    from safetensors.numpy import load_file, save_file
+
     import layerwise as lw
-    from layerwise.io import ModelFileError, read_model
+    from layerwise.io import ModelFileError
 
     net = lw.Network([N0, 3, 1], seed=0)
     net.preprocessing = preprocessing()
     net.save(tmp_path / "m.st")
     assert lw.Network.load(tmp_path / "m.st").preprocessing.columns == COLUMNS
-    description, params = read_model(tmp_path / "m.st")
-    description["preprocessing"]["columns"][1]["categories"] = ["Lyon", "Lyon"]
-    from layerwise.io import write_model
-
-    write_model(tmp_path / "bad.st", description, params)
-    with pytest.raises(ModelFileError, match="corrupted preprocessing: preprocessing columns"):
+    # the same file with one category listed twice, written by hand (layerwise would not)
+    with open(tmp_path / "m.st", "rb") as fh:
+        n = int.from_bytes(fh.read(8), "little")
+        header = json.loads(fh.read(n))
+    document = json.loads(header["__metadata__"]["layerwise"])
+    document["preprocessing"]["columns"][1]["categories"] = ["Lyon", "Lyon"]
+    tensors = load_file(str(tmp_path / "m.st"))
+    save_file(tensors, str(tmp_path / "bad.st"), metadata={"layerwise": json.dumps(document)})
+    with pytest.raises(ModelFileError, match="corrupted preprocessing") as info:
         lw.Network.load(tmp_path / "bad.st")
+    assert "categories lists 'Lyon' twice" in str(info.value)

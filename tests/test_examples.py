@@ -53,7 +53,7 @@ CASES = [
         "digits_deep",
         ["cost_curve.png", "confusion_matrix.png"],
         [
-            r"^total parameters: 17226;",
+            r"^total parameters: 17226 ",
             r"^Training time: \d+\.\d\d s for 3 epochs of 1347 images$",
             r"^Training accuracy: [01]\.\d{4}$",
             r"^Test accuracy: +[01]\.\d{4}$",

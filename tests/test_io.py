@@ -296,3 +296,278 @@ def test_weight_shapes_are_checked_before_building_the_network(saved):
     rewrite(path, tensors, header)
     with pytest.raises(lw.ModelFileError, match=names_the_file(path)):
         lw.Network.load(path)
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def one_line(exc_info):
+    message = str(exc_info.value)
+    assert "\n" not in message, message
+    return message
+
+
+def raw_file(path, header_bytes, data=b""):
+    """A file in the safetensors layout with any header bytes at all."""
+    path.write_bytes(len(header_bytes).to_bytes(8, "little") + header_bytes + data)
+    return path
+
+
+@pytest.mark.parametrize("where", ["safetensors header", "layerwise metadata"])
+def test_deeply_nested_brackets_are_refused_not_a_recursion_error(tmp_path, where):
+    deep = "[" * 100_000 + "]" * 100_000
+    if where == "safetensors header":
+        header = deep.encode()
+    else:
+        header = json.dumps({"__metadata__": {"layerwise": deep}}).encode()
+    path = raw_file(tmp_path / "deep.safetensors", header)
+    with pytest.raises(lw.ModelFileError, match="nested too deeply") as info:
+        lw.Network.load(path)
+    assert names_the_file(path) and str(path) in one_line(info)
+
+
+def test_nesting_within_the_parser_limit_is_still_bounded(saved):
+    path, _, _ = saved
+    header = header_of(path)
+    nested: list = []
+    for _ in range(200):  # far below the interpreter's recursion limit, above ours
+        nested = [nested]
+    header["extra"] = {"deep": nested}
+    rewrite(path, load_file(str(path)), header)
+    with pytest.raises(lw.ModelFileError, match="nested too deeply"):
+        lw.Network.load(path)
+
+
+def _finishes(fn, seconds=10.0):
+    """Run fn in a thread; the exception it raised (or None) if it ended in time."""
+    import threading
+
+    outcome = {}
+
+    def target():
+        try:
+            fn()
+        except BaseException as exc:
+            outcome["exc"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "reading the model path did not return"
+    return outcome.get("exc")
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    path = tmp_path / "model.safetensors"
+    os.mkfifo(path)
+    exc = _finishes(lambda: lw.Network.load(path))
+    assert isinstance(exc, lw.ModelFileError)
+    assert "not a regular file (a FIFO)" in str(exc)
+
+
+def test_a_device_that_never_ends_is_refused(tmp_path):
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero on this system")
+    exc = _finishes(lambda: lw.Network.load("/dev/zero"))
+    assert isinstance(exc, lw.ModelFileError)
+    assert "/dev/zero: is not a regular file (a character device)" in str(exc)
+
+
+def test_an_oversized_header_is_refused_before_reading_it(tmp_path):
+    from layerwise.io import MAX_HEADER_BYTES
+
+    path = tmp_path / "big.safetensors"
+    header = b'{"x": "' + b"a" * MAX_HEADER_BYTES + b'"}'
+    raw_file(path, header)
+    with pytest.raises(lw.ModelFileError, match=f"at most {MAX_HEADER_BYTES}"):
+        lw.Network.load(path)
+
+
+def test_a_file_longer_than_its_header_describes_is_refused(saved):
+    path, _, _ = saved
+    with open(path, "ab") as fh:
+        fh.write(b"\0" * 64)
+    with pytest.raises(lw.ModelFileError, match="truncated or padded"):
+        lw.Network.load(path)
+
+
+def _tamper(header, dotted, value):
+    target = header
+    *parents, last = dotted.split(".")
+    for key in parents:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    if isinstance(target, list):
+        target[int(last)] = value
+    else:
+        target[last] = value
+
+
+@pytest.mark.parametrize(
+    "field, value, says",
+    [
+        ("format_version", "1", "format_version"),
+        ("format_version", True, "format_version"),
+        ("layer_dims", {"n": 3}, "layer_dims"),
+        ("layer_dims", [3, "5", 1], "layer_dims"),
+        ("layer_dims", [3, 5.0, 1], "layer_dims"),
+        ("activations", "tanh", "activations"),
+        ("activations.0", "tanh", "unknown activation"),
+        ("activations.0", {"name": ["tanh"]}, "unknown activation"),
+        ("activations.0", {"name": "leaky_relu", "slope": "steep"}, "must be numbers"),
+        ("activations.0", {"name": "leaky_relu", "slope": 3.0}, "slope must be in"),
+        ("activations.0", {"name": "tanh", "slope": 0.1}, "takes no parameters"),
+        ("loss", ["mse"], "unknown loss"),
+        ("dtype", 64, "unknown dtype"),
+        ("init", 5, "unknown init"),
+        ("keep_prob", "0.5", "keep_prob"),
+        ("keep_prob", [1.5], "keep_prob"),
+        ("keep_prob", [0.5, 0.5], "keep_prob"),
+        ("extra", [1, 2], "extra"),
+        ("layerwise_version", [0, 1], "layerwise_version"),
+        ("preprocessing", 7, "preprocessing must be a JSON object"),
+        ("preprocessing", {"mean": "abc", "scale": [1, 1, 1]}, "mean must be a list"),
+        ("preprocessing", {"mean": [0, 0, 0], "scale": [1, 0, 1]}, "scale must be positive"),
+        ("preprocessing", {"mean": [0, 0, 0], "scale": [1, -2, 1]}, "scale must be positive"),
+        ("preprocessing", {"mean": [0, 0, 0], "scale": None}, "without a scale"),
+        ("preprocessing", {"mean": [{}, 0, 0], "scale": [1, 1, 1]}, "mean must be a list"),
+        ("preprocessing", {"feature_names": [1, 2, 3]}, "feature_names"),
+        ("preprocessing", {"feature_names": "abc"}, "feature_names"),
+        ("preprocessing", {"classes": "ab"}, "classes must be a list"),
+        ("preprocessing", {"classes": ["only one"]}, "1 class labels"),
+        ("preprocessing", {"classes": [["a"], ["b"]]}, "classes must be a list"),
+        ("preprocessing", {"target": ["y"]}, "target must be a column name"),
+        ("preprocessing", {"extra": "x"}, "extra must be a JSON object"),
+    ],
+)
+def test_metadata_of_the_wrong_type_or_range_is_one_model_file_error(saved, field, value, says):
+    path, _, _ = saved
+    header = header_of(path)
+    _tamper(header, field, value)
+    rewrite(path, load_file(str(path)), header)
+    for read in (lw.Network.load, lw.io.read_metadata):
+        with pytest.raises(lw.ModelFileError, match=re.escape(says)) as info:
+            read(path)
+        assert one_line(info).startswith(f"{path}: ")
+
+
+def test_classes_that_do_not_fit_a_softmax_output(tmp_path):
+    net = lw.Network([2, 3, 4], output="softmax", seed=0)
+    net.preprocessing = lw.preprocessing.Preprocessing(classes=["a", "b", "c", "d"])
+    path = tmp_path / "m.safetensors"
+    net.save(path)
+    header = header_of(path)
+    header["preprocessing"]["classes"] = ["a", "b", "c"]  # fewer labels than outputs
+    rewrite(path, load_file(str(path)), header)
+    with pytest.raises(lw.ModelFileError, match=r"3 class labels for an output of n\[L\] = 4"):
+        lw.Network.load(path)
+
+
+def test_the_command_line_reports_a_tampered_file_in_one_line(saved, capsys):
+    from layerwise.cli import main
+
+    path, _, _ = saved
+    header = header_of(path)
+    header["preprocessing"] = {"mean": "abc"}
+    rewrite(path, load_file(str(path)), header)
+    for command in (["summary", str(path)], ["explain", str(path)]):
+        assert main(command) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "corrupted preprocessing" in err
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def test_a_save_never_writes_what_load_would_refuse(trained, tmp_path):
+    net, _ = trained
+    path = tmp_path / "m.safetensors"
+    net.params["W1"][0, 0] = np.nan
+    with pytest.raises(ValueError, match="W1 contains NaN or inf"):
+        net.save(path)
+    assert not path.exists()
+    net.params["W1"][0, 0] = 0.0
+    deep: list = []
+    for _ in range(100):
+        deep = [deep]
+    net.metadata = {"deep": deep}
+    with pytest.raises(ValueError, match="nested too deeply"):
+        net.save(path)
+    assert not path.exists()
+    net.metadata = {}
+    net.preprocessing = lw.preprocessing.Preprocessing(
+        mean=np.zeros(3), scale=np.array([1.0, np.inf, 1.0])
+    )
+    with pytest.raises(ValueError, match="scale"):
+        net.save(path)
+    assert not path.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_self_referencing_metadata_is_refused_with_a_message(trained, tmp_path):
+    net, _ = trained
+    loop: dict = {"name": "loop"}
+    loop["self"] = loop
+    net.metadata = {"config": loop}
+    with pytest.raises(TypeError, match="contains itself"):
+        net.save(tmp_path / "m.safetensors")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- file modes
+
+
+def test_resaving_keeps_the_permission_bits_of_the_replaced_file(trained, tmp_path):
+    net, _ = trained
+    path = tmp_path / "m.safetensors"
+    net.save(path)
+    os.chmod(path, 0o600)
+    net.save(path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_a_new_file_gets_the_umask_without_the_umask_being_touched(trained, tmp_path, monkeypatch):
+    net, _ = trained
+    previous = os.umask(0o027)
+    try:
+        calls = []
+        monkeypatch.setattr(os, "umask", lambda mask: calls.append(mask) or 0o027)
+        net.save(tmp_path / "m.safetensors")
+    finally:
+        monkeypatch.undo()
+        os.umask(previous)
+    assert calls == []
+    assert os.stat(tmp_path / "m.safetensors").st_mode & 0o777 == 0o640
+
+
+def test_a_killed_save_leaves_nothing_behind_after_the_next_save(trained, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from layerwise._files import TEMP_SUFFIX
+
+    net, _ = trained
+    path = tmp_path / "m.safetensors"
+    net.save(path)
+    before = path.read_bytes()
+    # a save that hangs after writing its temporary file, then is killed with SIGKILL
+    script = (
+        "import os, sys, time\n"
+        "import layerwise as lw\n"
+        "os.replace = lambda *a: (print('written', flush=True), time.sleep(600))\n"
+        "net = lw.Network([3, 5, 1], seed=1)\n"
+        f"net.save({str(path)!r})\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "written"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    leftovers = [p for p in tmp_path.iterdir() if p.name.endswith(TEMP_SUFFIX)]
+    assert len(leftovers) == 1 and path.read_bytes() == before  # the old model is whole
+    # another process's save in progress is left alone; the dead one's file goes
+    live = tmp_path / f".other.safetensors.{os.getppid()}.{'0' * 16}{TEMP_SUFFIX}"
+    live.write_bytes(b"in progress")
+    time.sleep(0.01)
+    net.save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, live.name])
+    assert lw.Network.load(path).layer_dims == [3, 5, 1]

@@ -517,3 +517,22 @@ def test_pickle_and_model_file_share_one_description(tmp_path, dropout):
             np.testing.assert_array_equal(other.params[key], net.params[key])
     keep = 1.0 if dropout is None else dropout
     assert net._describe()["keep_prob"] == [keep, keep]
+
+
+def test_a_network_too_large_for_memory_is_refused_before_allocating():
+    dims = [100_000, 100_000, 100_000]
+    n_params = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+    with pytest.raises(MemoryError, match=rf"needs .* \({3 * 8 * n_params} bytes\) of memory"):
+        lw.Network(dims)
+
+
+def test_training_buffers_too_large_for_memory_are_refused_before_training(monkeypatch):
+    from layerwise import _checks
+
+    X, Y = np.zeros((2, 100_000)), np.zeros((1, 100_000))
+    net = lw.Network([2, 3, 1], seed=0)
+    # a machine with 5 MB to spare: the full batch's (n[l], m) buffers need 12.8 MB
+    monkeypatch.setattr(_checks, "available_memory", lambda: 5 * 10**6)
+    with pytest.raises(MemoryError, match=r"training n = \[2, 3, 1\] on batches of 100000"):
+        net.fit(X, Y, epochs=1)
+    assert net.fit(X, Y, epochs=1, batch_size=1000).epochs == 1  # 1.7 MB fit

@@ -318,3 +318,68 @@ def test_estimator_refuses_bad_weights():
     X, Y, _ = _data()
     with pytest.raises(ValueError, match=r"sample_weight must be >= 0"):
         NetworkClassifier(max_iter=2).fit(X.T, Y[0], sample_weight=-np.ones(60))
+
+
+# --------------------------------------------------------------------------- huge values
+
+
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_weights_whose_sum_overflows_train_as_their_ratios(batch_size):
+    """Finite weights whose sum passes the float maximum: the training is that of the same
+    ratios (without L2, only the ratios matter), not a zero update."""
+    X, Y, counts = _data()
+    counts = counts + 1  # every example weighted
+    huge, small = _net(), _net()
+    scale = np.finfo(np.float64).max / 4  # four of them already overflow the sum
+    h_huge = huge.fit(
+        X,
+        Y,
+        epochs=20,
+        learning_rate=0.5,
+        batch_size=batch_size,
+        sample_weight=counts * scale,
+        shuffle=False,
+    )
+    h_small = small.fit(
+        X,
+        Y,
+        epochs=20,
+        learning_rate=0.5,
+        batch_size=batch_size,
+        sample_weight=counts,
+        shuffle=False,
+    )
+    assert np.isfinite(h_huge.cost).all()
+    np.testing.assert_allclose(h_huge.cost, h_small.cost, rtol=1e-12)
+    np.testing.assert_allclose(huge._theta, small._theta, rtol=1e-10, atol=1e-13)
+    metrics = huge.evaluate(X, Y, sample_weight=counts * scale)
+    assert metrics == pytest.approx(huge.evaluate(X, Y, sample_weight=counts), rel=1e-12)
+
+
+def test_weights_beyond_the_dtype_are_refused_by_name():
+    X, Y, _ = _data()
+    net = _net(dtype="float32")
+    with pytest.raises(
+        ValueError, match=r"sample_weight holds 1e\+39 \(example 3\), more than float32"
+    ):
+        net.fit(X, Y, epochs=1, sample_weight=np.where(np.arange(X.shape[1]) == 3, 1e39, 1.0))
+
+
+def test_standardization_of_huge_finite_features_is_finite_and_exact():
+    from layerwise.preprocessing import Preprocessing
+
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((3, 40))
+    X = base * np.array([[1e300], [1.0], [1e-300]])  # (x − mean)² of the first overflows
+    w = rng.uniform(0.5, 2.0, 40) * 1e307  # and Σ w overflows too
+    pre = Preprocessing.fit(X, sample_weight=w)
+    assert np.isfinite(pre.mean).all() and np.isfinite(pre.scale).all()
+    # the same statistics from the unscaled rows, by NumPy's own weighted mean
+    ratios = w / w.max()
+    for row, factor in zip(range(3), (1e300, 1.0, 1e-300)):
+        mean = np.average(base[row], weights=ratios)
+        std = np.sqrt(np.average((base[row] - mean) ** 2, weights=ratios))
+        assert pre.mean[row] == pytest.approx(mean * factor, rel=1e-12)
+        assert pre.scale[row] == pytest.approx(std * factor, rel=1e-12)
+    Xt = pre.transform(X)
+    assert np.isfinite(Xt).all() and np.abs(np.average(Xt, axis=1, weights=ratios)).max() < 1e-12

@@ -291,6 +291,15 @@ def test_dropout_arguments_are_checked():
         net.fit(X, Y, epochs=1, dropout=[0.5])
 
 
+@pytest.mark.parametrize("dropout", [1.5, 0.0, float("nan"), [1.5], ["0.5"], "0.5", True])
+def test_a_senseless_keep_probability_is_refused_where_no_layer_would_use_it(dropout):
+    X, Y = lw.datasets.moons(m=20, seed=1)
+    net = lw.Network([2, 1], seed=1)  # no hidden layer: no dropout to apply
+    with pytest.raises((ValueError, TypeError), match="keep probability"):
+        net.fit(X, Y, epochs=1, dropout=dropout)
+    assert net.fit(X, Y, epochs=1, dropout=np.float32(0.5)).epochs == 1
+
+
 # --------------------------------------------------------------------------- history and validation
 
 

@@ -228,10 +228,19 @@ def check_sample_weight(
             f"{name} must have one weight per example, shape (m,) or (1, m) with m = {m}; "
             f"Received: {name} with shape {w.shape}"
         )
-    w = w.reshape(1, m).astype(dtype)
+    w = w.reshape(1, m)
     if not np.isfinite(w).all():
         bad = int(np.flatnonzero(~np.isfinite(w))[0])
         raise ValueError(f"{name} must be finite; Received: {w[0, bad]} for example {bad}")
+    big = float(np.finfo(dtype).max)
+    if np.abs(w).max() > big:
+        bad = int(np.argmax(np.abs(w)))
+        raise ValueError(
+            f"{name} holds {w[0, bad]:g} (example {bad}), more than {dtype.name} can hold "
+            f"({big:g}); divide the weights by a common factor (only their ratios matter, "
+            f"besides the Σ w that takes the place of m in the L2 term)"
+        )
+    w = w.astype(dtype)
     if (w < 0).any():
         bad = int(np.flatnonzero(w < 0)[0])
         raise ValueError(f"{name} must be >= 0; Received: {w[0, bad]:g} for example {bad}")
@@ -319,3 +328,38 @@ def layer_dims_from_params(params: Mapping[str, Any]) -> list[int]:
                 f"to match W{l} with shape {W.shape}"
             )
     return dims
+
+
+def format_bytes(n: int) -> str:
+    """``"1.2 GB"``: a byte count as people read it (powers of 1000)."""
+    value = float(n)
+    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
+        if value < 1000 or unit == "PB":
+            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def available_memory() -> int | None:
+    """Bytes of memory that can be had without swapping (Linux's MemAvailable), or None
+    where the system does not say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def check_memory(n_bytes: int, what: str) -> None:
+    """Raise MemoryError saying how many bytes ``what`` needs when that is more than the
+    machine has available: better than a failure half-way, or the system killing the process
+    once the pages are touched (allocations are lazy on Linux)."""
+    available = available_memory()
+    if available is not None and n_bytes > available:
+        raise MemoryError(
+            f"{what} needs {format_bytes(n_bytes)} ({n_bytes} bytes) of memory, but only "
+            f"{format_bytes(available)} is available"
+        )

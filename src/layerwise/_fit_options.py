@@ -11,6 +11,7 @@ split off or checked, and early stopping and printing become callbacks like any 
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -112,12 +113,14 @@ class FitOptions:
         if self.verbose:
             cbs.insert(0, PrintCost(self.print_every))
 
+        optimizer = get_optimizer(self.optimizer)
+        _check_training_memory(net, X, batch_size, optimizer.n_slots)
         config = TrainConfig(
             epochs=epochs,
             learning_rate=alpha,
             batch_size=batch_size,
             shuffle=bool(self.shuffle),
-            optimizer=get_optimizer(self.optimizer),
+            optimizer=optimizer,
             schedule=get_schedule(self.lr_schedule),
             l2=float(l2),
             callbacks=cbs,
@@ -125,6 +128,21 @@ class FitOptions:
             sample_weight=weights,
         )
         return X, Y, config
+
+
+def _check_training_memory(net: Network, X: Array, batch_size: int | None, slots: int) -> None:
+    """MemoryError with the bytes training needs, when that is more than there is: each
+    layer's four (n[l], b) buffers (Z, A, dZ, dA), the optimizer's state, and the copy of X
+    as rows that mini-batches are cut from."""
+    m = X.shape[1]
+    b = m if batch_size is None else min(batch_size, m)
+    itemsize = net.dtype.itemsize
+    buffers = 4 * b * sum(net.layer_dims[1:]) * itemsize
+    state = slots * net.n_params * itemsize
+    rows = X.nbytes if b < m else 0
+    _checks.check_memory(
+        buffers + state + rows, f"training n = {net.layer_dims} on batches of {b} examples"
+    )
 
 
 def _split(
@@ -153,30 +171,36 @@ def _split(
 
 
 def _is_number(value: Any) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # NumPy's scalars count (np.float32(0.5) is a fine keep probability); booleans do not
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def keep_probabilities(dropout: float | Sequence[float] | None, n_hidden: int) -> list[float]:
-    """One keep probability of inverted dropout per hidden layer (1.0 = no dropout)."""
-    keeps: list[float]
+    """One keep probability of inverted dropout per hidden layer (1.0 = no dropout).
+
+    Every keep probability given is checked, also where no layer would use it (a network
+    without hidden layers): a value that makes no sense is a mistake either way.
+    """
     if dropout is None:
-        keeps = [1.0] * n_hidden
-    elif _is_number(dropout):
-        keeps = [float(dropout)] * n_hidden
-    elif isinstance(dropout, Sequence):
-        keeps = [float(k) for k in dropout]
+        return [1.0] * n_hidden
+    if _is_number(dropout):
+        given = [dropout]
+    elif isinstance(dropout, Sequence) and not isinstance(dropout, str):
+        given = list(dropout)
     else:
         raise TypeError(
             f"dropout must be a keep probability or a list of them; Received: {dropout!r}"
         )
-    if len(keeps) != n_hidden:
-        raise ValueError(
-            f"dropout gives {len(keeps)} keep probabilities but the network has "
-            f"{n_hidden} hidden layers; give one per hidden layer or one for all"
-        )
-    for k in keeps:
-        if not 0.0 < k <= 1.0:
+    for k in given:
+        if not _is_number(k) or not 0.0 < k <= 1.0:
             raise ValueError(
                 f"dropout is the keep probability of each hidden unit, in (0, 1]; Received: {k!r}"
             )
-    return keeps
+    if _is_number(dropout):
+        return [float(dropout)] * n_hidden
+    if len(given) != n_hidden:
+        raise ValueError(
+            f"dropout gives {len(given)} keep probabilities but the network has "
+            f"{n_hidden} hidden layers; give one per hidden layer or one for all"
+        )
+    return [float(k) for k in given]

@@ -44,13 +44,22 @@ def plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def jsonable(value: Any) -> Any:
+def jsonable(value: Any, _path: tuple[int, ...] = ()) -> Any:
     """``value`` with its arrays, NumPy scalars and tuples turned into JSON's lists and
-    scalars; a non-finite float becomes None (JSON has no NaN)."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
+    scalars; a non-finite float becomes None (JSON has no NaN).
+
+    Raises
+    ------
+    ValueError
+        When a dict or list contains itself (JSON has no cycles).
+    """
+    if isinstance(value, (dict, list, tuple)):
+        if id(value) in _path:
+            raise ValueError(f"a {type(value).__name__} contains itself (JSON has no cycles)")
+        inner = (*_path, id(value))
+        if isinstance(value, dict):
+            return {str(k): jsonable(v, inner) for k, v in value.items()}
+        return [jsonable(v, inner) for v in value]
     if isinstance(value, np.ndarray):
         return jsonable(value.tolist())
     value = plain(value)

@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import Union
 
 import numpy as np
@@ -257,9 +258,14 @@ def normalized_weights(sample_weight: Array, out: Array | None = None) -> Array:
     ``sample_weight`` asks for (only the ratios of the weights matter), and dZ[L] gains the
     factor w_i in column i. All-zero weights stay zero: those examples count for nothing.
     """
-    total = float(np.add.reduce(sample_weight, axis=None))
-    scale = sample_weight.shape[1] / total if total > 0 else 0.0
-    return np.multiply(sample_weight, scale, out=out)
+    m = sample_weight.shape[1]
+    with np.errstate(over="ignore"):  # an overflowing sum is handled below
+        total = float(np.add.reduce(sample_weight, axis=None))
+    if math.isfinite(total):
+        return np.multiply(sample_weight, m / total if total > 0 else 0.0, out=out)
+    # finite weights whose sum overflows: divided by the largest first (only ratios matter)
+    relative = np.divide(sample_weight, float(np.max(sample_weight)), out=out)
+    return np.multiply(relative, m / float(np.add.reduce(relative, axis=None)), out=relative)
 
 
 #: The registry: name -> loss. Tests iterate it.

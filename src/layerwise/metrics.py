@@ -115,7 +115,7 @@ def accuracy(AL: Array, Y: Array, task: str, sample_weight: Array | None = None)
         right = ((AL > 0.5) == (Y > 0.5)).mean(axis=0)
     else:
         right = (AL.argmax(axis=0) == Y.argmax(axis=0)).astype(float)
-    w = np.ravel(sample_weight)
+    w = power_of_two_scaled(np.ravel(sample_weight))
     return float(np.dot(right, w) / w.sum())
 
 
@@ -123,7 +123,11 @@ def r2_score(AL: Array, Y: Array, sample_weight: Array | None = None) -> float:
     """Coefficient of determination 1 − SS_res / SS_tot, averaged over the n[L] outputs
     (scikit-learn's ``multioutput="uniform_average"``); with ``sample_weight`` (1, m) the
     sums and the mean of Y are weighted, as in scikit-learn."""
-    w = np.ones((1, Y.shape[1])) if sample_weight is None else np.reshape(sample_weight, (1, -1))
+    w = (
+        np.ones((1, Y.shape[1]))
+        if sample_weight is None
+        else power_of_two_scaled(np.reshape(sample_weight, (1, -1)))
+    )
     mean = (Y * w).sum(axis=1, keepdims=True) / w.sum()
     ss_res = (w * (Y - AL) ** 2).sum(axis=1)
     ss_tot = (w * (Y - mean) ** 2).sum(axis=1)
@@ -138,3 +142,20 @@ def r2_from_sums(ss_res: Array, ss_tot: Array) -> Array:
     constant = ss_tot == 0
     r2[constant] = np.where(ss_res[constant] == 0, 1.0, 0.0)
     return r2
+
+
+def power_of_two_scaled(values: Array, axis: int | None = None) -> Array:
+    """``values`` divided by the power of two at or below their largest magnitude (along
+    ``axis``, or over all): the same numbers to the last bit, scaled so that sums of them and
+    of their squares cannot overflow. Where only ratios matter (weights, standardization
+    statistics), finite data then always gives finite statistics."""
+    return values / power_of_two_above(values, axis)
+
+
+def power_of_two_above(values: Array, axis: int | None = None) -> Array:
+    """The largest power of two at or below the largest magnitude of ``values`` (along
+    ``axis``, kept as a dimension of 1; 1 where they are all 0): divided by it, the largest
+    lies in [1, 2). (The power above could itself overflow: 2^1024.)"""
+    peak = np.max(np.abs(values), axis=axis, keepdims=axis is not None)
+    _, exponent = np.frexp(np.where(peak > 0, peak, 1.0))
+    return np.ldexp(1.0, exponent - 1)

@@ -15,7 +15,7 @@ l   n[l]  g[l]     W[l]    b[l]    Z[l], A[l]  parameters
 0   2     (input)                  (2, 400)
 1   4     tanh     (4, 2)  (4, 1)  (4, 400)    12
 2   1     sigmoid  (1, 4)  (1, 1)  (1, 400)    5
-total parameters: 17; loss: binary_crossentropy; dtype: float64
+total parameters: 17 (136 bytes); loss: binary_crossentropy; dtype: float64
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from .preprocessing import Preprocessing
 from .propagation import layer_forward
 from .training import run
 
-__all__ = ["Network", "ParamsView"]
+__all__ = ["Network", "ParamsView", "dimension_table"]
 
 #: the parameters of Network.fit that are not options
 _NOT_OPTIONS = ("self", "X", "Y")
@@ -115,6 +115,9 @@ class Network:
         self.preprocessing: Preprocessing | None = None
         #: JSON-serializable extras kept in the model file (training configuration, metrics)
         self.metadata: dict[str, Any] = {}
+        n_params = sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))
+        # θ, dθ and the L2 scratch: checked before anything is allocated
+        _checks.check_memory(3 * n_params * dtype.itemsize, f"a network of n = {dims}")
         self.layers, self._theta, self._grad, self._n_W = flat_layers(dims, acts, dtype)
         self._l2_scratch = np.empty(self._n_W, dtype)
 
@@ -331,18 +334,7 @@ class Network:
     def summary(self, m: int | str = "m") -> str:
         """The notes' dimension table for this network: for each layer l, n[l], g[l], the
         shapes of W[l], b[l] and Z[l]/A[l] (with m examples), and the parameter count."""
-        rows: list[tuple[object, ...]] = [
-            ("l", "n[l]", "g[l]", "W[l]", "b[l]", "Z[l], A[l]", "parameters"),
-            (0, self.layer_dims[0], "(input)", "", "", f"({self.layer_dims[0]}, {m})", ""),
-        ]
-        for layer in self.layers:
-            g = repr(layer.activation) if layer.activation.get_config() else layer.activation.name
-            shapes = (layer.W.shape, layer.b.shape, f"({layer.n_out}, {m})")
-            rows.append((layer.index, layer.n_out, g, *shapes, layer.n_params))
-        return (
-            f"{text_table(rows)}\n"
-            f"total parameters: {self.n_params}; loss: {self.loss.name}; dtype: {self.dtype.name}"
-        )
+        return dimension_table(self.layer_dims, self.activations, self.loss, self.dtype, m)
 
     def __repr__(self) -> str:
         acts = [g.name for g in self.activations]
@@ -447,3 +439,31 @@ class Network:
         self.__dict__.update(net.__dict__)
         np.copyto(self._theta, state["theta"])
         self._rng = state["rng"]
+
+
+def dimension_table(
+    layer_dims: Sequence[int],
+    activations: Sequence[Activation],
+    loss: Loss,
+    dtype: np.dtype,
+    m: int | str = "m",
+) -> str:
+    """The notes' dimension table of a network design: for each layer l, n[l], g[l], the
+    shapes of W[l], b[l] and Z[l]/A[l] (with m examples), the parameter count, and the memory
+    its parameters take. Arithmetic only: a design too large to allocate prints all the same.
+    """
+    dims = list(layer_dims)
+    rows: list[tuple[object, ...]] = [
+        ("l", "n[l]", "g[l]", "W[l]", "b[l]", "Z[l], A[l]", "parameters"),
+        (0, dims[0], "(input)", "", "", f"({dims[0]}, {m})", ""),
+    ]
+    for l, g in enumerate(activations, start=1):
+        name = repr(g) if g.get_config() else g.name
+        shapes = ((dims[l], dims[l - 1]), (dims[l], 1), f"({dims[l]}, {m})")
+        rows.append((l, dims[l], name, *shapes, dims[l] * dims[l - 1] + dims[l]))
+    total = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+    return (
+        f"{text_table(rows)}\n"
+        f"total parameters: {total} ({_checks.format_bytes(total * dtype.itemsize)}); "
+        f"loss: {loss.name}; dtype: {dtype.name}"
+    )

@@ -34,6 +34,7 @@ import numpy as np
 from ._optional import plain
 from ._typing import Array
 from .encoding import ColumnEncoding, encode_columns
+from .metrics import power_of_two_above, power_of_two_scaled
 
 __all__ = ["Preprocessing"]
 
@@ -90,9 +91,15 @@ class Preprocessing:
         of weight 2 counts as two), as scikit-learn's ``StandardScaler`` weights them."""
         mean = scale = None
         if standardize:
-            w = None if sample_weight is None else np.ravel(sample_weight)
-            mean = np.average(X, axis=1, weights=w)
-            scale = np.sqrt(np.average((X - mean[:, None]) ** 2, axis=1, weights=w))
+            w = None if sample_weight is None else power_of_two_scaled(np.ravel(sample_weight))
+            # each feature divided by a power of two above its largest |x| (exact): finite
+            # values, however large, give a finite mean and standard deviation
+            X64 = np.asarray(X, dtype=np.float64)
+            unit = power_of_two_above(X64, axis=1)[:, 0]
+            Xs = X64 / unit[:, None]
+            mean_s = np.average(Xs, axis=1, weights=w)
+            scale_s = np.sqrt(np.average((Xs - mean_s[:, None]) ** 2, axis=1, weights=w))
+            mean, scale = mean_s * unit, scale_s * unit
             scale[scale == 0] = 1.0
         return cls(
             mean=mean,
@@ -156,29 +163,52 @@ class Preprocessing:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], n0: int) -> Preprocessing:
-        """Inverse of :meth:`to_dict`, checked against n[0]; ValueError when inconsistent."""
+        """Inverse of :meth:`to_dict`, checked against n[0] field by field (JSON type and
+        range: model files come from anywhere); ValueError saying what is wrong."""
         if not isinstance(data, dict):
-            raise ValueError("preprocessing must be a JSON object")
+            raise ValueError(f"preprocessing must be a JSON object, not {_json_type(data)}")
         arrays: dict[str, Array | None] = {}
         for key in ("mean", "scale"):
             value = data.get(key)
             if value is None:
                 arrays[key] = None
                 continue
+            if not isinstance(value, list) or not all(_is_number(v) for v in value):
+                raise ValueError(
+                    f"preprocessing {key} must be a list of {n0} numbers, not {_json_type(value)}"
+                )
             arr = np.asarray(value, dtype=np.float64)
             if arr.shape != (n0,) or not np.isfinite(arr).all():
                 raise ValueError(
                     f"preprocessing {key} must be {n0} finite numbers (one per feature)"
                 )
             arrays[key] = arr
-        if arrays["scale"] is not None and np.any(arrays["scale"] == 0):
-            raise ValueError("preprocessing scale must not contain 0")
+        if (arrays["mean"] is None) != (arrays["scale"] is None):
+            raise ValueError("preprocessing has a mean without a scale, or a scale without a mean")
+        if arrays["scale"] is not None and not np.all(arrays["scale"] > 0):
+            raise ValueError("preprocessing scale must be positive (a standard deviation)")
         names = data.get("feature_names")
-        if names is not None and (not isinstance(names, list) or len(names) != n0):
+        if names is not None and (
+            not isinstance(names, list)
+            or len(names) != n0
+            or not all(isinstance(n, str) for n in names)
+        ):
             raise ValueError(f"preprocessing feature_names must list the {n0} input columns")
+        classes = data.get("classes")
+        if classes is not None and (
+            not isinstance(classes, list)
+            or not classes
+            or not all(isinstance(c, (str, int, float, bool)) for c in classes)
+        ):
+            raise ValueError("preprocessing classes must be a list of labels (strings or numbers)")
         target = data.get("target")
         if target is not None and not isinstance(target, str):
-            raise ValueError(f"preprocessing target must be a column name; got {target!r}")
+            raise ValueError(
+                f"preprocessing target must be a column name, not {_json_type(target)}"
+            )
+        extra = data.get("extra")
+        if extra is not None and not isinstance(extra, dict):
+            raise ValueError(f"preprocessing extra must be a JSON object, not {_json_type(extra)}")
         columns = _columns(data.get("columns"), n0, target)
         if columns is not None:
             derived = [name for c in columns for name in c.feature_names()]
@@ -206,16 +236,13 @@ class Preprocessing:
             raise ValueError(
                 f"preprocessing ignores the input column {sorted(inputs & set(ignored))[0]!r}"
             )
-        extra = data.get("extra") or {}
-        if not isinstance(extra, dict):
-            raise ValueError("preprocessing extra must be a JSON object")
         return cls(
             mean=arrays["mean"],
             scale=arrays["scale"],
             feature_names=names,
-            classes=data.get("classes"),
+            classes=classes,
             target=target,
-            extra=extra,
+            extra=extra or {},
             columns=columns,
             target_mean=None if target_mean is None else float(target_mean),
             target_scale=None if target_scale is None else float(target_scale),
@@ -223,8 +250,20 @@ class Preprocessing:
         )
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _finite(value: Any) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+    return _is_number(value) and bool(np.isfinite(value))
+
+
+def _json_type(value: Any) -> str:
+    """What a JSON value is, for messages about a field of the wrong type."""
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    return names.get(type(value), "a number" if _is_number(value) else type(value).__name__)
 
 
 def _columns(value: Any, n0: int, target: str | None) -> list[ColumnEncoding] | None:

@@ -99,7 +99,8 @@ def _batch_weights(w: Array, out: Array | None = None) -> BatchWeights:
     which takes the place of m in the L2 term λ/(2m) Σ‖W[l]‖² (as in scikit-learn: a weight
     of 2 then counts exactly as the example repeated). A batch whose weights are all zero
     keeps m there; its examples count for nothing."""
-    total = float(np.add.reduce(w, axis=None))
+    with np.errstate(over="ignore"):  # Σ w = inf: the L2 term λ/(2 Σw) goes to its limit 0
+        total = float(np.add.reduce(w, axis=None))
     return normalized_weights(w, out=out), total if total > 0 else float(w.shape[1])
 
 

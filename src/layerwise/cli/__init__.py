@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CLIError as exc:
         print(f"layerwise {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except (ValueError, TypeError, OSError, ImportError) as exc:
+    except (ValueError, TypeError, OSError, ImportError, MemoryError) as exc:
         print(f"layerwise {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -10,16 +10,18 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 
 from .._text import text_table
 from .._typing import Array
-from ..activations import ACTIVATIONS
+from ..activations import ACTIVATIONS, Activation, get_activation
 from ..initializers import suited_init
+from ..losses import Loss, loss_for_activation
 from ..network import Network
 
 __all__ = [
@@ -41,6 +43,8 @@ __all__ = [
     "load_model",
     "add_network_options",
     "network_from_args",
+    "Design",
+    "design_from_args",
     "confusion_text",
     "text_table",
     "file_size",
@@ -155,29 +159,51 @@ def add_drop_missing(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def check_output_file(path: str | os.PathLike[str], option: str) -> Path:
-    """An output file whose folder exists and which is not itself a folder; checked before
-    any work is done, so a mistake costs nothing and writes nothing."""
+#: (what, path) of a command's inputs, e.g. ("DATA", "train.csv")
+Inputs = Sequence[tuple[str, "str | os.PathLike[str] | None"]]
+
+
+def check_output_file(path: str | os.PathLike[str], option: str, inputs: Inputs = ()) -> Path:
+    """An output file that can be written and is none of the command's ``inputs``: its
+    folder exists, is a folder and is writable, it is not itself a folder, and it is not the
+    same file as an input (after links are resolved). Checked before any work is done, so a
+    mistake costs nothing, writes nothing and destroys nothing."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise CLIError(f"{option} {target} is a folder; give a file name")
-    if not folder.is_dir():
-        raise CLIError(f"{option} {target}: the folder {folder} does not exist")
+    _check_writable_folder(folder, f"{option} {target}: the folder {folder}")
+    for what, source in inputs:
+        if source is not None and _same_file(target, source):
+            raise CLIError(
+                f"{option} {target} is the {what} itself ({source}); writing it would destroy "
+                f"the {what}: give another file name"
+            )
     return target
 
 
-def check_output_dir(path: str | os.PathLike[str], option: str) -> Path:
-    """An existing folder."""
+#: the plots the commands may write into ``--plot-dir``
+PLOT_FILES = ("cost_curve.png", "confusion_matrix.png", "decision_boundary.png")
+
+
+def check_output_dir(
+    path: str | os.PathLike[str], option: str, writes: Sequence[str] = (), inputs: Inputs = ()
+) -> Path:
+    """An existing, writable folder, none of whose files the command writes (``writes``) is
+    one of its ``inputs``."""
     folder = Path(path)
     if not folder.is_dir():
         raise CLIError(f"{option} {folder} is not an existing folder")
+    _check_writable_folder(folder, f"{option} {folder}")
+    for name in writes:
+        check_output_file(folder / name, option, inputs)
     return folder
 
 
-def check_plot_dir(path: str | os.PathLike[str]) -> Path:
-    """A folder for plots: an existing one, or one that can be created (it is, when the plots
-    are written). Checked before any work: a path through a file is refused."""
+def check_plot_dir(path: str | os.PathLike[str], inputs: Inputs = ()) -> Path:
+    """A folder for the plots: an existing, writable one none of whose plot files is one of
+    the ``inputs``, or one that does not exist yet under a writable folder (it is created when
+    the plots are written). Checked before any work: a path through a file is refused."""
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
         raise CLIError(f"--plot-dir {folder} is a file, not a folder")
@@ -186,9 +212,31 @@ def check_plot_dir(path: str | os.PathLike[str]) -> Path:
         parent = parent.parent
     if not parent.is_dir():
         raise CLIError(f"--plot-dir {folder}: {parent} is a file, not a folder")
-    if not os.access(parent, os.W_OK):
-        raise CLIError(f"--plot-dir {folder}: cannot write in {parent}")
+    where = f"--plot-dir {folder}" + ("" if parent == folder else f": the folder {parent}")
+    _check_writable_folder(parent, where)
+    if parent == folder:
+        for name in PLOT_FILES:
+            check_output_file(folder / name, "--plot-dir", inputs)
     return folder
+
+
+def _check_writable_folder(folder: Path, what: str) -> None:
+    if not folder.is_dir():
+        raise CLIError(f"{what} does not exist" if not folder.exists() else f"{what} is a file")
+    # a real probe (an unnamed temporary file, gone when closed) answers for permissions, a
+    # read-only file system and special folders alike, where os.access can be wrong (root)
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise CLIError(f"{what} cannot be written ({exc.strerror or exc})") from None
+
+
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either does not exist (a built-in data set's name, a new file)
+        return False
 
 
 def file_size(path: str | os.PathLike[str]) -> str:
@@ -235,8 +283,21 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def network_from_args(args: argparse.Namespace, *, model: str | None) -> Network:
-    """The network of MODEL, or one built from --dims/--hidden/--output."""
+class Design(NamedTuple):
+    """A network as the describing commands need it: its sizes, activations, loss and dtype,
+    and the network itself only when it was loaded from a file (a design given by its sizes
+    is never allocated: ``summary`` and ``explain`` are arithmetic)."""
+
+    layer_dims: list[int]
+    activations: list[Activation]
+    loss: Loss
+    dtype: np.dtype
+    init: str
+    network: Network | None
+
+
+def design_from_args(args: argparse.Namespace, *, model: str | None) -> Design:
+    """The design of MODEL, or the one --dims/--hidden/--output describe."""
     if args.layers is not None:
         raise CLIError(
             f"give all the sizes n[0],...,n[L] with --dims (e.g. --dims {args.layers}); "
@@ -245,7 +306,8 @@ def network_from_args(args: argparse.Namespace, *, model: str | None) -> Network
     if model is not None and args.dims is not None:
         raise CLIError("give a MODEL file or --dims, not both")
     if model is not None:
-        return load_model(model)
+        net = load_model(model)
+        return Design(net.layer_dims, net.activations, net.loss, net.dtype, net.init, net)
     if args.dims is None:
         raise CLIError("give a MODEL file or --dims n[0],n[1],...,n[L] (e.g. --dims 2,4,1)")
     dims = args.dims
@@ -257,8 +319,23 @@ def network_from_args(args: argparse.Namespace, *, model: str | None) -> Network
     output = args.output
     if output == "auto":
         output = "sigmoid" if dims[-1] == 1 else "softmax"
-    init = suited_init(args.hidden)
-    return Network(dims, hidden=args.hidden, output=output, init=init, seed=args.seed)
+    activations = [get_activation(args.hidden)] * (len(dims) - 2) + [get_activation(output)]
+    loss = loss_for_activation(output)
+    return Design(dims, activations, loss, np.dtype("float64"), suited_init(args.hidden), None)
+
+
+def network_from_args(args: argparse.Namespace, *, model: str | None) -> Network:
+    """The network of MODEL, or one built (with the seed's weights) from --layers."""
+    design = design_from_args(args, model=model)
+    if design.network is not None:
+        return design.network
+    return Network(
+        design.layer_dims,
+        activations=design.activations,
+        init=design.init,
+        seed=args.seed,
+        loss=design.loss,
+    )
 
 
 # --------------------------------------------------------------------------- model files

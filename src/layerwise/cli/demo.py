@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import datasets
 from ..network import Network
-from .common import CLIError, int_list
+from .common import CLIError, check_output_dir, int_list
 
 __all__ = ["add_demo", "cmd_demo"]
 
@@ -24,8 +24,8 @@ def _train_flower(
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Train the notes' network on the flower data and compare with logistic regression."""
-    if not args.no_plot and not Path(args.plot_dir).is_dir():
-        raise CLIError(f"--plot-dir {args.plot_dir} is not an existing folder")
+    if not args.no_plot:
+        check_output_dir(args.plot_dir, "--plot-dir")
     X, Y = datasets.planar(seed=1)
     m = X.shape[1]
     print(f"The flower data set (planar): X {X.shape}, Y {Y.shape}, m = {m}")

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..activations import Activation
+from ..network import dimension_table
 from .common import (
     add_network_options,
+    design_from_args,
     file_size,
-    network_from_args,
     positive_int,
     text_table,
 )
@@ -31,11 +32,14 @@ __all__ = [
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """The notes' dimension table; for a model file, also what it was trained on."""
-    net = network_from_args(args, model=args.model)
+    design = design_from_args(args, model=args.model)
     m: int | str = args.examples if args.examples is not None else "m"
     if args.model is not None:
         print(f"Model file: {args.model} ({file_size(args.model)})")
-    print(net.summary(m=m))
+    print(dimension_table(design.layer_dims, design.activations, design.loss, design.dtype, m))
+    net = design.network
+    if net is None:
+        return 0
     pre = net.preprocessing
     if pre is not None and pre.columns is not None:
         print(f"input columns: {len(pre.columns)}, encoded as n[0] = {net.layer_dims[0]} features")
@@ -230,9 +234,9 @@ def equations(
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Print the network's equations with its shapes."""
-    net = network_from_args(args, model=args.model)
+    design = design_from_args(args, model=args.model)
     m: int | str = args.examples if args.examples is not None else "m"
-    print(equations(net.layer_dims, net.activations, net.loss.name, m))
+    print(equations(design.layer_dims, design.activations, design.loss.name, m))
     return 0
 
 

@@ -35,7 +35,8 @@ __all__ = ["add_evaluate", "add_predict", "add_export", "cmd_evaluate", "cmd_pre
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Cost and accuracy (with the confusion matrix) or cost and R² of a model on a table."""
-    plot_dir = check_plot_dir(args.plot_dir) if args.plot_dir else None
+    inputs = [("MODEL", args.model), ("DATA", args.data)]
+    plot_dir = check_plot_dir(args.plot_dir, inputs) if args.plot_dir else None
     if plot_dir is not None:
         from .. import plot
 
@@ -98,7 +99,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """Write one prediction per row (CSV): the row's id, the prediction, the probabilities."""
-    out = check_output_file(args.out, "--out") if args.out else None
+    inputs = [("MODEL", args.model), ("DATA", args.data)]
+    out = check_output_file(args.out, "--out", inputs) if args.out else None
     net = load_model(args.model)
     if args.proba and net.task == "regression":
         raise CLIError("--proba needs a classifier; this model has a linear output (regression)")
@@ -188,7 +190,7 @@ def add_predict(sub: Any) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a model file as an ONNX graph that takes raw features (rows are examples)."""
-    out = check_output_file(args.out, "OUT")
+    out = check_output_file(args.out, "OUT", [("MODEL", args.model)])
     net = load_model(args.model)
     from ..onnx_export import export_network
 

@@ -70,8 +70,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             "train takes the hidden sizes with --layers (e.g. --layers 20,7,5): n[0] and n[L] "
             "come from the data; --dims n[0],...,n[L] is for summary, explain and gradcheck"
         )
-    out = check_output_file(args.out, "--out") if args.out else None
-    plot_dir = check_plot_dir(args.plot_dir) if args.plot_dir else None
+    inputs = [("DATA", args.data)]
+    out = check_output_file(args.out, "--out", inputs) if args.out else None
+    plot_dir = check_plot_dir(args.plot_dir, inputs) if args.plot_dir else None
     if plot_dir is not None:
         _check_plot_extra()
     split = defaults.VALIDATION_SPLIT if args.validation_split is None else args.validation_split
