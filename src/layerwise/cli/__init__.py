@@ -1,8 +1,8 @@
 """The ``layerwise`` command line (also ``python -m layerwise``).
 
 Commands: ``train``, ``evaluate``, ``predict``, ``summary``, ``explain``, ``gradcheck``,
-``demo``, ``datasets``; ``layerwise COMMAND --help`` describes each. Tables come in with one
-example per row and are transposed once into the notes' X (n[0], m).
+``demo``, ``datasets``, ``playground``; ``layerwise COMMAND --help`` describes each. Tables
+come in with one example per row and are transposed once into the notes' X (n[0], m).
 
 Each command is a function taking the parsed arguments and returning an exit code; every
 user mistake becomes a one- or two-line message on stderr and a non-zero exit code, never a
@@ -26,6 +26,7 @@ from .demo import add_demo
 from .explain import add_explain, add_summary
 from .gradcheck import add_gradcheck
 from .model import add_evaluate, add_export, add_predict
+from .playground import add_playground
 from .train import add_train
 
 __all__ = ["main", "build_parser", "CLIError"]
@@ -43,6 +44,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_export,
     add_demo,
     add_datasets,
+    add_playground,
 ]
 
 

@@ -1,0 +1,366 @@
+"""The playground's controls: their values, their limits, and the check every value from the
+page goes through before it reaches a :class:`~layerwise.Network`.
+
+The page sends what the user typed (text or numbers) for one control at a time; the server
+merges it into the current :class:`Settings` with :func:`update_settings`, which refuses
+anything outside the limits with a :class:`SettingsError` naming the control, what was given
+and what is accepted. The limits keep one page's network small enough to train and draw many
+times a second (the playground teaches; a larger network is one ``Network(...)`` away).
+
+Examples
+--------
+>>> s = update_settings(Settings(), {"dataset": "moons", "hidden": "8, 8"})
+>>> s.dataset, s.hidden, s.layer_dims
+('moons', (8, 8), [2, 8, 8, 1])
+>>> update_settings(s, {"hidden": "100000,100000"})  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+layerwise.playground.settings.SettingsError: hidden layers have 1 to 16 units each ...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import datasets
+from .._typing import Array, IndexArray
+from ..activations import ACTIVATIONS
+from ..initializers import INITIALIZERS
+from ..optimizers import OPTIMIZERS
+
+__all__ = [
+    "Settings",
+    "SettingsError",
+    "update_settings",
+    "make_data",
+    "split_data",
+    "data_call",
+    "choices",
+    "DATASETS",
+    "HIDDEN_ACTIVATIONS",
+    "MAX_HIDDEN_LAYERS",
+    "MAX_UNITS",
+    "POINTS",
+]
+
+#: the data sets the page offers: every generated one of :mod:`layerwise.datasets`
+DATASETS = tuple(datasets.GENERATED)
+#: activations a hidden layer may use (softmax belongs to an output layer)
+HIDDEN_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name != "softmax")
+#: examples per data set (the flower's 2 × 200, as in the notes)
+POINTS = 400
+MAX_HIDDEN_LAYERS = 6
+MAX_UNITS = 16
+MAX_LEARNING_RATE = 10.0
+MAX_NOISE = 2.0
+MAX_VALIDATION = 0.5
+MAX_L2 = 10.0
+MAX_SEED = 2**32 - 1
+#: epochs per second while playing; "max" trains as fast as the machine allows
+SPEEDS = ("1", "10", "30", "100", "300", "1000", "max")
+
+#: the noise each data set starts with (its generator's own default; the blobs' spread is
+#: their standard deviation); the flower's noise is fixed by the course's generator
+DEFAULT_NOISE: dict[str, float | None] = {
+    "planar": None,
+    "moons": 0.1,
+    "circles": 0.05,
+    "xor": 0.0,
+    "spiral": 0.2,
+    "blobs": 1.0,
+}
+
+#: controls whose change builds a new network on new data (epoch 0 again)
+STRUCTURE = frozenset({"dataset", "noise", "validation", "seed", "hidden", "activation", "init"})
+#: controls whose change starts a new ``fit`` of the same network at the next epoch
+TRAINING = frozenset({"learning_rate", "optimizer", "batch_size", "l2", "keep_prob"})
+
+
+class SettingsError(ValueError):
+    """A control value the playground refuses; ``field`` names the control."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every control of the page. The defaults are the notes' network on the flower data:
+    n = [2, 4, 1], tanh then sigmoid, the notes' small random weights, batch gradient descent
+    with α = 1.2."""
+
+    dataset: str = "planar"
+    #: the data set's noise (blobs: their standard deviation); None for the flower
+    noise: float | None = None
+    #: share of the examples held out for validation, 0 for none
+    validation: float = 0.2
+    #: seeds the data, the validation split, the initial weights, shuffling and dropout
+    seed: int = 1
+    hidden: tuple[int, ...] = (4,)
+    activation: str = "tanh"
+    init: str = "small"
+    learning_rate: float = 1.2
+    optimizer: str = "gd"
+    #: None: all training examples in each step (the notes' batch gradient descent)
+    batch_size: int | None = None
+    l2: float = 0.0
+    #: keep probability of each hidden unit under inverted dropout (1: no dropout)
+    keep_prob: float = 1.0
+    speed: str = "100"
+
+    @property
+    def layer_dims(self) -> list[int]:
+        """[n[0], n[1], ..., n[L]]: two inputs, the hidden sizes, one sigmoid output."""
+        return [2, *self.hidden, 1]
+
+    def to_json(self) -> dict[str, Any]:
+        """The values as the page shows them."""
+        values = dataclasses.asdict(self)
+        values["hidden"] = ",".join(map(str, self.hidden))
+        values["batch_size"] = "all" if self.batch_size is None else self.batch_size
+        return values
+
+
+def choices() -> dict[str, Any]:
+    """What the page's selects offer and the limits its inputs have."""
+    return {
+        "dataset": list(DATASETS),
+        "activation": list(HIDDEN_ACTIVATIONS),
+        "init": list(INITIALIZERS),
+        "optimizer": list(OPTIMIZERS),
+        "speed": list(SPEEDS),
+        "default_noise": DEFAULT_NOISE,
+        "limits": {
+            "hidden_layers": MAX_HIDDEN_LAYERS,
+            "units": MAX_UNITS,
+            "learning_rate": MAX_LEARNING_RATE,
+            "noise": MAX_NOISE,
+            "validation": MAX_VALIDATION,
+            "l2": MAX_L2,
+            "points": POINTS,
+        },
+    }
+
+
+# --------------------------------------------------------------------------- checks
+
+
+#: a whole number as the page may type it: ASCII digits, few enough for int() to be cheap
+_DIGITS = re.compile(r"\+?[0-9]{1,12}")
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut short: a page may send anything, and the message repeats it."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _number(field: str, value: Any, low: float, high: float, what: str, *, low_open: bool) -> float:
+    """``value`` (a number or its text) as a finite float in [low, high] (or (low, high])."""
+    value = _text(value)
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if (
+        number is None
+        or not math.isfinite(number)
+        or number > high
+        or (number <= low if low_open else number < low)
+    ):
+        raise SettingsError(field, f"{what}. Received: {field}={_shown(value)}")
+    return number
+
+
+def _integer(field: str, value: Any, low: int, high: int, what: str) -> int:
+    value = _text(value)
+    number: int | None = None
+    whole_float = isinstance(value, float) and value.is_integer()
+    digits = isinstance(value, str) and _DIGITS.fullmatch(value) is not None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif whole_float or digits:
+        number = int(value)
+    if number is None or not low <= number <= high:
+        raise SettingsError(field, f"{what}. Received: {field}={_shown(value)}")
+    return number
+
+
+def _choice(field: str, value: Any, options: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in options:
+        raise SettingsError(
+            field, f"{field} is one of {', '.join(options)}. Received: {field}={_shown(value)}"
+        )
+    return value
+
+
+def _hidden(value: Any) -> tuple[int, ...]:
+    """The hidden sizes as typed: "8, 8" -> (8, 8); "" -> () (no hidden layer: logistic
+    regression)."""
+    if isinstance(value, (list, tuple)):
+        parts = [str(v) for v in value]
+    elif isinstance(value, str):
+        parts = [p.strip() for p in value.split(",")]
+        parts = [] if parts == [""] else parts
+    else:
+        parts = ["?"]
+    what = (
+        f"hidden is a comma-separated list of hidden layer sizes such as 8,8 (empty for none), "
+        f"at most {MAX_HIDDEN_LAYERS} layers"
+    )
+    if len(parts) > MAX_HIDDEN_LAYERS or not all(_DIGITS.fullmatch(p) for p in parts):
+        raise SettingsError("hidden", f"{what}. Received: hidden={_shown(value)}")
+    sizes = tuple(int(p) for p in parts)
+    for l, (n, p) in enumerate(zip(sizes, parts), start=1):
+        if not 1 <= n <= MAX_UNITS:
+            raise SettingsError(
+                "hidden",
+                f"hidden layers have 1 to {MAX_UNITS} units each in the playground; hidden "
+                f"layer {l} has {p}. Received: hidden={_shown(value)}",
+            )
+    return sizes
+
+
+def _batch_size(value: Any) -> int | None:
+    if value is None or _text(value) in ("all", ""):
+        return None
+    return _integer(
+        "batch_size",
+        value,
+        1,
+        POINTS,
+        f'batch_size is "all" or a whole number of examples from 1 to {POINTS}',
+    )
+
+
+def _check(field: str, value: Any, dataset: str) -> Any:
+    """One control's value, checked and converted."""
+    if field == "dataset":
+        return _choice(field, value, DATASETS)
+    if field == "noise":
+        if dataset == "planar" or value is None or value == "":
+            return DEFAULT_NOISE[dataset]  # the flower's noise is the course's
+        what = f"noise is a number from 0 to {MAX_NOISE:g}"
+        return _number(field, value, 0.0, MAX_NOISE, what, low_open=False)
+    if field == "validation":
+        what = f"validation is the share held out, a number from 0 to {MAX_VALIDATION:g}"
+        return _number(field, value, 0.0, MAX_VALIDATION, what, low_open=False)
+    if field == "seed":
+        return _integer(field, value, 0, MAX_SEED, f"seed is a whole number from 0 to {MAX_SEED}")
+    if field == "hidden":
+        return _hidden(value)
+    if field == "activation":
+        return _choice(field, value, HIDDEN_ACTIVATIONS)
+    if field == "init":
+        return _choice(field, value, tuple(INITIALIZERS))
+    if field == "learning_rate":
+        what = f"the learning rate α is a number > 0 and at most {MAX_LEARNING_RATE:g}"
+        return _number(field, value, 0.0, MAX_LEARNING_RATE, what, low_open=True)
+    if field == "optimizer":
+        return _choice(field, value, tuple(OPTIMIZERS))
+    if field == "batch_size":
+        return _batch_size(value)
+    if field == "l2":
+        what = f"l2 (λ) is a number from 0 to {MAX_L2:g}"
+        return _number(field, value, 0.0, MAX_L2, what, low_open=False)
+    if field == "keep_prob":
+        what = "keep_prob, the dropout keep probability of each hidden unit, is in (0, 1]"
+        return _number(field, value, 0.0, 1.0, what, low_open=True)
+    if field == "speed":
+        return _choice(field, str(value), SPEEDS)
+    raise SettingsError(  # pragma: no cover - update_settings checks the names first
+        field, f"unknown control {field!r}"
+    )
+
+
+def update_settings(current: Settings, changes: Mapping[str, Any]) -> Settings:
+    """``current`` with ``changes`` ({control: value as typed}) checked and applied.
+
+    A new data set without a noise of its own gets that data set's default noise.
+
+    Raises
+    ------
+    SettingsError
+        For an unknown control or a value outside its limits; ``current`` is unchanged.
+    """
+    if not isinstance(changes, Mapping):
+        raise SettingsError("", f"settings are an object of control: value; got {_shown(changes)}")
+    names = {f.name for f in dataclasses.fields(Settings)}
+    unknown = sorted(str(k)[:40] for k in changes if k not in names)
+    if unknown:
+        raise SettingsError(
+            unknown[0],
+            f"unknown control {', '.join(unknown[:3])}; the controls are "
+            f"{', '.join(sorted(names))}",
+        )
+    values: dict[str, Any] = {}
+    dataset = _check("dataset", changes.get("dataset", current.dataset), current.dataset)
+    if dataset != current.dataset and "noise" not in changes:
+        values["noise"] = DEFAULT_NOISE[dataset]
+    for field, value in changes.items():
+        values[field] = _check(field, value, dataset)
+    if dataset == "planar":
+        values["noise"] = None
+    return dataclasses.replace(current, **values)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _data_kwargs(settings: Settings) -> dict[str, Any]:
+    """The arguments of the :mod:`layerwise.datasets` generator for these settings: two
+    classes of :data:`POINTS` examples."""
+    name, noise, seed = settings.dataset, settings.noise, settings.seed
+    if name == "planar":
+        return {"seed": seed}
+    if name == "blobs":
+        return {"m": POINTS, "centers": 2, "std": noise, "seed": seed}
+    if name == "spiral":
+        return {"m": POINTS, "classes": 2, "noise": noise, "seed": seed}
+    return {"m": POINTS, "noise": noise, "seed": seed}
+
+
+def data_call(settings: Settings) -> str:
+    """The Python call that makes the data, e.g. ``lw.datasets.moons(m=400, noise=0.1,
+    seed=1)``."""
+    args = ", ".join(f"{k}={v!r}" for k, v in _data_kwargs(settings).items())
+    return f"lw.datasets.{settings.dataset}({args})"
+
+
+def make_data(settings: Settings) -> tuple[Array, Array]:
+    """X (2, m) and Y (1, m), labels 0/1, as :func:`data_call` makes them."""
+    make: Any = datasets.GENERATED[settings.dataset]
+    X, Y = make(**_data_kwargs(settings))
+    return X, Y
+
+
+def split_data(X: Array, Y: Array, settings: Settings) -> tuple[IndexArray, IndexArray, np.ndarray]:
+    """The indices of the training examples and of those held out for validation (each
+    sorted), drawn from the settings' seed, and a 0/1 mark of the held-out ones (m,).
+
+    The script writes the same draw out: ``np.random.default_rng(seed).permutation(m)``, its
+    first round(m · share) for validation.
+    """
+    m = X.shape[1]
+    n_val = round(m * settings.validation)
+    order = np.random.default_rng(settings.seed).permutation(m)
+    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    held_out = np.zeros(m, dtype=np.uint8)
+    held_out[val] = 1
+    return train, val, held_out
