@@ -421,3 +421,46 @@ def test_onnx_refuses_a_column_named_as_a_value_of_the_graph():
     model = net.to_onnx()
     assert [i.name for i in model.graph.input] == ["width", "colour"]
     assert {o.domain for o in model.opset_import} == {"", "ai.onnx.ml"}
+
+
+# --------------------------------------------------------------------------- names and types
+
+
+def test_repeated_column_names_are_refused_in_every_format(capsys, tmp_path):
+    csv = tmp_path / "twice.csv"
+    csv.write_text("a,b,a,target\n1,2,3,0\n4,5,6,1\n")  # pandas would call the second a.1
+    npz_names = tmp_path / "names.npz"
+    np.savez(npz_names, X=np.ones((4, 2)), feature_names=np.array(["a", "a"]), y=np.arange(4))
+    npz_clash = tmp_path / "clash.npz"
+    np.savez(npz_clash, X=np.ones((4, 2)), feature_names=np.array(["a", "y"]), y=np.arange(4))
+    for path, name in ((csv, "a"), (npz_names, "a"), (npz_clash, "y")):
+        code, out, err = run(capsys, "train", path, "--out", tmp_path / "m.st", *FAST)
+        assert code == 1 and out == "" and not (tmp_path / "m.st").exists()
+        assert (
+            err.count("\n") == 1 and f"column named {name!r}" in err
+        ) or f"named {name!r}" in err
+        with pytest.raises(ValueError, match="unique"):
+            load_table(path, require_target=False)
+
+
+def test_ids_are_kept_as_written_when_one_is_blank(capsys, trained, tmp_path):
+    new = pd.read_csv(trained / "new.csv")
+    ids = [f"{i:03d}" for i in range(len(new))]  # zero-padded: not numbers as written
+    ids[3] = ""
+    new.insert(0, "id", ids)
+    new.to_csv(tmp_path / "ids.csv", index=False)
+    code, out, err = run(capsys, "predict", trained / "m.st", tmp_path / "ids.csv")
+    assert code == 0, err
+    rows = [line.split(",")[0] for line in out.splitlines()[1:]]
+    assert rows[:5] == ["000", "001", "002", "", "004"]
+    assert rows[-1] == f"{len(new) - 1:03d}"
+
+
+def test_true_false_where_training_saw_numbers_is_refused(capsys, trained, tmp_path):
+    new = pd.read_csv(trained / "new.csv")
+    new["year"] = new["year"] > 2008  # a number column in training, booleans now
+    new.to_csv(tmp_path / "bools.csv", index=False)
+    code, out, err = run(capsys, "predict", trained / "m.st", tmp_path / "bools.csv")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1
+    assert "column 'year' holds True/False but was a number in training" in err

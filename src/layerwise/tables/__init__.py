@@ -49,6 +49,7 @@ from .formats import (
     _shorten,
     frame_to_bytes,
     load_builtin,
+    read_column_as_text,
     read_frame,
 )
 from .mixed import mixed_table
@@ -247,6 +248,10 @@ def load_table(
         candidates = [c for c in cols if c.lower() == "id" and c != target]
         if candidates and (features is None or candidates[0] not in features):
             id_column = candidates[0]
+    if id_column is not None and kind in ("CSV", "TSV"):
+        # ids are kept as written ("007", and a blank stays blank), not parsed as numbers:
+        # one blank would turn every id into a float ("12.0")
+        frame[id_column] = read_column_as_text(data, id_column)
 
     if weight_column is not None:
         if weight_column not in cols:

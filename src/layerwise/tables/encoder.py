@@ -340,8 +340,13 @@ def _keys(column: pd.Series) -> list[str | None]:
 def _as_float(column: pd.Series, name: str) -> Array:
     """Numbers as float64, NaN where missing; text that is not a number is refused by row."""
     pd = _pandas()
-    if pd.api.types.is_bool_dtype(column):
-        return column.astype("float64").to_numpy()
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.infer_dtype(column) == "boolean":
+        # a column of True/False where training saw numbers: a mix-up of columns or of
+        # files more often than a 0/1 column in another spelling, so it is not taken silently
+        raise ValueError(
+            f"column {name!r} holds True/False but was a number in training; if the numbers "
+            f"were 0/1, write them as 0/1 here too"
+        )
     if pd.api.types.is_numeric_dtype(column):
         v = column.to_numpy(dtype=np.float64, na_value=np.nan)
     else:

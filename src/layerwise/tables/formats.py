@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,7 +164,9 @@ def read_frame(data: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
             frame = _read_sklearn_csv(path, *sklearn_header)
             kind += ", scikit-learn's n_samples,n_features header"
         elif suffix in (".csv", ".tsv"):
-            frame = pd.read_csv(path, sep="," if suffix == ".csv" else "\t")
+            sep = "," if suffix == ".csv" else "\t"
+            _check_unique(_header_as_written(path, sep), text)
+            frame = pd.read_csv(path, sep=sep)
         elif suffix == ".parquet":
             frame = pd.read_parquet(path)
         else:
@@ -178,6 +181,7 @@ def read_frame(data: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"cannot read {text} as {kind}: {first}") from None
     frame.columns = [str(c) for c in frame.columns]
+    _check_unique(list(frame.columns), text)
     if frame.shape[1] == 0:
         raise ValueError(f"{text} has no columns")
     if frame.shape[0] == 0:
@@ -247,6 +251,7 @@ def _read_numpy(path: Path, suffix: str) -> pd.DataFrame:
             names = np.array([f"x{j + 1}" for j in range(X.shape[1])])
         if names.shape != (X.shape[1],):
             raise ValueError(f"feature_names has {names.size} names for {X.shape[1]} columns of X")
+        _check_unique([str(n) for n in names], f"{path} (feature_names)")
         columns.update({str(n): X[:, j] for j, n in enumerate(names)})
     m = next(iter(columns.values())).shape[0] if columns else None
     for key, arr in arrays.items():
@@ -256,10 +261,44 @@ def _read_numpy(path: Path, suffix: str) -> pd.DataFrame:
                 f"of length m such as y (m,)"
             )
         m = arr.shape[0]
+        if key in columns:
+            raise ValueError(
+                f"{path} has a feature named {key!r} in X and an array {key!r} beside it; "
+                f"column names must be unique"
+            )
         columns[key] = arr
     if not columns:
         raise ValueError("no arrays in the file")
     return pd.DataFrame(columns)
+
+
+def _header_as_written(path: Path, sep: str) -> list[str]:
+    """The first line's names as the file spells them (pandas renames a repeated name
+    ``a`` to ``a.1``, which would hide it)."""
+    pd = _pandas()
+    first = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+    return [str(name) for name in first.iloc[0].tolist()] if len(first) else []
+
+
+def _check_unique(names: Sequence[str], source: str) -> None:
+    """Two columns of one name would be merged or renamed without a word: refuse them."""
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if repeated:
+        raise ValueError(
+            f"{source} has more than one column named {repeated[0]!r}; column names must be "
+            f"unique (rename or drop the repeated ones)"
+        )
+
+
+def read_column_as_text(data: str | os.PathLike[str], column: str) -> np.ndarray:
+    """One column of a CSV/TSV file as the text written in it (a blank cell is "")."""
+    pd = _pandas()
+    path = Path(data)
+    sep = "," if path.suffix.lower() == ".csv" else "\t"
+    frame = pd.read_csv(
+        path, sep=sep, usecols=[column], dtype=str, keep_default_na=False, na_filter=False
+    )
+    return frame[column].to_numpy(dtype=object)
 
 
 # --------------------------------------------------------------------------- writing
