@@ -28,7 +28,10 @@ COMMANDS = ["train", "evaluate", "predict", "summary", "explain", "gradcheck", "
 
 # the settings every breast-cancer training below uses, on the command line and in Python
 EPOCHS, LR, LAYERS = 4, 0.01, [8]
-TRAIN_ARGS = ["--layers", "8", "--epochs", str(EPOCHS), "--lr", str(LR), "--quiet"]
+TRAIN_ARGS = [
+    *("--layers", "8", "--epochs", str(EPOCHS), "--lr", str(LR), "--quiet"),
+    *("--validation-split", "0", "--batch-size", "32"),  # every row, as the Python replica
+]
 
 
 def run(capsys, *argv):
@@ -94,9 +97,18 @@ def test_every_command_has_help(capsys, command):
     assert f"usage: layerwise {command}" in out
 
 
-def test_train_help_says_categorical_columns_are_refused(capsys):
+def test_train_help_states_the_encoding_and_the_defaults(capsys):
     _, out, _ = run(capsys, "train", "--help")
-    assert "categorical" in out and "get_dummies" in out
+    for part in (
+        "missing value -> the training median",
+        "missing is a",
+        "'(infrequent)' feature",
+        "--drop COL",
+        "m/1000 rounded down to a power of two",
+        "early stopping ends training",
+        "--validation-split 0 trains on every row",
+    ):
+        assert part in " ".join(out.split()), part
 
 
 def test_no_command_prints_help_and_exits_2(capsys):
@@ -130,10 +142,14 @@ def test_train_evaluate_equal_the_python_api(capsys, bc_csv, model):
 
 def test_train_prints_the_plan_and_final_metrics(capsys, bc_csv, tmp_path):
     code, out, _ = run(
-        capsys, "train", bc_csv, "--out", tmp_path / "m.st", "--layers", "4", "--epochs", "3"
+        capsys,
+        "train",
+        bc_csv,
+        *("--out", tmp_path / "m.st", "--layers", "4", "--epochs", "3", "--validation-split", "0"),
     )
     assert code == 0
-    assert "569 rows, 30 features, target 'target'" in out
+    assert "569 rows, 30 feature columns, target 'target'" in out
+    assert "Encoding: 30 numeric -> n[0] = 30 features" in out
     assert "classes 'benign' (0), 'malignant' (1); output sigmoid" in out
     assert "Network: n = [30, 4, 1]" in out
     assert "epoch 3/3" in out  # the epoch lines when not on a terminal
@@ -221,7 +237,11 @@ def test_validation_split_and_early_stopping(capsys, bc_csv, tmp_path):
 
 
 def test_early_stopping_needs_a_validation_split(capsys, bc_csv, tmp_path):
-    code, _, err = run(capsys, "train", bc_csv, "--early-stopping", "3", "--out", tmp_path / "m")
+    code, _, err = run(
+        capsys,
+        *("train", bc_csv, "--early-stopping", "3", "--validation-split", "0"),
+        *("--out", tmp_path / "m"),
+    )
     assert code == 2
     one_error_line(err, "--early-stopping", "--validation-split")
     assert not (tmp_path / "m").exists()
@@ -281,7 +301,7 @@ def test_predict_to_stdout_with_an_id_column_and_shuffled_columns(capsys, bc_csv
     ]
 
 
-def test_string_labels_and_a_categorical_column(capsys, tmp_path):
+def test_string_labels_and_a_text_column_train_raw(capsys, tmp_path):
     rng = np.random.default_rng(0)
     m = 60
     x = rng.standard_normal(m)
@@ -289,33 +309,16 @@ def test_string_labels_and_a_categorical_column(capsys, tmp_path):
     label = np.where(x + (colour == "red") > 0.5, "sick", "healthy")
     raw = pd.DataFrame({"x": x, "colour": colour, "diagnosis": label})
     raw.to_csv(tmp_path / "raw.csv", index=False)
-
-    code, _, err = run(
-        capsys, "train", tmp_path / "raw.csv", "--target", "diagnosis", "--out", tmp_path / "m.st"
-    )
-    assert code == 1
-    one_error_line(err, "'colour'", "not numeric", "get_dummies")
-    assert not (tmp_path / "m.st").exists()
-
-    pd.get_dummies(raw, columns=["colour"], dtype=float).to_csv(tmp_path / "hot.csv", index=False)
-    code, out, _ = run(
+    code, out, err = run(
         capsys,
-        "train",
-        tmp_path / "hot.csv",
-        "--target",
-        "diagnosis",
-        "--out",
-        tmp_path / "m.st",
-        "--layers",
-        "4",
-        "--epochs",
-        "40",
-        "--lr",
-        "0.05",
-        "--quiet",
+        *("train", tmp_path / "raw.csv", "--target", "diagnosis", "--out", tmp_path / "m.st"),
+        *("--layers", "4", "--epochs", "40", "--lr", "0.05", "--quiet"),
     )
-    assert code == 0 and "'healthy' (0), 'sick' (1)" in out
-    code, out, _ = run(capsys, "predict", tmp_path / "m.st", tmp_path / "hot.csv")
+    assert code == 0, err
+    assert "'healthy' (0), 'sick' (1)" in out and "1 numeric, 1 text -> n[0] = 3" in out
+    pre = lw.Network.load(tmp_path / "m.st").preprocessing
+    assert pre.feature_names == ["x", "colour=green", "colour=red"]
+    code, out, _ = run(capsys, "predict", tmp_path / "m.st", tmp_path / "raw.csv")
     assert code == 0
     predicted = [line.split(",")[1] for line in out.splitlines()[1:]]
     assert set(predicted) <= {"healthy", "sick"} and len(predicted) == m
@@ -326,19 +329,24 @@ def test_string_labels_and_a_categorical_column(capsys, tmp_path):
 
 def test_summary_of_layers_and_of_a_model(capsys, model):
     code, out, _ = run(
-        capsys, "summary", "--layers", "2,4,1", "--hidden", "tanh", "--examples", "400"
+        capsys, "summary", "--dims", "2,4,1", "--hidden", "tanh", "--examples", "400"
     )
     assert code == 0
     assert "1  4     tanh     (4, 2)  (4, 1)  (4, 400)    12" in out
     assert "total parameters: 17" in out
     code, out, _ = run(capsys, "summary", model)
     assert code == 0
-    assert "classes: benign, malignant" in out and "features: mean radius" in out
-    assert "optimizer      adam" in out
+    assert "classes: benign, malignant" in out
+    assert "input columns: 30, encoded as n[0] = 30 features" in out
+    assert any(
+        line.split()[:3] == ["mean", "radius", "number"] and line.rstrip().endswith("standardized")
+        for line in out.splitlines()
+    ), out
+    assert "optimizer         adam" in out
 
 
 def test_explain_fills_in_every_shape(capsys):
-    code, out, _ = run(capsys, "explain", "--layers", "30,20,7,5,1")
+    code, out, _ = run(capsys, "explain", "--dims", "30,20,7,5,1")
     assert code == 0
     expected = [
         "Z[1] = W[1] A[0] + b[1]    (20, m) = (20, 30)(30, m) + (20, 1)",
@@ -362,7 +370,7 @@ def test_explain_non_canonical_output_and_numbers(capsys):
     code, out, _ = run(
         capsys,
         "explain",
-        "--layers",
+        "--dims",
         "2,3,2",
         "--hidden",
         "tanh",
@@ -382,7 +390,7 @@ def test_explain_non_canonical_output_and_numbers(capsys):
 
 
 def test_gradcheck_layers_passes(capsys):
-    code, out, _ = run(capsys, "gradcheck", "--layers", "3,5,4,3", "--hidden", "tanh")
+    code, out, _ = run(capsys, "gradcheck", "--dims", "3,5,4,3", "--hidden", "tanh")
     assert code == 0
     assert "PASS" in out and "FAIL" not in out
     for key in ("dW1", "db1", "dW2", "db2", "dW3", "db3"):
@@ -390,7 +398,7 @@ def test_gradcheck_layers_passes(capsys):
 
 
 def test_gradcheck_reports_fail_with_exit_1(capsys):
-    code, out, _ = run(capsys, "gradcheck", "--layers", "2,3,1", "--threshold", "1e-30")
+    code, out, _ = run(capsys, "gradcheck", "--dims", "2,3,1", "--threshold", "1e-30")
     assert code == 1 and "overall:" in out and "FAIL (worst: d" in out
 
 
@@ -510,13 +518,21 @@ def test_target_column_that_does_not_exist_lists_the_columns(capsys, bc_csv):
     one_error_line(err, "target column 'diagnosis' is not in", "'mean radius', 'mean texture'")
 
 
-def test_missing_values_named_and_drop_missing(capsys, tmp_path):
+def test_missing_targets_named_missing_features_filled_and_drop_missing(capsys, tmp_path):
     frame = pd.DataFrame({"a": [1.0, 2.0, np.nan, 4.0] * 5, "y": [0, 1] * 10})
+    frame.loc[5, "y"] = np.nan
     frame.to_csv(tmp_path / "m.csv", index=False)
     code, _, err = run(capsys, "train", tmp_path / "m.csv", "--out", tmp_path / "m.st")
     assert code == 1
-    one_error_line(err, "missing value in column 'a' at row 2 (line 4", "--drop-missing")
+    one_error_line(err, "missing value in column 'y' at row 5 (line 7", "--drop-missing")
     assert not (tmp_path / "m.st").exists()
+    frame.loc[5, "y"] = 1
+    frame.to_csv(tmp_path / "filled.csv", index=False)
+    code, out, err = run(
+        capsys, "train", tmp_path / "filled.csv", "--quiet", "--epochs", "2", "--layers", "3"
+    )
+    assert code == 0, err
+    assert "20 rows, 1 feature columns" in out and "1 with missing values -> n[0] = 2" in out
     code, out, _ = run(
         capsys,
         "train",
@@ -528,7 +544,8 @@ def test_missing_values_named_and_drop_missing(capsys, tmp_path):
         "--layers",
         "3",
     )
-    assert code == 0 and "15 rows, 5 with missing values dropped" in out
+    assert code == 0 and "14 rows, 6 with missing values dropped" in out
+    assert "n[0] = 1 features" in out  # no missing value left: no indicator
 
 
 def test_single_class(capsys, tmp_path):
@@ -583,7 +600,12 @@ def test_labels_unknown_to_the_model(capsys, model, bc_csv, tmp_path):
     [
         (["train", "iris", "--layers", "20,x,5"], "argument --layers: expected comma-separated"),
         (["train", "iris", "--layers", "20,0"], "argument --layers: expected positive integers"),
-        (["summary", "--layers", "3"], "--layers needs at least n[0] (inputs) and n[L]"),
+        (["summary", "--dims", "3"], "--dims needs at least n[0] (inputs) and n[L]"),
+        (["summary", "--layers", "2,4,1"], "give all the sizes n[0],...,n[L] with --dims"),
+        (["explain", "--layers", "2,4,1"], "--layers is train's option for the hidden sizes"),
+        (["gradcheck", "--layers", "2,4,1"], "with --dims (e.g. --dims 2,4,1)"),
+        (["train", "iris", "--dims", "4,8,3"], "train takes the hidden sizes with --layers"),
+        (["train", "iris", "--early-stopping", "-1"], "--early-stopping: expected an integer >="),
         (["train", "iris", "--epochs", "0"], "argument --epochs: expected a positive integer"),
         (["train", "iris", "--lr", "-0.1"], "argument --lr: expected a positive number"),
         (["train", "iris", "--lr", "nan"], "argument --lr: expected a positive number"),
@@ -591,9 +613,10 @@ def test_labels_unknown_to_the_model(capsys, model, bc_csv, tmp_path):
         (["train", "iris", "--l2", "-1"], "argument --l2: expected a number >= 0"),
         (["train", "iris", "--dropout", "0"], "argument --dropout: expected the keep probab"),
         (["train", "iris", "--validation-split", "1"], "--validation-split: expected a fraction"),
+        (["train", "iris", "--validation-split", "-0.1"], "--validation-split: expected a frac"),
         (["train", "iris", "--seed", "-3"], "argument --seed: expected a seed"),
         (["train", "iris", "--optimizer", "lbfgs"], "argument --optimizer: invalid choice"),
-        (["summary"], "give a MODEL file or --layers"),
+        (["summary"], "give a MODEL file or --dims"),
     ],
 )
 def test_malformed_and_out_of_range_arguments(capsys, argv, message):
@@ -606,7 +629,6 @@ def test_output_folder_that_does_not_exist(capsys, model, tmp_path):
     missing = tmp_path / "no" / "such"
     for argv in (
         ["train", "iris", "--out", missing / "m.st"],
-        ["train", "iris", "--plot-dir", missing],
         ["predict", model, "iris", "--out", missing / "p.csv"],
         ["datasets", "iris", "--out", missing / "iris.csv"],
     ):
@@ -718,12 +740,16 @@ def test_export_writes_an_onnx_graph_that_agrees(capsys, tmp_path):
     assert code == 0
     code, out, err = run(capsys, "export", model, onnx_file)
     assert code == 0, err
-    assert "input X float32 [N, 4] with its standardization" in out
+    assert "one input per column, [N, 1] each (sepal length (cm) float32" in out
     from sklearn.datasets import load_iris
 
-    X = load_iris().data.astype(np.float32)
+    bunch = load_iris()
+    X = bunch.data.astype(np.float32)
     session = onnxruntime.InferenceSession(str(onnx_file))
-    proba, labels = session.run(None, {session.get_inputs()[0].name: X})
+    assert [i.name for i in session.get_inputs()] == bunch.feature_names
+    proba, labels = session.run(
+        None, {name: X[:, [j]] for j, name in enumerate(bunch.feature_names)}
+    )
     net = lw.Network.load(model)
     expected = net.predict_proba(net.preprocessing.transform(X.T.astype(np.float64))).T
     np.testing.assert_allclose(proba, expected, atol=1e-5)
@@ -754,6 +780,7 @@ def test_weight_column_equals_repeated_rows(capsys, tmp_path):
         tmp_path / "repeated.csv", index=False
     )
     common = ["--layers", "4", "--epochs", "20", "--optimizer", "gd", "--lr", "0.5", "--quiet"]
+    common += ["--validation-split", "0"]
     code, out, err = run(
         capsys,
         "train",
@@ -872,7 +899,7 @@ def test_an_unwritable_output_folder_is_found_before_training(own_copy, capsys):
 @pytest.mark.parametrize("command", ["summary", "explain"])
 def test_a_design_too_large_to_allocate_is_described_all_the_same(capsys, command):
     dims = [100_000, 100_000, 100_000, 100_000]
-    code, out, err = run(capsys, command, "--layers", ",".join(map(str, dims)))
+    code, out, err = run(capsys, command, "--dims", ",".join(map(str, dims)))
     assert code == 0 and err == ""
     assert "(100000, 100000)" in out
     if command == "summary":

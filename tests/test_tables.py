@@ -161,6 +161,7 @@ def test_generated_builtins_are_the_library_generators(name):
 
 def test_every_builtin_has_a_description_and_loads():
     assert set(BUILTIN) == set(datasets.GENERATED) | {
+        "mixed",
         "digits",
         "breast_cancer",
         "iris",
@@ -168,6 +169,9 @@ def test_every_builtin_has_a_description_and_loads():
         "diabetes",
     }
     assert load_builtin("wine").shape == (178, 14)
+    mixed = load_builtin("mixed")
+    assert mixed.shape == (1000, 11) and mixed.columns[-1] == "target"
+    assert mixed.isna().any().sum() == 8  # four numbers, island, sex, diet, tagged
 
 
 # --------------------------------------------------------------------------- load_table

@@ -6,13 +6,23 @@ ONNX operators what layerwise does in NumPy:
 ====================  ======================================================================
 input ``X``           float32 [N, n[0]]: one example per **row**, as ONNX tabular models take
                       them (the transpose of the notes' A[0])
+or one input per      for a model trained on a table (``net.preprocessing.columns``): each
+column                named as its column, [N, 1]; float32 for numbers and booleans (NaN is
+                      missing), string for text ("" is missing). Numbers: ``IsNaN`` and
+                      ``Where`` put the training median in place of a missing value, ``Cast``
+                      of the NaN mask is the missing indicator. Text: ``LabelEncoder``
+                      (ai.onnx.ml) maps each category to its feature's index (infrequent
+                      and unseen ones to the infrequent feature, or to −1: all 0), ``Equal``
+                      against 0..k−1 makes the one-hot rows. ``Concat`` joins them into the
+                      [N, n[0]] features, in the model's order
 standardize           ``Sub`` mean, ``Div`` scale (when ``net.preprocessing`` has them)
 layer l               ``Gemm(A[l−1], W[l], b[l], transB=1)``: W[l] is stored as the notes'
                       (n[l], n[l−1]); with rows as examples Z[l]ᵀ = A[l−1]ᵀ W[l]ᵀ + b[l]ᵀ
 g[l]                  ``Sigmoid``, ``Tanh``, ``Relu``, ``LeakyRelu(alpha=slope)``,
                       ``Identity``, ``Softmax(axis=-1)``
 output                ``probabilities`` [N, n[L]] (sigmoid/softmax output) or ``values``
-                      [N, n[L]] (any other output activation)
+                      [N, n[L]] (any other output activation), in the target's units: ``Mul``
+                      and ``Add`` undo a standardized regression target
 labels                classifiers only, ``label``: ``ArgMax`` over the row (softmax) or
                       ``a > 0.5`` (sigmoid), then ``Gather`` from the original classes when
                       ``net.preprocessing.classes`` is set. Shape [N] (one sigmoid unit or
@@ -52,6 +62,7 @@ from ._version import __version__
 from .io import atomic_write_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .encoding import ColumnEncoding
     from .network import Network
 
 __all__ = ["export_network", "MIN_OPSET"]
@@ -127,13 +138,15 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
     Returns
     -------
     onnx.ModelProto
-        Input ``X`` float32 [N, n[0]]; outputs ``probabilities`` and ``label`` for a sigmoid
-        or softmax output, ``values`` otherwise. Checked with ``onnx.checker.check_model``.
+        Input ``X`` float32 [N, n[0]], or one input per column [N, 1] (float32 or string) for
+        a model trained on a table; outputs ``probabilities`` and ``label`` for a sigmoid or
+        softmax output, ``values`` otherwise. Checked with ``onnx.checker.check_model``.
 
     Raises
     ------
     ValueError
-        For an unsupported opset, or stored classes that do not fit the output layer.
+        For an unsupported opset, stored classes that do not fit the output layer, or a
+        column named as one of the graph's own values (``label``, ``W1``...).
     TypeError
         For anything that is not a Network or a layerwise estimator.
     """
@@ -157,6 +170,11 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
         return name
 
     A = "X"
+    inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["N", dims[0]])]
+    columns = None if pre is None else pre.columns
+    if columns is not None:
+        inputs = _column_inputs(columns, nodes, inits)
+        A = "X_encoded"
     if pre is not None and pre.mean is not None and pre.scale is not None:
         # x := (x − mean) / scale, one statistic per feature (column of the rows)
         nodes.append(helper.make_node("Sub", [A, const("mean", pre.mean)], ["X_centered"]))
@@ -173,7 +191,8 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
         # rows: Z[l]ᵀ = A[l−1]ᵀ W[l]ᵀ + b[l]ᵀ, shape [N, n[l]]
         nodes.append(helper.make_node("Gemm", [A, W, b], [f"Z{l}"], transB=1, name=f"layer{l}"))
         last = "values" if task == "regression" else "probabilities"
-        out = f"A{l}" if l < L else last
+        scaled = task == "regression" and pre is not None and pre.target_scale is not None
+        out = f"A{l}" if l < L else ("values_standardized" if scaled else last)
         attrs: dict[str, Any] = {}
         if g.name == "leaky_relu":
             attrs["alpha"] = float(g.get_config()["slope"])
@@ -181,29 +200,46 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
             attrs["axis"] = -1
         nodes.append(helper.make_node(_OPS[g.name], [f"Z{l}"], [out], name=f"g{l}", **attrs))
         A = out
+    if A == "values_standardized":
+        assert pre is not None
+        # the network was trained on (y − mean) / sd: back to the target's units
+        nodes.append(
+            helper.make_node("Mul", [A, const("target_scale", pre.target_scale)], ["values_sd"])
+        )
+        nodes.append(
+            helper.make_node(
+                "Add", ["values_sd", const("target_mean", pre.target_mean)], ["values"]
+            )
+        )
+        A = "values"
 
     nL = dims[-1]
     outputs = [helper.make_tensor_value_info(A, TensorProto.FLOAT, ["N", nL])]
     if task != "regression":
         outputs.append(_labels(network, nodes, inits, A))
 
+    if columns is not None:
+        _check_names(columns, nodes, inits)
     graph = helper.make_graph(
         nodes,
         "layerwise_network",
-        [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["N", dims[0]])],
+        inputs,
         outputs,
         initializer=inits,
-        doc_string=f"layerwise network, layer_dims {dims}; rows of X are examples",
+        doc_string=f"layerwise network, layer_dims {dims}; rows of the inputs are examples",
     )
     opsets = [helper.make_opsetid("", opset)]
+    if columns is not None:  # LabelEncoder's string keys and int64 values: ai.onnx.ml 2
+        opsets.append(helper.make_opsetid("ai.onnx.ml", 2))
     model = helper.make_model(
         graph,
         opset_imports=opsets,
         producer_name="layerwise",
         producer_version=__version__,
         doc_string=(
-            "Raw features in (X, float32 [N, n[0]]); standardization, dense layers and "
-            "activations as trained with layerwise."
+            "Raw features in (X, float32 [N, n[0]], or one input per column of the table); "
+            "encoding, standardization, dense layers and activations as trained with "
+            "layerwise."
         ),
     )
     # the oldest IR version that carries this opset: the widest choice of runtimes
@@ -214,12 +250,71 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
         "feature_names": None if pre is None else pre.feature_names,
         "classes": None if pre is None or pre.classes is None else [plain(c) for c in pre.classes],
         "target": None if pre is None else pre.target,
+        "columns": None if columns is None else [c.to_dict() for c in columns],
     }
     helper.set_model_props(model, {k: json.dumps(v, default=str) for k, v in meta.items()})
     onnx.checker.check_model(model, full_check=True)
     if path is not None:
         atomic_write_bytes(path, model.SerializeToString())
     return model
+
+
+def _column_inputs(columns: list[ColumnEncoding], nodes: list[Any], inits: list[Any]) -> list[Any]:
+    """One graph input per column and the nodes that encode it as in training, joined by
+    ``Concat`` into ``X_encoded`` [N, n[0]]; returns the inputs."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    inputs, pieces = [], []
+    for i, column in enumerate(columns):
+        name, t = column.name, f"lw_column{i}"
+        if column.kind == "category":
+            inputs.append(helper.make_tensor_value_info(name, TensorProto.STRING, ["N", 1]))
+            # each category to the index of its feature; "" is the missing value (None)
+            rare = len(column.categories) if column.infrequent else -1
+            keys = [*column.categories, *column.infrequent]
+            values = [*range(len(column.categories)), *[rare] * len(column.infrequent)]
+            nodes.append(
+                helper.make_node(
+                    "LabelEncoder",
+                    [name],
+                    [f"{t}_index"],
+                    domain="ai.onnx.ml",
+                    keys_strings=["" if k is None else k for k in keys],
+                    values_int64s=values,
+                    default_int64=rare,  # unseen: the infrequent feature, or none (all 0)
+                )
+            )
+            positions = numpy_helper.from_array(np.arange(column.width, dtype=np.int64), f"{t}_k")
+            inits.append(positions)
+            nodes.append(helper.make_node("Equal", [f"{t}_index", f"{t}_k"], [f"{t}_hot"]))
+            nodes.append(helper.make_node("Cast", [f"{t}_hot"], [t], to=TensorProto.FLOAT))
+            pieces.append(t)
+            continue
+        inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", 1]))
+        fill = numpy_helper.from_array(np.array([column.fill], dtype=np.float32), f"{t}_fill")
+        inits.append(fill)
+        # a missing value (NaN) takes the training median; the indicator is the NaN mask
+        nodes.append(helper.make_node("IsNaN", [name], [f"{t}_isnan"]))
+        nodes.append(helper.make_node("Where", [f"{t}_isnan", f"{t}_fill", name], [t]))
+        pieces.append(t)
+        if column.indicator:
+            nodes.append(
+                helper.make_node("Cast", [f"{t}_isnan"], [f"{t}_missing"], to=TensorProto.FLOAT)
+            )
+            pieces.append(f"{t}_missing")
+    nodes.append(helper.make_node("Concat", pieces, ["X_encoded"], axis=1))
+    return inputs
+
+
+def _check_names(columns: list[ColumnEncoding], nodes: list[Any], inits: list[Any]) -> None:
+    """A column may not be named as a value the graph computes (its inputs are the columns)."""
+    internal = {i.name for i in inits} | {out for node in nodes for out in node.output}
+    for column in columns:
+        if column.name in internal:
+            raise ValueError(
+                f"column {column.name!r} has the name of a value inside the ONNX graph; rename "
+                f"the column (and train again) to export this model"
+            )
 
 
 def _labels(network: Network, nodes: list[Any], inits: list[Any], P: str) -> Any:

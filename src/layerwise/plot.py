@@ -111,8 +111,11 @@ def decision_boundary(
     ax: Axes | None = None,
     title: str = "Decision boundary",
     resolution: int = 300,
+    class_names: Sequence[Any] | None = None,
+    feature_names: Sequence[str] | None = None,
 ) -> Figure:
-    """Shade the plane by the model's prediction and scatter the examples over it.
+    """Shade the plane by the model's prediction and scatter the examples over it, with a
+    legend of the classes.
 
     Parameters
     ----------
@@ -120,6 +123,11 @@ def decision_boundary(
         Anything with ``predict(X)`` for X (2, k), or a callable X -> labels.
     X : ndarray of shape (2, m)
     Y : ndarray of shape (1, m)
+        Class indices 0..K−1 (or 0/1).
+    class_names : list, optional
+        The name of each class index, for the legend (default: the indices).
+    feature_names : (str, str), optional
+        The axis labels (default x1, x2).
     """
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[0] != 2:
@@ -134,12 +142,32 @@ def decision_boundary(
     )
     grid = np.stack([xx.ravel(), yy.ravel()])
     Z = np.asarray(predict(grid)).reshape(-1)[: xx.size].reshape(xx.shape)
-    labels = np.asarray(Y).reshape(-1)
+    labels = np.asarray(Y).reshape(-1).astype(np.intp)
+    k = max(int(labels.max(initial=0)), int(Z.max(initial=0))) + 1
+    names = list(class_names) if class_names is not None else list(range(k))
+    if len(names) < k:
+        raise ValueError(f"class_names has {len(names)} names but the labels go up to {k - 1}")
+    plt = _pyplot()
+    colours = plt.get_cmap("Spectral")(np.linspace(0.05, 0.95, max(k, 2)))
     fig, ax = _figure(ax)
-    ax.contourf(xx, yy, Z, alpha=0.35, cmap="Spectral")
-    ax.scatter(X[0], X[1], c=labels, s=14, cmap="Spectral", edgecolors="k", linewidths=0.3)
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
+    # one colour per class, the same in the shaded regions and in the points' legend
+    ax.contourf(xx, yy, Z, levels=np.arange(k + 1) - 0.5, colors=colours[:k], alpha=0.35)
+    for c in range(k):
+        mine = labels == c
+        if mine.any():
+            ax.scatter(
+                X[0, mine],
+                X[1, mine],
+                color=colours[c],
+                s=14,
+                edgecolors="k",
+                linewidths=0.3,
+                label=str(names[c]),
+            )
+    ax.legend(title="class", loc="best", fontsize="small")
+    xlabel, ylabel = feature_names if feature_names is not None else ("x1", "x2")
+    ax.set_xlabel(str(xlabel))
+    ax.set_ylabel(str(ylabel))
     ax.set_title(title)
     return _finish(fig, path)
 

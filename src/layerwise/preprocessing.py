@@ -1,9 +1,15 @@
-"""What turns a raw table into X = A[0] and back: standardization and class labels.
+"""What turns a raw table into X = A[0] and back: the encoding of its columns, standardization,
+class labels and the target's units.
 
 A :class:`Preprocessing` travels with a network (``net.preprocessing``), in its model file and
 in its ONNX export, so that a saved model takes raw feature values and gives back the original
-class labels. The core API (``Network.fit``/``predict``) works on prepared arrays and never
-applies it by itself; the command line and the scikit-learn estimators do.
+class labels (or values in the target's units). The core API (``Network.fit``/``predict``) works
+on prepared arrays and never applies it by itself; the command line, the scikit-learn estimators
+and :class:`layerwise.tables.TableEncoder` do.
+
+A model trained on a table (``layerwise train``) also has ``columns``: how each input column,
+text and missing values included, becomes features (:mod:`layerwise.encoding`); then
+:meth:`Preprocessing.encode` takes the raw columns and the standardization follows.
 
 Examples
 --------
@@ -19,14 +25,15 @@ array(['yes', 'no', 'yes'], dtype='<U3')
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
 from ._optional import plain
 from ._typing import Array
+from .encoding import ColumnEncoding, encode_columns
 from .metrics import power_of_two_above, power_of_two_scaled
 
 __all__ = ["Preprocessing"]
@@ -47,6 +54,15 @@ class Preprocessing:
         label of each output row; None for regression.
     target : str, or None
         The name of the target column.
+    columns : list of ColumnEncoding, or None
+        How each input column of a raw table becomes features, in the order of the rows of
+        X (their widths add up to n[0]); None for a network that takes prepared numbers.
+    target_mean, target_scale : float, or None
+        Regression: the network was trained on (y − target_mean) / target_scale, so its
+        outputs are mapped back with :meth:`inverse_target`.
+    ignored : list of str
+        Columns of the training table that were not features (the id, the weights, the
+        ones dropped on request): a table given to the model may carry them.
     """
 
     mean: Array | None = None
@@ -55,6 +71,10 @@ class Preprocessing:
     classes: list[Any] | None = None
     target: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    columns: list[ColumnEncoding] | None = None
+    target_mean: float | None = None
+    target_scale: float | None = None
+    ignored: list[str] = field(default_factory=list)
 
     @classmethod
     def fit(
@@ -98,6 +118,27 @@ class Preprocessing:
         scale = self.scale.astype(dtype)[:, None]
         return (X - mean) / scale
 
+    def encode(self, raw: Mapping[str, Array]) -> tuple[Array, dict[str, dict[str | None, int]]]:
+        """X = A[0] (n[0], m) from the raw columns of a table (see :meth:`ColumnEncoding.encode`
+        for the values each takes), standardized; and the values of each category column that
+        training never saw (value -> count), which were encoded as infrequent or all 0."""
+        if self.columns is None:
+            raise ValueError("this preprocessing has no column encoding (it takes numbers)")
+        X, unseen = encode_columns(self.columns, raw)
+        return self.transform(X), unseen
+
+    def scale_target(self, Y: Array) -> Array:
+        """(y − target_mean) / target_scale: the units the network was trained in."""
+        if self.target_mean is None or self.target_scale is None:
+            return np.asarray(Y, dtype=np.float64)
+        return (np.asarray(Y, dtype=np.float64) - self.target_mean) / self.target_scale
+
+    def inverse_target(self, AL: Array) -> Array:
+        """A[L] of a regression back in the target's units: a · target_scale + target_mean."""
+        if self.target_mean is None or self.target_scale is None:
+            return AL
+        return AL * self.target_scale + self.target_mean
+
     def decode(self, labels: Array) -> np.ndarray:
         """Class indices (1, m) from ``Network.predict`` → the original labels, shape (m,)."""
         idx = np.asarray(labels).reshape(-1).astype(np.intp)
@@ -114,6 +155,10 @@ class Preprocessing:
             "classes": None if self.classes is None else [plain(c) for c in self.classes],
             "target": self.target,
             "extra": self.extra,
+            "columns": None if self.columns is None else [c.to_dict() for c in self.columns],
+            "target_mean": self.target_mean,
+            "target_scale": self.target_scale,
+            "ignored": list(self.ignored),
         }
 
     @classmethod
@@ -164,6 +209,33 @@ class Preprocessing:
         extra = data.get("extra")
         if extra is not None and not isinstance(extra, dict):
             raise ValueError(f"preprocessing extra must be a JSON object, not {_json_type(extra)}")
+        columns = _columns(data.get("columns"), n0, target)
+        if columns is not None:
+            derived = [name for c in columns for name in c.feature_names()]
+            if names is not None and names != derived:
+                raise ValueError(
+                    "preprocessing feature_names do not match its columns (expected "
+                    f"{derived[:3]}...)"
+                )
+            names = derived
+        target_mean, target_scale = data.get("target_mean"), data.get("target_scale")
+        if (target_mean is None) != (target_scale is None):
+            raise ValueError("preprocessing target_mean and target_scale come together")
+        if target_mean is not None and (
+            not _finite(target_mean) or not _finite(target_scale) or not target_scale > 0
+        ):
+            raise ValueError(
+                f"preprocessing target_mean must be finite and target_scale finite and > 0; "
+                f"got {target_mean!r}, {target_scale!r}"
+            )
+        ignored = data.get("ignored") or []
+        if not isinstance(ignored, list) or not all(isinstance(c, str) for c in ignored):
+            raise ValueError("preprocessing ignored must be a list of column names")
+        inputs = {c.name for c in columns or []}
+        if inputs & set(ignored):
+            raise ValueError(
+                f"preprocessing ignores the input column {sorted(inputs & set(ignored))[0]!r}"
+            )
         return cls(
             mean=arrays["mean"],
             scale=arrays["scale"],
@@ -171,11 +243,19 @@ class Preprocessing:
             classes=classes,
             target=target,
             extra=extra or {},
+            columns=columns,
+            target_mean=None if target_mean is None else float(target_mean),
+            target_scale=None if target_scale is None else float(target_scale),
+            ignored=list(ignored),
         )
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _finite(value: Any) -> TypeGuard[float]:
+    return _is_number(value) and bool(np.isfinite(value))
 
 
 def _json_type(value: Any) -> str:
@@ -184,3 +264,29 @@ def _json_type(value: Any) -> str:
     if value is None:
         return "null"
     return names.get(type(value), "a number" if _is_number(value) else type(value).__name__)
+
+
+def _columns(value: Any, n0: int, target: str | None) -> list[ColumnEncoding] | None:
+    """The ``columns`` entry read back: each one checked, names unique, widths adding to n[0]."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise ValueError("preprocessing columns must be a non-empty list")
+    columns = []
+    for i, item in enumerate(value):
+        try:
+            columns.append(ColumnEncoding.from_dict(item))
+        except ValueError as exc:
+            raise ValueError(f"preprocessing columns[{i}]: {exc}") from None
+    names = [c.name for c in columns]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise ValueError(f"preprocessing columns name {dup!r} twice")
+    if target is not None and target in names:
+        raise ValueError(f"preprocessing column {target!r} is also the target")
+    width = sum(c.width for c in columns)
+    if width != n0:
+        raise ValueError(
+            f"preprocessing columns make {width} features but the network takes n[0] = {n0}"
+        )
+    return columns

@@ -12,6 +12,7 @@ traceback, and no output file is created or damaged. ``main(argv)`` is what the 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 success, 1 failure, 2 usage error,
-    130 interrupted)."""
+    130 interrupted, 141 when the reader of its output closed the pipe, as for SIGPIPE)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -75,6 +76,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with np.errstate(over="ignore"):
             return int(args.func(args))
+    except BrokenPipeError:
+        # the reader went away (``layerwise explain MODEL | head``): stop quietly, as a
+        # command killed by SIGPIPE does, and keep Python from complaining at exit when it
+        # flushes stdout into the closed pipe
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + 13
     except CLIError as exc:
         print(f"layerwise {args.command}: error: {exc}", file=sys.stderr)
         return 2

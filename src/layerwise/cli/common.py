@@ -1,5 +1,5 @@
 """What the command line's commands share: the parser, argument types, output checks, model
-files with their data, and plain-text tables.
+files, and plain-text tables (a table read for a model is in :mod:`layerwise.cli.model_data`).
 
 Every user mistake found here is a :class:`CLIError` (exit code 2) or a ``ValueError`` (exit
 code 1), turned into one line on stderr by :func:`layerwise.cli.main`.
@@ -12,7 +12,6 @@ import math
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
@@ -24,13 +23,15 @@ from ..activations import ACTIVATIONS, Activation, get_activation
 from ..initializers import suited_init
 from ..losses import Loss, loss_for_activation
 from ..network import Network
-from ..tables import Table, encode_labels, load_table
 
 __all__ = [
     "CLIError",
     "Parser",
     "int_list",
+    "hidden_sizes",
     "positive_int",
+    "nonnegative_int",
+    "split_fraction",
     "positive_float",
     "seed_int",
     "nonnegative_float",
@@ -38,16 +39,12 @@ __all__ = [
     "keep_probability",
     "check_output_file",
     "check_output_dir",
+    "check_plot_dir",
     "load_model",
     "add_network_options",
     "network_from_args",
     "Design",
     "design_from_args",
-    "ModelData",
-    "model_data",
-    "encode_for_model",
-    "decode_predictions",
-    "model_classes",
     "confusion_text",
     "text_table",
     "file_size",
@@ -90,6 +87,11 @@ def int_list(text: str) -> list[int]:
     return values
 
 
+def hidden_sizes(text: str) -> list[int]:
+    """``"20,7,5"`` -> [20, 7, 5]: the hidden layer sizes n[1],...,n[L-1] of ``train``."""
+    return int_list(text)
+
+
 def _number(text: str, kind: Callable[[str], Any], what: str, valid: Callable[[Any], bool]) -> Any:
     """``text`` read as ``kind``, finite and ``valid``; otherwise an error naming ``what``."""
     try:
@@ -104,6 +106,11 @@ def _number(text: str, kind: Callable[[str], Any], what: str, valid: Callable[[A
 def positive_int(text: str) -> int:
     """An integer >= 1."""
     return int(_number(text, int, "a positive integer", lambda v: v >= 1))
+
+
+def nonnegative_int(text: str) -> int:
+    """An integer >= 0."""
+    return int(_number(text, int, "an integer >= 0", lambda v: v >= 0))
 
 
 def seed_int(text: str) -> int:
@@ -127,6 +134,12 @@ def fraction(text: str) -> float:
     return float(_number(text, float, what, lambda v: 0 < v < 1))
 
 
+def split_fraction(text: str) -> float:
+    """A fraction in [0, 1): 0 means no split."""
+    what = "a fraction from 0 (none) to 1 (exclusive) such as 0.2"
+    return float(_number(text, float, what, lambda v: 0 <= v < 1))
+
+
 def keep_probability(text: str) -> float:
     """A keep probability in (0, 1]."""
     what = "the keep probability of each hidden unit, in (0, 1] such as 0.8"
@@ -141,7 +154,8 @@ def add_drop_missing(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--drop-missing",
         action="store_true",
-        help="drop rows with missing values instead of refusing them",
+        help="drop the rows with a missing value (in the target or any feature) instead of "
+        "refusing them (target) or filling them in as in training (features)",
     )
 
 
@@ -186,6 +200,26 @@ def check_output_dir(
     return folder
 
 
+def check_plot_dir(path: str | os.PathLike[str], inputs: Inputs = ()) -> Path:
+    """A folder for the plots: an existing, writable one none of whose plot files is one of
+    the ``inputs``, or one that does not exist yet under a writable folder (it is created when
+    the plots are written). Checked before any work: a path through a file is refused."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise CLIError(f"--plot-dir {folder} is a file, not a folder")
+    parent = folder
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise CLIError(f"--plot-dir {folder}: {parent} is a file, not a folder")
+    where = f"--plot-dir {folder}" + ("" if parent == folder else f": the folder {parent}")
+    _check_writable_folder(parent, where)
+    if parent == folder:
+        for name in PLOT_FILES:
+            check_output_file(folder / name, "--plot-dir", inputs)
+    return folder
+
+
 def _check_writable_folder(folder: Path, what: str) -> None:
     if not folder.is_dir():
         raise CLIError(f"{what} does not exist" if not folder.exists() else f"{what} is a file")
@@ -219,12 +253,14 @@ OUTPUT_CHOICES = ["auto", *ACTIVATIONS]
 
 def add_network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--layers",
+        "--dims",
         type=int_list,
         default=None,
         metavar="2,4,1",
         help="all layer sizes n[0],n[1],...,n[L], input and output included",
     )
+    # train's --layers means the hidden sizes; here the old spelling gets a pointer to --dims
+    p.add_argument("--layers", default=None, help=argparse.SUPPRESS)
     p.add_argument(
         "--hidden",
         choices=HIDDEN_ACTIVATIONS,
@@ -261,18 +297,23 @@ class Design(NamedTuple):
 
 
 def design_from_args(args: argparse.Namespace, *, model: str | None) -> Design:
-    """The design of MODEL, or the one --layers/--hidden/--output describe."""
-    if model is not None and args.layers is not None:
-        raise CLIError("give a MODEL file or --layers, not both")
+    """The design of MODEL, or the one --dims/--hidden/--output describe."""
+    if args.layers is not None:
+        raise CLIError(
+            f"give all the sizes n[0],...,n[L] with --dims (e.g. --dims {args.layers}); "
+            f"--layers is train's option for the hidden sizes only"
+        )
+    if model is not None and args.dims is not None:
+        raise CLIError("give a MODEL file or --dims, not both")
     if model is not None:
         net = load_model(model)
         return Design(net.layer_dims, net.activations, net.loss, net.dtype, net.init, net)
-    if args.layers is None:
-        raise CLIError("give a MODEL file or --layers n[0],n[1],...,n[L] (e.g. --layers 2,4,1)")
-    dims = args.layers
+    if args.dims is None:
+        raise CLIError("give a MODEL file or --dims n[0],n[1],...,n[L] (e.g. --dims 2,4,1)")
+    dims = args.dims
     if len(dims) < 2:
         raise CLIError(
-            f"--layers needs at least n[0] (inputs) and n[L] (outputs), e.g. 2,4,1; "
+            f"--dims needs at least n[0] (inputs) and n[L] (outputs), e.g. 2,4,1; "
             f"got {','.join(map(str, dims))}"
         )
     output = args.output
@@ -303,94 +344,6 @@ def network_from_args(args: argparse.Namespace, *, model: str | None) -> Network
 def load_model(path: str | os.PathLike[str]) -> Network:
     """``Network.load`` (a ModelFileError names the file and the problem)."""
     return Network.load(path)
-
-
-@dataclass
-class ModelData:
-    """A table prepared for a model: X = A[0] (n[0], m) standardized as in training, and Y
-    encoded as in training (or None for prediction data)."""
-
-    table: Table
-    X: Array
-    Y: Array | None
-
-
-def model_data(
-    net: Network,
-    data: str,
-    *,
-    target: str | None,
-    need_target: bool,
-    drop_missing: bool,
-    id_column: str | None,
-) -> ModelData:
-    """Read DATA for ``net``: the model's feature columns (each present, no others), its
-    standardization, its class labels."""
-    pre = net.preprocessing
-    features = pre.feature_names if pre is not None else None
-    if target is None and pre is not None:
-        target = pre.target
-    table = load_table(
-        data,
-        target,
-        features=features,
-        require_target=need_target,
-        drop_missing=drop_missing,
-        id_column=id_column,
-    )
-    n0 = net.layer_dims[0]
-    if table.X.shape[1] != n0:
-        raise ValueError(
-            f"{data} has {table.X.shape[1]} feature columns but the model takes n[0] = {n0} inputs"
-        )
-    X = table.columns()
-    if pre is not None:
-        X = pre.transform(X)
-    Y = encode_for_model(net, table) if need_target else None
-    return ModelData(table, X, Y)
-
-
-def model_classes(net: Network) -> list[Any]:
-    """The model's class labels (class indices for a model saved without them)."""
-    pre = net.preprocessing
-    if pre is not None and pre.classes is not None:
-        return list(pre.classes)
-    nL = net.layer_dims[-1]
-    return [0, 1] if net.task == "binary" else list(range(nL))
-
-
-def encode_for_model(net: Network, table: Table) -> Array:
-    """The target column as the model's Y (1, m): 0/1, class indices, or values."""
-    assert table.y is not None and table.target is not None
-    nL = net.layer_dims[-1]
-    if net.task == "binary" and nL > 1:
-        raise ValueError(
-            f"this model has n[L] = {nL} sigmoid outputs (multi-label); the command line "
-            f"handles one target column"
-        )
-    if net.task == "regression":
-        if nL > 1:
-            raise ValueError(
-                f"this model has n[L] = {nL} outputs; the command line handles one target column"
-            )
-        if table.y.dtype.kind not in "iuf":
-            raise ValueError(
-                f"target {table.target!r} must hold numbers for a regression model (linear "
-                f"output); it holds labels such as {table.y[0]!r}"
-            )
-        return table.y.astype(np.float64).reshape(1, -1)
-    return encode_labels(table.y, model_classes(net)).astype(np.float64).reshape(1, -1)
-
-
-def decode_predictions(net: Network, AL: Array) -> Array:
-    """A[L] (n[L], m) -> one prediction per example, shape (m,): the original class label,
-    or the value for regression."""
-    if net.task == "regression":
-        return AL[0] if AL.shape[0] == 1 else AL.T
-    from ..metrics import predict_from_output
-
-    idx = predict_from_output(AL, net.task).reshape(-1)
-    return np.asarray(model_classes(net), dtype=object)[idx]
 
 
 # --------------------------------------------------------------------------- text

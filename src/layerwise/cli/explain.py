@@ -1,7 +1,7 @@
 """``layerwise summary`` and ``explain``: a network described, and its equations written out
 with every shape filled in.
 
-The network comes from a model file or from ``--layers n[0],n[1],...,n[L]`` (all the sizes,
+The network comes from a model file or from ``--dims n[0],n[1],...,n[L]`` (all the sizes,
 input and output included), with ``--hidden`` and ``--output``.
 """
 
@@ -41,7 +41,24 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if net is None:
         return 0
     pre = net.preprocessing
-    if pre is not None:
+    if pre is not None and pre.columns is not None:
+        print(f"input columns: {len(pre.columns)}, encoded as n[0] = {net.layer_dims[0]} features")
+        rows: list[list[Any]] = [["column", "kind", "features", "encoding"]]
+        rows += [[c.name, c.kind, c.width, c.describe()] for c in pre.columns]
+        print("  " + text_table(rows, right=(2,)).replace("\n", "\n  "))
+        if pre.ignored:
+            print(f"ignored columns (not features): {', '.join(pre.ignored)}")
+        if pre.target is not None:
+            scaled = (
+                f" (standardized for training: mean {pre.target_mean:.6g}, "
+                f"sd {pre.target_scale:.6g}; predictions in its units)"
+                if pre.target_scale is not None
+                else ""
+            )
+            print(f"target: {pre.target}{scaled}")
+        if pre.classes is not None:
+            print(f"classes: {', '.join(map(str, pre.classes))}")
+    elif pre is not None:
         if pre.feature_names is not None:
             names = pre.feature_names
             shown = ", ".join(names[:8]) + (f", ... ({len(names)})" if len(names) > 8 else "")
@@ -61,11 +78,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
             "epochs_run",
             "l2",
             "dropout",
+            "validation_split",
+            "early_stopping",
             "seed",
             "stop_reason",
         )
-        rows = [[k, training[k]] for k in keys if training.get(k) is not None]
-        print("training:\n  " + text_table(rows).replace("\n", "\n  "))
+        config = [[k, training[k]] for k in keys if training.get(k) is not None]
+        print("training:\n  " + text_table(config).replace("\n", "\n  "))
     metrics = net.metadata.get("metrics") if isinstance(net.metadata, dict) else None
     if isinstance(metrics, dict):
         for part, values in metrics.items():
@@ -225,7 +244,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _add_network_command(sub: Any, name: str, help: str, description: str, func: Any) -> None:
-    """A command that describes a network: a model file or ``--layers``, and ``--examples``."""
+    """A command that describes a network: a model file or ``--dims``, and ``--examples``."""
     p = sub.add_parser(name, help=help, description=description)
     p.add_argument("model", metavar="MODEL", nargs="?", help="a model file")
     add_network_options(p)
@@ -244,7 +263,7 @@ def add_summary(sub: Any) -> None:
     _add_network_command(
         sub,
         "summary",
-        help="the dimension table of a model file or of --layers",
+        help="the dimension table of a model file or of --dims",
         description="Print the notes' dimension table: n[l], g[l], the shapes of W[l], b[l], "
         "Z[l] and A[l], and the parameter count; for a model file also its "
         "features, classes, training configuration and final metrics.",

@@ -1,5 +1,5 @@
 """``layerwise gradcheck``: back propagation checked against central differences, per
-parameter, for a model on its data or for a network of ``--layers`` on random data."""
+parameter, for a model on its data or for a network of ``--dims`` on random data."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from .common import (
     CLIError,
     add_drop_missing,
     add_network_options,
-    model_data,
     network_from_args,
     positive_float,
     positive_int,
     text_table,
 )
+from .model_data import model_data
 
 __all__ = ["add_gradcheck", "cmd_gradcheck"]
 
@@ -35,10 +35,10 @@ def _random_targets(net: Network, m: int, rng: np.random.Generator) -> np.ndarra
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
     """Central differences against back propagation, per parameter; exit 1 when it fails."""
-    if args.layers is None and args.model is not None and args.data is None:
-        raise CLIError("gradcheck MODEL needs DATA too (or use --layers without a model)")
-    if args.layers is not None and args.data is not None:
-        raise CLIError("give MODEL DATA or --layers, not both")
+    if args.dims is None and args.model is not None and args.data is None:
+        raise CLIError("gradcheck MODEL needs DATA too (or use --dims without a model)")
+    if args.dims is not None and args.data is not None:
+        raise CLIError("give MODEL DATA or --dims, not both")
     net = network_from_args(args, model=args.model)
     m = args.examples
     if args.model is not None:
@@ -86,7 +86,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
             print(
                 f"note: for {saturated} of the {X.shape[1]} examples an output is within 1e-6 "
                 f"of 0 or 1, where the cost's finite differences lose precision in float64; "
-                f"try --epsilon 1e-5, other rows, or --layers"
+                f"try --epsilon 1e-5, other rows, or --dims"
             )
     return 0 if passed else 1
 
@@ -98,7 +98,7 @@ def add_gradcheck(sub: Any) -> None:
         help="check back propagation against central differences",
         description="Compare back propagation's dW[l], db[l] with central differences "
         "(J(θ + ε) − J(θ − ε)) / 2ε, in float64, for a model on the first rows of "
-        "DATA, or for a network of --layers on random data. Prints the relative "
+        "DATA, or for a network of --dims on random data. Prints the relative "
         "difference of each gradient and PASS/FAIL; exit code 1 on FAIL.",
     )
     p.add_argument("model", metavar="MODEL", nargs="?", help="a model file")

@@ -1,8 +1,10 @@
 """``layerwise evaluate``, ``predict`` and ``export``: a model file and a table, or ONNX.
 
-The table must have the feature columns the model was trained on (any order, no others besides
-the target and an id column); they are standardized with the statistics stored in the model,
-and class labels are read and written as the original labels.
+The table must have the input columns the model was trained on (any order, no others besides
+the target, an id column and the columns left out in training); they are encoded as in
+training (missing values filled in, text one-hot encoded, an unseen category counted in one
+warning line and encoded as infrequent or all 0), and class labels and regression values are
+read and written in their original form and units.
 """
 
 from __future__ import annotations
@@ -18,18 +20,15 @@ from ..io import atomic_write_bytes
 from ..metrics import predict_from_output
 from ..tables import frame_to_bytes
 from .common import (
-    PLOT_FILES,
     CLIError,
     add_drop_missing,
-    check_output_dir,
     check_output_file,
+    check_plot_dir,
     confusion_counts,
     confusion_text,
-    decode_predictions,
     load_model,
-    model_classes,
-    model_data,
 )
+from .model_data import decode_predictions, model_classes, model_data, warn_unseen
 
 __all__ = ["add_evaluate", "add_predict", "add_export", "cmd_evaluate", "cmd_predict", "cmd_export"]
 
@@ -37,9 +36,7 @@ __all__ = ["add_evaluate", "add_predict", "add_export", "cmd_evaluate", "cmd_pre
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Cost and accuracy (with the confusion matrix) or cost and R² of a model on a table."""
     inputs = [("MODEL", args.model), ("DATA", args.data)]
-    plot_dir = (
-        check_output_dir(args.plot_dir, "--plot-dir", PLOT_FILES, inputs) if args.plot_dir else None
-    )
+    plot_dir = check_plot_dir(args.plot_dir, inputs) if args.plot_dir else None
     if plot_dir is not None:
         from .. import plot
 
@@ -54,6 +51,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         id_column=args.id,
     )
     assert data.Y is not None
+    warn_unseen("evaluate", data.unseen)
     metrics = net.evaluate(data.X, data.Y)
     m = data.table.m
     dropped = (
@@ -61,11 +59,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     )
     print(f"Model: {args.model}: n = {net.layer_dims}, output {net.activations[-1].name}")
     print(f"Data: {args.data}: {m} rows{dropped}, target {data.table.target!r}")
-    print(f"cost      {metrics['cost']:.6f}")
+    pre = net.preprocessing
+    scaled = pre is not None and pre.target_scale is not None
+    print(f"cost      {metrics['cost']:.6f}" + ("  (of the standardized target)" if scaled else ""))
     if net.task == "regression":
-        AL = net.predict_proba(data.X)
-        residual = AL - data.Y
-        print(f"R²        {metrics['r2']:.6f}")
+        AL, Y = net.predict_proba(data.X), data.Y
+        if pre is not None:  # R², RMSE and MAE in the target's own units
+            AL, Y = pre.inverse_target(AL), pre.inverse_target(Y)
+        residual = AL - Y
+        r2 = 1.0 - float(np.sum(residual**2)) / max(float(np.sum((Y - Y.mean()) ** 2)), 1e-300)
+        print(f"R²        {r2:.6f}")
         print(f"RMSE      {math.sqrt(float(np.mean(residual**2))):.6g}")
         print(f"MAE       {float(np.mean(np.abs(residual))):.6g}")
         return 0
@@ -81,9 +84,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from .. import plot
 
         labels = np.asarray(classes, dtype=object)
+        plot_dir.mkdir(parents=True, exist_ok=True)
         path = plot_dir / "confusion_matrix.png"
         plot.confusion_matrix(
-            labels[true.astype(np.intp)], labels[pred.astype(np.intp)], labels=classes, path=path
+            labels[true.astype(np.intp)],
+            labels[pred.astype(np.intp)],
+            labels=classes,
+            path=path,
+            title=f"Confusion matrix, all {m} rows of {args.data}",
         )
         print(f"\nWrote {path}")
     return 0
@@ -104,6 +112,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         drop_missing=args.drop_missing,
         id_column=args.id,
     )
+    warn_unseen("predict", data.unseen)
     AL = net.predict_proba(data.X)
     import pandas as pd
 
@@ -148,7 +157,11 @@ def add_evaluate(sub: Any) -> None:
     p.add_argument("--target", metavar="COL", help="the target column (default: the model's)")
     p.add_argument("--id", metavar="COL", help="a column identifying the rows (not a feature)")
     add_drop_missing(p)
-    p.add_argument("--plot-dir", metavar="DIR", help="write confusion_matrix.png here")
+    p.add_argument(
+        "--plot-dir",
+        metavar="DIR",
+        help="write confusion_matrix.png here (the folder is created if needed)",
+    )
     p.set_defaults(func=cmd_evaluate)
 
 
@@ -182,11 +195,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..onnx_export import export_network
 
     export_network(net, out, opset=args.opset)
-    pre = " with its standardization" if net.preprocessing is not None else ""
+    pre = net.preprocessing
+    outputs = "probabilities and label" if net.task != "regression" else "values"
+    if pre is not None and pre.columns is not None:
+        kinds = {"number": "float32", "boolean": "float32", "category": "string"}
+        inputs = ", ".join(f"{c.name} {kinds[c.kind]}" for c in pre.columns[:4])
+        more = f", ... ({len(pre.columns)} in all)" if len(pre.columns) > 4 else ""
+        print(
+            f'Wrote {out}: one input per column, [N, 1] each ({inputs}{more}; NaN or "" '
+            f"= missing), encoded as in training; outputs {outputs} (opset {args.opset})"
+        )
+        return 0
+    standardized = " with its standardization" if pre is not None else ""
     print(
-        f"Wrote {out}: input X float32 [N, {net.layer_dims[0]}]{pre}, outputs "
-        f"{'probabilities and label' if net.task != 'regression' else 'values'} "
-        f"(opset {args.opset})"
+        f"Wrote {out}: input X float32 [N, {net.layer_dims[0]}]{standardized}, outputs "
+        f"{outputs} (opset {args.opset})"
     )
     return 0
 
@@ -197,9 +220,12 @@ def add_export(sub: Any) -> None:
         "export",
         help="write a model file as ONNX",
         description="Export a model file as a standard ONNX graph (Gemm and activation "
-        "operators) that includes the stored preprocessing: its input is the raw features, "
-        "float32 [N, n[0]] with one example per row; its outputs are the probabilities (or "
-        "values) [N, n[L]] and, for classifiers, the labels [N]. Needs the onnx extra.",
+        "operators) that includes the stored preprocessing. A model trained on a table takes "
+        "one input per column, named as the column, [N, 1]: float32 for numbers and booleans "
+        '(NaN = missing), string for text ("" = missing), encoded as in training. A model '
+        "without a column encoding takes X, float32 [N, n[0]], one example per row. The "
+        "outputs are the probabilities (or values, in the target's units) [N, n[L]] and, for "
+        "classifiers, the labels [N]. Needs the onnx extra.",
     )
     p.add_argument("model", metavar="MODEL", help="a model file written by 'layerwise train'")
     p.add_argument("out", metavar="OUT", help="the .onnx file to write (atomically)")

@@ -23,6 +23,7 @@ __all__ = [
     "number",
     "make_callbacks",
     "describe_metrics",
+    "regression_metrics",
     "print_plan",
     "print_report",
     "training_config",
@@ -75,7 +76,27 @@ def describe_metrics(name: str, metrics: dict[str, float], m: int) -> str:
         parts.append(f"accuracy {number(metrics['accuracy'])}")
     if "r2" in metrics:
         parts.append(f"R² {number(metrics['r2'])}")
+    for key, label in (("rmse", "RMSE"), ("mae", "MAE")):
+        if key in metrics:
+            parts.append(f"{label} {metrics[key]:.6g}")
     return f"{name:<11} {'  '.join(parts)}  ({m} rows)"
+
+
+def regression_metrics(
+    net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None = None
+) -> dict[str, float]:
+    """RMSE and MAE (weighted by w when given) in the target's own units: the network's
+    outputs and Y mapped back through the stored target scaling."""
+    pre = net.preprocessing
+    AL, Y = net.predict_proba(X), np.asarray(Y, dtype=np.float64)
+    if pre is not None:
+        AL, Y = pre.inverse_target(AL), pre.inverse_target(Y)
+    weights = None if w is None else np.ravel(w)
+    residual = (AL - Y).reshape(-1)
+    return {
+        "rmse": float(np.sqrt(np.average(residual**2, weights=weights))),
+        "mae": float(np.average(np.abs(residual), weights=weights)),
+    }
 
 
 def print_plan(
@@ -88,16 +109,30 @@ def print_plan(
     batch_size: int | None,
     m: int,
     validation: Any,
+    patience: int = 0,
 ) -> None:
     dropped = f", {len(table.dropped)} with missing values dropped" if table.dropped else ""
     print(
         f"Data: {table.source} ({table.kind}): {table.m} rows{dropped}, "
-        f"{len(table.feature_names)} features, target {table.target!r}"
+        f"{len(table.feature_names)} feature columns, target {table.target!r}"
     )
     if table.id_name != "row":
         print(f"  column {table.id_name!r} identifies the rows (not a feature)")
     if args.sample_weight is not None:
         print(f"  column {args.sample_weight!r} weights the rows (not a feature)")
+    if getattr(args, "drop", None):
+        print(f"  left out: {', '.join(repr(c) for c in args.drop)}")
+    pre = net.preprocessing
+    if pre is not None and pre.columns is not None:
+        kinds = [c.kind for c in pre.columns]
+        words = {"number": "numeric", "boolean": "boolean", "category": "text"}
+        counts = ", ".join(f"{kinds.count(k)} {words[k]}" for k in words if k in kinds)
+        filled = sum(1 for c in pre.columns if c.indicator or None in c.categories)
+        note = f"; {filled} with missing values" if filled else ""
+        print(
+            f"Encoding: {counts}{note} -> n[0] = {net.layer_dims[0]} features "
+            f"(see 'layerwise summary MODEL')"
+        )
     task = TASKS[kind]
     if classes is not None:
         shown = ", ".join(f"{c!r} ({i})" for i, c in enumerate(classes[:10]))
@@ -110,8 +145,11 @@ def print_plan(
     )
     batches = "full batch" if batch_size is None else f"mini-batches of {batch_size}"
     val = "" if validation is None else f"; validation on {validation[0].shape[1]} rows"
+    if patience:
+        val += f", early stopping after {patience} epochs without improvement"
+    epochs = f"at most {args.epochs}" if patience else f"{args.epochs}"
     print(
-        f"Training: {args.optimizer}, α = {args.lr:g}, {args.epochs} epochs, {batches}, "
+        f"Training: {args.optimizer}, α = {args.lr:g}, {epochs} epochs, {batches}, "
         f"{m} rows, seed {args.seed}{val}"
     )
 
@@ -141,6 +179,8 @@ def training_config(
     batch_size: int | None,
     history: History,
     seconds: float,
+    validation_split: float = 0.0,
+    patience: int = 0,
 ) -> dict[str, Any]:
     return {
         "data": table.source,
@@ -159,8 +199,10 @@ def training_config(
         "optimizer": args.optimizer,
         "l2": args.l2,
         "dropout": args.dropout,
-        "validation_split": args.validation_split,
-        "early_stopping": args.early_stopping,
+        "validation_split": validation_split,
+        "early_stopping": patience,
+        "target_scaling": kind == "continuous" and not getattr(args, "no_target_scaling", False),
+        "drop": list(getattr(args, "drop", None) or []),
         "seed": args.seed,
         "dtype": args.dtype,
         "stop_reason": history.stop_reason,
@@ -176,10 +218,14 @@ def write_plots(
     X_all: np.ndarray,
     Y_all: np.ndarray,
     rows: np.ndarray,
+    which: str,
     folder: Any,
 ) -> None:
+    """The cost curve, and for a classifier the confusion matrix of ``rows`` (``which`` says
+    whose: "validation" or "all") and, for two numeric inputs, the decision boundary."""
     from .. import plot
 
+    folder.mkdir(parents=True, exist_ok=True)
     written = ["cost_curve.png"]
     plot.cost_curve(
         history, path=folder / "cost_curve.png", title=f"Cost per epoch ({table.source})"
@@ -190,19 +236,34 @@ def write_plots(
         classes = pre.classes or []
         pred = net.predict(X_all[:, rows]).reshape(-1)
         true = Y_all[0, rows]
+        whose = (
+            f"validation rows ({rows.size})" if which == "validation" else f"all {rows.size} rows"
+        )
         plot.confusion_matrix(
             np.asarray(classes, dtype=object)[true.astype(np.intp)],
             np.asarray(classes, dtype=object)[pred.astype(np.intp)],
             labels=classes,
             path=folder / "confusion_matrix.png",
+            title=f"Confusion matrix, {whose}",
         )
         written.append("confusion_matrix.png")
-        if X_all.shape[0] == 2:
-            raw = table.columns()
+        plain = pre.columns is None or all(
+            c.kind == "number" and not c.indicator for c in pre.columns
+        )
+        if X_all.shape[0] == 2 and plain and pre.mean is not None and pre.scale is not None:
+            # the inputs as given (missing ones filled in): the plane the boundary is drawn on
+            raw = X_all * pre.scale[:, None] + pre.mean[:, None]
 
             def predict(G: np.ndarray) -> np.ndarray:
                 return net.predict(pre.transform(G))
 
-            plot.decision_boundary(predict, raw, Y_all, path=folder / "decision_boundary.png")
+            plot.decision_boundary(
+                predict,
+                raw,
+                Y_all,
+                path=folder / "decision_boundary.png",
+                class_names=classes,
+                feature_names=pre.feature_names,
+            )
             written.append("decision_boundary.png")
     print(f"Wrote {', '.join(written)} to {folder}")

@@ -1,9 +1,12 @@
-"""``layerwise train``: a table in, a model file out.
+"""``layerwise train``: a raw table in, a model file out.
 
 The table's rows are examples; they are transposed once into the notes' X = A[0] (n[0], m).
-The features are standardized with statistics from the training rows, stored in the model
-(``net.preprocessing``) with the feature names and the class labels, so that ``evaluate`` and
-``predict`` take raw tables and give back the original labels.
+Its columns are encoded with what a :class:`~layerwise.tables.TableEncoder` learns from the
+training rows (missing numbers filled with the median and standardized, text one-hot encoded
+with missing and rare values as categories of their own, booleans 0/1), stored in the model
+(``net.preprocessing``) with the class labels, so that ``evaluate`` and ``predict`` take raw
+tables and give back the original labels. A regression target is standardized for training
+and reported in its own units.
 """
 
 from __future__ import annotations
@@ -13,93 +16,43 @@ import sys
 import time
 from typing import Any
 
-import numpy as np
-
 from ..initializers import INITIALIZERS, suited_init
 from ..network import Network
 from ..optimizers import OPTIMIZERS
-from ..preprocessing import Preprocessing
-from ..tables import Table, class_labels, encode_labels, load_table, output_for, type_of_target
+from ..tables import (
+    TableEncoder,
+    load_table,
+)
+from ..tables.encoder import MIN_FREQUENCY
 from ..training import TrainingDivergedError
+from . import defaults
 from .common import (
     HIDDEN_ACTIVATIONS,
-    PLOT_FILES,
     CLIError,
     add_drop_missing,
-    check_output_dir,
     check_output_file,
+    check_plot_dir,
     file_size,
-    fraction,
-    int_list,
+    hidden_sizes,
     keep_probability,
     nonnegative_float,
+    nonnegative_int,
     positive_float,
     positive_int,
     seed_int,
+    split_fraction,
 )
 from .report import (
     make_callbacks,
     print_plan,
     print_report,
+    regression_metrics,
     training_config,
     write_plots,
 )
+from .task import encode_target, split_rows, target_scale, task_of
 
 __all__ = ["add_train", "cmd_train", "make_callbacks"]
-
-# --------------------------------------------------------------------------- the target
-
-
-def _task(table: Table, output: str) -> tuple[str, str]:
-    """(target type, output activation), from the target unless --output says otherwise."""
-    assert table.y is not None
-    numeric = table.y.dtype.kind in "iuf"
-    if output == "auto":
-        kind = type_of_target(table.y)
-        return kind, output_for(kind)
-    if output == "linear":
-        if not numeric:
-            raise ValueError(
-                f"--output linear (regression) needs a numeric target; {table.target!r} holds "
-                f"labels such as {table.y[0]!r}"
-            )
-        return "continuous", "linear"
-    if output == "sigmoid":
-        return "binary", "sigmoid"
-    return "multiclass", "softmax"
-
-
-def _encode_target(table: Table, kind: str, output: str) -> tuple[np.ndarray, list[Any] | None]:
-    """Y (1, m) and the class labels (None for regression)."""
-    assert table.y is not None
-    if kind == "continuous":
-        return table.y.astype(np.float64).reshape(1, -1), None
-    classes = class_labels(table.y)
-    if len(classes) < 2:
-        raise ValueError(
-            f"target {table.target!r} has a single class ({classes[0]!r}) in all {table.m} "
-            f"rows: a classifier needs at least two"
-        )
-    if output == "sigmoid" and len(classes) > 2:
-        raise ValueError(
-            f"--output sigmoid is for two classes but target {table.target!r} has "
-            f"{len(classes)}; use --output softmax (or auto)"
-        )
-    return encode_labels(table.y, classes).astype(np.float64).reshape(1, -1), classes
-
-
-def _split(m: int, fraction_: float | None, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
-    if fraction_ is None:
-        return np.arange(m), None
-    n_val = round(m * fraction_)
-    if n_val < 1 or n_val >= m:
-        raise ValueError(
-            f"--validation-split {fraction_} of {m} rows leaves {m - n_val} for training and "
-            f"{n_val} for validation; both need at least one"
-        )
-    order = np.random.default_rng(seed).permutation(m)
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
-
 
 # --------------------------------------------------------------------------- the command
 
@@ -112,18 +65,25 @@ def _check_plot_extra() -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a network on a table; save it with --out."""
+    if args.dims is not None:
+        raise CLIError(
+            "train takes the hidden sizes with --layers (e.g. --layers 20,7,5): n[0] and n[L] "
+            "come from the data; --dims n[0],...,n[L] is for summary, explain and gradcheck"
+        )
     inputs = [("DATA", args.data)]
     out = check_output_file(args.out, "--out", inputs) if args.out else None
-    plot_dir = (
-        check_output_dir(args.plot_dir, "--plot-dir", PLOT_FILES, inputs) if args.plot_dir else None
-    )
+    plot_dir = check_plot_dir(args.plot_dir, inputs) if args.plot_dir else None
     if plot_dir is not None:
         _check_plot_extra()
-    if args.early_stopping and args.validation_split is None:
-        raise CLIError(
-            "--early-stopping watches the validation cost: give --validation-split too "
-            "(e.g. --validation-split 0.2)"
-        )
+    split = defaults.VALIDATION_SPLIT if args.validation_split is None else args.validation_split
+    patience = defaults.PATIENCE if args.early_stopping is None else args.early_stopping
+    if split == 0:
+        if args.early_stopping:
+            raise CLIError(
+                "--early-stopping watches the validation cost: keep a --validation-split "
+                f"(e.g. {defaults.VALIDATION_SPLIT})"
+            )
+        patience = 0
 
     table = load_table(
         args.data,
@@ -131,28 +91,30 @@ def cmd_train(args: argparse.Namespace) -> int:
         drop_missing=args.drop_missing,
         id_column=args.id,
         weight_column=args.sample_weight,
+        raw=True,
+        drop=args.drop or (),
     )
-    kind, output = _task(table, args.output)
-    Y_all, classes = _encode_target(table, kind, output)
-    train, val = _split(table.m, args.validation_split, args.seed)
-    X_all = table.columns()
+    assert table.frame is not None
+    kind, output = task_of(table, args.output)
+    Y_all, classes = encode_target(table, kind, output)
+    train, val = split_rows(table.m, split, args.seed)
     w_all = None if table.weights is None else table.weights[None, :]
     w = None if w_all is None else w_all[:, train]
-    pre = Preprocessing.fit(
-        X_all[:, train],
-        feature_names=table.feature_names,
-        classes=classes,
-        target=table.target,
-        sample_weight=w,
-    )
-    X_all = pre.transform(X_all)
+    # every statistic of the encoding comes from the training rows only
+    encoder = TableEncoder().fit(table.frame.iloc[train], sample_weight=None if w is None else w[0])
+    X_all, _ = encoder.encode(table.frame)
+    pre = encoder.preprocessing_
+    pre.classes, pre.target, pre.ignored = classes, table.target, table.left_out
+    if kind == "continuous" and not args.no_target_scaling:
+        pre.target_mean, pre.target_scale = target_scale(Y_all[:, train], w)
+        Y_all = pre.scale_target(Y_all)
     X, Y = X_all[:, train], Y_all[:, train]
     validation = None
     if val is not None:
         validation = (X_all[:, val], Y_all[:, val], None if w_all is None else w_all[:, val])
 
     n_out = len(classes) if output == "softmax" and classes else 1
-    dims = [len(table.feature_names), *args.layers, n_out]
+    dims = [X_all.shape[0], *args.layers, n_out]
     init = args.init
     if init == "auto":
         init = suited_init(args.hidden)
@@ -162,9 +124,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     net.preprocessing = pre
     batch_size = args.batch_size
     if batch_size is None and args.optimizer != "gd":
-        batch_size = 32
+        batch_size = defaults.batch_size_for(X.shape[1])
 
-    print_plan(args, table, kind, classes, net, init, batch_size, X.shape[1], validation)
+    print_plan(args, table, kind, classes, net, init, batch_size, X.shape[1], validation, patience)
     start = time.perf_counter()
     try:
         history = net.fit(
@@ -178,7 +140,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             dropout=args.dropout,
             validation_data=validation,
             sample_weight=w,
-            early_stopping=args.early_stopping or False,
+            early_stopping=patience or False,
             callbacks=make_callbacks(args),
         )
     except TrainingDivergedError as exc:
@@ -188,9 +150,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     metrics = {"train": net.evaluate(X, Y, sample_weight=w)}
     if validation is not None:
         metrics["validation"] = net.evaluate(*validation)
+    if kind == "continuous":  # R², RMSE and MAE in the target's own units
+        metrics["train"].update(regression_metrics(net, X, Y, w))
+        if validation is not None:
+            metrics["validation"].update(regression_metrics(net, *validation))
     print_report(history, args.epochs, metrics, X.shape[1], validation, seconds)
     net.metadata = {
-        "training": training_config(args, table, kind, init, batch_size, history, seconds),
+        "training": training_config(
+            args, table, kind, init, batch_size, history, seconds, split, patience
+        ),
         "metrics": metrics,
     }
     if out is not None:
@@ -199,7 +167,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     elif not history.interrupted:
         print("(no --out: the model was not saved)")
     if plot_dir is not None and history.epochs:
-        write_plots(net, history, table, X_all, Y_all, val if val is not None else train, plot_dir)
+        rows, which = (val, "validation") if val is not None else (train, "all")
+        write_plots(net, history, table, X_all, Y_all, rows, which, plot_dir)
     if history.interrupted:
         saved = (
             f"the model as trained so far was saved to {out}"
@@ -218,31 +187,46 @@ def cmd_train(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- the parser
 
 
-_DESCRIPTION = """\
+_DESCRIPTION = f"""\
 Train an L-layer network on a table and save it as a model file.
 
 DATA is a .csv, .tsv, .parquet, .npz or .npy file with one example per row, or the name of a
 built-in data set (see 'layerwise datasets'). The target column follows --target (default: a
-column named target, y, label or class). Every other column is a feature and must hold
-numbers: categorical (text) columns are refused, naming the column; one-hot encode them first,
-e.g. pandas.get_dummies(df, columns=["colour"], dtype=float). A column named 'id' (or the one
-given with --id) identifies the rows and is not a feature.
+column named target, y, label or class). A column named 'id' (or the one given with --id)
+identifies the rows, --sample-weight names a column of row weights and --drop COL leaves a
+column out; every other column is a feature, taken as it is, learned from the training rows
+only and stored in the model file:
 
-The features are standardized with the mean and standard deviation of the training rows; those
-statistics, the feature names and the class labels are stored in the model file.
+  numbers      a missing value -> the training median; standardized with the training mean
+               and standard deviation; a column with missing values gets a 0/1 'missing'
+               feature beside it
+  text         one 0/1 feature per category (pandas categorical columns too); missing is a
+               category of its own; categories in fewer than {MIN_FREQUENCY} training rows share
+               one '(infrequent)' feature, where unseen values go at predict time
+  booleans     0/1 (True/False); a missing value as for numbers
+  refused      text with nearly every value distinct (an id, a name, free text) and dates,
+               named with a suggestion: --drop COL (or derive numbers from a date)
 
 The output follows the target, as scikit-learn's type_of_target does: two classes -> one
 sigmoid unit (binary cross-entropy), more -> softmax (categorical cross-entropy), numbers with
-a fraction or more than 50 distinct integers -> linear (mean squared error). --output
+a fraction or more than 50 distinct integers -> linear (mean squared error), trained on the
+standardized target (--no-target-scaling: as it is) and reported in its own units. --output
 overrides it.
+
+Defaults that fit the table (measured: docs/defaults.md): {defaults.VALIDATION_SPLIT:g} of the rows
+are held out for validation, and early stopping ends training once the validation cost has not
+improved for {defaults.PATIENCE} epochs (at most --epochs {defaults.EPOCHS}), keeping the best
+epoch's weights; the mini-batch size is {defaults.BATCH_RULE}.
+--validation-split 0 trains on every row, for --epochs epochs.
 
 Ctrl-C stops after the current batch; with --out the model of that point is saved (exit 130).
 """
 
 _EXAMPLES = """\
 examples:
+  layerwise train mixed --out penguins.safetensors
   layerwise train breast_cancer --out cancer.safetensors --layers 20,7,5 --epochs 100
-  layerwise train data.csv --target price --output linear --lr 0.01 --plot-dir plots
+  layerwise train data.csv --target price --drop name --plot-dir plots
 """
 
 
@@ -261,6 +245,12 @@ def add_train(sub: Any) -> None:
     p.add_argument("--out", metavar="MODEL", help="write the model file here (.safetensors)")
     p.add_argument("--id", metavar="COL", help="a column identifying the rows (not a feature)")
     p.add_argument(
+        "--drop",
+        metavar="COL",
+        action="append",
+        help="leave this column out (repeatable): an id, a name, free text, a date",
+    )
+    p.add_argument(
         "--sample-weight",
         metavar="COL",
         help="a column of per-row weights (not a feature): a row of weight 2 counts as two "
@@ -268,12 +258,13 @@ def add_train(sub: Any) -> None:
     )
     p.add_argument(
         "--layers",
-        type=int_list,
+        type=hidden_sizes,
         default=[20, 7, 5],
         metavar="20,7,5",
         help="hidden layer sizes n[1],...,n[L-1]; n[0] and n[L] come from the data "
         "(default 20,7,5)",
     )
+    p.add_argument("--dims", help=argparse.SUPPRESS)  # the other commands' spelling: explained
     p.add_argument(
         "--hidden",
         choices=HIDDEN_ACTIVATIONS,
@@ -287,6 +278,11 @@ def add_train(sub: Any) -> None:
         help="output activation (default auto: from the target)",
     )
     p.add_argument(
+        "--no-target-scaling",
+        action="store_true",
+        help="regression: train on the target as it is, not standardized",
+    )
+    p.add_argument(
         "--init",
         choices=["auto", *INITIALIZERS],
         default="auto",
@@ -295,9 +291,10 @@ def add_train(sub: Any) -> None:
     p.add_argument(
         "--epochs",
         type=positive_int,
-        default=100,
+        default=defaults.EPOCHS,
         metavar="N",
-        help="passes over the training rows (default 100)",
+        help=f"the most passes over the training rows (default {defaults.EPOCHS}; early "
+        f"stopping usually ends sooner)",
     )
     p.add_argument(
         "--lr",
@@ -311,7 +308,7 @@ def add_train(sub: Any) -> None:
         type=positive_int,
         default=None,
         metavar="N",
-        help="mini-batch size (default 32; the whole set with --optimizer gd)",
+        help=f"mini-batch size (default: {defaults.BATCH_RULE}; the whole set with --optimizer gd)",
     )
     p.add_argument(
         "--optimizer",
@@ -335,18 +332,19 @@ def add_train(sub: Any) -> None:
     )
     p.add_argument(
         "--validation-split",
-        type=fraction,
+        type=split_fraction,
         default=None,
         metavar="F",
-        help="hold out this fraction of the rows (drawn with --seed) for validation",
+        help=f"hold out this fraction of the rows (drawn with --seed) for validation and "
+        f"early stopping (default {defaults.VALIDATION_SPLIT:g}; 0: none, train on every row)",
     )
     p.add_argument(
         "--early-stopping",
-        type=positive_int,
+        type=nonnegative_int,
         default=None,
         metavar="N",
-        help="stop when the validation cost has not improved for N epochs "
-        "(needs --validation-split); the best epoch's model is kept",
+        help=f"stop when the validation cost has not improved for N epochs and keep the best "
+        f"epoch's model (default {defaults.PATIENCE}; 0: run every epoch)",
     )
     p.add_argument(
         "--seed",
@@ -366,7 +364,7 @@ def add_train(sub: Any) -> None:
         "--plot-dir",
         metavar="DIR",
         help="write cost_curve.png, confusion_matrix.png and (2 features) "
-        "decision_boundary.png here",
+        "decision_boundary.png here (the folder is created if needed)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
     p.set_defaults(func=cmd_train)

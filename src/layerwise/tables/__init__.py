@@ -1,17 +1,21 @@
-"""Tables for the command line: reading DATA, choosing the target, encoding class labels.
+"""Tables: reading DATA, choosing the target, encoding class labels, and encoding raw columns.
 
 DATA is a file (``.csv``, ``.tsv``, ``.parquet``, ``.npz``, ``.npy``) or the name of a built-in
-data set (:data:`BUILTIN`: the generated ones of :mod:`layerwise.datasets`, and ``digits``,
-``breast_cancer``, ``iris``, ``wine``, ``diabetes``, which scikit-learn ships, so nothing is
-downloaded). Files are read with pandas (and pyarrow for Parquet), imported only when a table
-is read: ``pip install 'layerwise[tables]'``.
+data set (:data:`BUILTIN`: the generated ones of :mod:`layerwise.datasets`, ``mixed`` (a raw
+table with text and missing values), and ``digits``, ``breast_cancer``, ``iris``, ``wine``,
+``diabetes``, which scikit-learn ships, so nothing is downloaded). Files are read with pandas
+(and pyarrow for Parquet), imported only when a table is read: ``pip install
+'layerwise[tables]'``. A CSV whose first line is scikit-learn's ``n_samples,n_features,class
+names`` header (its bundled ``iris.csv``, ``wine_data.csv``...) is read as such: columns
+x1..xn and ``target``.
 
 A table has one example per **row**, as every table does; :attr:`Table.X` keeps the rows and
 :meth:`Table.columns` gives the notes' X = A[0] of shape (n[0], m), transposed once.
 
-Every feature must be a number: a column of text (a categorical feature) is refused with a
-message naming it and suggesting one-hot encoding (``pandas.get_dummies``). Missing values are
-named by row and column, or their rows dropped on request.
+:func:`load_table` reads numbers (text refused by name, missing values named by row and column
+or their rows dropped on request); with ``raw=True`` it keeps the feature columns as read, for
+:class:`TableEncoder`, which encodes text, booleans and missing values as the command line does
+(:mod:`layerwise.tables.encoder`).
 
 Examples
 --------
@@ -37,6 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._typing import Array
+from .encoder import TableEncoder
 from .formats import (
     BUILTIN,
     FORMATS,
@@ -44,8 +49,10 @@ from .formats import (
     _shorten,
     frame_to_bytes,
     load_builtin,
+    read_column_as_text,
     read_frame,
 )
+from .mixed import mixed_table
 from .targets import (
     MAX_CLASSES,
     class_labels,
@@ -58,6 +65,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
+    "TableEncoder",
+    "mixed_table",
     "BUILTIN",
     "FORMATS",
     "MAX_CLASSES",
@@ -86,8 +95,9 @@ class Table:
 
     Attributes
     ----------
-    X : ndarray of shape (m, n[0])
-        The features, float64, in the order of ``feature_names``.
+    X : ndarray of shape (m, n[0]), or None
+        The features, float64, in the order of ``feature_names``; None when the table was
+        read with ``raw=True`` (then ``frame`` holds them as read).
     y : ndarray of shape (m,), or None
         The target column as read (numbers or labels); None when the data has none.
     feature_names : list of str
@@ -104,9 +114,15 @@ class Table:
         Rows dropped by ``drop_missing``.
     weights : ndarray of shape (m,), or None
         The weight column's values (finite, >= 0), when one was named.
+    frame : pandas.DataFrame of shape (m, k), or None
+        The feature columns as read (text, missing values and all), for a
+        :class:`TableEncoder`; its index is the row number in DATA.
+    left_out : list of str
+        Columns that are neither features nor target: the id, the weights, the ones
+        dropped on request or ignored.
     """
 
-    X: Array
+    X: Array | None
     y: np.ndarray | None
     feature_names: list[str]
     target: str | None
@@ -116,14 +132,18 @@ class Table:
     kind: str
     dropped: list[int] = field(default_factory=list)
     weights: Array | None = None
+    frame: pd.DataFrame | None = None
+    left_out: list[str] = field(default_factory=list)
 
     @property
     def m(self) -> int:
         """Number of examples (rows)."""
-        return int(self.X.shape[0])
+        return int(self.ids.shape[0])
 
     def columns(self) -> Array:
         """X = A[0] as the notes write it, shape (n[0], m): one example per column."""
+        if self.X is None:
+            raise ValueError("this table was read raw: encode its frame with a TableEncoder")
         return np.ascontiguousarray(self.X.T)
 
 
@@ -139,7 +159,7 @@ def _default_target(columns: list[str], source: str) -> str:
 
 
 def _where(source: str, kind: str, row: int) -> str:
-    if kind in ("CSV", "TSV"):
+    if kind.startswith(("CSV", "TSV")):
         return f"row {row} (line {row + 2} of {source})"
     return f"row {row}"
 
@@ -153,6 +173,9 @@ def load_table(
     drop_missing: bool = False,
     id_column: str | None = None,
     weight_column: str | None = None,
+    raw: bool = False,
+    drop: Sequence[str] = (),
+    ignored: Sequence[str] = (),
 ) -> Table:
     """Read DATA and split it into features, target and row ids, checking every value.
 
@@ -177,6 +200,14 @@ def load_table(
         (any case) is taken as the id when it is not one of ``features``.
     weight_column : str, optional
         A column of per-row weights (never a feature): numbers, finite, >= 0.
+    raw : bool
+        Keep the features as read, in ``Table.frame`` (text and missing values allowed, for
+        a :class:`TableEncoder`); ``Table.X`` is None. Missing values are still refused in
+        the target and the weights (or their rows dropped with ``drop_missing``).
+    drop : list of str
+        Columns to leave out (each must be in the table).
+    ignored : list of str
+        Columns to leave out when present (those a model was trained without).
 
     Returns
     -------
@@ -185,8 +216,8 @@ def load_table(
     Raises
     ------
     ValueError
-        Unknown target or id column (the columns are listed), missing or extra feature
-        columns (named), non-numeric feature columns (named, with the one-hot suggestion),
+        Unknown target, id or dropped column (the columns are listed), missing or extra
+        feature columns (named), non-numeric feature columns (named, unless ``raw``),
         missing values (row and column named, ``--drop-missing`` offered), inf, no rows.
     """
     pd = _pandas()
@@ -217,6 +248,10 @@ def load_table(
         candidates = [c for c in cols if c.lower() == "id" and c != target]
         if candidates and (features is None or candidates[0] not in features):
             id_column = candidates[0]
+    if id_column is not None and kind in ("CSV", "TSV"):
+        # ids are kept as written ("007", and a blank stays blank), not parsed as numbers:
+        # one blank would turn every id into a float ("12.0")
+        frame[id_column] = read_column_as_text(data, id_column)
 
     if weight_column is not None:
         if weight_column not in cols:
@@ -227,7 +262,17 @@ def load_table(
         if weight_column in (target, id_column):
             role = "target" if weight_column == target else "id"
             raise ValueError(f"column {weight_column!r} cannot be both the {role} and the weights")
+    unknown = [c for c in drop if c not in cols]
+    if unknown:
+        raise ValueError(
+            f"--drop {unknown[0]}: no such column in {source}; its columns are: {_shorten(cols)}"
+        )
+    roles = {target: "the target", id_column: "the id", weight_column: "the weights"}
+    for c in drop:
+        if c in roles:
+            raise ValueError(f"--drop {c}: column {c!r} is {roles[c]}, not a feature")
     reserved = {c for c in (target, id_column, weight_column) if c is not None}
+    reserved |= set(drop) | {c for c in ignored if c in cols}
     if features is None:
         feature_names = [c for c in cols if c not in reserved]
         if not feature_names:
@@ -250,11 +295,14 @@ def load_table(
                 f"model was trained; remove them (or name an id column with --id)"
             )
 
-    _refuse_categorical(frame, feature_names, source)
+    if not raw:
+        _refuse_categorical(frame, feature_names, source)
 
     # prediction data may carry an empty target column: only a required target is checked
-    checked = feature_names + ([target] if target is not None and require_target else [])
-    checked += [weight_column] if weight_column is not None else []
+    # (a raw table's features may have missing values: they are filled in as in training)
+    required = [target] if target is not None and require_target else []
+    required += [weight_column] if weight_column is not None else []
+    checked = required + (feature_names if drop_missing or not raw else [])
     dropped: list[int] = []
     missing_mask = frame[checked].isna().to_numpy()
     if missing_mask.any():
@@ -274,8 +322,8 @@ def load_table(
     keep[dropped] = False
     rows = frame.loc[keep]
 
-    X = rows[feature_names].to_numpy(dtype=np.float64)
-    if not np.isfinite(X).all():
+    X = None if raw else rows[feature_names].to_numpy(dtype=np.float64)
+    if X is not None and not np.isfinite(X).all():
         r, c = np.argwhere(~np.isfinite(X))[0]
         row = int(np.flatnonzero(keep)[r])
         raise ValueError(
@@ -308,6 +356,8 @@ def load_table(
         kind=kind,
         dropped=dropped,
         weights=weights,
+        frame=rows[feature_names],
+        left_out=[c for c in cols if c in reserved and c != target],
     )
 
 

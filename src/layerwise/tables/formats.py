@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,8 @@ BUILTIN: dict[str, str] = {
     "iris": "iris flowers: 4 features, 3 species (scikit-learn)",
     "wine": "wine cultivars: 13 features, 3 classes (scikit-learn)",
     "diabetes": "disease progression: 10 features, continuous target (scikit-learn)",
+    "mixed": "a penguin survey: 4 numbers, 3 text columns, a boolean, a year, missing values; "
+    "3 species (generated)",
 }
 
 
@@ -73,10 +76,11 @@ def _shorten(names: Sequence[Any], limit: int = 12) -> str:
 def load_builtin(name: str) -> pd.DataFrame:
     """A built-in data set as a table: feature columns, then ``target``.
 
-    The generated sets (:data:`layerwise.datasets.GENERATED`) are drawn with a fixed seed
-    (the course's seed 1 for ``planar``, 0 for the others), so a name always means the same
-    rows. scikit-learn's sets come with it; their class labels are the names scikit-learn
-    gives (``"setosa"``, ``"malignant"``, ...), except ``digits`` (0..9).
+    The generated sets (:data:`layerwise.datasets.GENERATED`, and ``mixed``, a raw table
+    with text and missing values: :func:`layerwise.tables.mixed.mixed_table`) are drawn with
+    a fixed seed (the course's seed 1 for ``planar``, 0 for the others), so a name always
+    means the same rows. scikit-learn's sets come with it; their class labels are the names
+    scikit-learn gives (``"setosa"``, ``"malignant"``, ...), except ``digits`` (0..9).
 
     Parameters
     ----------
@@ -89,6 +93,10 @@ def load_builtin(name: str) -> pd.DataFrame:
     """
     pd = _pandas()
     key = name.strip().lower()
+    if key == "mixed":
+        from .mixed import mixed_table
+
+        return mixed_table().rename(columns={"species": "target"})
     if key in datasets.GENERATED:
         make: Any = datasets.GENERATED[key]
         X, Y = make() if key == "planar" else make(seed=0)
@@ -151,8 +159,14 @@ def read_frame(data: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
     kind = FORMATS[suffix]
     pd = _pandas()
     try:
-        if suffix in (".csv", ".tsv"):
-            frame = pd.read_csv(path, sep="," if suffix == ".csv" else "\t")
+        sklearn_header = _sklearn_header(path, suffix) if suffix in (".csv", ".tsv") else None
+        if sklearn_header is not None:
+            frame = _read_sklearn_csv(path, *sklearn_header)
+            kind += ", scikit-learn's n_samples,n_features header"
+        elif suffix in (".csv", ".tsv"):
+            sep = "," if suffix == ".csv" else "\t"
+            _check_unique(_header_as_written(path, sep), text)
+            frame = pd.read_csv(path, sep=sep)
         elif suffix == ".parquet":
             frame = pd.read_parquet(path)
         else:
@@ -167,6 +181,7 @@ def read_frame(data: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"cannot read {text} as {kind}: {first}") from None
     frame.columns = [str(c) for c in frame.columns]
+    _check_unique(list(frame.columns), text)
     if frame.shape[1] == 0:
         raise ValueError(f"{text} has no columns")
     if frame.shape[0] == 0:
@@ -174,6 +189,42 @@ def read_frame(data: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
             f"{text} has no rows (only a header with columns {_shorten(frame.columns)})"
         )
     return frame, kind
+
+
+def _sklearn_header(path: Path, suffix: str) -> tuple[str, int, int, list[str]] | None:
+    """The first line of scikit-learn's bundled CSV files (``iris.csv``, ``wine_data.csv``,
+    ...): ``n_samples,n_features,class names...``, above rows of n_features numbers and a
+    class index. Returns (separator, n_samples, n_features, class names), or None for any
+    other first line."""
+    sep = "," if suffix == ".csv" else "\t"
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        first, second = fh.readline().strip().split(sep), fh.readline().strip().split(sep)
+    if len(first) < 2 or not (first[0].isdigit() and first[1].isdigit()):
+        return None
+    n_samples, n_features = int(first[0]), int(first[1])
+    if n_samples < 1 or n_features < 1 or len(second) != n_features + 1:
+        return None
+    return sep, n_samples, n_features, [name.strip() for name in first[2:]]
+
+
+def _read_sklearn_csv(
+    path: Path, sep: str, n_samples: int, n_features: int, names: list[str]
+) -> pd.DataFrame:
+    """A CSV with scikit-learn's header: columns x1..x{n_features} and ``target``, the class
+    index mapped to the class names the header lists (when it lists one per index)."""
+    pd = _pandas()
+    frame = pd.read_csv(path, sep=sep, header=None, skiprows=1)
+    if frame.shape != (n_samples, n_features + 1):
+        raise ValueError(
+            f"its first line reads as scikit-learn's 'n_samples,n_features,class names' header "
+            f"({n_samples} rows of {n_features} features) but it has {frame.shape[0]} rows of "
+            f"{frame.shape[1]} columns; give it a header line of column names instead"
+        )
+    frame.columns = [f"x{j + 1}" for j in range(n_features)] + ["target"]
+    target = frame["target"]
+    if names and pd.api.types.is_integer_dtype(target) and target.between(0, len(names) - 1).all():
+        frame["target"] = np.asarray(names, dtype=object)[target.to_numpy()]
+    return frame
 
 
 def _read_numpy(path: Path, suffix: str) -> pd.DataFrame:
@@ -200,6 +251,7 @@ def _read_numpy(path: Path, suffix: str) -> pd.DataFrame:
             names = np.array([f"x{j + 1}" for j in range(X.shape[1])])
         if names.shape != (X.shape[1],):
             raise ValueError(f"feature_names has {names.size} names for {X.shape[1]} columns of X")
+        _check_unique([str(n) for n in names], f"{path} (feature_names)")
         columns.update({str(n): X[:, j] for j, n in enumerate(names)})
     m = next(iter(columns.values())).shape[0] if columns else None
     for key, arr in arrays.items():
@@ -209,10 +261,44 @@ def _read_numpy(path: Path, suffix: str) -> pd.DataFrame:
                 f"of length m such as y (m,)"
             )
         m = arr.shape[0]
+        if key in columns:
+            raise ValueError(
+                f"{path} has a feature named {key!r} in X and an array {key!r} beside it; "
+                f"column names must be unique"
+            )
         columns[key] = arr
     if not columns:
         raise ValueError("no arrays in the file")
     return pd.DataFrame(columns)
+
+
+def _header_as_written(path: Path, sep: str) -> list[str]:
+    """The first line's names as the file spells them (pandas renames a repeated name
+    ``a`` to ``a.1``, which would hide it)."""
+    pd = _pandas()
+    first = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+    return [str(name) for name in first.iloc[0].tolist()] if len(first) else []
+
+
+def _check_unique(names: Sequence[str], source: str) -> None:
+    """Two columns of one name would be merged or renamed without a word: refuse them."""
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if repeated:
+        raise ValueError(
+            f"{source} has more than one column named {repeated[0]!r}; column names must be "
+            f"unique (rename or drop the repeated ones)"
+        )
+
+
+def read_column_as_text(data: str | os.PathLike[str], column: str) -> np.ndarray:
+    """One column of a CSV/TSV file as the text written in it (a blank cell is "")."""
+    pd = _pandas()
+    path = Path(data)
+    sep = "," if path.suffix.lower() == ".csv" else "\t"
+    frame = pd.read_csv(
+        path, sep=sep, usecols=[column], dtype=str, keep_default_na=False, na_filter=False
+    )
+    return frame[column].to_numpy(dtype=object)
 
 
 # --------------------------------------------------------------------------- writing

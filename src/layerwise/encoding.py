@@ -1,0 +1,310 @@
+"""Column encodings: how each column of a raw table becomes rows of X = A[0].
+
+A table has one example per row and columns of three kinds; each column turns into one or more
+features (rows of X, shape (n[0], m)):
+
+============  ==========================================================================
+``number``    one feature: the value, a missing one replaced by ``fill`` (the training
+              median); standardized afterwards. With ``indicator``, a second 0/1 feature
+              that is 1 where the value was missing.
+``boolean``   one feature, 0/1 (False/True); a missing value takes ``fill`` (the training
+              median), and with ``indicator`` a 0/1 feature marks it. Not standardized.
+``category``  one 0/1 feature per entry of ``categories`` (strings; ``None`` is the
+              missing value, a category of its own), then, when ``infrequent`` is not
+              empty, one feature for all the categories rarer than the threshold. A value
+              never seen in training is 1 in the infrequent feature when there is one, and
+              0 everywhere otherwise (scikit-learn's ``handle_unknown="infrequent_if_exist"``).
+============  ==========================================================================
+
+This module is the NumPy side that a saved model needs: the JSON description in the model file
+(:meth:`ColumnEncoding.to_dict` / :meth:`ColumnEncoding.from_dict`, which checks every field)
+and the transform (:func:`encode_columns`). Learning an encoding from a table, which needs
+pandas, is :class:`layerwise.tables.TableEncoder`; it prepares each column as a NumPy array for
+:func:`encode_columns` with :func:`category_key` for text.
+
+Examples
+--------
+>>> import numpy as np
+>>> island = ColumnEncoding("island", "category", categories=("Biscoe", "Dream", None),
+...                         infrequent=("Torgersen",))
+>>> island.feature_names()
+['island=Biscoe', 'island=Dream', 'island=(missing)', 'island=(infrequent)']
+>>> mass = ColumnEncoding("mass", "number", fill=4.0, indicator=True)
+>>> raw = {"island": np.array(["Dream", None, "Torgersen", "Atlantis"], dtype=object),
+...        "mass": np.array([3.0, np.nan, 5.0, 6.0])}
+>>> X, unseen = encode_columns([island, mass], raw)
+>>> X                                   # (n[0], m) = (6, 4): one example per column
+array([[0., 0., 0., 0.],
+       [1., 0., 0., 0.],
+       [0., 1., 0., 0.],
+       [0., 0., 1., 1.],
+       [3., 4., 5., 6.],
+       [0., 1., 0., 0.]])
+>>> unseen
+{'island': {'Atlantis': 1}}
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeGuard
+
+import numpy as np
+
+from ._typing import Array
+
+__all__ = [
+    "KINDS",
+    "MISSING_NAME",
+    "INFREQUENT_NAME",
+    "ColumnEncoding",
+    "category_key",
+    "encode_columns",
+]
+
+#: the kinds of input column
+KINDS = ("number", "boolean", "category")
+#: how the missing value and the infrequent categories are named in feature names
+MISSING_NAME = "(missing)"
+INFREQUENT_NAME = "(infrequent)"
+
+
+def category_key(value: Any) -> str | None:
+    """A category as the string it is stored as, or None for a missing value.
+
+    Missing: None, NaN (float or NumPy), pandas' NA and NaT, and the empty string (what a
+    blank cell and ONNX's string input mean by missing). A float with an integer value is
+    written without its fraction (3.0 -> "3"), so the codes of a column read once as text and
+    once as numbers match.
+
+    >>> [category_key(v) for v in ["red", 3, 3.0, 2.5, True, None, float("nan"), ""]]
+    ['red', '3', '3', '2.5', 'True', None, None, None]
+    """
+    if value is None or (isinstance(value, str) and value == ""):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+    # pandas' NA and NaT are neither None nor float; they are their own missing markers
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ColumnEncoding:
+    """How one input column becomes ``width`` features (rows of X).
+
+    Parameters
+    ----------
+    name : str
+        The column's name in the table (and the name of its ONNX input).
+    kind : {"number", "boolean", "category"}
+    fill : float, optional
+        number and boolean: the value a missing entry takes (the training median).
+    indicator : bool
+        number and boolean: add a 0/1 feature that is 1 where the value was missing.
+    categories : tuple of (str or None)
+        category: one feature each, in this order; None is the missing value.
+    infrequent : tuple of (str or None)
+        category: the categories merged into the one infrequent feature (rarer than the
+        threshold in training). Unseen values go there too when it is not empty.
+    """
+
+    name: str
+    kind: str
+    fill: float | None = None
+    indicator: bool = False
+    categories: tuple[str | None, ...] = ()
+    infrequent: tuple[str | None, ...] = ()
+
+    @property
+    def width(self) -> int:
+        """The number of features (rows of X) this column becomes."""
+        if self.kind == "category":
+            return len(self.categories) + (1 if self.infrequent else 0)
+        return 1 + int(self.indicator)
+
+    @property
+    def standardized(self) -> list[bool]:
+        """For each of its features: is it standardized (only a number's value is)."""
+        return [self.kind == "number" and j == 0 for j in range(self.width)]
+
+    def feature_names(self) -> list[str]:
+        """``name`` for a number or boolean (and ``name=(missing)`` for its indicator);
+        ``name=category`` for each category, ``name=(missing)``, ``name=(infrequent)``."""
+        if self.kind != "category":
+            return [self.name] + ([f"{self.name}={MISSING_NAME}"] if self.indicator else [])
+        names = [f"{self.name}={MISSING_NAME if c is None else c}" for c in self.categories]
+        return names + ([f"{self.name}={INFREQUENT_NAME}"] if self.infrequent else [])
+
+    def describe(self) -> str:
+        """One line for ``layerwise summary``."""
+        if self.kind != "category":
+            fill = f"missing -> {self.fill:.6g} (training median)"
+            parts = [fill + (", and a missing indicator" if self.indicator else "")]
+            parts.append("standardized" if self.kind == "number" else "0/1 (False/True)")
+            return "; ".join(parts)
+        shown = [MISSING_NAME if c is None else c for c in self.categories]
+        listed = ", ".join(shown[:6]) + (f", ... ({len(shown)})" if len(shown) > 6 else "")
+        text = f"one-hot, {len(shown)} categor{'y' if len(shown) == 1 else 'ies'}"
+        text += f" ({listed})" if shown else ""
+        if self.infrequent:
+            n = len(self.infrequent)
+            text += f" + (infrequent): {n} rare categor{'y' if n == 1 else 'ies'} and unseen values"
+        else:
+            text += "; unseen values -> all 0"
+        return text
+
+    # -- the transform ---------------------------------------------------------------------
+
+    def encode(self, values: Array, out: Array) -> Counter[str | None]:
+        """Fill ``out`` (width, m) with this column's features for ``values`` (m,).
+
+        ``values``: float64 with NaN for missing (number: any finite number; boolean: 0 or 1),
+        or, for a category, the keys of :func:`category_key` (str or None). Returns the count
+        of each value never seen in training (categories only; empty otherwise).
+        """
+        if self.kind != "category":
+            v = np.asarray(values, dtype=np.float64)
+            missing = np.isnan(v)
+            if np.isinf(v).any():
+                raise ValueError(f"column {self.name!r} holds inf: its values must be finite")
+            assert self.fill is not None
+            # a missing value takes the training median; the indicator says it was missing
+            np.copyto(out[0], v)
+            out[0][missing] = self.fill
+            if self.indicator:
+                out[1] = missing
+            return Counter()
+        index: dict[str | None, int] = {c: j for j, c in enumerate(self.categories)}
+        rare = len(self.categories) if self.infrequent else -1
+        index.update({c: rare for c in self.infrequent})
+        unseen_at = -2
+        keys = list(values)
+        idx = np.fromiter((index.get(k, unseen_at) for k in keys), dtype=np.intp, count=len(keys))
+        unseen = Counter(keys[i] for i in np.flatnonzero(idx == unseen_at))
+        idx[idx == unseen_at] = rare
+        out[...] = 0.0
+        hit = np.flatnonzero(idx >= 0)
+        out[idx[hit], hit] = 1.0
+        return unseen
+
+    # -- the model file --------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (categories as strings, the missing value as null)."""
+        if self.kind == "category":
+            return {
+                "name": self.name,
+                "kind": self.kind,
+                "categories": list(self.categories),
+                "infrequent": list(self.infrequent),
+            }
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "fill": self.fill,
+            "indicator": self.indicator,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ColumnEncoding:
+        """Inverse of :meth:`to_dict`; ValueError with one line saying what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a column encoding must be a JSON object; got {_short(data)}")
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a column's name must be a non-empty string; got {_short(name)}")
+        kind = data.get("kind")
+        if kind not in KINDS:
+            raise ValueError(f"column {name!r}: kind must be one of {KINDS}; got {_short(kind)}")
+        if kind != "category":
+            fill = data.get("fill")
+            if not _finite_number(fill):
+                raise ValueError(
+                    f"column {name!r}: fill must be a finite number; got {_short(fill)}"
+                )
+            if kind == "boolean" and not 0.0 <= float(fill) <= 1.0:
+                raise ValueError(f"column {name!r}: a boolean's fill must be in [0, 1]; got {fill}")
+            indicator = data.get("indicator", False)
+            if not isinstance(indicator, bool):
+                raise ValueError(f"column {name!r}: indicator must be true or false")
+            return cls(name, kind, fill=float(fill), indicator=indicator)
+        categories = _categories(data.get("categories"), name, "categories")
+        infrequent = _categories(data.get("infrequent", []), name, "infrequent")
+        if set(categories) & set(infrequent):
+            both = next(iter(set(categories) & set(infrequent)))
+            raise ValueError(f"column {name!r}: {both!r} is both a category and infrequent")
+        if not categories and not infrequent:
+            raise ValueError(f"column {name!r}: a category column needs at least one category")
+        return cls(name, kind, categories=categories, infrequent=infrequent)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _finite_number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _categories(value: Any, name: str, key: str) -> tuple[str | None, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"column {name!r}: {key} must be a list; got {_short(value)}")
+    for c in value:
+        if c is not None and (not isinstance(c, str) or c == ""):
+            raise ValueError(
+                f"column {name!r}: each of {key} must be a non-empty string or null (missing); "
+                f"got {_short(c)}"
+            )
+    if len(set(value)) != len(value):
+        dup = next(c for c in value if value.count(c) > 1)
+        raise ValueError(f"column {name!r}: {key} lists {dup!r} twice")
+    return tuple(value)
+
+
+def encode_columns(
+    columns: Sequence[ColumnEncoding], raw: Mapping[str, Array]
+) -> tuple[Array, dict[str, dict[str | None, int]]]:
+    """X = A[0] (n[0], m) from the raw columns, before standardization.
+
+    Parameters
+    ----------
+    columns : list of ColumnEncoding
+        In the order of the features (rows of X).
+    raw : mapping of str to ndarray of shape (m,)
+        Each column's values as :meth:`ColumnEncoding.encode` takes them.
+
+    Returns
+    -------
+    X : ndarray of shape (n[0], m), float64
+    unseen : dict
+        For each category column with values never seen in training: value -> count.
+    """
+    missing = [c.name for c in columns if c.name not in raw]
+    if missing:
+        raise ValueError(f"the columns {missing} are missing")
+    m = len(raw[columns[0].name]) if columns else 0
+    X = np.empty((sum(c.width for c in columns), m), dtype=np.float64)
+    unseen: dict[str, dict[str | None, int]] = {}
+    row = 0
+    for column in columns:
+        values = raw[column.name]
+        if len(values) != m:
+            raise ValueError(
+                f"column {column.name!r} has {len(values)} values; the first column has {m}"
+            )
+        counts = column.encode(values, X[row : row + column.width])
+        if counts:
+            unseen[column.name] = dict(counts)
+        row += column.width
+    return X, unseen

@@ -1,0 +1,466 @@
+"""Raw tables through the command line: a generated mixed table (text columns, missing values
+of both kinds, a rare category, an id-like column) through train -> model file ->
+predict/evaluate on new rows with unseen categories, checked against scikit-learn (the
+encoding learned from the training rows only) and onnxruntime (the exported graph); regression
+in the target's units; and the rough edges a new user meets."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+for _module in ("pandas", "safetensors", "sklearn"):
+    pytest.importorskip(_module, reason="the command line's tests need the cli extra")
+
+import pandas as pd  # noqa: E402
+from sklearn.compose import ColumnTransformer  # noqa: E402
+from sklearn.impute import MissingIndicator, SimpleImputer  # noqa: E402
+from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
+
+import layerwise as lw  # noqa: E402
+from layerwise.cli import (  # noqa: E402
+    build_parser,
+    defaults,
+    main,
+)
+from layerwise.tables import TableEncoder, load_table, mixed_table  # noqa: E402
+
+MEASURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+TEXT = ["island", "sex", "diet"]
+FAST = ["--layers", "16,8", "--lr", "0.01", "--quiet"]
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def survey(m: int, seed: int, unseen: bool = False) -> pd.DataFrame:
+    """The bundled survey, with an id-like ticket column; new rows may bring an island, a
+    diet and a missing sex that training never saw, in a shuffled column order."""
+    frame = mixed_table(m=m, seed=seed).drop(columns="id")
+    frame.insert(0, "ticket", [f"T-{seed}-{i:05d}" for i in range(m)])
+    if unseen:
+        frame.loc[0:5, "island"] = "Atlantis"
+        frame.loc[6:8, "diet"] = "plankton"
+        frame = frame[frame.columns[::-1]]
+    return frame
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """survey.csv (700 rows) trained raw with the defaults and --drop ticket."""
+    folder = tmp_path_factory.mktemp("raw")
+    survey(700, 0).to_csv(folder / "survey.csv", index=False)
+    code = main(
+        [
+            *("train", str(folder / "survey.csv"), "--target", "species"),
+            *("--drop", "ticket", "--out", str(folder / "m.st"), *FAST),
+        ]
+    )
+    assert code == 0
+    new = survey(200, 5, unseen=True)
+    new.drop(columns="species").to_csv(folder / "new.csv", index=False)
+    new.to_csv(folder / "labelled.csv", index=False)
+    return folder
+
+
+def test_the_id_like_column_is_refused_with_the_drop_suggestion(capsys, trained, tmp_path):
+    code, _, err = run(
+        capsys, "train", trained / "survey.csv", "--target", "species", "--out", tmp_path / "m"
+    )
+    assert code == 1
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "column 'ticket' cannot be a feature" in err and "--drop ticket" in err
+    assert not (tmp_path / "m").exists()
+    code, _, err = run(
+        capsys, "train", trained / "survey.csv", "--target", "species", "--drop", "tickets"
+    )
+    assert code == 1 and "--drop tickets: no such column" in err and "'ticket'" in err
+    code, _, err = run(
+        capsys, "train", trained / "survey.csv", "--drop", "species", "--target", "species"
+    )
+    assert code == 1 and "column 'species' is the target, not a feature" in err
+
+
+def scikit_learn_encoding(train: pd.DataFrame) -> ColumnTransformer:
+    """The model's encoding as scikit-learn builds it, fitted on the training rows only."""
+    parts = []
+    for c in train.columns:
+        if c in TEXT:
+            onehot = OneHotEncoder(
+                handle_unknown="infrequent_if_exist", min_frequency=5, sparse_output=False
+            )
+            parts.append((c, onehot, [c]))
+        elif c == "tagged":
+            parts.append((c, SimpleImputer(strategy="median", add_indicator=True), [c]))
+        else:
+            parts.append(
+                (c, make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), [c])
+            )
+            if train[c].isna().any():
+                parts.append((c + "?", MissingIndicator(features="missing-only"), [c]))
+    return ColumnTransformer(parts, sparse_threshold=0.0)
+
+
+def numeric_booleans(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(
+        tagged=frame["tagged"].map(lambda v: np.nan if v is None or v != v else float(v)),
+        **{c: frame[c].astype(object).where(frame[c].notna(), np.nan) for c in TEXT},
+    )
+
+
+def test_the_encoding_is_learned_from_the_training_rows_only(trained):
+    net = lw.Network.load(trained / "m.st")
+    pre = net.preprocessing
+    assert [c.name for c in pre.columns] == [*MEASURES, *TEXT, "tagged", "year"]
+    assert pre.ignored == ["ticket"] and pre.target == "species"
+    table = pd.read_csv(trained / "survey.csv").drop(columns=["ticket", "species"])
+    # the split 'layerwise train' documents: a permutation drawn with --seed, 10 % held out
+    m = len(table)
+    order = np.random.default_rng(0).permutation(m)
+    train_rows = np.sort(order[round(m * defaults.VALIDATION_SPLIT) :])
+    oracle = scikit_learn_encoding(table.iloc[train_rows]).fit(
+        numeric_booleans(table.iloc[train_rows])
+    )
+    expected = oracle.transform(numeric_booleans(table)).T
+    got = TableEncoder.from_preprocessing(pre).transform(table)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def test_predict_new_rows_with_unseen_categories_and_missing_values(capsys, trained):
+    code, out, err = run(capsys, "predict", trained / "m.st", trained / "new.csv", "--proba")
+    assert code == 0, err
+    assert err.count("\n") == 1 and "warning: 9 value(s) unseen in training" in err
+    assert "island: 'Atlantis' x6" in err and "diet: 'plankton' x3" in err
+    lines = out.splitlines()
+    assert lines[0] == "row,prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo"
+    assert len(lines) == 201
+    got = pd.read_csv(trained / "new.csv")
+    assert got.isna().any().sum() >= 6  # missing values in numbers and text came in
+    # the probabilities of each row sum to 1 and the prediction is their argmax
+    P = np.array([[float(v) for v in line.split(",")[2:]] for line in lines[1:]])
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    labels = np.array(["Adelie", "Chinstrap", "Gentoo"])[P.argmax(axis=1)]
+    assert [line.split(",")[1] for line in lines[1:]] == labels.tolist()
+
+
+def test_evaluate_new_labelled_rows(capsys, trained, tmp_path):
+    code, out, err = run(capsys, "evaluate", trained / "m.st", trained / "labelled.csv")
+    assert code == 0, err
+    assert "warning: 9 value(s) unseen" in err
+    run(capsys, "predict", trained / "m.st", trained / "labelled.csv", "--out", tmp_path / "p.csv")
+    predicted = pd.read_csv(tmp_path / "p.csv")["prediction"]
+    truth = pd.read_csv(trained / "labelled.csv")["species"]
+    accuracy = accuracy_score(truth, predicted)
+    assert f"accuracy  {accuracy:.6f}  ({round(accuracy * 200)} of 200 correct)" in out
+    assert accuracy > 0.8  # the species can be told apart from the measurements and the island
+
+
+def test_a_column_missing_or_unknown_at_predict_time(capsys, trained, tmp_path):
+    new = pd.read_csv(trained / "new.csv")
+    new.drop(columns="diet").to_csv(tmp_path / "less.csv", index=False)
+    code, _, err = run(capsys, "predict", trained / "m.st", tmp_path / "less.csv")
+    assert code == 1 and "lacks the feature column(s) 'diet'" in err
+    new.assign(colour="red").to_csv(tmp_path / "more.csv", index=False)
+    code, _, err = run(capsys, "predict", trained / "m.st", tmp_path / "more.csv")
+    assert code == 1 and "column(s) 'colour' that were not features" in err
+    bad = new.astype({"bill_depth_mm": object})
+    bad.loc[3, "bill_depth_mm"] = "deep"
+    bad.to_csv(tmp_path / "text.csv", index=False)
+    code, _, err = run(capsys, "predict", trained / "m.st", tmp_path / "text.csv")
+    assert code == 1 and "column 'bill_depth_mm' must hold numbers" in err and "'deep'" in err
+
+
+def test_summary_lists_each_input_column_with_its_encoding(capsys, trained):
+    code, out, _ = run(capsys, "summary", trained / "m.st")
+    assert code == 0
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+    assert "missing -> " in rows["bill_length_mm"] and "missing indicator" in rows["bill_length_mm"]
+    assert "one-hot" in rows["island"] and "(infrequent): 1 rare category" in rows["island"]
+    assert "(missing)" in rows["sex"]
+    assert rows["tagged"].split()[1] == "boolean" and "0/1" in rows["tagged"]
+    assert "ignored columns (not features): ticket" in out
+
+
+def feeds_for(session, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A table as the ONNX graph takes it: one [N, 1] input per column."""
+    feeds = {}
+    for i in session.get_inputs():
+        column = frame[i.name]
+        if i.type == "tensor(string)":
+            values = [["" if pd.isna(v) else str(v)] for v in column]
+            feeds[i.name] = np.array(values, dtype=object)
+        else:
+            numbers = column.map(lambda v: np.nan if v is None or v != v else float(v))
+            feeds[i.name] = numbers.to_numpy(np.float32).reshape(-1, 1)
+    return feeds
+
+
+def test_onnx_takes_the_raw_columns_and_agrees_with_predict(capsys, trained, tmp_path):
+    ort = pytest.importorskip("onnxruntime", reason="onnx is in the test extra")
+    code, out, err = run(capsys, "export", trained / "m.st", tmp_path / "m.onnx")
+    assert code == 0, err
+    assert "one input per column" in out
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    inputs = {i.name: (i.type, i.shape) for i in session.get_inputs()}
+    assert inputs["island"] == ("tensor(string)", ["N", 1])
+    assert inputs["body_mass_g"] == ("tensor(float)", ["N", 1])
+    assert inputs["tagged"] == ("tensor(float)", ["N", 1]) and "ticket" not in inputs
+    assert [o.name for o in session.get_outputs()] == ["probabilities", "label"]
+    new = pd.read_csv(trained / "new.csv")
+    probabilities, labels = session.run(None, feeds_for(session, new))
+    run(
+        capsys,
+        "predict",
+        trained / "m.st",
+        trained / "new.csv",
+        "--proba",
+        "--out",
+        tmp_path / "p.csv",
+    )
+    expected = pd.read_csv(tmp_path / "p.csv")
+    assert labels.tolist() == expected["prediction"].tolist()
+    proba = expected[["proba_Adelie", "proba_Chinstrap", "proba_Gentoo"]].to_numpy()
+    np.testing.assert_allclose(probabilities, proba, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def regression(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("reg")
+    frame = mixed_table(m=600, seed=2).drop(columns="id").dropna(subset=["body_mass_g"])
+    frame.to_csv(folder / "mass.csv", index=False)
+    for name, extra in (("scaled", []), ("raw", ["--no-target-scaling"])):
+        argv = [
+            "train",
+            folder / "mass.csv",
+            "--target",
+            "body_mass_g",
+            "--out",
+            folder / f"{name}.st",
+        ]
+        assert main([str(a) for a in [*argv, *FAST, *extra]]) == 0
+    return folder
+
+
+def test_regression_target_is_standardized_and_reported_in_its_units(capsys, regression):
+    y = pd.read_csv(regression / "mass.csv")["body_mass_g"].to_numpy()
+    net = lw.Network.load(regression / "scaled.st")
+    pre = net.preprocessing
+    assert 3500 < pre.target_mean < 5000 and 300 < pre.target_scale < 1200
+    training = lw.io.read_metadata(regression / "scaled.st")["extra"]["training"]
+    assert training["target_scaling"] is True
+    code, out, err = run(capsys, "predict", regression / "scaled.st", regression / "mass.csv")
+    assert code == 0, err
+    prediction = np.array([float(line.split(",")[1]) for line in out.splitlines()[1:]])
+    assert abs(prediction.mean() - y.mean()) < 0.1 * y.std()  # grams, not standard units
+    code, out, _ = run(capsys, "evaluate", regression / "scaled.st", regression / "mass.csv")
+    assert code == 0
+    assert "(of the standardized target)" in out
+    assert f"R²        {r2_score(y, prediction):.6f}" in out
+    assert f"MAE       {mean_absolute_error(y, prediction):.6g}" in out
+    assert r2_score(y, prediction) > 0.5
+
+
+def test_no_target_scaling(regression):
+    net = lw.Network.load(regression / "raw.st")
+    assert net.preprocessing.target_mean is None and net.preprocessing.target_scale is None
+    training = lw.io.read_metadata(regression / "raw.st")["extra"]["training"]
+    assert training["target_scaling"] is False
+
+
+def test_onnx_regression_values_in_the_targets_units(capsys, regression, tmp_path):
+    ort = pytest.importorskip("onnxruntime", reason="onnx is in the test extra")
+    assert main(["export", str(regression / "scaled.st"), str(tmp_path / "r.onnx")]) == 0
+    session = ort.InferenceSession(str(tmp_path / "r.onnx"))
+    frame = pd.read_csv(regression / "mass.csv")
+    (values,) = session.run(None, feeds_for(session, frame))
+    capsys.readouterr()
+    _, out, _ = run(capsys, "predict", regression / "scaled.st", regression / "mass.csv")
+    expected = np.array([float(line.split(",")[1]) for line in out.splitlines()[1:]])
+    np.testing.assert_allclose(values[:, 0], expected, rtol=1e-5)
+
+
+# --------------------------------------------------------------------------- defaults
+
+
+def test_defaults_validation_split_early_stopping_and_batch_rule(capsys, trained, tmp_path):
+    code, out, _ = run(capsys, "train", "breast_cancer", "--quiet", "--layers", "4")
+    assert code == 0
+    n_val = round(569 * defaults.VALIDATION_SPLIT)
+    batch = defaults.batch_size_for(569 - n_val)
+    assert f"mini-batches of {batch}, {569 - n_val} rows" in out
+    assert f"validation on {n_val} rows, early stopping after {defaults.PATIENCE} epochs" in out
+    code, out, _ = run(
+        capsys, "train", "breast_cancer", "--quiet", "--validation-split", "0", "--epochs", "3"
+    )
+    assert code == 0 and "validation" not in out.lower() and "3 epochs" in out
+
+
+# --------------------------------------------------------------------------- rough edges
+
+
+def test_plot_dir_is_created_and_the_confusion_matrix_says_whose(capsys, tmp_path, monkeypatch):
+    from layerwise import plot
+
+    titles = []
+    original = plot.confusion_matrix
+
+    def recording(*args, **kwargs):
+        titles.append(kwargs.get("title"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(plot, "confusion_matrix", recording)
+    folder = tmp_path / "new" / "plots"
+    code, _, err = run(capsys, "train", "moons", "--epochs", "3", "--quiet", "--plot-dir", folder)
+    assert code == 0, err
+    assert {p.name for p in folder.iterdir()} == {
+        "cost_curve.png",
+        "confusion_matrix.png",
+        "decision_boundary.png",
+    }
+    n_val = round(400 * defaults.VALIDATION_SPLIT)
+    assert titles == [f"Confusion matrix, validation rows ({n_val})"]
+    code, *_ = run(
+        capsys,
+        "train",
+        "moons",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--validation-split",
+        "0",
+        "--plot-dir",
+        folder,
+    )
+    assert code == 0 and titles[-1] == "Confusion matrix, all 400 rows"
+    (tmp_path / "file").write_text("x")
+    code, _, err = run(capsys, "train", "moons", "--plot-dir", tmp_path / "file" / "plots")
+    assert code == 2 and "is a file, not a folder" in err
+
+
+def test_decision_boundary_has_a_legend_of_the_classes():
+    pytest.importorskip("matplotlib", reason="plots need the plot extra")
+    from layerwise import plot
+
+    X, Y = lw.datasets.spiral(seed=0)
+    net = lw.Network([2, 8, 3], output="softmax", seed=0)
+    fig = plot.decision_boundary(net, X, Y, class_names=["arm A", "arm B", "arm C"])
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["arm A", "arm B", "arm C"]
+    with pytest.raises(ValueError, match="class_names has 2 names but the labels go up to 2"):
+        plot.decision_boundary(net, X, Y, class_names=["a", "b"])
+
+
+def test_output_into_a_closed_pipe_ends_quietly():
+    command = f"{sys.executable} -m layerwise explain --dims 30,20,7,5,1 --examples 64 | head -n 1"
+    env = {**os.environ, "PYTHONPATH": str(Path(lw.__file__).parents[1])}
+    # a long output, so that the pipe closes while layerwise still writes
+    result = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; for i in 1 2 3; do {command}; done"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.stderr == ""
+    assert result.stdout.startswith("The network: n = [30, 20, 7, 5, 1]")
+
+
+def test_the_readme_command_table_lists_every_command():
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    listed = {
+        line.split("`")[1].split()[0] for line in readme.splitlines() if line.startswith("| `")
+    }
+    commands = set(build_parser()._subparsers._group_actions[0].choices)
+    missing = commands - listed
+    assert not missing, missing
+    assert "export" in listed
+
+
+def test_a_csv_with_scikit_learns_header_is_recognised(capsys, tmp_path):
+    import sklearn.datasets
+
+    bundled = Path(sklearn.datasets.__file__).parent / "data" / "iris.csv"
+    shutil.copy(bundled, tmp_path / "iris.csv")
+    table = load_table(tmp_path / "iris.csv")
+    iris = sklearn.datasets.load_iris()
+    np.testing.assert_array_equal(table.X, iris.data)
+    assert table.y.tolist() == iris.target_names[iris.target].tolist()
+    assert table.feature_names == ["x1", "x2", "x3", "x4"]
+    code, out, _ = run(capsys, "train", tmp_path / "iris.csv", "--epochs", "2", "--quiet")
+    assert code == 0 and "scikit-learn's n_samples,n_features header" in out
+    lines = bundled.read_text().splitlines()
+    (tmp_path / "short.csv").write_text("\n".join(lines[:-3]) + "\n")
+    code, _, err = run(capsys, "train", tmp_path / "short.csv")
+    assert code == 1
+    assert "scikit-learn's 'n_samples,n_features,class names' header" in err
+    assert "(150 rows of 4 features) but it has 147 rows" in err
+
+
+def test_onnx_refuses_a_column_named_as_a_value_of_the_graph():
+    pytest.importorskip("onnx", reason="onnx is in the test extra")
+    frame = pd.DataFrame({"W1": [1.0, 2.0, 3.0], "colour": ["a", "b", "a"]})
+    encoder = TableEncoder(min_frequency=1).fit(frame)
+    net = lw.Network([len(encoder.feature_names_out_), 2, 1], seed=0)
+    net.preprocessing = encoder.preprocessing_
+    with pytest.raises(ValueError, match="column 'W1' has the name of a value inside the ONNX"):
+        net.to_onnx()
+    # the same table with another name exports, and the graph takes the raw columns
+    encoder = TableEncoder(min_frequency=1).fit(frame.rename(columns={"W1": "width"}))
+    net.preprocessing = encoder.preprocessing_
+    model = net.to_onnx()
+    assert [i.name for i in model.graph.input] == ["width", "colour"]
+    assert {o.domain for o in model.opset_import} == {"", "ai.onnx.ml"}
+
+
+# --------------------------------------------------------------------------- names and types
+
+
+def test_repeated_column_names_are_refused_in_every_format(capsys, tmp_path):
+    csv = tmp_path / "twice.csv"
+    csv.write_text("a,b,a,target\n1,2,3,0\n4,5,6,1\n")  # pandas would call the second a.1
+    npz_names = tmp_path / "names.npz"
+    np.savez(npz_names, X=np.ones((4, 2)), feature_names=np.array(["a", "a"]), y=np.arange(4))
+    npz_clash = tmp_path / "clash.npz"
+    np.savez(npz_clash, X=np.ones((4, 2)), feature_names=np.array(["a", "y"]), y=np.arange(4))
+    for path, name in ((csv, "a"), (npz_names, "a"), (npz_clash, "y")):
+        code, out, err = run(capsys, "train", path, "--out", tmp_path / "m.st", *FAST)
+        assert code == 1 and out == "" and not (tmp_path / "m.st").exists()
+        assert (
+            err.count("\n") == 1 and f"column named {name!r}" in err
+        ) or f"named {name!r}" in err
+        with pytest.raises(ValueError, match="unique"):
+            load_table(path, require_target=False)
+
+
+def test_ids_are_kept_as_written_when_one_is_blank(capsys, trained, tmp_path):
+    new = pd.read_csv(trained / "new.csv")
+    ids = [f"{i:03d}" for i in range(len(new))]  # zero-padded: not numbers as written
+    ids[3] = ""
+    new.insert(0, "id", ids)
+    new.to_csv(tmp_path / "ids.csv", index=False)
+    code, out, err = run(capsys, "predict", trained / "m.st", tmp_path / "ids.csv")
+    assert code == 0, err
+    rows = [line.split(",")[0] for line in out.splitlines()[1:]]
+    assert rows[:5] == ["000", "001", "002", "", "004"]
+    assert rows[-1] == f"{len(new) - 1:03d}"
+
+
+def test_true_false_where_training_saw_numbers_is_refused(capsys, trained, tmp_path):
+    new = pd.read_csv(trained / "new.csv")
+    new["year"] = new["year"] > 2008  # a number column in training, booleans now
+    new.to_csv(tmp_path / "bools.csv", index=False)
+    code, out, err = run(capsys, "predict", trained / "m.st", tmp_path / "bools.csv")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1
+    assert "column 'year' holds True/False but was a number in training" in err

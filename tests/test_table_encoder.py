@@ -1,0 +1,268 @@
+"""TableEncoder against scikit-learn's ColumnTransformer configured the same way (median
+imputation, the missing indicator of columns that had missing values, StandardScaler for
+numbers; OneHotEncoder with handle_unknown="infrequent_if_exist" and min_frequency for text),
+on generated mixed tables; weighted fits against repeated rows; and every refused column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+for _module in ("pandas", "sklearn"):
+    pytest.importorskip(_module, reason="TableEncoder needs pandas; the oracle is scikit-learn")
+
+import pandas as pd  # noqa: E402
+from sklearn.compose import ColumnTransformer  # noqa: E402
+from sklearn.impute import MissingIndicator, SimpleImputer  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
+
+from layerwise.tables import TableEncoder, mixed_table  # noqa: E402
+from layerwise.tables.encoder import weighted_median  # noqa: E402
+
+
+def generated(m: int, seed: int, unseen: bool = False) -> pd.DataFrame:
+    """A mixed table: numbers with and without missing values, three text columns (one with
+    rare categories), booleans with and without missing values, a pandas categorical."""
+    rng = np.random.default_rng(seed)
+
+    def with_missing(values: np.ndarray, rate: float) -> np.ndarray:
+        values = values.astype(object)
+        values[rng.random(m) < rate] = None
+        return values
+
+    colours = ["red", "green", "blue", "teal", "plum"]  # the last two are rare
+    frame = pd.DataFrame(
+        {
+            "height": np.where(rng.random(m) < 0.1, np.nan, rng.normal(170, 10, m)),
+            "income": np.where(rng.random(m) < 0.05, np.nan, rng.lognormal(10, 1, m)),
+            "age": rng.integers(18, 90, m),
+            "colour": with_missing(rng.choice(colours, m, p=[0.41, 0.3, 0.275, 0.01, 0.005]), 0.08),
+            "city": with_missing(rng.choice(["Lyon", "Paris", "Nice"], m), 0.02),
+            "plan": rng.choice(["basic", "pro"], m, p=[0.9, 0.1]).astype(object),
+            "member": with_missing(rng.random(m) < 0.3, 0.1),
+            "smoker": rng.random(m) < 0.2,
+            "grade": pd.Categorical(
+                with_missing(rng.choice(["A", "B", "C"], m), 0.05), categories=["A", "B", "C", "D"]
+            ),
+        }
+    )
+    if unseen:  # values and missing values training never saw
+        frame.loc[0:4, "colour"] = "mauve"
+        frame.loc[5:7, "city"] = "Brest"
+        frame.loc[8:9, "plan"] = None
+        frame.loc[10:12, "age"] = np.nan
+        frame["smoker"] = frame["smoker"].astype(object)
+        frame.loc[13, "smoker"] = None
+        frame.loc[14, "grade"] = "D"
+    return frame
+
+
+NUMBERS, BOOLEANS = ["height", "income", "age"], ["member", "smoker"]
+TEXT = ["colour", "city", "plan", "grade"]
+
+
+def for_sklearn(frame: pd.DataFrame) -> pd.DataFrame:
+    """What scikit-learn's transformers take: booleans as 0/1 floats, text as objects with NaN."""
+    out = frame.copy()
+    for c in NUMBERS:
+        out[c] = out[c].astype(float)
+    for c in BOOLEANS:
+        out[c] = out[c].map(lambda v: np.nan if v is None or v != v else float(v)).astype(float)
+    for c in TEXT:
+        out[c] = out[c].astype(object).where(out[c].notna(), np.nan)
+    return out
+
+
+def column_transformer(train: pd.DataFrame, min_frequency) -> ColumnTransformer:
+    """One transformer per column, in the table's order, configured as TableEncoder is."""
+    parts = []
+    for c in train.columns:
+        had_missing = bool(train[c].isna().any())
+        if c in NUMBERS:
+            scaler = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+            parts.append((c, scaler, [c]))
+            if had_missing:
+                parts.append((f"{c}_missing", MissingIndicator(features="missing-only"), [c]))
+        elif c in BOOLEANS:
+            parts.append((c, SimpleImputer(strategy="median", add_indicator=True), [c]))
+        else:
+            onehot = OneHotEncoder(
+                handle_unknown="infrequent_if_exist",
+                min_frequency=min_frequency,
+                sparse_output=False,
+            )
+            parts.append((c, onehot, [c]))
+    return ColumnTransformer(parts, sparse_threshold=0.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("min_frequency", [5, 0.04])
+def test_equals_scikit_learns_column_transformer(seed, min_frequency):
+    train, new = generated(400, seed), generated(150, seed + 100, unseen=True)
+    encoder = TableEncoder(min_frequency=min_frequency).fit(train)
+    oracle = column_transformer(train, min_frequency).fit(for_sklearn(train))
+    for frame in (train, new):
+        mine = encoder.transform(frame)  # (n[0], m)
+        theirs = oracle.transform(for_sklearn(frame)).T
+        assert mine.shape == theirs.shape
+        np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-12)
+
+
+def sklearn_name(name: str) -> str:
+    """scikit-learn's feature name -> layerwise's: city__city_Paris -> city=Paris."""
+    block, _, feature = name.partition("__")
+    if block.endswith("_missing") or feature.startswith("missingindicator_"):
+        return f"{block.removesuffix('_missing')}=(missing)"
+    if block in TEXT:
+        value = feature.removeprefix(f"{block}_")
+        value = {"nan": "(missing)", "infrequent_sklearn": "(infrequent)"}.get(value, value)
+        return f"{block}={value}"
+    return block
+
+
+def test_feature_names_follow_scikit_learns():
+    train = generated(400, 0)
+    encoder = TableEncoder().fit(train)
+    oracle = column_transformer(train, 5).fit(for_sklearn(train))
+    names = [sklearn_name(n) for n in oracle.get_feature_names_out()]
+    assert encoder.feature_names_out_ == names
+    assert "colour=(infrequent)" in names and "colour=(missing)" in names
+    assert "height=(missing)" in names and "age=(missing)" not in names
+    assert encoder.preprocessing_.feature_names == names
+
+
+def test_unseen_values_are_counted():
+    encoder = TableEncoder().fit(generated(400, 0))
+    X, unseen = encoder.encode(generated(150, 7, unseen=True))
+    assert X.shape == (len(encoder.feature_names_out_), 150)
+    assert unseen["colour"] == {"mauve": 5} and unseen["city"] == {"Brest": 3}
+    assert unseen["plan"] == {None: 2}  # plan had no missing value in training
+    assert unseen["grade"] == {"D": 1}  # a declared category that training never saw
+
+
+def test_integer_weights_equal_repeated_rows():
+    rng = np.random.default_rng(3)
+    train = generated(300, 3)
+    w = rng.integers(0, 4, len(train)).astype(float)
+    weighted = TableEncoder().fit(train, sample_weight=w)
+    repeated = TableEncoder().fit(train.loc[train.index.repeat(w.astype(int))])
+    assert weighted.columns_ == repeated.columns_
+    for key in ("mean", "scale"):
+        np.testing.assert_allclose(
+            getattr(weighted.preprocessing_, key), getattr(repeated.preprocessing_, key), rtol=1e-12
+        )
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_weighted_median_is_the_median_of_repeated_values(seed):
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 8, rng.integers(1, 12)).astype(float)
+    weights = rng.integers(0, 4, values.size).astype(float)
+    weights[rng.integers(values.size)] += 1  # not all zero
+    assert weighted_median(values, weights) == np.median(np.repeat(values, weights.astype(int)))
+
+
+def test_columns_in_any_order_and_others_ignored():
+    train = generated(200, 0)
+    encoder = TableEncoder().fit(train)
+    shuffled = train[train.columns[::-1]].assign(extra="x")
+    np.testing.assert_array_equal(encoder.transform(shuffled), encoder.transform(train))
+
+
+def test_the_bundled_mixed_table_encodes():
+    frame = mixed_table(m=500, seed=1).drop(columns=["id", "species"])
+    encoder = TableEncoder().fit(frame)
+    kinds = {c.name: c.kind for c in encoder.columns_}
+    assert kinds["tagged"] == "boolean" and kinds["island"] == "category"
+    assert kinds["year"] == "number"
+    island = next(c for c in encoder.columns_ if c.name == "island")
+    assert island.infrequent == ("Litchfield",)  # seen in fewer than 5 rows
+
+
+def refused(frame: pd.DataFrame, *parts: str, error=ValueError) -> None:
+    with pytest.raises(error) as info:
+        TableEncoder().fit(frame)
+    for part in parts:
+        assert part in str(info.value), (part, str(info.value))
+
+
+def test_an_id_or_free_text_column_is_refused_naming_it():
+    m = 50
+    refused(
+        pd.DataFrame({"x": np.arange(m), "name": [f"person {i}" for i in range(m)]}),
+        "column 'name' cannot be a feature",
+        "50 distinct in 50 rows",
+        "--drop name",
+    )
+    # the same few distinct values in a small table are categories
+    TableEncoder().fit(pd.DataFrame({"x": np.arange(10), "name": [f"p{i}" for i in range(10)]}))
+
+
+def test_numbers_with_a_few_text_values_are_explained():
+    values = [str(v) for v in np.linspace(0, 1, 60)]
+    values[3] = "?"
+    refused(pd.DataFrame({"dose": values}), "column 'dose' holds numbers but also text ('?')")
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(["2021-03-04", "2021-03-05", None] * 10),
+        pd.Series(["03/04/2021", "12/31/2020"] * 10),
+        pd.Series(pd.to_datetime(["2021-03-04", "2021-03-05"] * 10)),
+    ],
+    ids=["iso-text", "slashes", "datetime"],
+)
+def test_dates_are_refused(column):
+    refused(
+        pd.DataFrame({"x": np.arange(len(column)), "when": column}),
+        "'when'",
+        "dates",
+        "--drop when",
+    )
+
+
+def test_a_column_without_values_is_refused():
+    refused(pd.DataFrame({"x": [1.0, 2.0], "empty": [np.nan, np.nan]}), "'empty' has no values")
+    refused(pd.DataFrame({"x": [1.0, 2.0], "empty": [None, None]}), "'empty' has no values")
+
+
+def test_bad_arguments():
+    frame = generated(50, 0)
+    refused(frame.to_numpy(), "takes a pandas DataFrame", error=TypeError)
+    refused(frame.iloc[:0], "needs rows and columns")
+    for bad in (0, -1, 1.5, True, "5"):
+        with pytest.raises(ValueError, match="min_frequency must be a count >= 1 or a fraction"):
+            TableEncoder(min_frequency=bad).fit(frame)
+    with pytest.raises(ValueError, match="sample_weight must be 50 finite numbers >= 0"):
+        TableEncoder().fit(frame, sample_weight=-np.ones(50))
+    with pytest.raises(ValueError, match="not fitted yet"):
+        TableEncoder().transform(frame)
+    twice = pd.DataFrame([[1, 2]], columns=["a", "a"])
+    refused(twice, "two columns named 'a'")
+
+
+def test_values_that_do_not_fit_the_column_are_refused_by_row():
+    encoder = TableEncoder().fit(generated(100, 0))
+    frame = generated(20, 1)
+    bad = frame.assign(height=frame["height"].astype(object))
+    bad.loc[4, "height"] = "tall"
+    with pytest.raises(
+        ValueError,
+        match="column 'height' must hold numbers, as it did in training; it holds 'tall' at row 4",
+    ):
+        encoder.transform(bad)
+    bad = frame.assign(member=frame["member"].astype(object))
+    bad.loc[2, "member"] = "maybe"
+    with pytest.raises(ValueError, match=r"column 'member' must hold True/False.*'maybe' at row 2"):
+        encoder.transform(bad)
+    bad = frame.assign(income=frame["income"].fillna(1.0))
+    bad.loc[6, "income"] = np.inf
+    with pytest.raises(ValueError, match="column 'income' holds inf at row 6"):
+        encoder.transform(bad)
+    with pytest.raises(ValueError, match=r"the table lacks the column\(s\) 'city'"):
+        encoder.transform(frame.drop(columns="city"))
+    # booleans written as text or 0/1 are read as booleans
+    spelled = frame.assign(smoker=frame["smoker"].map({True: "TRUE", False: "false"}))
+    np.testing.assert_array_equal(encoder.transform(spelled), encoder.transform(frame))
