@@ -664,9 +664,18 @@ def test_diverging_training_writes_nothing(capsys, tmp_path, lr, epochs):
     )
     assert code == 1
     one_error_line(
-        err, "diverged in epoch", "the cost became", "smaller learning rate", "nothing was written"
+        err, "diverged in epoch", "the cost became", "smaller --lr than", "nothing was written"
     )
     assert list(out_dir.iterdir()) == []
+
+
+def test_a_learning_rate_of_a_million_exits_non_zero_and_writes_no_model(bc_csv, tmp_path, capsys):
+    out = tmp_path / "m.st"
+    code, _, err = run(
+        capsys, "train", bc_csv, "--lr", "1e6", "--epochs", "20", "--out", out, "--quiet"
+    )
+    assert code == 1 and not out.exists()
+    one_error_line(err, "training diverged", "a smaller --lr than 1e+06", "nothing was written")
 
 
 def test_output_linear_needs_a_numeric_target(capsys):

@@ -274,6 +274,26 @@ def test_divergence_raises_and_restores_the_same_parameters():
         np.testing.assert_allclose(b.params[key], a.params[key], rtol=1e-6)
 
 
+@pytest.mark.parametrize("case", ["ceiling", "ends worse"])
+def test_the_stronger_guards_hold_for_both_engines(case):
+    if case == "ceiling":  # a clipped cross-entropy at its ceiling, from the first epoch on
+        X, Y = lw.datasets.moons(m=200, noise=0.2, seed=0)
+        a, b = twins([2, 8, 1], hidden="tanh", seed=0)
+        fit = dict(epochs=20, learning_rate=1e6, optimizer="adam", batch_size=20)
+    else:  # mse overshooting a little further each epoch: worse at the end than at first
+        X, Y = np.ones((1, 10)), np.zeros((1, 10))
+        a, b = twins([1, 1], output="linear", seed=0)
+        fit = dict(epochs=20, learning_rate=1.1)
+    messages = []
+    for net, engine in ((a, "numpy"), (b, "jax")):
+        with pytest.raises(lw.TrainingDivergedError) as info:
+            net.fit(X, Y, engine=engine, **fit)
+        messages.append(str(info.value).split(";")[0].split(":")[1])
+    assert messages[0].split(" ")[:4] == messages[1].split(" ")[:4]
+    for key in a.params:  # the same parameters put back
+        np.testing.assert_allclose(b.params[key], a.params[key], rtol=1e-6, atol=1e-12)
+
+
 def test_dropout_uses_jax_random_numbers_reproducibly():
     X, Y = lw.datasets.moons(m=120, seed=0)
     a, b = twins([2, 32, 32, 1], hidden="relu", init="he", seed=0)

@@ -450,6 +450,63 @@ def test_divergence_raises_and_restores_finite_parameters():
     assert all(np.isfinite(v).all() for v in net.params.values())
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "gd"])
+def test_a_learning_rate_of_a_million_is_divergence_not_success(optimizer):
+    """A clipped cross-entropy never becomes inf: the run that used to end 'successfully'
+    with huge weights at chance accuracy now raises, and keeps no parameter of the run."""
+    X, Y = lw.datasets.moons(m=200, noise=0.2, seed=0)
+    net = lw.Network([2, 8, 1], hidden="tanh", seed=0)
+    start = net._flat_params(copy=True)
+    with pytest.raises(
+        lw.TrainingDivergedError, match="smaller learning rate than 1e\\+06"
+    ) as info:
+        net.fit(X, Y, epochs=20, learning_rate=1e6, optimizer=optimizer, batch_size=20)
+    message = str(info.value)
+    assert "ceiling of the clipped cross-entropy" in message or "exploded" in message
+    assert info.value.history is not None
+    # back to the parameters from before the diverging epoch (here: the first)
+    assert np.abs(net._theta).max() <= np.abs(start).max() * 10 + 1
+
+
+def test_cost_at_the_ceiling_is_divergence():
+    import math
+
+    X, Y = np.array([[-1.0, 1.0]]), np.array([[1.0, 0.0]])  # every label the wrong way round
+    net = lw.Network([1, 1], seed=0)
+    net.params["W1"] = np.array([[1e3]])  # saturated, confidently wrong: at the ceiling
+    ceiling = -math.log(np.finfo(np.float64).eps)
+    with pytest.raises(lw.TrainingDivergedError, match=f"ceiling .*\\({ceiling:.4g}\\)"):
+        net.fit(X, Y, epochs=3, learning_rate=1e-9)
+    assert net.params["W1"][0, 0] == 1e3  # restored: the start of that epoch
+    # with L2, whose term has no ceiling, the same cost is not judged by it
+    twin = lw.Network([1, 1], seed=0)
+    twin.params["W1"] = np.array([[1e3]])
+    assert twin.fit(X, Y, epochs=3, learning_rate=1e-9, l2=1e-6).epochs == 3
+
+
+def test_a_run_that_ends_worse_than_it_began_raises_and_restores_its_start():
+    # mse on a line through constant inputs: gradient descent with α beyond 2 / curvature
+    # overshoots further each step, a cost 1.2² times larger every epoch (below a millionfold)
+    X, Y = np.ones((1, 10)), np.zeros((1, 10))
+    net = lw.Network([1, 1], output="linear", seed=0)
+    net.params["W1"], net.params["b1"] = np.array([[0.5]]), np.array([[0.5]])
+    start = net._flat_params(copy=True)
+    with pytest.raises(lw.TrainingDivergedError, match=r"ended with a cost of .* above its first"):
+        net.fit(X, Y, epochs=20, learning_rate=1.1)
+    np.testing.assert_array_equal(net._theta, start)
+    # the same α for fewer epochs, or a smaller one, is no divergence
+    assert lw.Network([1, 1], output="linear", seed=0).fit(X, Y, epochs=20, learning_rate=0.9)
+
+
+def test_exploded_weights_are_divergence_even_at_a_small_cost():
+    X, Y = np.array([[-1.0, 1.0]]), np.array([[0.0, 1.0]])  # separable: the cost goes to 0
+    net = lw.Network([1, 1], seed=0)
+    start = net._flat_params(copy=True)
+    with pytest.raises(lw.TrainingDivergedError, match="weights exploded"):
+        net.fit(X, Y, epochs=3, learning_rate=1e8)
+    np.testing.assert_array_equal(net._theta, start)
+
+
 def test_keyboard_interrupt_keeps_parameters_and_history():
     X, Y = lw.datasets.moons(m=60, seed=0)
     twin = lw.Network([2, 4, 1], hidden="tanh", seed=3)

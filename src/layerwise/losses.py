@@ -84,6 +84,13 @@ class Loss:
     def check_targets(self, Y: Array) -> None:
         """Raise ValueError for labels this loss does not accept."""
 
+    def ceiling(self, dtype: np.dtype) -> float:
+        """The largest cost J this loss reports in ``dtype``: a cross-entropy clips a to
+        [eps, 1 − eps], so no example costs more than −log eps (36.04 in float64, 15.94 in
+        float32); mse has no ceiling (inf). A run whose cost sits near it has saturated
+        outputs that are confidently wrong."""
+        return math.inf
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -114,6 +121,10 @@ class BinaryCrossentropy(Loss):
 
     name = "binary_crossentropy"
     canonical_activation = "sigmoid"
+
+    def ceiling(self, dtype: np.dtype) -> float:
+        # −log of the clipping bound eps: every example's cost is at most this
+        return -math.log(_EPS[np.dtype(dtype).char])
 
     def cost(
         self,
@@ -179,6 +190,10 @@ class CategoricalCrossentropy(Loss):
 
     name = "categorical_crossentropy"
     canonical_activation = "softmax"
+
+    def ceiling(self, dtype: np.dtype) -> float:
+        # −log of the clipping bound eps: every example's cost is at most this
+        return -math.log(_EPS[np.dtype(dtype).char])
 
     def cost(
         self,

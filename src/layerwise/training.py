@@ -50,12 +50,30 @@ __all__ = [
 
 
 class TrainingDivergedError(ValueError):
-    """The cost became NaN, infinite, or a million times the first epoch's; the parameters
-    from the start of that epoch have been restored."""
+    """Training diverged, and the parameters were put back from before it did.
+
+    Raised during training when an epoch's cost is NaN or infinite, a million times the first
+    epoch's, or sits at the ceiling of a clipped cross-entropy (the parameters from the start
+    of that epoch are restored); and at the end when the run ends with a cost above its first
+    epoch's or with exploded weights (the parameters the run started from are restored).
+    ``history`` holds the epochs recorded (None where there were none).
+    """
+
+    def __init__(self, message: str, history: History | None = None) -> None:
+        super().__init__(message)
+        self.history = history
 
 
 #: a cost above this many times max(first epoch's cost, 1) counts as divergence
 _BLOW_UP = 1e6
+#: a cost at or above this share of a clipped cross-entropy's ceiling (−log eps per
+#: example, i.e. confidently wrong on the average example) counts as divergence
+_AT_CEILING = 0.5
+#: a run that ends with a cost above (1 + this) times its first epoch's ended worse than
+#: it began (with more than one epoch)
+_WORSE = 0.1
+#: weights larger than this many times max(1, the largest at the start) have exploded
+_EXPLODED = 1e6
 
 
 @dataclass
@@ -201,6 +219,7 @@ def _step(
 def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
     """Train ``net`` on X (n[0], m), Y (n[L], m) as configured; returns the History."""
     history = History()
+    start = net._flat_params(copy=True)  # put back if the run as a whole diverged
     cfg.optimizer.reset()
     cfg.hard_labels = bool(np.all((Y == 0) | (Y == 1)))
     log = EpochLog(net, cfg, history)
@@ -228,6 +247,8 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
     for cb in log.callbacks:
         if getattr(cb, "restore_best", False) and getattr(cb, "best_epoch", None) is not None:
             history.best_epoch = cb.best_epoch
+    if history.epochs and not history.interrupted:
+        check_run(net, history, start, cfg.learning_rate)
     return history
 
 
@@ -280,6 +301,7 @@ def check_divergence(
     new_costs: Sequence[float],
     lrs: Sequence[float],
     restore: Callable[[int], Array],
+    ceiling: float = math.inf,
 ) -> None:
     """The divergence guard, which every engine calls for every epoch it has run.
 
@@ -292,15 +314,45 @@ def check_divergence(
     """
     limit = _BLOW_UP * max(costs[0], 1.0) if costs else math.inf
     for i, cost in enumerate(new_costs):
-        if not math.isfinite(cost) or cost > limit:
+        if not math.isfinite(cost) or cost > limit or cost >= _AT_CEILING * ceiling:
             net._set_flat_params(restore(i))
+            why = (
+                f"the cost sits at {cost:g}, at the ceiling of the clipped cross-entropy "
+                f"({ceiling:.4g}): the outputs are saturated and confidently wrong"
+                if math.isfinite(cost) and cost >= _AT_CEILING * ceiling
+                else f"the cost became {cost:g}"
+            )
             raise TrainingDivergedError(
-                f"training diverged in epoch {epoch + i}: the cost became {cost:g}; the "
-                f"parameters from the start of that epoch were restored. Try a smaller "
-                f"learning rate than {lrs[i]:g}, or standardize the inputs"
+                f"training diverged in epoch {epoch + i}: {why}; the parameters from the "
+                f"start of that epoch were restored. Try a smaller learning rate than "
+                f"{lrs[i]:g}, or standardize the inputs"
             )
         if i == 0 and not costs:
             limit = _BLOW_UP * max(cost, 1.0)
+
+
+def check_run(net: Network, history: History, start: Array, learning_rate: float) -> None:
+    """The divergence guard at the end of a run: a run that ends with a cost above its first
+    epoch's (by more than a tenth, the epoch kept by early stopping counting as its end), or
+    with weights a million times larger than it started with (at least 1), diverged even
+    though no single epoch showed it. The parameters of ``start`` are put back and
+    :class:`TrainingDivergedError` is raised."""
+    costs = history.cost
+    end = costs[history.best_epoch] if history.best_epoch is not None else costs[-1]
+    why = None
+    if len(costs) > 1 and end > (1.0 + _WORSE) * costs[0]:
+        why = f"it ended with a cost of {end:g}, above its first epoch's {costs[0]:g}"
+    else:
+        largest, first = float(np.max(np.abs(net._theta))), float(np.max(np.abs(start)))
+        if largest > _EXPLODED * max(first, 1.0):
+            why = f"its weights exploded (the largest is {largest:g}; it started at {first:g})"
+    if why is not None:
+        net._set_flat_params(start)
+        raise TrainingDivergedError(
+            f"training diverged: {why}; the parameters it started from were restored. Try a "
+            f"smaller learning rate than {learning_rate:g}, or standardize the inputs",
+            history,
+        )
 
 
 class EpochLog:
@@ -310,6 +362,8 @@ class EpochLog:
     def __init__(self, net: Network, cfg: TrainConfig, history: History) -> None:
         self.net, self.cfg, self.history = net, cfg, history
         self.task = task_of(net.activations[-1].name)
+        # the ceiling of the cost without L2 (whose term has none)
+        self.ceiling = net.loss.ceiling(net.dtype) if cfg.l2 == 0 else math.inf
         self.callbacks = list(cfg.callbacks)
         # the series are appended to directly: this runs once per iteration of full-batch
         # gradient descent, so its bookkeeping is kept to a few list appends
@@ -322,6 +376,20 @@ class EpochLog:
         self.norm_s = [
             self.series.setdefault(f"grad_norm_dW{layer.index}", []) for layer in net.layers
         ]
+
+    def _guard(
+        self,
+        epoch: int,
+        costs: Sequence[float],
+        lrs: Sequence[float],
+        restore: Callable[[int], Array],
+    ) -> None:
+        """:func:`check_divergence` for these epochs; its error carries the history so far."""
+        try:
+            check_divergence(self.net, epoch, self.cost_s, costs, lrs, restore, self.ceiling)
+        except TrainingDivergedError as exc:
+            exc.history = self.history
+            raise
 
     @property
     def watches_params(self) -> bool:
@@ -342,7 +410,7 @@ class EpochLog:
         """Record epochs ``epoch``, ``epoch + 1``, ... at once, when nothing watches the
         parameters (no validation, no callbacks); ``norms`` has one row of ‖dW[l]‖ per epoch
         and ``restore(i)`` gives the parameters from the start of epoch ``epoch + i``."""
-        check_divergence(self.net, epoch, self.cost_s, costs, lrs, restore)
+        self._guard(epoch, costs, lrs, restore)
         self.cost_s.extend(costs)
         self.metric_s.extend(metrics)
         self.lr_s.extend(lrs)
@@ -360,7 +428,7 @@ class EpochLog:
     ) -> bool:
         """Record epoch ``epoch`` (the network holds its final parameters; ``restore(0)``
         gives those from its start); True when a callback asks to stop."""
-        check_divergence(self.net, epoch, self.cost_s, (cost,), (lr,), restore)
+        self._guard(epoch, (cost,), (lr,), restore)
         self.cost_s.append(cost)
         self.metric_s.append(metric)
         self.lr_s.append(lr)

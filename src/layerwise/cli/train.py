@@ -144,7 +144,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             callbacks=make_callbacks(args),
         )
     except TrainingDivergedError as exc:
-        raise ValueError(f"{exc}; nothing was written") from None
+        raise ValueError(f"{exc} (a smaller --lr than {args.lr:g}); nothing was written") from None
     seconds = time.perf_counter() - start
 
     metrics = {"train": net.evaluate(X, Y, sample_weight=w)}
