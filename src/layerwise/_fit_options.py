@@ -76,12 +76,14 @@ class FitOptions:
             raise ValueError(f"l2 (λ) must be a number >= 0; Received: l2={l2!r}")
         cbs = callbacks_from(self.callbacks)
         engine = check_engine(self.engine)
+        run_epochs = None  # the numpy engine's loop, in training
         if engine == "jax":
             # before anything is drawn from the network's generator: a missing JAX or an
             # unsupported option leaves the network as it was
-            from ._jax_engine import check_supported
+            from ._jax_engine import check_supported, train_epochs
 
             check_supported(net, self.optimizer)
+            run_epochs = train_epochs
 
         validation = None
         validation_data, validation_split = self.validation_data, self.validation_split
@@ -135,6 +137,7 @@ class FitOptions:
             validation=validation,
             sample_weight=weights,
             engine=engine,
+            run_epochs=run_epochs,
         )
         return X, Y, config
 

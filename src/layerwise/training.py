@@ -96,6 +96,9 @@ class TrainConfig:
     hard_labels: bool = False
     #: "numpy" (the layers' buffers, batch by batch) or "jax" (compiled epochs)
     engine: str = "numpy"
+    #: the epochs of another engine than numpy's: ``run_epochs(net, X, Y, cfg, log, ctrl_c)``
+    #: (given by fit's options, so that this module need not import the engines)
+    run_epochs: Callable[..., None] | None = None
 
 
 @contextmanager
@@ -230,10 +233,8 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
         # overflow on the way to divergence is caught by the divergence guard, with a message
         # that says what to do; NumPy's own warnings would only come first and say less
         with _stop_on_ctrl_c() as ctrl_c, np.errstate(over="ignore", invalid="ignore"):
-            if cfg.engine == "jax":
-                from ._jax_engine import train_epochs
-
-                train_epochs(net, X, Y, cfg, log, ctrl_c)
+            if cfg.run_epochs is not None:
+                cfg.run_epochs(net, X, Y, cfg, log, ctrl_c)
             else:
                 with blas_threads_for(net.layer_dims, cfg.batch_size or X.shape[1]):
                     _numpy_epochs(net, X, Y, cfg, log, ctrl_c)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .formats import _pandas
+from .._optional import require
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -69,7 +69,7 @@ def mixed_table(m: int = 1000, seed: int = 0, missing: float = 0.04) -> pd.DataF
         (text), ``tagged`` (booleans; object dtype where missing), ``year`` (int) and the
         target ``species``.
     """
-    pd = _pandas()
+    pd = require("pandas", "tables", "the mixed data set")
     if isinstance(m, bool) or not isinstance(m, int) or m < 1:
         raise ValueError(f"m must be a positive int; Received: m={m!r}")
     rng = np.random.default_rng(seed)

@@ -1,0 +1,86 @@
+"""The package's layout as the README describes it: the core never imports an edge, and no
+two modules import each other, directly or around a circle (imports inside functions count;
+those only for type checkers do not)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import layerwise
+
+PACKAGE = Path(layerwise.__file__).parent
+#: the edges with more than one module are subpackages
+EDGE_PACKAGES = ("cli", "tables", "sklearn", "playground")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the package's modules it imports."""
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        type_only = {
+            id(node)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+            for node in ast.walk(block)
+        }
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(tree):
+            if id(node) in type_only or not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            elif (node.module or "").startswith("layerwise"):
+                target = node.module or ""
+            else:
+                continue
+            for alias in node.names:
+                imported = f"{target}.{alias.name}"
+                found = imported if imported in modules else target
+                if found in modules and found != name:
+                    graph[name].add(found)
+    return graph
+
+
+def test_the_core_never_imports_an_edge():
+    graph = import_graph()
+    core = [m for m in graph if m.count(".") == 1 and m.split(".")[1] not in EDGE_PACKAGES]
+    assert "layerwise.network" in core and "layerwise.training" in core
+    for module in core:
+        if module == "layerwise.__main__":  # `python -m layerwise` is the command line
+            continue
+        edges = sorted(t for t in graph[module] if t.split(".")[1] in EDGE_PACKAGES)
+        assert edges == [], f"{module} imports {edges}"
+
+
+def test_there_is_no_import_circle():
+    graph = import_graph()
+    # the graph sees imports inside functions (Network.save imports io where it is used)
+    assert "layerwise.io" in graph["layerwise.network"]
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(graph[module]):
+            if state.get(target) == 1:
+                circle = [*path[path.index(target) :], target]
+                raise AssertionError("import circle: " + " -> ".join(circle))
+            if target not in state:
+                visit(target)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module)
