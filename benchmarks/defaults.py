@@ -53,8 +53,7 @@ import pandas as pd
 from sklearn.datasets import load_digits, make_classification, make_friedman1
 
 import layerwise as lw
-from layerwise.cli import defaults
-from layerwise.tables import TableEncoder, class_labels, encode_labels, mixed_table
+from layerwise.tables import TableEncoder, class_labels, defaults, encode_labels, mixed_table
 
 ROOT = Path(__file__).resolve().parents[1]
 TOLERANCE = 0.005  # within 0.5 % of the best validation score (or one validation row)

@@ -28,10 +28,9 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 import layerwise as lw  # noqa: E402
 from layerwise.cli import (  # noqa: E402
     build_parser,
-    defaults,
     main,
 )
-from layerwise.tables import TableEncoder, load_table, mixed_table  # noqa: E402
+from layerwise.tables import TableEncoder, defaults, load_table, mixed_table  # noqa: E402
 
 MEASURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
 TEXT = ["island", "sex", "diet"]

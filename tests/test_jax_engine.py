@@ -14,14 +14,14 @@ import layerwise as lw
 jax = pytest.importorskip("jax", reason="the jax engine needs JAX (the jax extra)")
 
 from layerwise import (  # noqa: E402
-    _jax_engine,
-    _jax_run,
     activations,
     losses,
     optimizers,
     propagation,
     training,
 )
+from layerwise.engines import _jax_run  # noqa: E402
+from layerwise.engines import jax as _jax_engine  # noqa: E402
 
 # --------------------------------------------------------------------------- helpers
 

@@ -80,7 +80,7 @@ class FitOptions:
         if engine == "jax":
             # before anything is drawn from the network's generator: a missing JAX or an
             # unsupported option leaves the network as it was
-            from ._jax_engine import check_supported, train_epochs
+            from .engines.jax import check_supported, train_epochs
 
             check_supported(net, self.optimizer)
             run_epochs = train_epochs

@@ -7,7 +7,7 @@ parameter array with one optimizer call, so after the first epoch a step allocat
 (n[l], m) arrays.
 
 The batches come from :mod:`layerwise.batches`. The end of every epoch, whichever engine ran
-it (``"numpy"`` here, ``"jax"`` in :mod:`layerwise._jax_engine`), is :class:`EpochLog`'s: the
+it (``"numpy"`` here, ``"jax"`` in :mod:`layerwise.engines.jax`), is :class:`EpochLog`'s: the
 divergence guard :func:`check_divergence`, the history, validation and callbacks.
 """
 

@@ -21,11 +21,11 @@ from ..network import Network
 from ..optimizers import OPTIMIZERS
 from ..tables import (
     TableEncoder,
+    defaults,
     load_table,
 )
 from ..tables.encoder import MIN_FREQUENCY
 from ..training import TrainingDivergedError
-from . import defaults
 from .common import (
     HIDDEN_ACTIVATIONS,
     CLIError,

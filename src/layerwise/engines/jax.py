@@ -6,7 +6,7 @@ A training step here is the numpy engine's step with JAX arrays: :func:`forward_
 :func:`backward_layers` (each g[l].backward and ``linear_backward``) and the optimizer's
 update rule, the very functions of :mod:`layerwise.propagation`, :mod:`layerwise.activations`,
 :mod:`layerwise.losses` and :mod:`layerwise.optimizers`, which take their array namespace from
-their inputs. JAX traces them once and XLA compiles (:mod:`layerwise._jax_run`):
+their inputs. JAX traces them once and XLA compiles (:mod:`layerwise.engines._jax_run`):
 
 - an epoch: ``lax.scan`` over its batches, the last one, when smaller, padded with examples
   of weight 0 (so one compiled step serves every batch);
@@ -45,18 +45,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._optional import require
+from .._typing import Array, IndexArray
+from ..activations import ACTIVATIONS
+from ..batches import batch_weights
+from ..losses import LOSSES
+from ..metrics import r2_from_sums, squared_residuals
+from ..optimizers import OPTIMIZERS, OptimizerLike, get_optimizer
+from ..training import EpochLog, TrainConfig
 from ._jax_run import compiled_run
-from ._optional import require
-from ._typing import Array, IndexArray
-from .activations import ACTIVATIONS
-from .batches import batch_weights
-from .losses import LOSSES
-from .metrics import r2_from_sums, squared_residuals
-from .optimizers import OPTIMIZERS, OptimizerLike, get_optimizer
-from .training import EpochLog, TrainConfig
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
+    from ..network import Network
 
 __all__ = ["check_supported", "train_epochs"]
 

@@ -9,13 +9,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .metrics import count_correct, squared_residuals
-from .propagation import backward_layers, dropout_mask, forward_layers
-from .training import batch_output_delta
-from .training import l2_cost as l2_term
+from ..metrics import count_correct, squared_residuals
+from ..propagation import backward_layers, dropout_mask, forward_layers
+from ..training import batch_output_delta
+from ..training import l2_cost as l2_term
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._jax_engine import _Trainer
+    from .jax import _Trainer
 
 __all__ = ["compiled_run"]
 
