@@ -9,6 +9,8 @@ validation score of every candidate in the least time, or close to it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 __all__ = [
     "EPOCHS",
     "PATIENCE",
@@ -19,6 +21,8 @@ __all__ = [
     "ROWS_PER_BATCH",
     "batch_size_for",
     "BATCH_RULE",
+    "TrainingPlan",
+    "plan_for",
 ]
 
 #: the most epochs ``train`` runs (early stopping usually ends it sooner)
@@ -51,3 +55,66 @@ def batch_size_for(m: int) -> int:
     while size * 2 <= min(MAX_BATCH, m / ROWS_PER_BATCH):
         size *= 2
     return size
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """Everything the table door chooses by itself for one table, before training.
+
+    Each field is what ``layerwise train`` (and :class:`~layerwise.tables.TableModel`) uses
+    where the user gave no option; an option the user gives replaces its field.
+
+    Attributes
+    ----------
+    layers : list of int
+        The hidden sizes n[1] ... n[L-1].
+    hidden : str
+        The hidden activation g[1] ... g[L-1].
+    optimizer, learning_rate, l2 : str, float, float
+        The update rule, α and the L2 λ.
+    epochs : int
+        The most passes over the training rows.
+    batch_size : int
+        The mini-batch size.
+    validation_split : float
+        The fraction of the rows held out for validation and early stopping (0: none).
+    patience : int
+        Epochs without a better validation value before training stops (0: every epoch).
+    monitor : str
+        What early stopping watches: ``"cost"`` or ``"score"``.
+    """
+
+    layers: list[int]
+    hidden: str = "relu"
+    optimizer: str = "adam"
+    learning_rate: float = 0.001
+    l2: float = 0.0
+    epochs: int = EPOCHS
+    batch_size: int = MIN_BATCH
+    validation_split: float = VALIDATION_SPLIT
+    patience: int = PATIENCE
+    monitor: str = MONITOR
+
+
+def plan_for(m: int, n_features: int, n_outputs: int, task: str) -> TrainingPlan:
+    """The table door's defaults for a table of m rows (before the validation split).
+
+    Parameters
+    ----------
+    m : int
+        Rows with a target.
+    n_features : int
+        n[0], the encoded features.
+    n_outputs : int
+        n[L]: 1 for a sigmoid or linear output, the number of classes for softmax.
+    task : str
+        ``"classification"`` or ``"regression"``.
+
+    >>> plan_for(1000, 12, 3, "classification").layers
+    [20, 7, 5]
+    """
+    m_train = max(1, round(m * (1 - VALIDATION_SPLIT)))
+    return TrainingPlan(layers=[20, 7, 5], batch_size=batch_size_for(m_train))
