@@ -189,9 +189,43 @@ def as_float_array(name: str, value: Any, dtype: np.dtype | None = None) -> Arra
     return arr
 
 
+def is_sparse(X: Any) -> bool:
+    """True for a SciPy sparse matrix or array (told by its methods: SciPy is not imported)."""
+    return hasattr(X, "tocsc") and hasattr(X, "nnz") and not isinstance(X, np.ndarray)
+
+
+def as_sparse_columns(name: str, X: Any, dtype: np.dtype | None = None) -> Any:
+    """A SciPy sparse X (any format) as CSC, whose columns are the examples, of a float dtype;
+    its stored values finite."""
+    if len(X.shape) != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(
+            f"{name} must be 2-D with one example per column, shape (n, m), and not empty; "
+            f"Received: a sparse {name} with shape {X.shape}"
+        )
+    X = X.tocsc()
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold real numbers; Received: a sparse {name} of {X.dtype}")
+    target = (
+        dtype
+        if dtype is not None
+        else (X.dtype if X.dtype.name in FLOAT_DTYPES else np.dtype("float64"))
+    )
+    if X.dtype != target:
+        X = X.astype(target)
+    bad = np.flatnonzero(~np.isfinite(X.data))
+    if bad.size:
+        column = int(np.searchsorted(X.indptr, bad[0], side="right")) - 1
+        raise ValueError(
+            f"{name} contains NaN or inf (first at row {int(X.indices[bad[0]])}, column "
+            f"{column}); remove or impute those values before training"
+        )
+    return X
+
+
 def check_X(X: Any, n0: int, dtype: np.dtype | None = None, name: str = "X") -> Array:
-    """X = A[0] must be (n[0], m); suggests X.T when the transpose fits."""
-    X = as_float_array(name, X, dtype)
+    """X = A[0] must be (n[0], m); suggests X.T when the transpose fits. A SciPy sparse X
+    comes back as CSC (columns are examples), for mini-batches cut from it."""
+    X = as_sparse_columns(name, X, dtype) if is_sparse(X) else as_float_array(name, X, dtype)
     if X.shape[0] != n0:
         hint = f"; did you mean {name}.T?" if X.shape[1] == n0 else ""
         raise ValueError(

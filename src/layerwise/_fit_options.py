@@ -83,6 +83,11 @@ class FitOptions:
             from .engines.jax import check_supported, train_epochs
 
             check_supported(net, self.optimizer)
+            if _checks.is_sparse(X):
+                raise ValueError(
+                    "engine='jax' takes a dense X; a sparse X trains with engine='numpy' "
+                    "(one sparse batch at a time), or pass X.toarray() if it fits in memory"
+                )
             run_epochs = train_epochs
 
         validation = None
@@ -151,7 +156,8 @@ def _check_training_memory(net: Network, X: Array, batch_size: int | None, slots
     itemsize = net.dtype.itemsize
     buffers = 4 * b * sum(net.layer_dims[1:]) * itemsize
     state = slots * net.n_params * itemsize
-    rows = X.nbytes if b < m else 0
+    # a sparse X is not copied: its batches are cut from X's own arrays, read as rows (CSR)
+    rows = X.nbytes if b < m and not _checks.is_sparse(X) else 0
     _checks.check_memory(
         buffers + state + rows, f"training n = {net.layer_dims} on batches of {b} examples"
     )

@@ -86,6 +86,30 @@ NUMPY = _module(
 _ndarray = np.ndarray
 
 
+def _sparse_dot(a: Any, b: Any, out: Any = None) -> Any:
+    """a · b where one of them is a SciPy sparse matrix (a batch of sparse examples, A[0]);
+    its own ``@`` computes the product in O(non-zeros · n[1]), and the dense result is
+    written into ``out`` when given. SciPy is never imported here: the operand brings it."""
+    result = np.asarray(a @ b)
+    if out is None:
+        return result
+    np.copyto(out, result)
+    return out
+
+
+#: the namespace of a SciPy sparse A[0]: NumPy's, with a product that takes a sparse operand
+#: (only layer 1 meets one, in its Z[1] = W[1] A[0] and dW[1] = dZ[1] A[0]ᵀ)
+SPARSE = _module(
+    "layerwise._namespace.sparse",
+    name="sparse",
+    **{name: getattr(np, name) for name in _UFUNCS + _FUNCTIONS},
+    dot=_sparse_dot,
+    scalar=float,
+    filled=filled,
+    filled_like=filled_like,
+)
+
+
 def is_jax_array(a: Any) -> bool:
     """True for a JAX array or a value being traced by JAX (told by its type's module, so
     JAX is never imported to answer)."""
@@ -100,7 +124,13 @@ class _Namespaces(dict[type, Any]):
 
     def __missing__(self, kind: type) -> Any:
         module = kind.__module__
-        namespace = _jax_namespace() if module.startswith(("jax", "jaxlib")) else NUMPY
+        namespace: Any
+        if module.startswith(("jax", "jaxlib")):
+            namespace = _jax_namespace()
+        elif module.startswith("scipy.sparse"):
+            namespace = SPARSE
+        else:
+            namespace = NUMPY
         self[kind] = namespace
         return namespace
 

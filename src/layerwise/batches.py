@@ -4,6 +4,11 @@ epoch by the network's generator, with their sample weights.
 A batch is a block of rows (b, n[0]) and A[0] its transpose, the layout the products read
 fastest: a slice in order, a gather of whole rows when shuffled. A large X taken in order is
 not copied: each batch is transposed into a buffer of rows as it comes.
+
+A SciPy sparse X (CSC, as :func:`layerwise._checks.check_X` leaves it) stays sparse: its rows
+are X's own arrays read as CSR, and each batch is a sparse A[0] (n[0], b) cut from them, which
+layer 1 multiplies in O(non-zeros) (the sparse namespace of :mod:`layerwise._namespace`).
+X is never densified, not even one batch of it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from ._checks import is_sparse
 from ._typing import Array, IndexArray
 from .losses import normalized_weights
 
@@ -54,8 +60,10 @@ class Batches:
         self.shuffle = shuffle and not self.full
         self.rng = rng
         self.weights = weights
+        sparse = is_sparse(X)
         if self.full:
-            self.X, self.Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
+            self.X = X if sparse else np.ascontiguousarray(X)
+            self.Y = np.ascontiguousarray(Y)
             self.W = None if weights is None else batch_weights(weights)
             return
         assert batch_size is not None
@@ -74,16 +82,21 @@ class Batches:
                 None if weights is None else batch_weights(weights[:, s : s + batch_size])
                 for s in starts
             ]
-            if X.nbytes > _COPY_X_UP_TO and not X.flags.f_contiguous:
+            if not sparse and X.nbytes > _COPY_X_UP_TO and not X.flags.f_contiguous:
                 self.X = X
                 self.rows_bufs = {size: np.empty((size, X.shape[0]), X.dtype) for size in sizes}
                 return
-        self.rows = np.ascontiguousarray(X.T)  # free when X is already a transposed row array
+        # free when X is already a transposed row array (sparse: CSC read as CSR, no copy)
+        self.rows = X.T.tocsr() if sparse else np.ascontiguousarray(X.T)
+        self.sparse = sparse
         if self.shuffle:
             self.Y = np.ascontiguousarray(Y)
             self.order = np.arange(m)
             self._bufs = {
-                size: (np.empty((size, X.shape[0]), X.dtype), np.empty((Y.shape[0], size), Y.dtype))
+                size: (
+                    None if sparse else np.empty((size, X.shape[0]), X.dtype),
+                    np.empty((Y.shape[0], size), Y.dtype),
+                )
                 for size in sizes
             }
             if weights is not None:
@@ -119,15 +132,19 @@ class Batches:
         self.rng.shuffle(self.order)
         for start in range(0, self.m, self.batch_size):
             idx = self.order[start : start + self.batch_size]
-            rows_buf, Y_buf = self._bufs[idx.size]
-            # the methods, not np.take: this runs once per batch; mode="clip" (the indices
-            # are a permutation, always valid) writes straight into out, where the default
-            # mode="raise" goes through a temporary buffer
-            self.rows.take(idx, axis=0, out=rows_buf, mode="clip")
+            gather_buf, Y_buf = self._bufs[idx.size]
+            if gather_buf is None:
+                A0 = self.rows[idx].T  # sparse: the batch's rows gathered (CSR), as CSC
+            else:
+                # the methods, not np.take: this runs once per batch; mode="clip" (the
+                # indices are a permutation, always valid) writes straight into out, where
+                # the default mode="raise" goes through a temporary buffer
+                self.rows.take(idx, axis=0, out=gather_buf, mode="clip")
+                A0 = gather_buf.T
             self.Y.take(idx, axis=1, out=Y_buf, mode="clip")
             if self.weights is None:
-                yield rows_buf.T, Y_buf, None
+                yield A0, Y_buf, None
                 continue
             w_buf = self._w_bufs[idx.size]
             self.weights.take(idx, axis=1, out=w_buf, mode="clip")
-            yield rows_buf.T, Y_buf, batch_weights(w_buf, out=w_buf)
+            yield A0, Y_buf, batch_weights(w_buf, out=w_buf)

@@ -157,8 +157,8 @@ def linear_backward(
     """
     xp = NAMESPACES[type(dZ)]
     m = dZ.shape[1]
-    # dW[l] = 1/m dZ[l] A[l-1]^T
-    dW = xp.dot(dZ, A_prev.T, out=dW_out)
+    # dW[l] = 1/m dZ[l] A[l-1]^T  (the product in A[l-1]'s namespace: A[0] may be sparse)
+    dW = NAMESPACES[type(A_prev)].dot(dZ, A_prev.T, out=dW_out)
     if average:
         dW *= 1.0 / m
     # db[l] = 1/m np.sum(dZ[l], axis=1, keepdims=True), computed as the product of dZ[l]
