@@ -30,7 +30,6 @@ from ._base import (
     check_classification_targets,
     column_or_1d,
     type_of_target,
-    validate_data,
 )
 from ._lbfgs import stochastic_solver
 
@@ -145,9 +144,7 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
         self, X: Any, y: Any, reset: bool, classes: Any = None, same_classes: bool = False
     ) -> tuple[Array, Array]:
         _check_rows(type(self).__name__, X, y)
-        X, y = validate_data(
-            self, X, y, reset=reset, multi_output=True, dtype=(np.float64, np.float32)
-        )
+        X, y = self._check_X_y(X, y, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         multilabel = y.ndim == 2
@@ -349,15 +346,7 @@ init, standardize, dtype, engine
         self, X: Any, y: Any, reset: bool, classes: Any = None, same_classes: bool = False
     ) -> tuple[Array, Array]:
         _check_rows(type(self).__name__, X, y)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            multi_output=True,
-            y_numeric=True,
-            dtype=(np.float64, np.float32),
-        )
+        X, y = self._check_X_y(X, y, reset, y_numeric=True)
         n_out = 1 if y.ndim == 1 else y.shape[1]
         if reset:
             self._y_2d = y.ndim == 2

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-# every scikit-learn name the estimators use is imported here, behind the one check that
-# names the extra to install; layerwise.sklearn takes its names from this module
+# the scikit-learn names the estimators use are imported here, behind the one check that
+# names the extra to install (._inputs, imported after it, takes its own); layerwise.sklearn
+# takes its names from this module
 try:
     from sklearn.base import BaseEstimator
     from sklearn.base import ClassifierMixin as ClassifierMixin
@@ -29,7 +30,7 @@ try:
         check_classification_targets as check_classification_targets,
     )
     from sklearn.utils.multiclass import type_of_target as type_of_target
-    from sklearn.utils.validation import check_is_fitted, validate_data
+    from sklearn.utils.validation import check_is_fitted
     from sklearn.utils.validation import column_or_1d as column_or_1d
 except ImportError:  # pragma: no cover - depends on the environment
     raise ImportError(
@@ -43,9 +44,9 @@ from ..callbacks import EarlyStopping
 from ..history import History
 from ..network import Network
 from ..optimizers import SGD, Adam, Momentum, Optimizer, RMSprop, get_schedule
-from ..preprocessing import Preprocessing
 from ._attrs import MLPAttributes
 from ._incremental import Continued, KeepState
+from ._inputs import RowInputs
 from ._lbfgs import fit_lbfgs
 
 #: scikit-learn's names for the activations we share, mapped to ours
@@ -56,7 +57,7 @@ _SCHEDULES = ("constant", "inverse_time", "exponential", "step")
 _INITS = ("xavier", "he", "small", "zeros")
 
 
-class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
+class _BaseNetworkEstimator(RowInputs, MLPAttributes, BaseEstimator):
     """What the classifier and the regressor share: parameters, fit loop, prediction input."""
 
     network_: Network  # set by fit (annotated here only: unfitted estimators have none)
@@ -205,27 +206,21 @@ class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
         return KeepState(inner)
 
     def _build_network(
-        self, X: Array, n_out: int, classes: list[Any] | None, weights: Array | None = None
+        self, X: Any, n_out: int, classes: list[Any] | None, weights: Array | None = None
     ) -> Network:
         hidden = _ACTIVATION_ALIASES.get(self.activation, self.activation)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        pre = self._input_preprocessing(X, classes, weights)
+        n0 = X.shape[1] if pre.feature_names is None else len(pre.feature_names)
         net = Network(
-            [X.shape[1], *self._hidden_sizes(), n_out],
+            [n0, *self._hidden_sizes(), n_out],
             hidden=hidden,
             output=self._output(),
             init=self.init,
             seed=seed,
             dtype=self.dtype,
         )
-        names = getattr(self, "feature_names_in_", None)
-        # the statistics come from the rows of X, stored per feature (n[0],) as the CLI does
-        net.preprocessing = Preprocessing.fit(
-            X.T,
-            standardize=bool(self.standardize),
-            feature_names=None if names is None else [str(n) for n in names],
-            classes=classes,
-            sample_weight=weights,
-        )
+        net.preprocessing = pre
         return net
 
     # -- training ----------------------------------------------------------------------
@@ -243,6 +238,8 @@ class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
         fresh = not hasattr(self, "network_") or (not incremental and not self.warm_start)
         if fresh and hasattr(self, "network_"):
             del self.network_  # a fit that fails below leaves the estimator unfitted
+            if hasattr(self, "encoder_"):
+                del self.encoder_
         X_rows, Y = self._validate_targets(
             X, y, reset=fresh, classes=classes, same_classes=not incremental
         )
@@ -260,7 +257,7 @@ class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
         elif not incremental:
             self._optimizer = self._make_optimizer()  # warm start: new run, kept weights
         net = self.network_
-        A0 = _columns(net, X_rows)
+        A0 = self._columns(net, X_rows)
         if self.solver == "lbfgs":
             return fit_lbfgs(self, A0, Y, weights)
 
@@ -351,7 +348,7 @@ class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
         """A[L] (n[L], m) for rows X (m, n[0]): validate, transpose once, standardize."""
         check_is_fitted(self)
         try:
-            X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+            X = self._check_X(X)
         except ValueError as exc:
             shape = tuple(getattr(X, "shape", ()))
             if len(shape) == 2 and shape[0] == self.n_features_in_ != shape[1]:
@@ -360,7 +357,12 @@ class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
                     f"orientation (n[0], m)? Use X.T."
                 ) from None
             raise
-        return self.network_.predict_proba(_columns(self.network_, X))
+        return self.network_.predict_proba(self._columns(self.network_, X))
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # kept sparse batch by batch (the jax engine refuses it)
+        return tags
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "network_")
@@ -379,12 +381,6 @@ class _BaseNetworkEstimator(MLPAttributes, BaseEstimator):
         from ..onnx_export import export_network
 
         return export_network(self.network_, path, opset=opset)
-
-
-def _columns(net: Network, X_rows: Array) -> Array:
-    """The one transpose: rows (m, n[0]) -> A[0] (n[0], m), standardized as at fit."""
-    A0 = np.asarray(X_rows.T, dtype=net.dtype)
-    return A0 if net.preprocessing is None else net.preprocessing.transform(A0)
 
 
 def _check_rows(owner: str, X: Any, y: Any) -> None:

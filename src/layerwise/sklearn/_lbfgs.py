@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._checks import is_sparse
 from .._optional import require
 from .._typing import Array
 from ..batches import batch_weights
@@ -68,7 +69,9 @@ def minimize_lbfgs(
         Print the cost after every iteration.
     """
     minimize = require("scipy.optimize", "sklearn", "solver='lbfgs'").minimize
-    X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
+    # a sparse X stays sparse: layer 1 multiplies it in O(non-zeros)
+    X = X if is_sparse(X) else np.ascontiguousarray(X)
+    Y = np.ascontiguousarray(Y)
     weights = None if sample_weight is None else batch_weights(sample_weight)
     hard_labels = bool(np.all((Y == 0) | (Y == 1)))
     result = LbfgsResult()

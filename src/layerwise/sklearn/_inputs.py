@@ -1,0 +1,232 @@
+"""The three kinds of X the estimators take, as rows (m, ...), and how each becomes A[0]:
+
+- a dense array (or an all-numeric DataFrame without missing values): standardized with the
+  training mean and standard deviation, as before;
+- a SciPy sparse matrix or array (CSR, CSC, COO, ...): kept sparse. Standardization scales
+  each feature by its training standard deviation *without centering* (scikit-learn's
+  ``StandardScaler(with_mean=False)``): subtracting the mean would fill in every zero. A[0] is
+  the CSR rows read as CSC, so the network trains on sparse batches (see
+  :mod:`layerwise.batches`) and never densifies X;
+- a raw pandas DataFrame with text, booleans, categoricals or missing values: encoded by the
+  table door's own :class:`~layerwise.tables.TableEncoder`, fitted on the training rows
+  inside ``fit`` (``encoder_``), whose preprocessing is the network's, so the model file and
+  the ONNX export take the raw columns, as a model of ``layerwise train`` does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sklearn.utils import check_array, check_consistent_length
+from sklearn.utils.validation import validate_data
+
+from .._checks import is_sparse
+from .._typing import Array
+from ..preprocessing import Preprocessing
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..network import Network
+    from ..tables import TableEncoder
+
+__all__ = [
+    "RowInputs",
+    "is_raw_table",
+    "is_sparse",
+    "sparse_scale",
+    "scaled_sparse_columns",
+    "table_names",
+]
+
+#: the NumPy dtype kinds a DataFrame column may have and still be taken as numbers
+#: (booleans, integers, floats): scikit-learn's own ``check_array`` converts those
+_NUMERIC_KINDS = "biuf"
+
+
+def is_raw_table(X: Any) -> bool:
+    """A pandas DataFrame that needs the table encoder: a column that is not numbers or
+    booleans (text, categorical, dates...), or a missing value anywhere."""
+    if type(X).__name__ != "DataFrame" or not hasattr(X, "dtypes"):
+        return False
+    for dtype in X.dtypes:
+        kind = getattr(dtype, "kind", "O")
+        # categorical dtypes have kind "O", pandas' nullable Int64/Float64/boolean their own
+        if kind not in _NUMERIC_KINDS or type(dtype).__name__ == "CategoricalDtype":
+            return True
+    return bool(X.isna().to_numpy().any())
+
+
+def shorten(names: list[str], limit: int = 12) -> str:
+    """Names for a message: the first ``limit``, quoted, and how many there are in all."""
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def table_names(owner: str, X: Any) -> list[str]:
+    """The column names of a DataFrame as text, each once."""
+    names = [str(c) for c in X.columns]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise ValueError(f"{owner}: X has two columns named {dup!r}; column names must differ")
+    return names
+
+
+def sparse_scale(X_rows: Any, weights: Array | None = None) -> Array:
+    """The standard deviation of each feature (column) of a sparse X (m, n[0]), zeros
+    included, weighted by ``weights`` (m,) when given; 1 for a constant feature. As
+    ``StandardScaler(with_mean=False).fit(X).scale_``, without densifying X.
+
+    Returns
+    -------
+    ndarray of shape (n[0],)
+    """
+    Xc = X_rows.tocsc(copy=True)  # features as columns; a copy, so duplicates sum in it only
+    Xc.sum_duplicates()
+    m, n0 = Xc.shape
+    w = np.ones(m) if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+    total = float(w.sum())
+    feature = np.repeat(np.arange(n0), np.diff(Xc.indptr))  # the feature of each stored value
+    data = Xc.data.astype(np.float64)
+    w_stored = w[Xc.indices]
+    mean = np.bincount(feature, weights=w_stored * data, minlength=n0) / total
+    # Σ w (x − mean)² over the stored values, plus mean² for each weight of the zeros
+    deviation = data - mean[feature]
+    w_zeros = total - np.bincount(feature, weights=w_stored, minlength=n0)
+    squares = np.bincount(feature, weights=w_stored * deviation**2, minlength=n0)
+    scale = np.sqrt((squares + w_zeros * mean**2) / total)
+    scale[scale == 0] = 1.0
+    return scale
+
+
+def scaled_sparse_columns(X_rows: Any, scale: Array | None, dtype: np.dtype) -> Any:
+    """A[0] (n[0], m) for sparse rows X (m, n[0]): the rows read as CSC columns (one example
+    per column), each feature divided by its ``scale`` (x − 0) / s when given; a copy."""
+    A0 = X_rows.tocsr().T.astype(dtype, copy=True)  # CSR (m, n[0]) transposed is CSC
+    if scale is not None:
+        # the stored values of feature i are divided by s_i (the zeros stay zeros)
+        A0.data /= scale.astype(dtype)[A0.indices]
+    return A0
+
+
+class RowInputs:
+    """The estimators' X at the door (``fit``, ``partial_fit``, ``predict``) and its A[0]."""
+
+    encoder_: TableEncoder  # set by fit on a raw DataFrame only
+    feature_names_in_: Array
+    n_features_in_: int
+    standardize: bool
+
+    def _check_X_y(self, X: Any, y: Any, reset: bool, y_numeric: bool = False) -> tuple[Any, Any]:
+        """X as dense rows, sparse CSR rows or (fitted with the encoder) a DataFrame whose
+        columns are named as text; y as an array."""
+        table = is_raw_table(X) if reset else hasattr(self, "encoder_")
+        if not table:
+            return validate_data(
+                self,
+                X,
+                y,
+                reset=reset,
+                multi_output=True,
+                y_numeric=y_numeric,
+                accept_sparse="csr",
+                dtype=(np.float64, np.float32),
+            )
+        frame = self._check_frame(X, reset)
+        name = getattr(y, "name", None)
+        y = check_array(
+            y,
+            ensure_2d=False,
+            dtype="numeric" if y_numeric else None,
+            ensure_all_finite=True,
+            input_name="y",
+        )
+        check_consistent_length(frame, y)
+        if reset:
+            self._target_name = name if isinstance(name, str) and name not in frame else None
+        return frame, y
+
+    def _check_X(self, X: Any) -> Any:
+        """X at predict: as at fit (a DataFrame with the same columns when fitted on one)."""
+        if hasattr(self, "encoder_"):
+            return self._check_frame(X, reset=False)
+        return validate_data(
+            self, X, reset=False, accept_sparse="csr", dtype=(np.float64, np.float32)
+        )
+
+    def _check_frame(self, X: Any, reset: bool) -> Any:
+        owner = type(self).__name__
+        if type(X).__name__ != "DataFrame" or not hasattr(X, "columns"):
+            raise ValueError(
+                f"{owner} was fitted on a pandas DataFrame with text, categories or missing "
+                f"values (encoded by its encoder_), so X must be a DataFrame with the columns "
+                f"{shorten(list(self.feature_names_in_))}; Received: {type(X).__name__}"
+            )
+        names = table_names(owner, X)
+        if X.shape[0] == 0:
+            raise ValueError(f"{owner}: X has 0 rows; at least one example is needed")
+        if reset:
+            self.n_features_in_ = len(names)
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        else:
+            expected = [str(n) for n in self.feature_names_in_]
+            missing = [n for n in expected if n not in names]
+            unexpected = [n for n in names if n not in expected]
+            if missing or unexpected:
+                parts = [f"lacks {shorten(missing)}"] if missing else []
+                parts += [f"has {shorten(unexpected)}, not seen at fit"] if unexpected else []
+                raise ValueError(
+                    f"{owner}: X has other columns than at fit: it {' and '.join(parts)}; "
+                    f"expected the columns {shorten(expected)} (in any order)"
+                )
+        if all(isinstance(c, str) for c in X.columns):
+            return X
+        return X.set_axis(names, axis=1)
+
+    def _input_preprocessing(
+        self, X: Any, classes: list[Any] | None, weights: Array | None
+    ) -> Preprocessing:
+        """What turns the training X into A[0], learned from it: the table encoder's
+        preprocessing for a DataFrame (kept as ``encoder_``), the scale of each sparse feature,
+        or the mean and standard deviation of each dense one."""
+        if type(X).__name__ == "DataFrame":
+            from ..tables import TableEncoder
+
+            encoder = TableEncoder().fit(X, sample_weight=None if weights is None else weights[0])
+            pre = encoder.preprocessing_
+            if not self.standardize:
+                assert pre.mean is not None and pre.scale is not None
+                pre.mean[:], pre.scale[:] = 0.0, 1.0
+            pre.classes = classes
+            pre.target = getattr(self, "_target_name", None)
+            self.encoder_ = encoder
+            return pre
+        if hasattr(self, "encoder_"):
+            del self.encoder_  # a fit on numbers after one on a table
+        names = getattr(self, "feature_names_in_", None)
+        feature_names = None if names is None else [str(n) for n in names]
+        if is_sparse(X):
+            scale = sparse_scale(X, None if weights is None else weights[0])
+            return Preprocessing(
+                mean=np.zeros_like(scale) if self.standardize else None,
+                scale=scale if self.standardize else None,
+                feature_names=feature_names,
+                classes=classes,
+            )
+        # the statistics come from the rows of X, stored per feature (n[0],) as the CLI does
+        return Preprocessing.fit(
+            X.T,
+            standardize=bool(self.standardize),
+            feature_names=feature_names,
+            classes=classes,
+            sample_weight=weights,
+        )
+
+    def _columns(self, net: Network, X: Any) -> Any:
+        """The one transpose: rows (m, ...) -> A[0] (n[0], m), prepared as at fit."""
+        if type(X).__name__ == "DataFrame":
+            return self.encoder_.transform(X).astype(net.dtype, copy=False)
+        pre = net.preprocessing
+        if is_sparse(X):
+            return scaled_sparse_columns(X, None if pre is None else pre.scale, net.dtype)
+        A0 = np.asarray(X.T, dtype=net.dtype)
+        return A0 if pre is None else pre.transform(A0)
