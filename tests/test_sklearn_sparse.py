@@ -192,3 +192,19 @@ def test_large_sparse_X_trains_under_a_6_GB_address_space_limit():
     dims, accuracy = out.stdout.rsplit("]", 1)
     assert dims == "[200000, 4, 1"
     assert float(accuracy) > 0.9
+
+
+def test_predict_on_sparse_X_goes_block_by_block(monkeypatch):
+    import layerwise.sklearn._base as base
+
+    X, y = sparse_problem(m=300, seed=7)
+    clf = NetworkClassifier((8,), max_iter=5, random_state=0).fit(X, y)
+    whole = clf.predict_proba(X.toarray())
+    monkeypatch.setattr(base, "_PREDICT_ROWS", 64)
+    seen = []
+    predict_proba = clf.network_.predict_proba
+    monkeypatch.setattr(
+        clf.network_, "predict_proba", lambda A0: seen.append(A0.shape) or predict_proba(A0)
+    )
+    np.testing.assert_allclose(clf.predict_proba(X), whole, rtol=1e-12)
+    assert seen == [(60, 64)] * 4 + [(60, 44)]

@@ -213,7 +213,9 @@ class Network:
 
         Parameters
         ----------
-        X : ndarray of shape (n[0], m)
+        X : ndarray or SciPy sparse matrix of shape (n[0], m)
+            A sparse X stays sparse: each mini-batch is a sparse A[0] cut from it, which
+            layer 1 multiplies in O(non-zeros) (not with ``engine="jax"``).
         Y : ndarray of shape (n[L], m)
             Labels 0/1 for a sigmoid output; one-hot (n[L], m) or class indices (1, m) for
             softmax; values for a linear output.

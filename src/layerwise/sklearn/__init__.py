@@ -5,9 +5,19 @@ once into the notes' orientation, A[0] = Xᵀ of shape (n[0], m), before handing
 :class:`~layerwise.Network` (``estimator.network_``). Parameters are named as in
 scikit-learn's ``MLPClassifier``/``MLPRegressor`` where the concept is the same.
 
-The features are standardized inside the estimator (``standardize=True``): the statistics
-are stored as ``network_.preprocessing``, so the network's model file and its ONNX export
-(:meth:`NetworkClassifier.to_onnx`) take raw features, as the estimator does.
+X may be a dense array, a SciPy sparse matrix or array, or a pandas DataFrame:
+
+- dense features are standardized inside the estimator (``standardize=True``): the
+  statistics are stored as ``network_.preprocessing``, so the network's model file and its
+  ONNX export (:meth:`NetworkClassifier.to_onnx`) take raw features, as the estimator does;
+- a sparse X (CSR, CSC, COO, ...; ``OneHotEncoder``'s default output) is used as given, never
+  densified: the network trains on sparse mini-batches and predicts in blocks of rows;
+- a raw DataFrame with text, booleans, categoricals or missing values is encoded by the
+  table door's :class:`~layerwise.tables.TableEncoder` (as ``layerwise train`` encodes a
+  table), fitted on the training rows inside ``fit`` and kept as ``encoder_``; its encoding
+  travels in ``network_.preprocessing``, so the ONNX export has one input per column and the
+  model file predicts with ``layerwise predict``. An all-numeric DataFrame without missing
+  values is taken as an array.
 
 Needs the ``sklearn`` extra: ``pip install 'layerwise[sklearn]'`` (scikit-learn >= 1.6).
 """
@@ -91,8 +101,10 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
     init : {"xavier", "he", "small", "zeros"}, default "xavier"
         Weight initializer; ``xavier`` (Glorot) has the variance scikit-learn's MLPs use.
     standardize : bool, default True
-        Standardize each feature with the training mean and standard deviation; the
-        statistics travel with ``network_`` (model file, ONNX export).
+        Standardize each feature of a dense X with the training mean and standard deviation
+        (of a raw DataFrame: its number columns); the statistics travel with ``network_``
+        (model file, ONNX export). A sparse X is used as given (scale it in a Pipeline, e.g.
+        with ``MaxAbsScaler``, if its features need it).
     dtype : {"float64", "float32"}, default "float64"
         The network's dtype.
     engine : {"numpy", "jax"}, default "numpy"
@@ -105,8 +117,12 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
         The trained network, with ``network_.preprocessing`` (statistics and classes).
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
+        Columns of X (of a raw DataFrame: before encoding; n[0] is
+        ``network_.layer_dims[0]``).
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Only when X was a DataFrame with string column names.
+        Only when X was a DataFrame with string column names (any names for a raw one).
+    encoder_ : TableEncoder
+        Only when X was a raw DataFrame: how its columns became the n[0] features.
     n_outputs_ : int
         n[L]: 1 for two classes, n_classes for more, k for multilabel.
     out_activation_ : str
@@ -131,6 +147,20 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
     >>> clf.predict_proba(X[:2]).shape
     (2, 3)
     >>> bool(clf.score(X, y) > 0.9)
+    True
+
+    A raw table (numbers, text, booleans, missing values) is encoded inside ``fit``:
+
+    >>> from layerwise.tables import mixed_table
+    >>> frame = mixed_table(m=300, seed=0)
+    >>> X, y = frame.drop(columns=["id", "species"]), frame["species"]
+    >>> clf = NetworkClassifier((16,), learning_rate_init=0.01, max_iter=300, random_state=0)
+    >>> clf = clf.fit(X, y)
+    >>> clf.n_features_in_                              # 9 columns ...
+    9
+    >>> clf.network_.layer_dims[0] == len(clf.encoder_.feature_names_out_)  # ... n[0] features
+    True
+    >>> bool(clf.score(X, y) > 0.8)
     True
     """
 
@@ -208,6 +238,9 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NetworkClassifier:
         """Train on rows X (m, n[0]) and labels y (m,) or a multilabel indicator (m, k).
 
+        X is an array, a SciPy sparse matrix or a DataFrame (a raw one is encoded by
+        ``encoder_``, see the module's docstring).
+
         ``sample_weight`` (m,) weights each example's loss: every batch's cost is its
         weighted mean, as in ``MLPClassifier`` (see ``Network.fit``), and the
         standardization statistics are weighted too.
@@ -232,8 +265,8 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
         sample_weight : array-like of shape (m,), optional
         classes : array-like, optional
             All the classes; required on the first call (unless y is multilabel), since
-            one batch need not show them all. Standardization statistics are taken from
-            the first batch and kept.
+            one batch need not show them all. Standardization statistics (and the encoding
+            of a raw DataFrame) are taken from the first batch and kept.
 
         Returns
         -------
@@ -318,6 +351,8 @@ init, standardize, dtype, engine
     network_ : Network
     n_features_in_ : int
     feature_names_in_ : ndarray
+    encoder_ : TableEncoder
+        Only when X was a raw DataFrame.
     n_outputs_ : int
     out_activation_ : str
         "linear".
@@ -363,6 +398,9 @@ init, standardize, dtype, engine
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NetworkRegressor:
         """Train on rows X (m, n[0]) and targets y (m,) or (m, n_outputs).
 
+        X is an array, a SciPy sparse matrix or a DataFrame (a raw one is encoded by
+        ``encoder_``, see the module's docstring).
+
         ``sample_weight`` (m,) weights each example's loss: every batch's cost is its
         weighted mean, as in ``MLPRegressor`` (see ``Network.fit``), and the
         standardization statistics are weighted too.
@@ -377,8 +415,8 @@ init, standardize, dtype, engine
     @available_if(stochastic_solver)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NetworkRegressor:
         """One epoch over X, y (weighted by ``sample_weight`` (m,) when given), continuing
-        from the current weights and optimizer state. Standardization statistics are taken
-        from the first batch and kept.
+        from the current weights and optimizer state. Standardization statistics (and the
+        encoding of a raw DataFrame) are taken from the first batch and kept.
 
         Returns
         -------

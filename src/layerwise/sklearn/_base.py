@@ -46,7 +46,7 @@ from ..network import Network
 from ..optimizers import SGD, Adam, Momentum, Optimizer, RMSprop, get_schedule
 from ._attrs import MLPAttributes
 from ._incremental import Continued, KeepState
-from ._inputs import RowInputs
+from ._inputs import RowInputs, is_sparse
 from ._lbfgs import fit_lbfgs
 
 #: scikit-learn's names for the activations we share, mapped to ours
@@ -55,6 +55,8 @@ _HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
 _SOLVERS = ("adam", "sgd", "momentum", "rmsprop", "gd", "lbfgs")
 _SCHEDULES = ("constant", "inverse_time", "exponential", "step")
 _INITS = ("xavier", "he", "small", "zeros")
+#: a sparse X is predicted this many rows at a time
+_PREDICT_ROWS = 4096
 
 
 class _BaseNetworkEstimator(RowInputs, MLPAttributes, BaseEstimator):
@@ -357,7 +359,16 @@ class _BaseNetworkEstimator(RowInputs, MLPAttributes, BaseEstimator):
                     f"orientation (n[0], m)? Use X.T."
                 ) from None
             raise
-        return self.network_.predict_proba(self._columns(self.network_, X))
+        net = self.network_
+        if not is_sparse(X):
+            return net.predict_proba(self._columns(net, X))
+        # a sparse X in blocks of rows: the activations (n[l], b) of one block at a time
+        m = X.shape[0]
+        AL = np.empty((net.layer_dims[-1], m), dtype=net.dtype)
+        for start in range(0, m, _PREDICT_ROWS):
+            block = X[start : start + _PREDICT_ROWS]
+            AL[:, start : start + block.shape[0]] = net.predict_proba(self._columns(net, block))
+        return AL
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
