@@ -20,7 +20,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 
 from layerwise.cli import main
 from layerwise.sklearn import NetworkClassifier, NetworkRegressor
-from layerwise.tables import mixed_table
+from layerwise.tables import TableEncoder, mixed_table
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -51,13 +51,15 @@ def column_transformer(frame):
     """scikit-learn's pipeline for the encoder's rules, one transformer per column in the
     frame's order: numbers imputed by the median with an indicator where training had a
     missing value, then standardized (not the indicator); booleans 0/1 imputed the same way;
-    text one-hot, missing a category of its own, rare (< 5 rows) and unseen values sharing
-    the infrequent column."""
+    text one-hot, missing a category of its own, rare (fewer rows than the encoder's
+    min_frequency) and unseen values sharing the infrequent column."""
     steps = []
     for name in frame.columns:
         if name in CATEGORIES:
             encoder = OneHotEncoder(
-                min_frequency=5, handle_unknown="infrequent_if_exist", sparse_output=False
+                min_frequency=TableEncoder().min_frequency or None,
+                handle_unknown="infrequent_if_exist",
+                sparse_output=False,
             )
             steps.append((name, encoder, [name]))
             continue
@@ -241,8 +243,14 @@ def test_bad_tables_are_refused_by_name(penguins):
     twice = pd.concat([X_train[["island"]], X_train[["island"]]], axis=1)
     with pytest.raises(ValueError, match="two columns named 'island'"):
         NetworkClassifier().fit(twice, y_train)
-    ids = X_train.assign(ticket=[f"T{i:05d}" for i in range(len(X_train))])
-    with pytest.raises(ValueError, match="column 'ticket' cannot be a feature"):
-        NetworkClassifier().fit(ids, y_train)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         NetworkClassifier().fit(X_train, y_train.iloc[:10])
+
+
+def test_cross_validation_on_a_raw_frame(penguins):
+    from sklearn.model_selection import cross_val_score
+
+    X_train, y_train, _ = penguins
+    clf = NetworkClassifier((16,), learning_rate_init=0.01, max_iter=30, random_state=0)
+    scores = cross_val_score(clf, X_train, y_train, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.7
