@@ -208,3 +208,13 @@ def test_predict_on_sparse_X_goes_block_by_block(monkeypatch):
     )
     np.testing.assert_allclose(clf.predict_proba(X), whole, rtol=1e-12)
     assert seen == [(60, 64)] * 4 + [(60, 44)]
+
+
+def test_float32_sparse_trains_in_float32():
+    X, y = sparse_problem(seed=8)
+    options = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, dtype="float32")
+    sparse_fit = NetworkClassifier(**options).fit(X.astype(np.float32), y)
+    dense_fit = NetworkClassifier(**options, standardize=False).fit(X.toarray(), y)
+    assert sparse_fit.coefs_[0].dtype == np.float32
+    assert sparse_fit.predict_proba(X).dtype == np.float32
+    assert_same_weights(sparse_fit, dense_fit, tol=1e-5)

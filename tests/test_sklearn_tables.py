@@ -231,7 +231,7 @@ def test_other_columns_at_predict_are_named(penguins):
     clf = NetworkClassifier((4,), max_iter=1, random_state=0).fit(X_train, y_train)
     with pytest.raises(ValueError, match=r"it lacks 'sex' and has 'colour', not seen at fit"):
         clf.predict(X_new.drop(columns="sex").assign(colour="blue"))
-    with pytest.raises(ValueError, match=r"must be a DataFrame with the columns 'bill_length_mm'"):
+    with pytest.raises(ValueError, match=r"DataFrame with the columns 'bill_length_mm'.*numpy"):
         clf.predict(X_new.to_numpy())
     # the columns in another order are found by name
     reordered = X_new[X_new.columns[::-1]]

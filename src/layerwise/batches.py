@@ -88,7 +88,6 @@ class Batches:
                 return
         # free when X is already a transposed row array (sparse: CSC read as CSR, no copy)
         self.rows = X.T.tocsr() if sparse else np.ascontiguousarray(X.T)
-        self.sparse = sparse
         if self.shuffle:
             self.Y = np.ascontiguousarray(Y)
             self.order = np.arange(m)

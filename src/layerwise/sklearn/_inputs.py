@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "RowInputs",
+    "is_pandas_frame",
     "is_raw_table",
     "is_sparse",
     "sparse_columns",
@@ -44,10 +45,16 @@ __all__ = [
 _NUMERIC_KINDS = "biuf"
 
 
+def is_pandas_frame(X: Any) -> bool:
+    """A pandas DataFrame (told by its type: pandas is not imported to answer)."""
+    kind = type(X)
+    return kind.__name__ == "DataFrame" and kind.__module__.startswith("pandas")
+
+
 def is_raw_table(X: Any) -> bool:
     """A pandas DataFrame that needs the table encoder: a column that is not numbers or
     booleans (text, categorical, dates...), or a missing value anywhere."""
-    if type(X).__name__ != "DataFrame" or not hasattr(X, "dtypes"):
+    if not is_pandas_frame(X):
         return False
     for dtype in X.dtypes:
         kind = getattr(dtype, "kind", "O")
@@ -125,11 +132,13 @@ class RowInputs:
 
     def _check_frame(self, X: Any, reset: bool) -> Any:
         owner = type(self).__name__
-        if type(X).__name__ != "DataFrame" or not hasattr(X, "columns"):
+        if not is_pandas_frame(X):
+            kind = type(X)
             raise ValueError(
                 f"{owner} was fitted on a pandas DataFrame with text, categories or missing "
                 f"values (encoded by its encoder_), so X must be a DataFrame with the columns "
-                f"{shorten(list(self.feature_names_in_))}; Received: {type(X).__name__}"
+                f"{shorten(list(self.feature_names_in_))}; Received: "
+                f"{kind.__module__.split('.')[0]}.{kind.__name__}"
             )
         names = table_names(owner, X)
         if X.shape[0] == 0:
@@ -158,7 +167,7 @@ class RowInputs:
         """What turns the training X into A[0], learned from it: the table encoder's
         preprocessing for a DataFrame (kept as ``encoder_``), the scale of each sparse feature,
         or the mean and standard deviation of each dense one."""
-        if type(X).__name__ == "DataFrame":
+        if is_pandas_frame(X):
             from ..tables import TableEncoder
 
             encoder = TableEncoder().fit(X, sample_weight=None if weights is None else weights[0])
@@ -187,7 +196,7 @@ class RowInputs:
 
     def _columns(self, net: Network, X: Any) -> Any:
         """The one transpose: rows (m, ...) -> A[0] (n[0], m), prepared as at fit."""
-        if type(X).__name__ == "DataFrame":
+        if is_pandas_frame(X):
             return self.encoder_.transform(X).astype(net.dtype, copy=False)
         if is_sparse(X):
             return sparse_columns(X, net.dtype)
