@@ -254,3 +254,11 @@ def test_cross_validation_on_a_raw_frame(penguins):
     clf = NetworkClassifier((16,), learning_rate_init=0.01, max_iter=30, random_state=0)
     scores = cross_val_score(clf, X_train, y_train, cv=3)
     assert scores.shape == (3,) and scores.min() > 0.7
+
+
+def test_missing_values_at_predict_after_a_complete_numeric_frame_are_explained():
+    X = mixed_table(m=200, seed=1)[["bill_depth_mm", "year"]]
+    clf = NetworkClassifier((4,), max_iter=1, random_state=0)
+    clf.fit(X.fillna(17.0), np.arange(200) % 2)
+    with pytest.raises(ValueError, match="fitted on numbers without missing values"):
+        clf.predict(X)

@@ -126,9 +126,17 @@ class RowInputs:
         """X at predict: as at fit (a DataFrame with the same columns when fitted on one)."""
         if hasattr(self, "encoder_"):
             return self._check_frame(X, reset=False)
-        return validate_data(
-            self, X, reset=False, accept_sparse="csr", dtype=(np.float64, np.float32)
-        )
+        try:
+            return validate_data(
+                self, X, reset=False, accept_sparse="csr", dtype=(np.float64, np.float32)
+            )
+        except ValueError as exc:
+            if is_pandas_frame(X) and "NaN" in str(exc):
+                raise ValueError(
+                    f"{exc} (This model was fitted on numbers without missing values; fitted "
+                    f"on a DataFrame with missing values, it fills them in with its encoder_.)"
+                ) from None
+            raise
 
     def _check_frame(self, X: Any, reset: bool) -> Any:
         owner = type(self).__name__
