@@ -15,6 +15,10 @@ For that to hold, the math always uses the value a call *returns* (``A = xp.exp(
 never the side effect on ``out``. JAX is imported only when a JAX array is met: the NumPy path
 never imports it.
 
+A SciPy sparse A[0] (a mini-batch of a sparse X) has NumPy's namespace with one change: its
+``dot`` lets the sparse operand compute the product (layer 1's W[1]A[0] and dZ[1]A[0]ᵀ) from
+the non-zeros, and writes the dense result into ``out``.
+
 Beyond NumPy's names, a namespace has ``dot(a, b, out=None)`` (the ndarray method for NumPy:
 ``np.dot``'s dispatch layer costs a third of a 32 × 32 product), ``scalar(x)`` (a Python float
 for NumPy, the traced 0-d array for JAX: JAX cannot turn a traced value into a float),
