@@ -147,7 +147,7 @@ BAD = [
     (("columns", 0), "age", "columns[0]: a column encoding must be a JSON object"),
     (("columns", 0, "name"), "", "a column's name must be a non-empty string"),
     (("columns", 0, "name"), 7, "a column's name must be a non-empty string"),
-    (("columns", 0, "kind"), "date", "column 'age': kind must be one of"),
+    (("columns", 0, "kind"), "time", "column 'age': kind must be one of"),
     (("columns", 0, "fill"), "40", "column 'age': fill must be a finite number"),
     (("columns", 0, "fill"), True, "column 'age': fill must be a finite number"),
     (("columns", 0, "fill"), float("nan"), "column 'age': fill must be a finite number"),

@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any
 
 import numpy as np
 
+from ._checks import is_finite_number, is_number
 from ._optional import plain
 from ._typing import Array
 from .encoding import ColumnEncoding, encode_columns
@@ -173,7 +174,7 @@ class Preprocessing:
             if value is None:
                 arrays[key] = None
                 continue
-            if not isinstance(value, list) or not all(_is_number(v) for v in value):
+            if not isinstance(value, list) or not all(is_number(v) for v in value):
                 raise ValueError(
                     f"preprocessing {key} must be a list of {n0} numbers, not {_json_type(value)}"
                 )
@@ -222,7 +223,9 @@ class Preprocessing:
         if (target_mean is None) != (target_scale is None):
             raise ValueError("preprocessing target_mean and target_scale come together")
         if target_mean is not None and (
-            not _finite(target_mean) or not _finite(target_scale) or not target_scale > 0
+            not is_finite_number(target_mean)
+            or not is_finite_number(target_scale)
+            or not target_scale > 0
         ):
             raise ValueError(
                 f"preprocessing target_mean must be finite and target_scale finite and > 0; "
@@ -250,20 +253,12 @@ class Preprocessing:
         )
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _finite(value: Any) -> TypeGuard[float]:
-    return _is_number(value) and bool(np.isfinite(value))
-
-
 def _json_type(value: Any) -> str:
     """What a JSON value is, for messages about a field of the wrong type."""
     names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
     if value is None:
         return "null"
-    return names.get(type(value), "a number" if _is_number(value) else type(value).__name__)
+    return names.get(type(value), "a number" if is_number(value) else type(value).__name__)
 
 
 def _columns(value: Any, n0: int, target: str | None) -> list[ColumnEncoding] | None:

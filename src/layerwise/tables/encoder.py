@@ -15,10 +15,19 @@ what a model file keeps of it and the NumPy transform):
   training rows (sorted), the missing value being a category of its own; categories seen in
   fewer than ``min_frequency`` training rows (default 5) share one *infrequent* feature, and so
   does any value never seen in training (all 0 when no category was rare).
-- columns that cannot be features are refused with a ValueError naming them: text in which
-  nearly every value is distinct (an id, a name, free text: at least 90 % distinct values among
-  at least 20), dates (datetime columns, or text such as ``2021-03-04``: derive numbers from
-  them), and columns with no value in the training rows.
+- **dates** (a datetime column, or text that reads as dates in nearly every row, such as
+  ``2021-03-04`` or ``3/4/2021 10:30``): four numbers, the year, the day of the year, the day
+  of the week and the days since the earliest training date, standardized; a missing (or
+  unreadable) date is filled in as a number is. The model keeps the column as a ``date``
+  :class:`~layerwise.encoding.ColumnEncoding` and reads the same text at predict time.
+- columns that cannot be features are **left out**, each with a notice (``notices_``) that
+  names it and ``keep``, which keeps it (as a category, or a number): text in which nearly
+  every value is distinct (an id, a name, free text: at least 90 % distinct values among at
+  least 20) and whole numbers that number the rows (:func:`left_out_reason`).
+- a column with no value in the training rows is refused with a ValueError naming it.
+
+The names follow :mod:`layerwise.encoding` (column, feature, kind, fill, indicator, infrequent,
+unseen); this module adds only what learning them from a pandas table needs.
 
 Examples
 --------
@@ -48,7 +57,15 @@ from .formats import _pandas, _shorten
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["TableEncoder", "MIN_FREQUENCY", "DISTINCT_FRACTION", "DISTINCT_MIN_ROWS"]
+__all__ = [
+    "TableEncoder",
+    "MIN_FREQUENCY",
+    "DISTINCT_FRACTION",
+    "DISTINCT_MIN_ROWS",
+    "DATE_FRACTION",
+    "left_out_reason",
+    "weighted_median",
+]
 
 #: categories seen in fewer training rows than this share the infrequent feature
 MIN_FREQUENCY = 5
@@ -56,6 +73,12 @@ MIN_FREQUENCY = 5
 #: DISTINCT_MIN_ROWS values) is an id or free text, not a feature
 DISTINCT_FRACTION = 0.9
 DISTINCT_MIN_ROWS = 20
+#: a text column whose values read as dates in at least this fraction of its rows is a date
+DATE_FRACTION = 0.95
+#: whole numbers that number the rows: at least this many rows, from 0 or 1, distinct, and
+#: at most ROW_NUMBER_SPAN times as many numbers spanned as rows (gaps after a filter)
+ROW_NUMBER_MIN_ROWS = 20
+ROW_NUMBER_SPAN = 2.0
 
 _DATE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}.*)?|\d{1,2}/\d{1,2}/\d{2,4})\s*$")
 _TRUE = {"true", "1", "1.0", "yes"}
@@ -71,6 +94,9 @@ class TableEncoder:
         A category seen in fewer training rows than this (a fraction of the rows when a float
         in (0, 1)) goes to the one infrequent feature of its column. Weighted by
         ``sample_weight`` when given.
+    keep : list of str, default ()
+        Columns kept although :func:`left_out_reason` would leave them out: text with
+        nearly every value distinct becomes a category, a row number a number.
 
     Attributes
     ----------
@@ -81,10 +107,15 @@ class TableEncoder:
         ``island=Biscoe``, ``island=(infrequent)``...
     preprocessing_ : Preprocessing
         The encoding and the standardization, as a model file keeps them.
+    left_out_ : list of str
+        The columns left out (not features), by :func:`left_out_reason`.
+    notices_ : list of str
+        One line for each column left out, naming it and the option that keeps it.
     """
 
-    def __init__(self, min_frequency: float = MIN_FREQUENCY) -> None:
+    def __init__(self, min_frequency: float = MIN_FREQUENCY, keep: Sequence[str] = ()) -> None:
         self.min_frequency = min_frequency
+        self.keep = keep
 
     # -- fit -------------------------------------------------------------------------------
 
@@ -119,16 +150,28 @@ class TableEncoder:
         if len(set(names)) != len(names):
             dup = next(n for n in names if names.count(n) > 1)
             raise ValueError(f"the table has two columns named {dup!r}")
-        self.columns_ = [
-            _fit_column(name, frame[column], w, min_count)
-            for name, column in zip(names, frame.columns)
-        ]
+        kept = {str(k) for k in self.keep}
+        self.left_out_: list[str] = []
+        self.notices_: list[str] = []
+        self.columns_: list[ColumnEncoding] = []
+        for name, column in zip(names, frame.columns):
+            reason = None if name in kept else left_out_reason(frame[column])
+            if reason is not None:
+                self.left_out_.append(name)
+                self.notices_.append(f"column {name!r} left out: {reason}; --keep {name} keeps it")
+                continue
+            self.columns_.append(_fit_column(name, frame[column], w, min_count))
+        if not self.columns_:
+            raise ValueError(
+                f"no column of the table can be a feature: {_shorten(self.left_out_)} "
+                f"were left out (keep one with keep=[...], --keep COL)"
+            )
         X, _ = self._raw(frame, self.columns_)
         pre = Preprocessing.fit(X, sample_weight=None if sample_weight is None else w[None, :])
         assert pre.mean is not None and pre.scale is not None
-        # only the value of a number is standardized: 0/1 features stay 0/1
-        keep = ~np.array([s for c in self.columns_ for s in c.standardized])
-        pre.mean[keep], pre.scale[keep] = 0.0, 1.0
+        # only a number's value and a date's parts are standardized: 0/1 features stay 0/1
+        as_is = ~np.array([s for c in self.columns_ for s in c.standardized])
+        pre.mean[as_is], pre.scale[as_is] = 0.0, 1.0
         pre.columns = self.columns_
         pre.feature_names = [n for c in self.columns_ for n in c.feature_names()]
         self.preprocessing_ = pre
@@ -157,6 +200,7 @@ class TableEncoder:
                 "this model takes numbers, not a raw table (it has no column encoding)"
             )
         enc = cls()
+        enc.left_out_, enc.notices_ = [], []
         enc.columns_ = list(pre.columns)
         enc.preprocessing_ = pre
         enc.feature_names_out_ = list(pre.feature_names or [])
@@ -197,8 +241,8 @@ class TableEncoder:
 
 def _fit_column(name: str, column: pd.Series, w: Array, min_count: float) -> ColumnEncoding:
     kind = _kind_of(name, column)
-    if kind in ("number", "boolean"):
-        v = _as_float(column, name) if kind == "number" else _as_bool(column, name)
+    if kind in ("number", "boolean", "date"):
+        v = _values(column, ColumnEncoding(name, kind))
         missing = np.isnan(v)
         if missing.all():
             raise ValueError(
@@ -206,15 +250,14 @@ def _fit_column(name: str, column: pd.Series, w: Array, min_count: float) -> Col
                 f"(--drop {name} on the command line)"
             )
         fill = weighted_median(v[~missing], w[~missing])
-        return ColumnEncoding(name, kind, fill=fill, indicator=bool(missing.any()))
+        origin = float(v[~missing].min()) if kind == "date" else None
+        return ColumnEncoding(name, kind, fill=fill, indicator=bool(missing.any()), origin=origin)
     keys = _keys(column)
-    present = [k for k in keys if k is not None]
-    if not present:
+    if all(k is None for k in keys):
         raise ValueError(
             f"column {name!r} has no values in the training rows; leave it out "
             f"(--drop {name} on the command line)"
         )
-    _refuse_unusable_text(name, present)
     counts: dict[str | None, float] = {}
     for k, weight in zip(keys, w.tolist()):
         counts[k] = counts.get(k, 0.0) + weight
@@ -230,13 +273,9 @@ def _kind_of(name: str, column: pd.Series) -> str:
         return "boolean"
     if isinstance(column.dtype, pd.CategoricalDtype):
         return "category"
-    if inferred in ("datetime64", "datetime", "date", "time", "timedelta", "timedelta64", "period"):
-        raise ValueError(
-            f"column {name!r} holds dates or times, which layerwise does not encode: derive "
-            f"numbers from it (a year, a day of the week, days since an event), or leave it "
-            f"out (--drop {name} on the command line)"
-        )
-    if inferred in ("complex", "interval"):
+    if inferred in ("datetime64", "datetime", "date"):
+        return "date"
+    if inferred in ("time", "timedelta", "timedelta64", "period", "complex", "interval"):
         raise ValueError(
             f"column {name!r} holds {inferred} values, which cannot be features; leave it out "
             f"(--drop {name} on the command line)"
@@ -248,38 +287,70 @@ def _kind_of(name: str, column: pd.Series) -> str:
         "decimal",
     ):
         return "number"
+    if not isinstance(column.dtype, pd.CategoricalDtype) and _reads_as_dates(column):
+        return "date"
     return "category"  # text, and anything else, by its text
 
 
-def _refuse_unusable_text(name: str, present: list[str]) -> None:
-    """Refuse text that looks like dates, or whose values are nearly all distinct."""
+def _reads_as_dates(column: pd.Series) -> bool:
+    """Text of which at least :data:`DATE_FRACTION` of the values (and every one of the
+    first few distinct ones) reads as a date such as 2021-03-04 or 3/4/2021 10:30."""
+    present = [k for k in _keys(column) if k is not None]
+    if not present or not _DATE.match(present[0]):
+        return False
+    matched = sum(1 for v in present if _DATE.match(v))
+    return matched >= DATE_FRACTION * len(present)
+
+
+def left_out_reason(column: pd.Series) -> str | None:
+    """Why a column cannot be a feature, or None when it can.
+
+    - whole numbers that number the rows, as R's ``rownames`` or pandas' ``Unnamed: 0``:
+      at least :data:`ROW_NUMBER_MIN_ROWS` rows, no missing value, distinct, the smallest
+      0 or 1, and the largest less than :data:`ROW_NUMBER_SPAN` times the number of rows
+      (a few gaps where rows were filtered out; in file order or shuffled by a split);
+    - text (not dates) in which nearly every value is distinct (at least
+      :data:`DISTINCT_FRACTION` among at least :data:`DISTINCT_MIN_ROWS` values): an id,
+      a name, free text, whose categories would each be seen once.
+    """
+    pd = _pandas()
+    m = len(column)
+    if pd.api.types.is_bool_dtype(column) or isinstance(column.dtype, pd.CategoricalDtype):
+        return None
+    if pd.api.types.is_numeric_dtype(column):
+        if m < ROW_NUMBER_MIN_ROWS or column.isna().any():
+            return None
+        v = column.to_numpy(dtype=np.float64)
+        if not np.all(v == np.round(v)) or v.min() not in (0.0, 1.0):
+            return None
+        if v.max() >= ROW_NUMBER_SPAN * m or np.unique(v).size != m:
+            return None
+        order = "in file order" if np.all(np.diff(v) > 0) else "in some order"
+        return (
+            f"it numbers the rows ({m} distinct whole numbers from {v.min():g} to "
+            f"{v.max():g}, {order}), as a row number does"
+        )
+    if pd.api.types.infer_dtype(column, skipna=True) not in ("string", "mixed", "unicode"):
+        return None
+    present = [k for k in _keys(column) if k is not None]
     distinct = list(dict.fromkeys(present))
-    sample = distinct[:1000]
-    if all(_DATE.match(v) for v in sample):
-        raise ValueError(
-            f"column {name!r} holds dates (such as {sample[0]!r}), which layerwise does not "
-            f"encode: derive numbers from it (a year, a day of the week, days since an event), "
-            f"or leave it out (--drop {name} on the command line)"
-        )
     n, k = len(present), len(distinct)
-    if n >= DISTINCT_MIN_ROWS and k >= DISTINCT_FRACTION * n:
-        numbers = [v for v in distinct if _is_number(v)]
-        if len(numbers) >= DISTINCT_FRACTION * k:
-            odd = [v for v in distinct if not _is_number(v)]
-            raise ValueError(
-                f"column {name!r} holds numbers but also text ({_shorten(odd, 3)}), so it is "
-                f"read as text with {k} distinct values in {n} rows; make those cells empty "
-                f"(a missing number is filled in), or leave the column out (--drop {name})"
-            )
-        raise ValueError(
-            f"column {name!r} cannot be a feature: nearly every value is distinct ({k} "
-            f"distinct in {n} rows, such as {_shorten(distinct, 3)}), as in an id, a name or "
-            f"free text; leave it out with --drop {name} (or name it the rows' id with --id "
-            f"{name})"
+    if n < DISTINCT_MIN_ROWS or k < DISTINCT_FRACTION * n or _reads_as_dates(column):
+        return None
+    odd = [v for v in distinct if not _parses_as_number(v)]
+    if len(odd) <= (1 - DISTINCT_FRACTION) * k:
+        return (
+            f"it holds numbers but also text ({_shorten(odd, 3)}), so it reads as text with "
+            f"{k} distinct values in {n} rows; make those cells empty (a missing number is "
+            f"filled in)"
         )
+    return (
+        f"nearly every value is distinct ({k} distinct in {n} rows, such as "
+        f"{_shorten(distinct, 3)}), as in an id, a name or free text"
+    )
 
 
-def _is_number(text: str) -> bool:
+def _parses_as_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:
@@ -321,6 +392,8 @@ def _values(column: pd.Series, encoding: ColumnEncoding) -> Array:
         return _as_float(column, encoding.name)
     if encoding.kind == "boolean":
         return _as_bool(column, encoding.name)
+    if encoding.kind == "date":
+        return _as_days(column)
     return np.array(_keys(column), dtype=object)
 
 
@@ -365,6 +438,22 @@ def _as_float(column: pd.Series, name: str) -> Array:
             f"be finite (leave the cell empty for a missing value)"
         )
     return v
+
+
+def _as_days(column: pd.Series) -> Array:
+    """Dates (a datetime column, or text) as days since 1970-01-01, a fraction for the time
+    of day; NaN where missing or not a date. Times with a zone are taken in UTC."""
+    pd = _pandas()
+    if pd.api.types.is_datetime64_any_dtype(column):
+        stamps = column
+        if getattr(column.dt, "tz", None) is not None:
+            stamps = column.dt.tz_convert("UTC").dt.tz_localize(None)
+    else:
+        keys = pd.Series(_keys(column), index=column.index, dtype=object)
+        stamps = pd.to_datetime(keys, errors="coerce", format="mixed", utc=True)
+        stamps = stamps.dt.tz_localize(None)
+    days = (stamps - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+    return np.asarray(days.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
 
 
 def _as_bool(column: pd.Series, name: str) -> Array:
