@@ -102,7 +102,9 @@ def test_the_id_like_column_is_left_out_and_keep_keeps_it(capsys, trained, tmp_p
         capsys, "train", trained / "survey.csv", "--drop", "species", "--target", "species"
     )
     assert code == 1 and "column 'species' is the target, not a feature" in err
-    code, _, err = run(capsys, "train", trained / "survey.csv", "--target", "species", "--keep", "x")
+    code, _, err = run(
+        capsys, "train", trained / "survey.csv", "--target", "species", "--keep", "x"
+    )
     assert code == 1 and "--keep x: no such column" in err
 
 

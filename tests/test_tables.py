@@ -404,5 +404,5 @@ def test_a_data_frame_is_read_as_a_table(frame):
     assert table.m == 6 and table.feature_names == ["a", "b"] and table.source == "the DataFrame"
     pa = pytest.importorskip("pyarrow", reason="a pyarrow Table needs pyarrow")
     assert load_table(pa.Table.from_pandas(frame), "label").X.shape == (6, 2)
-    with pytest.raises(TypeError, match="DATA must be a file name, .* got ndarray"):
+    with pytest.raises(TypeError, match=r"DATA must be a file name, .* got ndarray"):
         read_frame(np.zeros((2, 2)))
