@@ -386,6 +386,61 @@ def test_explain_non_canonical_output_and_numbers(capsys):
     assert "(3, 50) = (3, 2)(2, 50) + (3, 1)" in out
 
 
+@pytest.mark.parametrize(
+    ("optimizer", "lines"),
+    [
+        (
+            "adam",
+            [
+                "Update (Adam, β₁ = 0.9, β₂ = 0.999, ε = 1e-08, α = 0.01), for l = 1..3, one "
+                "step per mini-batch of 64 examples",
+                "vdW[l] := β₁ vdW[l] + (1 − β₁) dW[l]",
+                "sdW[l] := β₂ sdW[l] + (1 − β₂) dW[l]²",
+                "v̂dW[l] = vdW[l] / (1 − β₁ᵗ)",
+                "W[l] := W[l] − α v̂dW[l] / (√ŝdW[l] + ε)",
+            ],
+        ),
+        (
+            "momentum",
+            [
+                "Update (momentum, β = 0.9, α = 0.01)",
+                "vdW[l] := β vdW[l] + dW[l]",
+                "W[l] := W[l] − α vdW[l]",
+            ],
+        ),
+        (
+            "rmsprop",
+            ["Update (RMSprop, ρ = 0.9, ε = 1e-08, α = 0.01)", "W[l] := W[l] − α dW[l] / (√sdW[l]"],
+        ),
+        ("gd", ["Update (gradient descent, α = 0.01)", "one step per mini-batch of 64"]),
+    ],
+)
+def test_explain_shows_the_update_rule_the_model_was_trained_with(
+    capsys, bc_csv, tmp_path, optimizer, lines
+):
+    model = tmp_path / f"{optimizer}.st"
+    argv = ["train", bc_csv, "--out", model, "--layers", "4,3", "--epochs", "2", "--quiet"]
+    argv += ["--optimizer", optimizer, "--lr", "0.01", "--l2", "0.5", "--batch-size", "64"]
+    code, _, err = run(capsys, *argv)
+    assert code == 0, err
+    code, out, _ = run(capsys, "explain", model)
+    assert code == 0
+    for line in lines:
+        assert line in out, (line, out)
+    assert "with L2 regularization λ = 0.5: dW[l] gets + λ/m W[l]" in out
+    others = {"adam": "Adam", "momentum": "momentum", "rmsprop": "RMSprop", "gd": "gradient"}
+    for name, word in others.items():
+        if name != optimizer:
+            assert f"Update ({word}" not in out
+
+
+def test_explain_without_a_model_is_gradient_descent(capsys):
+    code, out, _ = run(capsys, "explain", "--dims", "2,3,1")
+    assert code == 0
+    assert "Update (gradient descent, learning rate α), for l = 1..2, one step per pass" in out
+    assert "W[l] := W[l] − α dW[l]     b[l] := b[l] − α db[l]" in out
+
+
 # --------------------------------------------------------------------------- gradcheck
 
 

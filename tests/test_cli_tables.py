@@ -364,6 +364,25 @@ def test_defaults_validation_split_early_stopping_and_batch_rule(capsys, trained
     assert code == 0 and "validation" not in out.lower() and "3 epochs" in out
 
 
+def test_tol_ends_training_once_the_validation_gain_is_small(capsys, trained, tmp_path):
+    assert defaults.plan_for(defaults.BIG_TABLE_ROWS, 5, 1, "regression").min_delta == (
+        defaults.TOLERANCE
+    )
+    assert defaults.plan_for(defaults.BIG_TABLE_ROWS - 1, 5, 1, "regression").min_delta == 0.0
+    epochs = {}
+    for tol in ("0", "0.05"):
+        model = tmp_path / f"tol{tol}.st"
+        argv = ["train", "breast_cancer", "--layers", "8", "--lr", "0.001", "--quiet"]
+        code, _, err = run(capsys, *argv, "--tol", tol, "--out", model)
+        assert code == 0, err
+        epochs[tol] = lw.io.read_metadata(model)["extra"]["training"]["epochs_run"]
+    assert epochs["0.05"] < epochs["0"]
+    code, _, err = run(capsys, "train", "breast_cancer", "--validation-split", "0", "--tol", "0.1")
+    assert code == 2 and "--tol is early stopping's tolerance" in err
+    code, _, err = run(capsys, "train", "breast_cancer", "--tol", "-1")
+    assert code == 2 and "--tol" in err
+
+
 # --------------------------------------------------------------------------- rough edges
 
 

@@ -84,6 +84,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 f"(e.g. {defaults.VALIDATION_SPLIT})"
             )
         patience = 0
+    tolerance = _tolerance(args.tol, patience)
 
     table = load_table(
         args.data,
@@ -130,6 +131,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if batch_size is None and args.optimizer != "gd":
         batch_size = defaults.batch_size_for(X.shape[1])
 
+    if tolerance is None:  # a tolerance only on a big table
+        tolerance = defaults.plan_for(table.m, 1, 1, kind).min_delta if patience else 0.0
     print_plan(args, table, kind, classes, net, init, batch_size, X.shape[1], validation, patience)
     start = time.perf_counter()
     try:
@@ -145,6 +148,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             validation_data=validation,
             sample_weight=w,
             early_stopping=patience or False,
+            min_delta=tolerance,
             callbacks=make_callbacks(args),
         )
     except TrainingDivergedError as exc:
@@ -186,6 +190,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
         return 130
     return 0
+
+
+def _tolerance(tol: float | None, patience: int) -> float | None:
+    """--tol, checked (None: the table door's default for the table's size)."""
+    if tol is not None and tol > 0 and not patience:
+        raise CLIError("--tol is early stopping's tolerance: keep a --validation-split")
+    return tol
 
 
 # --------------------------------------------------------------------------- the parser
@@ -360,6 +371,15 @@ def add_train(sub: Any) -> None:
         metavar="N",
         help=f"stop when the validation cost has not improved for N epochs and keep the best "
         f"epoch's model (default {defaults.PATIENCE}; 0: run every epoch)",
+    )
+    p.add_argument(
+        "--tol",
+        type=nonnegative_float,
+        default=None,
+        metavar="Δ",
+        help=f"early stopping's tolerance: stop once the validation cost has fallen by less "
+        f"than Δ over the last --early-stopping epochs (default {defaults.TOLERANCE:g} on a "
+        f"table of {defaults.BIG_TABLE_ROWS:,} rows or more, 0 below)",
     )
     p.add_argument(
         "--seed",
