@@ -282,7 +282,9 @@ def test_many_integer_values_are_continuous():
     y = np.arange(MAX_CLASSES + 1, dtype=float)
     assert sk_type_of_target(y) == "multiclass"  # where layerwise departs, on purpose
     assert type_of_target(y) == "continuous"
-    assert type_of_target(np.arange(MAX_CLASSES)) == "multiclass"
+    assert type_of_target(np.repeat(np.arange(MAX_CLASSES), 5)) == "multiclass"
+    # as many values as rows: measurements, not classes (linnerud's Weight)
+    assert type_of_target(np.arange(MAX_CLASSES)) == "continuous"
     assert type_of_target(np.array([True, False])) == "binary"
 
 
@@ -344,7 +346,10 @@ def test_the_task_notice_says_what_was_chosen_and_the_override():
         "target 'kind': 3 labels, trained as 3 classes (softmax output)"
     )
     assert "--output linear" in task_notice(np.array([0, 1, 1]), "spam")
-    assert "numbers with a fraction" in task_notice(np.array([0.5, 1.25]), "price")
+    assert task_notice(np.array([0.5, 1.25]), "price") == (
+        "target 'price': numbers with a fraction, trained as a regression (linear output); "
+        "--output sets another output"
+    )
 
 
 def test_rows_whose_target_is_missing_are_left_out_with_a_notice(tmp_path):
