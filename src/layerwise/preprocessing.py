@@ -11,6 +11,12 @@ A model trained on a table (``layerwise train``) also has ``columns``: how each 
 text and missing values included, becomes features (:mod:`layerwise.encoding`); then
 :meth:`Preprocessing.encode` takes the raw columns and the standardization follows.
 
+Names: a table's **columns** become **features** (rows of X); the columns that are neither
+features nor the target are **left out** (``left_out`` here, ``Table.left_out`` and
+``TableEncoder.left_out_``: one name; ``ignored``, the former one, stays an alias and the key in
+the model file). The other words (kind, fill, indicator, infrequent, unseen, standardized) are
+those of :mod:`layerwise.encoding`.
+
 Examples
 --------
 >>> import numpy as np
@@ -61,9 +67,11 @@ class Preprocessing:
     target_mean, target_scale : float, or None
         Regression: the network was trained on (y − target_mean) / target_scale, so its
         outputs are mapped back with :meth:`inverse_target`.
-    ignored : list of str
+    left_out : list of str
         Columns of the training table that were not features (the id, the weights, the
-        ones dropped on request): a table given to the model may carry them.
+        ones dropped on request or left out by rule): a table given to the model may carry
+        them. ``ignored`` is its former name, kept as an alias and as its key in the model
+        file (files already written keep loading).
     """
 
     mean: Array | None = None
@@ -75,7 +83,16 @@ class Preprocessing:
     columns: list[ColumnEncoding] | None = None
     target_mean: float | None = None
     target_scale: float | None = None
-    ignored: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+    @property
+    def ignored(self) -> list[str]:
+        """The former name of :attr:`left_out`."""
+        return self.left_out
+
+    @ignored.setter
+    def ignored(self, names: Sequence[str]) -> None:
+        self.left_out = list(names)
 
     @classmethod
     def fit(
@@ -159,7 +176,7 @@ class Preprocessing:
             "columns": None if self.columns is None else [c.to_dict() for c in self.columns],
             "target_mean": self.target_mean,
             "target_scale": self.target_scale,
-            "ignored": list(self.ignored),
+            "ignored": list(self.left_out),  # the key files have always had
         }
 
     @classmethod
@@ -249,7 +266,7 @@ class Preprocessing:
             columns=columns,
             target_mean=None if target_mean is None else float(target_mean),
             target_scale=None if target_scale is None else float(target_scale),
-            ignored=list(ignored),
+            left_out=list(ignored),
         )
 
 
