@@ -138,6 +138,10 @@ def test_a_row_number_is_left_out_and_a_date_becomes_numbers(capsys, tmp_path):
     assert pre.ignored == ["rownames"]
     training = lw.io.read_metadata(tmp_path / "m")["extra"]["training"]
     assert training["rows"] == 597  # the three rows without a target were left out
+    code, out, _ = run(capsys, "summary", tmp_path / "m")
+    assert code == 0
+    (line,) = [row for row in out.splitlines() if row.split()[:3] == ["when", "date", "4"]]
+    assert "year, day of year, day of week, days since 2019-01-0" in line
     test = dated(300, 1)
     test.drop(columns="busy").to_csv(tmp_path / "new.csv", index=False)
     code, _, err = run(
