@@ -402,6 +402,12 @@ def test_a_row_number_and_an_id_like_text_column_are_left_out(tmp_path):
         load_table(tmp_path / "r.csv", keep=["y"])
     with pytest.raises(ValueError, match="given to both --keep and --drop"):
         load_table(tmp_path / "r.csv", keep=["x"], drop=["x"])
+    with pytest.raises(
+        ValueError,
+        match=r"no feature columns besides the target 'y'; left out: "
+        r"'rownames', 'name', 'x' \(--keep COL keeps one\)",
+    ):
+        load_table(tmp_path / "r.csv", drop=["x"])
 
 
 def test_a_data_frame_is_read_as_a_table(frame):

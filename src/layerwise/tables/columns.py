@@ -120,13 +120,13 @@ def left_out_reason(column: pd.Series) -> str | None:
     odd = [v for v in distinct if not _parses_as_number(v)]
     if len(odd) <= (1 - DISTINCT_FRACTION) * k:
         return (
-            f"it holds numbers but also text ({_shorten(odd, 3)}), so it reads as text with "
+            f"it holds numbers but also text ({_shorten(odd[:3])}), so it reads as text with "
             f"{k} distinct values in {n} rows; make those cells empty (a missing number is "
             f"filled in)"
         )
     return (
         f"nearly every value is distinct ({k} distinct in {n} rows, such as "
-        f"{_shorten(distinct, 3)}), as in an id, a name or free text"
+        f"{_shorten(distinct[:3])}), as in an id, a name or free text"
     )
 
 

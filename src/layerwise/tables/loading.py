@@ -371,10 +371,11 @@ def _feature_columns(
     if features is None:
         feature_names = [c for c in cols if c not in reserved]
         if not feature_names:
+            others = [c for c in cols if c in reserved and c not in (target, id_column)]
             raise ValueError(
                 f"{source} has no feature columns besides the target {target!r}"
                 + (f" and the id {id_column!r}" if id_column else "")
-                + (" (and the columns left out)" if len(reserved) > 1 + bool(id_column) else "")
+                + (f"; left out: {_shorten(others)} (--keep COL keeps one)" if others else "")
             )
         return feature_names
     feature_names = [str(f) for f in features]
