@@ -386,6 +386,61 @@ def test_explain_non_canonical_output_and_numbers(capsys):
     assert "(3, 50) = (3, 2)(2, 50) + (3, 1)" in out
 
 
+@pytest.mark.parametrize(
+    ("optimizer", "lines"),
+    [
+        (
+            "adam",
+            [
+                "Update (Adam, β₁ = 0.9, β₂ = 0.999, ε = 1e-08, α = 0.01), for l = 1..3, one "
+                "step per mini-batch of 64 examples",
+                "vdW[l] := β₁ vdW[l] + (1 − β₁) dW[l]",
+                "sdW[l] := β₂ sdW[l] + (1 − β₂) dW[l]²",
+                "v̂dW[l] = vdW[l] / (1 − β₁ᵗ)",
+                "W[l] := W[l] − α v̂dW[l] / (√ŝdW[l] + ε)",
+            ],
+        ),
+        (
+            "momentum",
+            [
+                "Update (momentum, β = 0.9, α = 0.01)",
+                "vdW[l] := β vdW[l] + dW[l]",
+                "W[l] := W[l] − α vdW[l]",
+            ],
+        ),
+        (
+            "rmsprop",
+            ["Update (RMSprop, ρ = 0.9, ε = 1e-08, α = 0.01)", "W[l] := W[l] − α dW[l] / (√sdW[l]"],
+        ),
+        ("gd", ["Update (gradient descent, α = 0.01)", "one step per mini-batch of 64"]),
+    ],
+)
+def test_explain_shows_the_update_rule_the_model_was_trained_with(
+    capsys, bc_csv, tmp_path, optimizer, lines
+):
+    model = tmp_path / f"{optimizer}.st"
+    argv = ["train", bc_csv, "--out", model, "--layers", "4,3", "--epochs", "2", "--quiet"]
+    argv += ["--optimizer", optimizer, "--lr", "0.01", "--l2", "0.5", "--batch-size", "64"]
+    code, _, err = run(capsys, *argv)
+    assert code == 0, err
+    code, out, _ = run(capsys, "explain", model)
+    assert code == 0
+    for line in lines:
+        assert line in out, (line, out)
+    assert "with L2 regularization λ = 0.5: dW[l] gets + λ/m W[l]" in out
+    others = {"adam": "Adam", "momentum": "momentum", "rmsprop": "RMSprop", "gd": "gradient"}
+    for name, word in others.items():
+        if name != optimizer:
+            assert f"Update ({word}" not in out
+
+
+def test_explain_without_a_model_is_gradient_descent(capsys):
+    code, out, _ = run(capsys, "explain", "--dims", "2,3,1")
+    assert code == 0
+    assert "Update (gradient descent, learning rate α), for l = 1..2, one step per pass" in out
+    assert "W[l] := W[l] − α dW[l]     b[l] := b[l] − α db[l]" in out
+
+
 # --------------------------------------------------------------------------- gradcheck
 
 
@@ -518,14 +573,16 @@ def test_target_column_that_does_not_exist_lists_the_columns(capsys, bc_csv):
     one_error_line(err, "target column 'diagnosis' is not in", "'mean radius', 'mean texture'")
 
 
-def test_missing_targets_named_missing_features_filled_and_drop_missing(capsys, tmp_path):
+def test_missing_targets_left_out_missing_features_filled_and_drop_missing(capsys, tmp_path):
     frame = pd.DataFrame({"a": [1.0, 2.0, np.nan, 4.0] * 5, "y": [0, 1] * 10})
     frame.loc[5, "y"] = np.nan
     frame.to_csv(tmp_path / "m.csv", index=False)
-    code, _, err = run(capsys, "train", tmp_path / "m.csv", "--out", tmp_path / "m.st")
-    assert code == 1
-    one_error_line(err, "missing value in column 'y' at row 5 (line 7", "--drop-missing")
-    assert not (tmp_path / "m.st").exists()
+    code, out, err = run(
+        capsys, "train", tmp_path / "m.csv", "--out", tmp_path / "m.st", "--epochs", "2"
+    )
+    assert code == 0, err
+    assert "(CSV): 19 rows" in out  # the row without a target is left out
+    assert metadata_of(tmp_path / "m.st")["extra"]["training"]["rows"] == 19
     frame.loc[5, "y"] = 1
     frame.to_csv(tmp_path / "filled.csv", index=False)
     code, out, err = run(

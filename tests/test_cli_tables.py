@@ -73,14 +73,27 @@ def trained(tmp_path_factory):
     return folder
 
 
-def test_the_id_like_column_is_refused_with_the_drop_suggestion(capsys, trained, tmp_path):
+def test_the_id_like_column_is_left_out_and_keep_keeps_it(capsys, trained, tmp_path):
     code, _, err = run(
-        capsys, "train", trained / "survey.csv", "--target", "species", "--out", tmp_path / "m"
+        capsys,
+        *("train", trained / "survey.csv", "--target", "species", "--out", tmp_path / "m"),
+        *FAST,
     )
-    assert code == 1
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
-    assert "column 'ticket' cannot be a feature" in err and "--drop ticket" in err
-    assert not (tmp_path / "m").exists()
+    assert code == 0, err
+    net = lw.Network.load(tmp_path / "m")
+    assert "ticket" not in [c.name for c in net.preprocessing.columns]
+    assert "ticket" in net.preprocessing.ignored
+    # the table the model was trained on, ticket and all, is predicted as it is
+    code, _, err = run(capsys, "predict", tmp_path / "m", trained / "new.csv")
+    assert code == 0, err
+    code, _, err = run(
+        capsys,
+        *("train", trained / "survey.csv", "--target", "species", "--out", tmp_path / "k"),
+        *("--keep", "ticket", *FAST),
+    )
+    assert code == 0, err
+    kept = lw.Network.load(tmp_path / "k").preprocessing.columns
+    assert [c.kind for c in kept if c.name == "ticket"] == ["category"]
     code, _, err = run(
         capsys, "train", trained / "survey.csv", "--target", "species", "--drop", "tickets"
     )
@@ -89,6 +102,56 @@ def test_the_id_like_column_is_refused_with_the_drop_suggestion(capsys, trained,
         capsys, "train", trained / "survey.csv", "--drop", "species", "--target", "species"
     )
     assert code == 1 and "column 'species' is the target, not a feature" in err
+    code, _, err = run(
+        capsys, "train", trained / "survey.csv", "--target", "species", "--keep", "x"
+    )
+    assert code == 1 and "--keep x: no such column" in err
+
+
+def dated(m: int, seed: int) -> pd.DataFrame:
+    """A row number (as R exports it), a date column written as text, a missing target in a
+    few rows; the target depends on the season (day of the year) and a number."""
+    rng = np.random.default_rng(seed)
+    when = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 1460, m), unit="D")
+    x = rng.normal(size=m)
+    summer = np.abs(when.day_of_year.to_numpy() - 182) < 60
+    frame = pd.DataFrame(
+        {
+            "rownames": np.arange(1, m + 1),
+            "when": when.strftime("%Y-%m-%d"),
+            "x": x,
+            "busy": np.where(summer ^ (x > 1.5), "yes", "no"),
+        }
+    )
+    frame.loc[[3, 10, 17], "busy"] = None
+    return frame
+
+
+def test_a_row_number_is_left_out_and_a_date_becomes_numbers(capsys, tmp_path):
+    dated(600, 0).to_csv(tmp_path / "d.csv", index=False)
+    code, _, err = run(
+        capsys, "train", tmp_path / "d.csv", "--target", "busy", "--out", tmp_path / "m", *FAST
+    )
+    assert code == 0, err
+    pre = lw.Network.load(tmp_path / "m").preprocessing
+    assert {c.name: c.kind for c in pre.columns} == {"when": "date", "x": "number"}
+    assert pre.ignored == ["rownames"]
+    training = lw.io.read_metadata(tmp_path / "m")["extra"]["training"]
+    assert training["rows"] == 597  # the three rows without a target were left out
+    code, out, _ = run(capsys, "summary", tmp_path / "m")
+    assert code == 0
+    (line,) = [row for row in out.splitlines() if row.split()[:3] == ["when", "date", "4"]]
+    assert "year, day of year, day of week, days since 2019-01-0" in line
+    test = dated(300, 1)
+    test.drop(columns="busy").to_csv(tmp_path / "new.csv", index=False)
+    code, _, err = run(
+        capsys, "predict", tmp_path / "m", tmp_path / "new.csv", "--out", tmp_path / "p.csv"
+    )
+    assert code == 0, err
+    predicted = pd.read_csv(tmp_path / "p.csv")["prediction"].to_numpy()
+    labelled = test["busy"].notna().to_numpy()
+    # the season is in the date: far above the 0.6 of always saying "no"
+    assert (predicted[labelled] == test["busy"][labelled].to_numpy()).mean() > 0.8
 
 
 def scikit_learn_encoding(train: pd.DataFrame) -> ColumnTransformer:
@@ -303,6 +366,25 @@ def test_defaults_validation_split_early_stopping_and_batch_rule(capsys, trained
         capsys, "train", "breast_cancer", "--quiet", "--validation-split", "0", "--epochs", "3"
     )
     assert code == 0 and "validation" not in out.lower() and "3 epochs" in out
+
+
+def test_tol_ends_training_once_the_validation_gain_is_small(capsys, trained, tmp_path):
+    assert defaults.plan_for(defaults.BIG_TABLE_ROWS, 5, 1, "regression").min_delta == (
+        defaults.TOLERANCE
+    )
+    assert defaults.plan_for(defaults.BIG_TABLE_ROWS - 1, 5, 1, "regression").min_delta == 0.0
+    epochs = {}
+    for tol in ("0", "0.05"):
+        model = tmp_path / f"tol{tol}.st"
+        argv = ["train", "breast_cancer", "--layers", "8", "--lr", "0.001", "--quiet"]
+        code, _, err = run(capsys, *argv, "--tol", tol, "--out", model)
+        assert code == 0, err
+        epochs[tol] = lw.io.read_metadata(model)["extra"]["training"]["epochs_run"]
+    assert epochs["0.05"] < epochs["0"]
+    code, _, err = run(capsys, "train", "breast_cancer", "--validation-split", "0", "--tol", "0.1")
+    assert code == 2 and "--tol is early stopping's tolerance" in err
+    code, _, err = run(capsys, "train", "breast_cancer", "--tol", "-1")
+    assert code == 2 and "--tol" in err
 
 
 # --------------------------------------------------------------------------- rough edges

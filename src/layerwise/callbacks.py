@@ -66,6 +66,11 @@ class EarlyStopping:
     """Stop when ``monitor`` (default ``val_cost``) has not improved for ``patience`` epochs
     in a row (Keras' rule: the best epoch, then ``patience`` epochs without improvement).
 
+    A value counts as an improvement when it is below the best by more than ``min_delta``
+    (the tolerance): with ``min_delta > 0`` training stops once the gain over the last
+    ``patience`` epochs has fallen below it, as a long, flat end of training on a big table
+    gains nothing worth its time.
+
     With ``restore_best=True`` the network gets back the parameters of its best epoch, and
     ``history.best_epoch`` names it.
     """
@@ -82,6 +87,10 @@ class EarlyStopping:
     ) -> None:
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"patience must be an int >= 0; Received: patience={patience!r}")
+        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)):
+            raise ValueError(f"min_delta must be a number >= 0; Received: min_delta={min_delta!r}")
+        if not 0 <= min_delta < math.inf:
+            raise ValueError(f"min_delta must be a number >= 0; Received: min_delta={min_delta!r}")
         self.patience = patience
         self.monitor = monitor
         self.min_delta = float(min_delta)

@@ -1,6 +1,6 @@
 """Column encodings: how each column of a raw table becomes rows of X = A[0].
 
-A table has one example per row and columns of three kinds; each column turns into one or more
+A table has one example per row and columns of four kinds; each column turns into one or more
 features (rows of X, shape (n[0], m)):
 
 ============  ==========================================================================
@@ -14,7 +14,19 @@ features (rows of X, shape (n[0], m)):
               empty, one feature for all the categories rarer than the threshold. A value
               never seen in training is 1 in the infrequent feature when there is one, and
               0 everywhere otherwise (scikit-learn's ``handle_unknown="infrequent_if_exist"``).
+``date``      four features from the date (or date-time), given as days since 1970-01-01
+              (a fraction for the time of day): the year, the day of the year (1..366),
+              the day of the week (Monday 0 .. Sunday 6) and the days since ``origin``
+              (the earliest training date); all four standardized. A missing date takes
+              ``fill`` (the training median); with ``indicator``, a 0/1 feature marks it.
 ============  ==========================================================================
+
+The same concepts keep one name each across this module, :mod:`layerwise.preprocessing` and
+:mod:`layerwise.tables.encoder`: a table's **column** (one ``ColumnEncoding``) becomes one or
+more **features** (rows of X, named by ``feature_names``); its **kind** is one of
+:data:`KINDS`; a missing value takes the **fill** and is marked by the **indicator**; a
+category seen too rarely is **infrequent**; a value never seen in training is **unseen**;
+**standardized** features are scaled by :class:`~layerwise.preprocessing.Preprocessing`.
 
 This module is the NumPy side that a saved model needs: the JSON description in the model file
 (:meth:`ColumnEncoding.to_dict` / :meth:`ColumnEncoding.from_dict`, which checks every field)
@@ -50,10 +62,11 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any
 
 import numpy as np
 
+from ._checks import is_finite_number
 from ._typing import Array
 
 __all__ = [
@@ -63,10 +76,16 @@ __all__ = [
     "ColumnEncoding",
     "category_key",
     "encode_columns",
+    "date_parts",
+    "DATE_PARTS",
 ]
 
 #: the kinds of input column
-KINDS = ("number", "boolean", "category")
+KINDS = ("number", "boolean", "category", "date")
+#: the features of a date column, in order (named ``column:part``)
+DATE_PARTS = ("year", "day_of_year", "day_of_week", "days")
+#: the dates a model file may hold, in days since 1970-01-01 (years 0001 to 9999)
+_DAYS_RANGE = (-719_162.0, 2_932_896.0)
 #: how the missing value and the infrequent categories are named in feature names
 MISSING_NAME = "(missing)"
 INFREQUENT_NAME = "(infrequent)"
@@ -106,16 +125,19 @@ class ColumnEncoding:
     ----------
     name : str
         The column's name in the table (and the name of its ONNX input).
-    kind : {"number", "boolean", "category"}
+    kind : {"number", "boolean", "category", "date"}
     fill : float, optional
-        number and boolean: the value a missing entry takes (the training median).
+        number, boolean and date: the value a missing entry takes (the training median;
+        for a date, in days since 1970-01-01).
     indicator : bool
-        number and boolean: add a 0/1 feature that is 1 where the value was missing.
+        number, boolean and date: add a 0/1 feature that is 1 where the value was missing.
     categories : tuple of (str or None)
         category: one feature each, in this order; None is the missing value.
     infrequent : tuple of (str or None)
         category: the categories merged into the one infrequent feature (rarer than the
         threshold in training). Unseen values go there too when it is not empty.
+    origin : float, optional
+        date: the earliest training date, in days since 1970-01-01.
     """
 
     name: str
@@ -124,29 +146,44 @@ class ColumnEncoding:
     indicator: bool = False
     categories: tuple[str | None, ...] = ()
     infrequent: tuple[str | None, ...] = ()
+    origin: float | None = None
 
     @property
     def width(self) -> int:
         """The number of features (rows of X) this column becomes."""
         if self.kind == "category":
             return len(self.categories) + (1 if self.infrequent else 0)
-        return 1 + int(self.indicator)
+        values = len(DATE_PARTS) if self.kind == "date" else 1
+        return values + int(self.indicator)
 
     @property
     def standardized(self) -> list[bool]:
-        """For each of its features: is it standardized (only a number's value is)."""
-        return [self.kind == "number" and j == 0 for j in range(self.width)]
+        """For each of its features: is it standardized (a number's value and a date's
+        parts are; 0/1 features are not)."""
+        values = {"number": 1, "date": len(DATE_PARTS)}.get(self.kind, 0)
+        return [j < values for j in range(self.width)]
 
     def feature_names(self) -> list[str]:
         """``name`` for a number or boolean (and ``name=(missing)`` for its indicator);
+        ``name:year``, ``name:day_of_year``, ``name:day_of_week``, ``name:days`` for a date;
         ``name=category`` for each category, ``name=(missing)``, ``name=(infrequent)``."""
+        missing = [f"{self.name}={MISSING_NAME}"] if self.indicator else []
+        if self.kind == "date":
+            return [f"{self.name}:{part}" for part in DATE_PARTS] + missing
         if self.kind != "category":
-            return [self.name] + ([f"{self.name}={MISSING_NAME}"] if self.indicator else [])
+            return [self.name, *missing]
         names = [f"{self.name}={MISSING_NAME if c is None else c}" for c in self.categories]
         return names + ([f"{self.name}={INFREQUENT_NAME}"] if self.infrequent else [])
 
     def describe(self) -> str:
         """One line for ``layerwise summary``."""
+        if self.kind == "date":
+            assert self.fill is not None and self.origin is not None
+            text = (
+                f"year, day of year, day of week, days since {_day_text(self.origin)}; "
+                f"missing -> {_day_text(self.fill)} (training median)"
+            )
+            return text + (", and a missing indicator" if self.indicator else "")
         if self.kind != "category":
             fill = f"missing -> {self.fill:.6g} (training median)"
             parts = [fill + (", and a missing indicator" if self.indicator else "")]
@@ -168,10 +205,29 @@ class ColumnEncoding:
     def encode(self, values: Array, out: Array) -> Counter[str | None]:
         """Fill ``out`` (width, m) with this column's features for ``values`` (m,).
 
-        ``values``: float64 with NaN for missing (number: any finite number; boolean: 0 or 1),
-        or, for a category, the keys of :func:`category_key` (str or None). Returns the count
-        of each value never seen in training (categories only; empty otherwise).
+        ``values``: float64 with NaN for missing (number: any finite number; boolean: 0 or 1;
+        date: days since 1970-01-01), or, for a category, the keys of :func:`category_key`
+        (str or None). Returns the count of each value never seen in training (categories
+        only; empty otherwise).
         """
+        if self.kind == "date":
+            days = np.asarray(values, dtype=np.float64)
+            missing = np.isnan(days)
+            if np.isinf(days).any():
+                raise ValueError(f"column {self.name!r} holds inf: its dates must be finite")
+            assert self.fill is not None and self.origin is not None
+            days = np.where(missing, self.fill, days)
+            low, high = _DAYS_RANGE
+            if days.size and not (low <= days.min() and days.max() < high):
+                raise ValueError(
+                    f"column {self.name!r} holds a date outside the years 1 to 9999 "
+                    f"({days.min():g} to {days.max():g} days since 1970-01-01)"
+                )
+            out[: len(DATE_PARTS) - 1] = date_parts(days)
+            out[len(DATE_PARTS) - 1] = days - self.origin
+            if self.indicator:
+                out[len(DATE_PARTS)] = missing
+            return Counter()
         if self.kind != "category":
             v = np.asarray(values, dtype=np.float64)
             missing = np.isnan(v)
@@ -208,6 +264,14 @@ class ColumnEncoding:
                 "categories": list(self.categories),
                 "infrequent": list(self.infrequent),
             }
+        if self.kind == "date":
+            return {
+                "name": self.name,
+                "kind": self.kind,
+                "fill": self.fill,
+                "indicator": self.indicator,
+                "origin": self.origin,
+            }
         return {
             "name": self.name,
             "kind": self.kind,
@@ -228,7 +292,7 @@ class ColumnEncoding:
             raise ValueError(f"column {name!r}: kind must be one of {KINDS}; got {_short(kind)}")
         if kind != "category":
             fill = data.get("fill")
-            if not _finite_number(fill):
+            if not is_finite_number(fill):
                 raise ValueError(
                     f"column {name!r}: fill must be a finite number; got {_short(fill)}"
                 )
@@ -237,7 +301,18 @@ class ColumnEncoding:
             indicator = data.get("indicator", False)
             if not isinstance(indicator, bool):
                 raise ValueError(f"column {name!r}: indicator must be true or false")
-            return cls(name, kind, fill=float(fill), indicator=indicator)
+            if kind != "date":
+                return cls(name, kind, fill=float(fill), indicator=indicator)
+            origin = data.get("origin")
+            low, high = _DAYS_RANGE
+            for key, days in (("fill", fill), ("origin", origin)):
+                if not is_finite_number(days) or not low <= days < high:
+                    raise ValueError(
+                        f"column {name!r}: a date's {key} must be a number of days since "
+                        f"1970-01-01 within the years 1 to 9999; got {_short(days)}"
+                    )
+            assert origin is not None
+            return cls(name, kind, fill=float(fill), indicator=indicator, origin=float(origin))
         categories = _categories(data.get("categories"), name, "categories")
         infrequent = _categories(data.get("infrequent", []), name, "infrequent")
         if set(categories) & set(infrequent):
@@ -253,8 +328,27 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _finite_number(value: Any) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def date_parts(days: Array) -> Array:
+    """The year, the day of the year (1..366) and the day of the week (Monday 0 .. Sunday 6)
+    of dates given as days since 1970-01-01 (a fraction: the time of day), shape (3, m).
+
+    >>> # 1970-01-01, 2024-02-29 12:00, 1969-12-31
+    >>> date_parts(np.array([0.0, 19_782.5, -1.0])).tolist()
+    [[1970.0, 2024.0, 1969.0], [1.0, 60.0, 365.0], [3.0, 3.0, 2.0]]
+    """
+    day = np.floor(np.asarray(days, dtype=np.float64)).astype("datetime64[D]")
+    year = day.astype("datetime64[Y]")
+    parts = np.empty((3, day.size))
+    parts[0] = year.astype(np.int64) + 1970
+    parts[1] = (day - year.astype("datetime64[D]")).astype(np.int64) + 1
+    # 1970-01-01 was a Thursday: day 0 is weekday 3 (Monday 0)
+    parts[2] = (day.astype(np.int64) + 3) % 7
+    return parts
+
+
+def _day_text(days: float) -> str:
+    """A number of days since 1970-01-01 as the date it is (2021-03-04)."""
+    return str(np.datetime64(math.floor(days), "D"))
 
 
 def _categories(value: Any, name: str, key: str) -> tuple[str | None, ...]:

@@ -202,6 +202,7 @@ class Network:
         validation_split: float | None = None,
         sample_weight: Array | None = None,
         early_stopping: bool | int = False,
+        min_delta: float = 0.0,
         restore_best: bool = True,
         callbacks: Sequence[Any] | None = None,
         verbose: bool = False,
@@ -248,6 +249,10 @@ class Network:
             validation metrics use ``sample_weight_val`` when given.
         early_stopping : bool or int
             Stop when the validation cost has not improved for this many epochs (True: 10).
+        min_delta : float
+            With early stopping, the smallest fall of the validation cost below its best
+            that counts as an improvement (Keras' ``min_delta``): training stops once the
+            gain over the last ``early_stopping`` epochs is below it. 0: any fall counts.
         restore_best : bool
             With early stopping, end with the parameters of the best epoch.
         callbacks : list, optional

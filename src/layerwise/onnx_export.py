@@ -13,8 +13,13 @@ column                named as its column, [N, 1]; float32 for numbers and boole
                       of the NaN mask is the missing indicator. Text: ``LabelEncoder``
                       (ai.onnx.ml) maps each category to its feature's index (infrequent
                       and unseen ones to the infrequent feature, or to −1: all 0), ``Equal``
-                      against 0..k−1 makes the one-hot rows. ``Concat`` joins them into the
-                      [N, n[0]] features, in the model's order
+                      against 0..k−1 makes the one-hot rows. Dates: the input is float32
+                      **days since 1970-01-01** (a fraction for the time of day, NaN is
+                      missing), not text, since ONNX has no operator that parses a date;
+                      ``Floor`` and ``Div`` give the year, the day of the year and the day
+                      of the week by the civil-from-days arithmetic, exact for the years 1 to
+                      9999. ``Concat`` joins them into the [N, n[0]] features, in the
+                      model's order
 standardize           ``Sub`` mean, ``Div`` scale (when ``net.preprocessing`` has them)
 layer l               ``Gemm(A[l−1], W[l], b[l], transB=1)``: W[l] is stored as the notes'
                       (n[l], n[l−1]); with rows as examples Z[l]ᵀ = A[l−1]ᵀ W[l]ᵀ + b[l]ᵀ
@@ -296,7 +301,10 @@ def _column_inputs(columns: list[ColumnEncoding], nodes: list[Any], inits: list[
         # a missing value (NaN) takes the training median; the indicator is the NaN mask
         nodes.append(helper.make_node("IsNaN", [name], [f"{t}_isnan"]))
         nodes.append(helper.make_node("Where", [f"{t}_isnan", f"{t}_fill", name], [t]))
-        pieces.append(t)
+        if column.kind == "date":
+            pieces += _date_parts(column, t, nodes, inits)
+        else:
+            pieces.append(t)
         if column.indicator:
             nodes.append(
                 helper.make_node("Cast", [f"{t}_isnan"], [f"{t}_missing"], to=TensorProto.FLOAT)
@@ -304,6 +312,67 @@ def _column_inputs(columns: list[ColumnEncoding], nodes: list[Any], inits: list[
             pieces.append(f"{t}_missing")
     nodes.append(helper.make_node("Concat", pieces, ["X_encoded"], axis=1))
     return inputs
+
+
+def _date_parts(column: ColumnEncoding, days: str, nodes: list[Any], inits: list[Any]) -> list[str]:
+    """The four features of a date column from ``days`` [N, 1] (days since 1970-01-01, a
+    missing one already filled in): the year, the day of the year and the day of the week
+    by the civil-from-days arithmetic (H. Hinnant's ``civil_from_days``), in float32 with
+    Floor and exact divisions (every value below 2^24), and the days since the origin.
+    Returns the names of the four [N, 1] values."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    count = iter(range(1_000))
+
+    def const(value: float) -> str:
+        name = f"{days}_c{next(count)}"
+        inits.append(numpy_helper.from_array(np.array([value], dtype=np.float32), name))
+        return name
+
+    def op(kind: str, a: str, b: str | None = None, **attrs: Any) -> str:
+        out = f"{days}_v{next(count)}"
+        nodes.append(helper.make_node(kind, [a] if b is None else [a, b], [out], **attrs))
+        return out
+
+    def floor_div(a: str, b: float) -> str:
+        return op("Floor", op("Div", a, const(b)))
+
+    def year_days(yoe: str) -> str:  # 365 yoe + ⌊yoe/4⌋ − ⌊yoe/100⌋
+        return op(
+            "Sub", op("Add", op("Mul", yoe, const(365)), floor_div(yoe, 4)), floor_div(yoe, 100)
+        )
+
+    d = op("Floor", days)
+    # the 400-year era of the day, counted from 0000-03-01, and the day in it
+    z = op("Add", d, const(719_468))
+    era = floor_div(z, 146_097)
+    doe = op("Sub", z, op("Mul", era, const(146_097)))
+    # yoe = ⌊(doe − ⌊doe/1460⌋ + ⌊doe/36524⌋ − ⌊doe/146096⌋) / 365⌋, the year of the era
+    leaps = op(
+        "Sub",
+        op("Add", op("Sub", doe, floor_div(doe, 1460)), floor_div(doe, 36_524)),
+        floor_div(doe, 146_096),
+    )
+    yoe = floor_div(leaps, 365)
+    doy_march = op("Sub", doe, year_days(yoe))  # 0 on March 1
+    month_march = floor_div(op("Add", op("Mul", doy_march, const(5)), const(2)), 153)
+    january_or_february = op(
+        "Cast", op("GreaterOrEqual", month_march, const(10)), to=TensorProto.FLOAT
+    )
+    year = op("Add", op("Add", yoe, op("Mul", era, const(400))), january_or_february)
+    # day of the year: d − (1 January of that year) + 1, 1 January by days_from_civil
+    before = op("Sub", year, const(1))
+    era1 = floor_div(before, 400)
+    yoe1 = op("Sub", before, op("Mul", era1, const(400)))
+    doe1 = op("Add", year_days(yoe1), const(306))
+    january_1 = op("Sub", op("Add", op("Mul", era1, const(146_097)), doe1), const(719_468))
+    day_of_year = op("Add", op("Sub", d, january_1), const(1))
+    # 1970-01-01 was a Thursday: Monday 0
+    shifted = op("Add", d, const(3))
+    day_of_week = op("Sub", shifted, op("Mul", floor_div(shifted, 7), const(7)))
+    assert column.origin is not None
+    since = op("Sub", days, const(column.origin))
+    return [year, day_of_year, day_of_week, since]
 
 
 def _check_names(columns: list[ColumnEncoding], nodes: list[Any], inits: list[Any]) -> None:

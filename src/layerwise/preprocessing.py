@@ -11,6 +11,12 @@ A model trained on a table (``layerwise train``) also has ``columns``: how each 
 text and missing values included, becomes features (:mod:`layerwise.encoding`); then
 :meth:`Preprocessing.encode` takes the raw columns and the standardization follows.
 
+Names: a table's **columns** become **features** (rows of X); the columns that are neither
+features nor the target are **left out** (``left_out`` here, ``Table.left_out`` and
+``TableEncoder.left_out_``: one name; ``ignored``, the former one, stays an alias and the key in
+the model file). The other words (kind, fill, indicator, infrequent, unseen, standardized) are
+those of :mod:`layerwise.encoding`.
+
 Examples
 --------
 >>> import numpy as np
@@ -27,10 +33,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any
 
 import numpy as np
 
+from ._checks import is_finite_number, is_number
 from ._optional import plain
 from ._typing import Array
 from .encoding import ColumnEncoding, encode_columns
@@ -60,9 +67,11 @@ class Preprocessing:
     target_mean, target_scale : float, or None
         Regression: the network was trained on (y − target_mean) / target_scale, so its
         outputs are mapped back with :meth:`inverse_target`.
-    ignored : list of str
+    left_out : list of str
         Columns of the training table that were not features (the id, the weights, the
-        ones dropped on request): a table given to the model may carry them.
+        ones dropped on request or left out by rule): a table given to the model may carry
+        them. ``ignored`` is its former name, kept as an alias and as its key in the model
+        file (files already written keep loading).
     """
 
     mean: Array | None = None
@@ -74,7 +83,16 @@ class Preprocessing:
     columns: list[ColumnEncoding] | None = None
     target_mean: float | None = None
     target_scale: float | None = None
-    ignored: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+    @property
+    def ignored(self) -> list[str]:
+        """The former name of :attr:`left_out`."""
+        return self.left_out
+
+    @ignored.setter
+    def ignored(self, names: Sequence[str]) -> None:
+        self.left_out = list(names)
 
     @classmethod
     def fit(
@@ -158,7 +176,7 @@ class Preprocessing:
             "columns": None if self.columns is None else [c.to_dict() for c in self.columns],
             "target_mean": self.target_mean,
             "target_scale": self.target_scale,
-            "ignored": list(self.ignored),
+            "ignored": list(self.left_out),  # the key files have always had
         }
 
     @classmethod
@@ -173,7 +191,7 @@ class Preprocessing:
             if value is None:
                 arrays[key] = None
                 continue
-            if not isinstance(value, list) or not all(_is_number(v) for v in value):
+            if not isinstance(value, list) or not all(is_number(v) for v in value):
                 raise ValueError(
                     f"preprocessing {key} must be a list of {n0} numbers, not {_json_type(value)}"
                 )
@@ -222,7 +240,9 @@ class Preprocessing:
         if (target_mean is None) != (target_scale is None):
             raise ValueError("preprocessing target_mean and target_scale come together")
         if target_mean is not None and (
-            not _finite(target_mean) or not _finite(target_scale) or not target_scale > 0
+            not is_finite_number(target_mean)
+            or not is_finite_number(target_scale)
+            or not target_scale > 0
         ):
             raise ValueError(
                 f"preprocessing target_mean must be finite and target_scale finite and > 0; "
@@ -246,16 +266,8 @@ class Preprocessing:
             columns=columns,
             target_mean=None if target_mean is None else float(target_mean),
             target_scale=None if target_scale is None else float(target_scale),
-            ignored=list(ignored),
+            left_out=list(ignored),
         )
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _finite(value: Any) -> TypeGuard[float]:
-    return _is_number(value) and bool(np.isfinite(value))
 
 
 def _json_type(value: Any) -> str:
@@ -263,7 +275,7 @@ def _json_type(value: Any) -> str:
     names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
     if value is None:
         return "null"
-    return names.get(type(value), "a number" if _is_number(value) else type(value).__name__)
+    return names.get(type(value), "a number" if is_number(value) else type(value).__name__)
 
 
 def _columns(value: Any, n0: int, target: str | None) -> list[ColumnEncoding] | None:

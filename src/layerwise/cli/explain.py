@@ -8,11 +8,12 @@ input and output included), with ``--hidden`` and ``--output``.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..activations import Activation
 from ..network import dimension_table
+from ..optimizers import OPTIMIZERS
 from .common import (
     add_network_options,
     design_from_args,
@@ -25,6 +26,7 @@ __all__ = [
     "add_summary",
     "add_explain",
     "equations",
+    "update_rule",
 ]
 
 # --------------------------------------------------------------------------- summary
@@ -126,8 +128,76 @@ def _derivative(g: Activation) -> str:
     return _DERIVATIVE.get(g.name, f"{g.name}'(z)")
 
 
+def update_rule(L: int, training: Mapping[str, Any] | None = None) -> list[str]:
+    """The update of W[l] and b[l] as the model was trained, read from its training metadata
+    (``net.metadata["training"]``: ``optimizer``, a name or ``{"name": ..., "beta1": ...}``,
+    with ``optimizer_config``, ``learning_rate``, ``batch_size``, ``l2`` when present);
+    plain gradient descent when there is none (a network that was never trained).
+
+    Each rule is written as :mod:`layerwise.optimizers` computes it: gradient descent
+    θ := θ − α dθ; momentum v := β v + dθ, θ := θ − α v; RMSprop s := ρ s + (1 − ρ) dθ²,
+    θ := θ − α dθ / (√s + ε); Adam's two moments with their bias correction at step t.
+    """
+    training = training or {}
+    optimizer = training.get("optimizer") or "gd"
+    config: dict[str, Any] = {}
+    if isinstance(optimizer, Mapping):
+        config.update({k: v for k, v in optimizer.items() if k != "name"})
+        optimizer = optimizer.get("name", "gd")
+    if isinstance(training.get("optimizer_config"), Mapping):
+        config.update(training["optimizer_config"])
+    name = str(optimizer).lower()
+    if name not in OPTIMIZERS:
+        return [f"Update, for l = 1..{L}: the {optimizer} rule (not described here)"]
+    defaults = OPTIMIZERS[name]().get_config()
+    p = {**defaults, **{k: v for k, v in config.items() if isinstance(v, (int, float))}}
+    lr = training.get("learning_rate")
+    alpha = f"α = {lr:g}" if isinstance(lr, (int, float)) else "learning rate α"
+    batch = training.get("batch_size")
+    if isinstance(batch, int):
+        steps = f"one step per mini-batch of {batch} examples (dW[l], db[l] averaged over it)"
+    elif name == "gd":
+        steps = "one step per pass over the m examples (batch gradient descent, as in the notes)"
+    else:
+        steps = "one step per mini-batch"
+    l2 = training.get("l2")
+    out = []
+    if name in ("gd", "sgd"):
+        out.append(f"Update (gradient descent, {alpha}), for l = 1..{L}, {steps}:")
+        out.append("  W[l] := W[l] − α dW[l]     b[l] := b[l] − α db[l]")
+    elif name == "momentum":
+        beta = p["beta"]
+        out.append(f"Update (momentum, β = {beta:g}, {alpha}), for l = 1..{L}, {steps}:")
+        out.append("  vdW[l] := β vdW[l] + dW[l]     vdb[l] := β vdb[l] + db[l]    (v starts at 0)")
+        out.append("  W[l] := W[l] − α vdW[l]        b[l] := b[l] − α vdb[l]")
+    elif name == "rmsprop":
+        rho, eps = p["rho"], p["epsilon"]
+        out.append(f"Update (RMSprop, ρ = {rho:g}, ε = {eps:g}, {alpha}), for l = 1..{L}, {steps}:")
+        out.append("  sdW[l] := ρ sdW[l] + (1 − ρ) dW[l]²     (elementwise; s starts at 0)")
+        out.append("  W[l] := W[l] − α dW[l] / (√sdW[l] + ε)     and the same for b[l] with sdb[l]")
+    else:  # adam
+        b1, b2, eps = p["beta1"], p["beta2"], p["epsilon"]
+        out.append(
+            f"Update (Adam, β₁ = {b1:g}, β₂ = {b2:g}, ε = {eps:g}, {alpha}), for l = 1..{L}, "
+            f"{steps}; t counts the steps from 1:"
+        )
+        out.append("  vdW[l] := β₁ vdW[l] + (1 − β₁) dW[l]        (first moment; starts at 0)")
+        out.append("  sdW[l] := β₂ sdW[l] + (1 − β₂) dW[l]²       (second moment, elementwise)")
+        out.append(
+            "  v̂dW[l] = vdW[l] / (1 − β₁ᵗ)    ŝdW[l] = sdW[l] / (1 − β₂ᵗ)  (bias correction)"
+        )
+        out.append("  W[l] := W[l] − α v̂dW[l] / (√ŝdW[l] + ε)     and the same for b[l]")
+    if isinstance(l2, (int, float)) and l2 > 0:
+        out.append(f"  with L2 regularization λ = {l2:g}: dW[l] gets + λ/m W[l] before the update")
+    return out
+
+
 def equations(
-    dims: Sequence[int], activations: Sequence[Activation], loss: str, m: int | str = "m"
+    dims: Sequence[int],
+    activations: Sequence[Activation],
+    loss: str,
+    m: int | str = "m",
+    training: Mapping[str, Any] | None = None,
 ) -> str:
     """The forward and backward equations of a network, every shape filled in.
 
@@ -146,6 +216,9 @@ def equations(
         The loss name.
     m : int or str
         The number of examples, or ``"m"``.
+    training : mapping, optional
+        The model's training metadata: the update rule it was trained with
+        (:func:`update_rule`); plain gradient descent when None.
 
     Returns
     -------
@@ -227,8 +300,7 @@ def equations(
             )
     out += block(rows)
     out.append("")
-    out.append(f"Update, for l = 1..{L}, with learning rate α:")
-    out.append("  W[l] := W[l] − α dW[l]     b[l] := b[l] − α db[l]")
+    out += update_rule(L, training)
     return "\n".join(out)
 
 
@@ -236,7 +308,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     """Print the network's equations with its shapes."""
     design = design_from_args(args, model=args.model)
     m: int | str = args.examples if args.examples is not None else "m"
-    print(equations(design.layer_dims, design.activations, design.loss.name, m))
+    net = design.network
+    training = net.metadata.get("training") if net is not None else None
+    training = training if isinstance(training, dict) else None
+    print(equations(design.layer_dims, design.activations, design.loss.name, m, training))
     return 0
 
 

@@ -84,6 +84,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 f"(e.g. {defaults.VALIDATION_SPLIT})"
             )
         patience = 0
+    tolerance = _tolerance(args.tol, patience)
 
     table = load_table(
         args.data,
@@ -93,6 +94,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         weight_column=args.sample_weight,
         raw=True,
         drop=args.drop or (),
+        keep=args.keep or (),
     )
     assert table.frame is not None
     kind, output = task_of(table, args.output)
@@ -101,10 +103,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     w_all = None if table.weights is None else table.weights[None, :]
     w = None if w_all is None else w_all[:, train]
     # every statistic of the encoding comes from the training rows only
-    encoder = TableEncoder().fit(table.frame.iloc[train], sample_weight=None if w is None else w[0])
+    encoder = TableEncoder(keep=table.keep).fit(
+        table.frame.iloc[train], sample_weight=None if w is None else w[0]
+    )
     X_all, _ = encoder.encode(table.frame)
     pre = encoder.preprocessing_
-    pre.classes, pre.target, pre.ignored = classes, table.target, table.left_out
+    pre.classes, pre.target = classes, table.target
+    pre.ignored = [*table.left_out, *encoder.left_out_]
     if kind == "continuous" and not args.no_target_scaling:
         pre.target_mean, pre.target_scale = target_scale(Y_all[:, train], w)
         Y_all = pre.scale_target(Y_all)
@@ -126,6 +131,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if batch_size is None and args.optimizer != "gd":
         batch_size = defaults.batch_size_for(X.shape[1])
 
+    if tolerance is None:  # a tolerance only on a big table
+        tolerance = defaults.plan_for(table.m, 1, 1, kind).min_delta if patience else 0.0
     print_plan(args, table, kind, classes, net, init, batch_size, X.shape[1], validation, patience)
     start = time.perf_counter()
     try:
@@ -141,6 +148,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             validation_data=validation,
             sample_weight=w,
             early_stopping=patience or False,
+            min_delta=tolerance,
             callbacks=make_callbacks(args),
         )
     except TrainingDivergedError as exc:
@@ -184,6 +192,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tolerance(tol: float | None, patience: int) -> float | None:
+    """--tol, checked (None: the table door's default for the table's size)."""
+    if tol is not None and tol > 0 and not patience:
+        raise CLIError("--tol is early stopping's tolerance: keep a --validation-split")
+    return tol
+
+
 # --------------------------------------------------------------------------- the parser
 
 
@@ -204,14 +219,18 @@ only and stored in the model file:
                category of its own; categories in fewer than {MIN_FREQUENCY} training rows share
                one '(infrequent)' feature, where unseen values go at predict time
   booleans     0/1 (True/False); a missing value as for numbers
-  refused      text with nearly every value distinct (an id, a name, free text) and dates,
-               named with a suggestion: --drop COL (or derive numbers from a date)
+  dates        the year, the day of the year, the day of the week and the days since the
+               earliest training date (datetime columns, or text that reads as dates)
+  left out     a column that numbers the rows (1..m, with gaps) and text with nearly every
+               value distinct (an id, a name, free text), each with a notice; --keep COL
+               keeps it
+Rows whose target is missing are left out (counted in a notice).
 
-The output follows the target, as scikit-learn's type_of_target does: two classes -> one
-sigmoid unit (binary cross-entropy), more -> softmax (categorical cross-entropy), numbers with
-a fraction or more than 50 distinct integers -> linear (mean squared error), trained on the
-standardized target (--no-target-scaling: as it is) and reported in its own units. --output
-overrides it.
+The output follows the target: two classes -> one sigmoid unit (binary cross-entropy), more ->
+softmax (categorical cross-entropy), numbers with a fraction, or an integer score with more
+than 10 unbalanced values, or more than 50 -> linear (mean squared error; the rule is
+layerwise.tables.type_of_target's), trained on the standardized target (--no-target-scaling:
+as it is) and reported in its own units. --output overrides it.
 
 Defaults that fit the table (measured: docs/defaults.md): {defaults.VALIDATION_SPLIT:g} of the rows
 are held out for validation, and early stopping ends training once the validation cost has not
@@ -248,7 +267,14 @@ def add_train(sub: Any) -> None:
         "--drop",
         metavar="COL",
         action="append",
-        help="leave this column out (repeatable): an id, a name, free text, a date",
+        help="leave this column out (repeatable): an id, a name, free text",
+    )
+    p.add_argument(
+        "--keep",
+        metavar="COL",
+        action="append",
+        help="keep this column as a feature although it would be left out (repeatable): a "
+        "text column with nearly every value distinct (kept as a category), a row number",
     )
     p.add_argument(
         "--sample-weight",
@@ -345,6 +371,15 @@ def add_train(sub: Any) -> None:
         metavar="N",
         help=f"stop when the validation cost has not improved for N epochs and keep the best "
         f"epoch's model (default {defaults.PATIENCE}; 0: run every epoch)",
+    )
+    p.add_argument(
+        "--tol",
+        type=nonnegative_float,
+        default=None,
+        metavar="Δ",
+        help=f"early stopping's tolerance: stop once the validation cost has fallen by less "
+        f"than Δ over the last --early-stopping epochs (default {defaults.TOLERANCE:g} on a "
+        f"table of {defaults.BIG_TABLE_ROWS:,} rows or more, 0 below)",
     )
     p.add_argument(
         "--seed",

@@ -15,10 +15,19 @@ what a model file keeps of it and the NumPy transform):
   training rows (sorted), the missing value being a category of its own; categories seen in
   fewer than ``min_frequency`` training rows (default 5) share one *infrequent* feature, and so
   does any value never seen in training (all 0 when no category was rare).
-- columns that cannot be features are refused with a ValueError naming them: text in which
-  nearly every value is distinct (an id, a name, free text: at least 90 % distinct values among
-  at least 20), dates (datetime columns, or text such as ``2021-03-04``: derive numbers from
-  them), and columns with no value in the training rows.
+- **dates** (a datetime column, or text that reads as dates in nearly every row, such as
+  ``2021-03-04`` or ``3/4/2021 10:30``): four numbers, the year, the day of the year, the day
+  of the week and the days since the earliest training date, standardized; a missing (or
+  unreadable) date is filled in as a number is. The model keeps the column as a ``date``
+  :class:`~layerwise.encoding.ColumnEncoding` and reads the same text at predict time.
+- columns that cannot be features are **left out**, each with a notice (``notices_``) that
+  names it and ``keep``, which keeps it (as a category, or a number): text in which nearly
+  every value is distinct (an id, a name, free text: at least 90 % distinct values among at
+  least 20) and whole numbers that number the rows (:func:`left_out_reason`).
+- a column with no value in the training rows is refused with a ValueError naming it.
+
+The names follow :mod:`layerwise.encoding` (column, feature, kind, fill, indicator, infrequent,
+unseen); this module adds only what learning them from a pandas table needs.
 
 Examples
 --------
@@ -34,7 +43,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -43,21 +51,32 @@ import numpy as np
 from .._typing import Array
 from ..encoding import ColumnEncoding, category_key, encode_columns
 from ..preprocessing import Preprocessing
+from .columns import (
+    DATE_FRACTION,
+    DISTINCT_FRACTION,
+    DISTINCT_MIN_ROWS,
+    _as_days,
+    _keys,
+    _kind_of,
+    left_out_reason,
+)
 from .formats import _pandas, _shorten
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["TableEncoder", "MIN_FREQUENCY", "DISTINCT_FRACTION", "DISTINCT_MIN_ROWS"]
+__all__ = [
+    "TableEncoder",
+    "MIN_FREQUENCY",
+    "DISTINCT_FRACTION",
+    "DISTINCT_MIN_ROWS",
+    "DATE_FRACTION",
+    "left_out_reason",
+    "weighted_median",
+]
 
 #: categories seen in fewer training rows than this share the infrequent feature
 MIN_FREQUENCY = 5
-#: a text column with at least this fraction of distinct values (among at least
-#: DISTINCT_MIN_ROWS values) is an id or free text, not a feature
-DISTINCT_FRACTION = 0.9
-DISTINCT_MIN_ROWS = 20
-
-_DATE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}.*)?|\d{1,2}/\d{1,2}/\d{2,4})\s*$")
 _TRUE = {"true", "1", "1.0", "yes"}
 _FALSE = {"false", "0", "0.0", "no"}
 
@@ -71,6 +90,9 @@ class TableEncoder:
         A category seen in fewer training rows than this (a fraction of the rows when a float
         in (0, 1)) goes to the one infrequent feature of its column. Weighted by
         ``sample_weight`` when given.
+    keep : list of str, default ()
+        Columns kept although :func:`left_out_reason` would leave them out: text with
+        nearly every value distinct becomes a category, a row number a number.
 
     Attributes
     ----------
@@ -81,10 +103,15 @@ class TableEncoder:
         ``island=Biscoe``, ``island=(infrequent)``...
     preprocessing_ : Preprocessing
         The encoding and the standardization, as a model file keeps them.
+    left_out_ : list of str
+        The columns left out (not features), by :func:`left_out_reason`.
+    notices_ : list of str
+        One line for each column left out, naming it and the option that keeps it.
     """
 
-    def __init__(self, min_frequency: float = MIN_FREQUENCY) -> None:
+    def __init__(self, min_frequency: float = MIN_FREQUENCY, keep: Sequence[str] = ()) -> None:
         self.min_frequency = min_frequency
+        self.keep = keep
 
     # -- fit -------------------------------------------------------------------------------
 
@@ -119,16 +146,28 @@ class TableEncoder:
         if len(set(names)) != len(names):
             dup = next(n for n in names if names.count(n) > 1)
             raise ValueError(f"the table has two columns named {dup!r}")
-        self.columns_ = [
-            _fit_column(name, frame[column], w, min_count)
-            for name, column in zip(names, frame.columns)
-        ]
+        kept = {str(k) for k in self.keep}
+        self.left_out_: list[str] = []
+        self.notices_: list[str] = []
+        self.columns_: list[ColumnEncoding] = []
+        for name, column in zip(names, frame.columns):
+            reason = None if name in kept else left_out_reason(frame[column])
+            if reason is not None:
+                self.left_out_.append(name)
+                self.notices_.append(f"column {name!r} left out: {reason}; --keep {name} keeps it")
+                continue
+            self.columns_.append(_fit_column(name, frame[column], w, min_count))
+        if not self.columns_:
+            raise ValueError(
+                f"no column of the table can be a feature: {_shorten(self.left_out_)} "
+                f"were left out (keep one with keep=[...], --keep COL)"
+            )
         X, _ = self._raw(frame, self.columns_)
         pre = Preprocessing.fit(X, sample_weight=None if sample_weight is None else w[None, :])
         assert pre.mean is not None and pre.scale is not None
-        # only the value of a number is standardized: 0/1 features stay 0/1
-        keep = ~np.array([s for c in self.columns_ for s in c.standardized])
-        pre.mean[keep], pre.scale[keep] = 0.0, 1.0
+        # only a number's value and a date's parts are standardized: 0/1 features stay 0/1
+        as_is = ~np.array([s for c in self.columns_ for s in c.standardized])
+        pre.mean[as_is], pre.scale[as_is] = 0.0, 1.0
         pre.columns = self.columns_
         pre.feature_names = [n for c in self.columns_ for n in c.feature_names()]
         self.preprocessing_ = pre
@@ -157,6 +196,7 @@ class TableEncoder:
                 "this model takes numbers, not a raw table (it has no column encoding)"
             )
         enc = cls()
+        enc.left_out_, enc.notices_ = [], []
         enc.columns_ = list(pre.columns)
         enc.preprocessing_ = pre
         enc.feature_names_out_ = list(pre.feature_names or [])
@@ -197,8 +237,8 @@ class TableEncoder:
 
 def _fit_column(name: str, column: pd.Series, w: Array, min_count: float) -> ColumnEncoding:
     kind = _kind_of(name, column)
-    if kind in ("number", "boolean"):
-        v = _as_float(column, name) if kind == "number" else _as_bool(column, name)
+    if kind in ("number", "boolean", "date"):
+        v = _values(column, ColumnEncoding(name, kind))
         missing = np.isnan(v)
         if missing.all():
             raise ValueError(
@@ -206,85 +246,20 @@ def _fit_column(name: str, column: pd.Series, w: Array, min_count: float) -> Col
                 f"(--drop {name} on the command line)"
             )
         fill = weighted_median(v[~missing], w[~missing])
-        return ColumnEncoding(name, kind, fill=fill, indicator=bool(missing.any()))
+        origin = float(v[~missing].min()) if kind == "date" else None
+        return ColumnEncoding(name, kind, fill=fill, indicator=bool(missing.any()), origin=origin)
     keys = _keys(column)
-    present = [k for k in keys if k is not None]
-    if not present:
+    if all(k is None for k in keys):
         raise ValueError(
             f"column {name!r} has no values in the training rows; leave it out "
             f"(--drop {name} on the command line)"
         )
-    _refuse_unusable_text(name, present)
     counts: dict[str | None, float] = {}
     for k, weight in zip(keys, w.tolist()):
         counts[k] = counts.get(k, 0.0) + weight
     frequent = [k for k, n in counts.items() if n >= min_count]
     rare = [k for k, n in counts.items() if n < min_count]
     return ColumnEncoding(name, "category", categories=_sorted(frequent), infrequent=_sorted(rare))
-
-
-def _kind_of(name: str, column: pd.Series) -> str:
-    pd = _pandas()
-    inferred = pd.api.types.infer_dtype(column, skipna=True)
-    if inferred == "boolean":
-        return "boolean"
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return "category"
-    if inferred in ("datetime64", "datetime", "date", "time", "timedelta", "timedelta64", "period"):
-        raise ValueError(
-            f"column {name!r} holds dates or times, which layerwise does not encode: derive "
-            f"numbers from it (a year, a day of the week, days since an event), or leave it "
-            f"out (--drop {name} on the command line)"
-        )
-    if inferred in ("complex", "interval"):
-        raise ValueError(
-            f"column {name!r} holds {inferred} values, which cannot be features; leave it out "
-            f"(--drop {name} on the command line)"
-        )
-    if pd.api.types.is_numeric_dtype(column) or inferred in (
-        "integer",
-        "floating",
-        "mixed-integer-float",
-        "decimal",
-    ):
-        return "number"
-    return "category"  # text, and anything else, by its text
-
-
-def _refuse_unusable_text(name: str, present: list[str]) -> None:
-    """Refuse text that looks like dates, or whose values are nearly all distinct."""
-    distinct = list(dict.fromkeys(present))
-    sample = distinct[:1000]
-    if all(_DATE.match(v) for v in sample):
-        raise ValueError(
-            f"column {name!r} holds dates (such as {sample[0]!r}), which layerwise does not "
-            f"encode: derive numbers from it (a year, a day of the week, days since an event), "
-            f"or leave it out (--drop {name} on the command line)"
-        )
-    n, k = len(present), len(distinct)
-    if n >= DISTINCT_MIN_ROWS and k >= DISTINCT_FRACTION * n:
-        numbers = [v for v in distinct if _is_number(v)]
-        if len(numbers) >= DISTINCT_FRACTION * k:
-            odd = [v for v in distinct if not _is_number(v)]
-            raise ValueError(
-                f"column {name!r} holds numbers but also text ({_shorten(odd, 3)}), so it is "
-                f"read as text with {k} distinct values in {n} rows; make those cells empty "
-                f"(a missing number is filled in), or leave the column out (--drop {name})"
-            )
-        raise ValueError(
-            f"column {name!r} cannot be a feature: nearly every value is distinct ({k} "
-            f"distinct in {n} rows, such as {_shorten(distinct, 3)}), as in an id, a name or "
-            f"free text; leave it out with --drop {name} (or name it the rows' id with --id "
-            f"{name})"
-        )
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _sorted(keys: list[str | None]) -> tuple[str | None, ...]:
@@ -321,20 +296,9 @@ def _values(column: pd.Series, encoding: ColumnEncoding) -> Array:
         return _as_float(column, encoding.name)
     if encoding.kind == "boolean":
         return _as_bool(column, encoding.name)
+    if encoding.kind == "date":
+        return _as_days(column)
     return np.array(_keys(column), dtype=object)
-
-
-def _keys(column: pd.Series) -> list[str | None]:
-    pd = _pandas()
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        # the key of each category once, then picked by code (−1: missing)
-        keys = [category_key(c) for c in column.cat.categories] + [None]
-        return [keys[i] for i in column.cat.codes.to_numpy()]
-    values = column.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(column, skipna=True) == "string":
-        missing = column.isna().to_numpy()
-        return [None if miss or v == "" else v for v, miss in zip(values.tolist(), missing)]
-    return [category_key(v) for v in values.tolist()]
 
 
 def _as_float(column: pd.Series, name: str) -> Array:

@@ -119,15 +119,17 @@ def load_builtin(name: str) -> pd.DataFrame:
     )
 
 
-def read_frame(data: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
-    """Read DATA, a file or a built-in name, into a table with string column names.
+def read_frame(data: str | os.PathLike[str] | Any) -> tuple[pd.DataFrame, str]:
+    """Read DATA, a file, a built-in name or a table in memory (a pandas DataFrame, a pyarrow
+    Table: copied), into a table with string column names.
 
     Returns
     -------
     frame : pandas.DataFrame
         One example per row.
     kind : str
-        The format (``"CSV"``, ...) or ``"built-in"``.
+        The format (``"CSV"``, ...), ``"built-in"``, or the type of a table in memory
+        (``"DataFrame"``).
 
     Raises
     ------
@@ -135,6 +137,8 @@ def read_frame(data: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
         A missing, empty, unreadable or unknown-format file, a name that is neither a file
         nor a built-in data set; the message names what was given.
     """
+    if not isinstance(data, (str, os.PathLike)):
+        return _frame_in_memory(data)
     text = os.fspath(data)
     path = Path(text)
     if not path.exists():
@@ -188,6 +192,25 @@ def read_frame(data: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
         raise ValueError(
             f"{text} has no rows (only a header with columns {_shorten(frame.columns)})"
         )
+    return frame, kind
+
+
+def _frame_in_memory(data: Any) -> tuple[pd.DataFrame, str]:
+    """A pandas DataFrame (copied) or a pyarrow Table, with string column names."""
+    pd = _pandas()
+    kind = type(data).__name__
+    if hasattr(data, "to_pandas") and not isinstance(data, pd.DataFrame):
+        data = data.to_pandas()
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            f"DATA must be a file name, a built-in data set name, a pandas DataFrame or a "
+            f"pyarrow Table; got {kind}"
+        )
+    frame = data.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    _check_unique(list(frame.columns), f"the {kind}")
+    if frame.shape[1] == 0 or frame.shape[0] == 0:
+        raise ValueError(f"the {kind} is empty: shape {frame.shape}")
     return frame, kind
 
 
