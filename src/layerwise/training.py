@@ -344,7 +344,7 @@ def check_run(net: Network, history: History, start: Array, learning_rate: float
     if len(costs) > 1 and end > (1.0 + _WORSE) * costs[0]:
         why = f"it ended with a cost of {end:g}, above its first epoch's {costs[0]:g}"
     else:
-        largest, first = float(np.max(np.abs(net._theta))), float(np.max(np.abs(start)))
+        largest, first = _largest_magnitude(net._theta), _largest_magnitude(start)
         if largest > _EXPLODED * max(first, 1.0):
             why = f"its weights exploded (the largest is {largest:g}; it started at {first:g})"
     if why is not None:
@@ -354,6 +354,12 @@ def check_run(net: Network, history: History, start: Array, learning_rate: float
             f"smaller learning rate than {learning_rate:g}, or standardize the inputs",
             history,
         )
+
+
+def _largest_magnitude(theta: Array) -> float:
+    """max(|θ|) without the temporary |θ|, as big as the model: the extremes are read in place
+    (NaN if θ holds one)."""
+    return max(float(theta.max()), -float(theta.min())) if theta.size else 0.0
 
 
 class EpochLog:
