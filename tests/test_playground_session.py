@@ -459,7 +459,6 @@ def test_the_script_reproduces_the_run_exactly(page, start, tmp_path, monkeypatc
     assert rerun.layer_dims == played.layer_dims == [2, 5, 3, 1]
     for key in played.params:
         np.testing.assert_array_equal(rerun.params[key], played.params[key])
-    assert "except lw.TrainingDivergedError" in script
     assert os.path.exists(tmp_path / "playground.safetensors")
 
 
