@@ -312,6 +312,32 @@ def test_a_malformed_message_gets_a_message(page, raw, expected):
     assert page.until(kind("frame"))["epoch"] == 1
 
 
+HUGE = "1" + "0" * 400  # an integer literal beyond the largest float (about 1.8e308)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("[" * 30000 + "]" * 30000, "nested too deeply"),
+        ('{"type": "settings", "settings": ' + '{"a": ' * 5000 + "1" + "}" * 5001, "too deeply"),
+        ('{"type": "settings", "settings": {"learning_rate": ' + HUGE + "}}", "401 digits"),
+        ('{"type": "settings", "settings": {"hidden": ' + HUGE + "}}", "too large for a number"),
+        ('{"type": "settings", "settings": {"seed": -' + HUGE + "}}", "too large for a number"),
+        ('{"type": ' + HUGE + "}", "too large for a number"),
+        ('{"type": "step", "extra": [' + HUGE + "]}", "too large for a number"),
+        ('{"type": "settings", "settings": {"l2": NaN}}', "NaN, which is not a JSON number"),
+        ('{"type": "settings", "settings": {"learning_rate": -Infinity}}', "-Infinity"),
+    ],
+    ids=["deep-array", "deep-object", "lr", "hidden", "seed", "type", "list", "nan", "inf"],
+)
+def test_a_hostile_message_gets_a_message_and_the_server_goes_on(page, raw, expected):
+    assert len(raw) < server.MAX_MESSAGE
+    page.ws.send_text(raw)
+    assert expected in page.until(kind("error"))["message"]
+    page.send(type="step")
+    assert page.until(kind("frame"))["epoch"] == 1
+
+
 def test_a_new_data_set_starts_again_at_epoch_0(page):
     page.send(type="step")
     page.until(kind("frame", epoch=1))
