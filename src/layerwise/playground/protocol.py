@@ -116,7 +116,7 @@ class Outbox:
             return  # the page has gone; the receiving side ends the session
 
 
-class _Refused(ValueError):
+class _RefusedValueError(ValueError):
     """A JSON value that no control takes, found while the message is parsed."""
 
 
@@ -127,7 +127,7 @@ def _number(text: str) -> int:
     try:
         float(value)
     except OverflowError:
-        raise _Refused(
+        raise _RefusedValueError(
             f"a message holds an integer of {len(text.lstrip('-'))} digits, too large for a "
             f"number; the controls take numbers up to about 1.8e308"
         ) from None
@@ -135,7 +135,7 @@ def _number(text: str) -> int:
 
 
 def _constant(name: str) -> Any:
-    raise _Refused(f"a message holds {name}, which is not a JSON number")
+    raise _RefusedValueError(f"a message holds {name}, which is not a JSON number")
 
 
 def parse(text: str) -> Any:
@@ -144,7 +144,7 @@ def parse(text: str) -> Any:
     float or NaN/Infinity."""
     try:
         return json.loads(text, parse_int=_number, parse_constant=_constant)
-    except _Refused:
+    except _RefusedValueError:
         raise
     except RecursionError:
         raise ValueError(
