@@ -116,6 +116,10 @@ class Outbox:
             return  # the page has gone; the receiving side ends the session
 
 
+#: the deepest nesting of a message (the page's are two levels deep)
+MAX_NESTING = 8
+
+
 class _RefusedValueError(ValueError):
     """A JSON value that no control takes, found while the message is parsed."""
 
@@ -142,18 +146,32 @@ def parse(text: str) -> Any:
     """A message's JSON; ValueError with a message for the page when it is not JSON, is
     nested too deeply (the decoder's RecursionError), or holds an integer too large for a
     float or NaN/Infinity."""
+    deep = ValueError(
+        f"a message is nested too deeply (more than {MAX_NESTING} levels); the page sends "
+        f"objects of one or two levels"
+    )
     try:
-        return json.loads(text, parse_int=_number, parse_constant=_constant)
+        message = json.loads(text, parse_int=_number, parse_constant=_constant)
     except _RefusedValueError:
         raise
     except RecursionError:
-        raise ValueError(
-            "a message is nested too deeply; the page sends objects of one or two levels"
-        ) from None
+        raise deep from None
     except ValueError:
         raise ValueError(
             f'messages are JSON such as {{"type": "play"}}; got {text[:80]!r}'
         ) from None
+    # nesting within the decoder's reach may still be too deep for what reads it (repr, the
+    # checks): measured without recursion
+    level: list[tuple[Any, int]] = [(message, 1)]
+    while level:
+        value, depth = level.pop()
+        if depth > MAX_NESTING:
+            raise deep
+        if isinstance(value, dict):
+            level.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            level.extend((v, depth + 1) for v in value)
+    return message
 
 
 def handle(text: str | None, session: Session, outbox: Outbox) -> None:
@@ -182,7 +200,7 @@ def handle(text: str | None, session: Session, outbox: Outbox) -> None:
             settings, restart = session.configure(message.get("settings"))
         except SettingsError as exc:
             outbox.error(str(exc), exc.field)
-        except (OverflowError, TypeError, ValueError) as exc:
+        except (OverflowError, RecursionError, TypeError, ValueError) as exc:
             # a value no check foresaw: a message for the page rather than a dropped socket
             outbox.error(f"refused settings: {str(exc)[:200]}")
         else:
