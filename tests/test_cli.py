@@ -468,6 +468,30 @@ def test_gradcheck_of_a_model_on_its_data_agrees_with_the_library(capsys, model,
     assert code == (0 if expected < 1e-7 else 1)
 
 
+def test_gradcheck_of_millions_of_parameters_checks_a_sample_and_says_so(capsys, monkeypatch):
+    import layerwise.gradcheck as gradcheck
+
+    forward, passes = gradcheck.forward, []
+
+    def counted(*args, **kwargs):
+        passes.append(1)
+        if len(passes) > 1000:
+            raise AssertionError("gradcheck perturbs every one of millions of parameters")
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(gradcheck, "forward", counted)
+    code, out, _ = run(capsys, "gradcheck", "--dims", "1000,2000,1", "--examples", "3")
+    assert "checking 200 of the 2,004,001 parameters, drawn at random" in out
+    assert "--sample K" in out and "overall:" in out
+    assert len(passes) <= 1 + 2 * 205
+    code, out, _ = run(capsys, "gradcheck", "--dims", "3,5,1", "--sample", "7")
+    assert code == 0 and "checking 7 of the 26 parameters" in out
+    code, out, _ = run(capsys, "gradcheck", "--dims", "3,5,1")
+    assert code == 0 and "checking" not in out  # small networks: every parameter
+    code, _, err = run(capsys, "gradcheck", "--dims", "3,5,1", "--sample", "none")
+    assert code == 2 and "expected a positive integer or 'all'; Received: 'none'" in err
+
+
 def test_gradcheck_needs_data_with_a_model(capsys, model):
     code, _, err = run(capsys, "gradcheck", model)
     assert code == 2

@@ -491,3 +491,56 @@ def test_compiled_run_is_reused_across_fits():
     assert len(_jax_run._COMPILED) == 1
     lw.Network([2, 8, 1], seed=0).fit(X, Y, epochs=5, batch_size=16, engine="jax")
     assert len(_jax_run._COMPILED) == 2
+
+
+CTRL_C_CHILD = """
+import layerwise as lw
+X, Y = lw.datasets.moons(m=200, seed=0)
+net = lw.Network([2, 8, 1], seed=0)
+print("ready", flush=True)
+try:
+    history = net.fit(X, Y, epochs=1_000_000, engine="jax", learning_rate=0.1)
+    print("returned", history.interrupted, flush=True)
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", flush=True)
+again = net.fit(X, Y, epochs=3, engine="jax", learning_rate=0.1)  # JAX works after it
+print("again", len(again.cost), flush=True)
+"""
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.5])
+def test_ctrl_c_during_the_first_fits_jax_import_is_honoured(delay):
+    """A process's first jax fit imports JAX (about 2 s). A Ctrl-C then was raised inside
+    JAX's garbage-collector callback, printed as "Exception ignored" and lost: the fit ran on.
+    Now it stops the fit within 10 s, and JAX is whole afterwards."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(lw.__file__).parents[1]), "JAX_PLATFORMS": "cpu"}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_CHILD],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        sent = time.monotonic()
+        child.send_signal(signal.SIGINT)
+        first = child.stdout.readline().strip()
+        stopped_after = time.monotonic() - sent
+        out, err = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert first in ("KeyboardInterrupt", "returned True"), (first, err)
+    assert stopped_after < 10
+    assert "Exception ignored" not in err and "Traceback" not in err, err
+    assert out.strip() == "again 3" and child.returncode == 0

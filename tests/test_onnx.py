@@ -328,3 +328,117 @@ def test_a_model_with_a_date_column_agrees_with_onnx():
     expected = net.predict_proba(encoder.transform(frame)).T
     # float32 days (a minute's resolution in these years) against float64
     np.testing.assert_allclose(probabilities, expected, atol=1e-4)
+
+
+# --------------------------------------------------------------------------- raw table columns
+
+
+@pytest.fixture(scope="module")
+def table_models(tmp_path_factory):
+    """Models trained by the command line on a mixed table (text with missing values, numbers,
+    a True/False column), exported: the species (string classes), the year (integers) and
+    the tag (True/False) as targets."""
+    pytest.importorskip("pandas", reason="the command line's tables need the cli extra")
+    pytest.importorskip("safetensors", reason="model files need the io extra")
+    from layerwise.cli import main
+    from layerwise.tables import mixed_table
+
+    folder = tmp_path_factory.mktemp("onnx_tables")
+    frame = mixed_table(m=300, seed=0).drop(columns="id")
+    frame.to_csv(folder / "train.csv", index=False)
+    frame.dropna(subset=["tagged"]).to_csv(folder / "tagged.csv", index=False)
+    fast = ["--layers", "8", "--epochs", "5", "--lr", "0.01", "--quiet"]
+    for target, data in (("species", "train"), ("year", "train"), ("tagged", "tagged")):
+        drop = [] if target == "species" else ["--drop", "species"]
+        argv = ["train", folder / f"{data}.csv", "--target", target, *drop, *fast]
+        assert main([str(a) for a in [*argv, "--out", folder / f"{target}.st"]]) == 0
+        assert main(["export", str(folder / f"{target}.st"), str(folder / f"{target}.onnx")]) == 0
+    return folder
+
+
+def table_feeds(session, frame) -> dict[str, np.ndarray]:
+    """The graph's inputs from a frame: text as written ("" where pandas has nothing), numbers
+    and True/False as float32 (NaN missing)."""
+    feeds = {}
+    for i in session.get_inputs():
+        column = frame[i.name]
+        if i.type == "tensor(string)":
+            feeds[i.name] = np.array([["" if v is None or v != v else str(v)] for v in column])
+        else:
+            numbers = column.map(lambda v: np.nan if v is None or v != v else float(v))
+            feeds[i.name] = numbers.to_numpy(np.float32).reshape(-1, 1)
+    return feeds
+
+
+def cli_predictions(folder, model, frame, name):
+    import pandas as pd
+
+    from layerwise.cli import main
+
+    frame.to_csv(folder / f"{name}.csv", index=False)
+    argv = ["predict", folder / model, folder / f"{name}.csv", "--proba"]
+    assert main([str(a) for a in [*argv, "--out", folder / f"{name}_p.csv"]]) == 0
+    return pd.read_csv(folder / f"{name}_p.csv", keep_default_na=False)
+
+
+def test_na_like_text_is_missing_in_the_graph_as_in_predict(table_models):
+    from layerwise.tables import mixed_table
+
+    # pandas' default na_values (read_csv's documentation)
+    NA_TEXT = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND"]
+    NA_TEXT += ["1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+
+    net = lw.Network.load(table_models / "species.st")
+    sex = next(c for c in net.preprocessing.columns if c.name == "sex")
+    assert None in sex.categories  # training saw missing values: a feature of their own
+    new = mixed_table(m=len(NA_TEXT), seed=7).drop(columns=["id", "species"])
+    new["sex"] = list(NA_TEXT)  # the text pandas reads as missing, one per row
+    new["island"] = list(reversed(NA_TEXT))
+    expected = cli_predictions(table_models, "species.st", new, "na")
+    session = ort.InferenceSession(str(table_models / "species.onnx"))
+    probabilities, labels = session.run(None, table_feeds(session, new))
+    proba = expected[[f"proba_{c}" for c in net.preprocessing.classes]].to_numpy()
+    np.testing.assert_allclose(probabilities, proba, atol=1e-4)
+    assert labels.tolist() == expected["prediction"].tolist()
+    # the same rows with those cells really empty: the same probabilities
+    blank = new.assign(sex=None, island=None)
+    np.testing.assert_allclose(
+        session.run(None, table_feeds(session, blank))[0], probabilities, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(("target", "none"), [("species", ""), ("year", -1), ("tagged", None)])
+def test_invalid_numbers_and_booleans_get_no_label(table_models, target, none):
+    from layerwise.tables import mixed_table
+
+    new = mixed_table(m=12, seed=9).drop(columns=["id"]).drop(columns=[target])
+    if target != "species":
+        new = new.drop(columns="species")
+    boolean = "tagged" if target != "tagged" else None
+    if boolean:
+        new[boolean] = new[boolean].map(lambda v: np.nan if v is None or v != v else float(v))
+        new.loc[3, boolean] = np.nan  # missing: valid
+    valid = cli_predictions(table_models, f"{target}.st", new, f"valid_{target}")
+    bad = new.copy()
+    bad.loc[0, "body_mass_g"] = np.inf
+    bad.loc[1, "bill_depth_mm"] = -np.inf
+    if boolean:  # anything but 0, 1 and missing
+        bad.loc[2, boolean] = 7.0
+        bad.loc[4, boolean] = -1.0
+    else:
+        bad.loc[2, "flipper_length_mm"] = np.inf
+        bad.loc[4, "bill_length_mm"] = -np.inf
+    session = ort.InferenceSession(str(table_models / f"{target}.onnx"))
+    if none is None:  # True/False classes have no "no label": such a batch is refused
+        with pytest.raises(Exception, match="Reshape"):
+            session.run(None, table_feeds(session, bad))
+        good = session.run(None, table_feeds(session, new))[1]
+        assert good.tolist() == (valid["prediction"].astype(str) == "True").tolist()
+        return
+    probabilities, labels = session.run(None, table_feeds(session, bad))
+    invalid = [0, 1, 2, 4]
+    assert [labels[i] for i in invalid] == [none] * 4
+    assert np.isnan(probabilities[invalid]).all()
+    kept = [i for i in range(12) if i not in invalid]
+    assert [str(v) for v in labels[kept]] == valid["prediction"].iloc[kept].astype(str).tolist()
+    assert np.isfinite(probabilities[kept]).all()

@@ -249,3 +249,42 @@ def test_frames_keep_coming_for_a_2_8_8_1_network(page):
     )
     print(report.read_text())
     assert page.errors == []
+
+
+def test_on_every_interface_the_printed_address_opens_and_strangers_take_no_slot(browser):
+    """A server on 0.0.0.0 with its token: sockets that send the loopback Host and Origin but
+    no token are refused, as many as there are page slots and more; the address with the
+    token then opens a working page (its cookie goes with the page's WebSocket)."""
+    from websockets.sync.client import connect
+
+    from layerwise.playground import server as playground_server
+
+    sock = listen("0.0.0.0", 0)
+    port = sock.getsockname()[1]
+    app = create_app("0.0.0.0", port, token="printed-token")
+    config = uvicorn.Config(app, log_level="warning", ws_max_size=MAX_MESSAGE, lifespan="off")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not running.started:
+            assert time.monotonic() < deadline, "the playground server did not start"
+            time.sleep(0.02)
+        origin = f"http://127.0.0.1:{port}"
+        for _ in range(playground_server.MAX_SESSIONS + 2):
+            with pytest.raises(Exception, match="403"):
+                connect(f"ws://127.0.0.1:{port}/ws", origin=origin, open_timeout=30).close()
+        assert app.state.sessions == {}
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{origin}/?token=printed-token")
+        expect(page.get_by_test_id("status")).to_contain_text("frames/s")
+        expect(page.get_by_test_id("epoch")).to_have_text("0")
+        page.get_by_test_id("step").click()
+        expect(page.get_by_test_id("epoch")).to_have_text("1")
+        assert len(app.state.sessions) == 1
+        context.close()
+    finally:
+        running.should_exit = True
+        thread.join(30)

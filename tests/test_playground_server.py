@@ -312,6 +312,36 @@ def test_a_malformed_message_gets_a_message(page, raw, expected):
     assert page.until(kind("frame"))["epoch"] == 1
 
 
+HUGE = "1" + "0" * 400  # an integer literal beyond the largest float (about 1.8e308)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("[" * 30000 + "]" * 30000, "nested too deeply"),
+        ('{"type": "settings", "settings": ' + '{"a": ' * 5000 + "1" + "}" * 5001, "too deeply"),
+        ('{"type": "settings", "settings": {"hidden": ' + "[" * 900 + "]" * 900 + "}}", "deeply"),
+        ('{"type": "settings", "settings": {"learning_rate": ' + HUGE + "}}", "401 digits"),
+        ('{"type": "settings", "settings": {"hidden": ' + HUGE + "}}", "too large for a number"),
+        ('{"type": "settings", "settings": {"seed": -' + HUGE + "}}", "too large for a number"),
+        ('{"type": ' + HUGE + "}", "too large for a number"),
+        ('{"type": "step", "extra": [' + HUGE + "]}", "too large for a number"),
+        ('{"type": "settings", "settings": {"l2": NaN}}', "NaN, which is not a JSON number"),
+        ('{"type": "settings", "settings": {"learning_rate": -Infinity}}', "-Infinity"),
+    ],
+    ids=[
+        *("deep-array", "deep-object", "deep-in-reach", "lr", "hidden", "seed", "type"),
+        *("list", "nan", "inf"),
+    ],
+)
+def test_a_hostile_message_gets_a_message_and_the_server_goes_on(page, raw, expected):
+    assert len(raw) < server.MAX_MESSAGE
+    page.ws.send_text(raw)
+    assert expected in page.until(kind("error"))["message"]
+    page.send(type="step")
+    assert page.until(kind("frame"))["epoch"] == 1
+
+
 def test_a_new_data_set_starts_again_at_epoch_0(page):
     page.send(type="step")
     page.until(kind("frame", epoch=1))
@@ -385,6 +415,74 @@ def test_pages_beyond_the_limit_are_turned_away(client, app, monkeypatch):
             second.receive_json()
         assert info.value.code == 1013 and "1 playground pages are open" in info.value.reason
         assert len(app.state.sessions) == 1
+
+
+def test_on_every_interface_nothing_opens_without_the_token(monkeypatch):
+    """A server on 0.0.0.0 with a token: a client that sends the loopback Host and Origin but
+    not the token gets no page, no download and no WebSocket, so its idle sockets take none
+    of the page slots; the address with the token sets a cookie that opens everything."""
+    monkeypatch.setattr(server, "MAX_SESSIONS", 2)
+    app = create_app("0.0.0.0", PORT, token="s3cret-token")
+    with TestClient(app, base_url=BASE) as stranger:
+        for path in ("/", "/?token=wrong", "/session/x/playground_run.py"):
+            response = stranger.get(path)
+            assert response.status_code == 403 and "token" in response.text
+            assert "set-cookie" not in response.headers
+        for _ in range(server.MAX_SESSIONS + 3):
+            with (
+                pytest.raises(WebSocketDisconnect) as info,
+                stranger.websocket_connect("/ws", headers=ORIGIN) as ws,
+            ):
+                ws.receive_json()
+            assert info.value.code == 1008 and "no token" in info.value.reason
+        stranger.cookies.set(server.COOKIE, "guessed")
+        with (
+            pytest.raises(WebSocketDisconnect),
+            stranger.websocket_connect("/ws", headers=ORIGIN) as ws,
+        ):
+            ws.receive_json()
+        assert app.state.sessions == {}
+        assert stranger.get("/static/playground.js").status_code == 200  # the package's own files
+    with TestClient(app, base_url=BASE) as user:
+        response = user.get("/?token=s3cret-token")
+        assert response.status_code == 200 and 'data-testid="boundary"' in response.text
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith(f"{server.COOKIE}=s3cret-token;")
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        assert user.get("/").status_code == 200  # the cookie, after the first visit
+        # the browser sends the page's cookie with its WebSocket (TestClient does not)
+        with pytest.raises(WebSocketDisconnect), user.websocket_connect("/ws", headers=ORIGIN):
+            pass
+        with_cookie = {**ORIGIN, "cookie": f"{server.COOKIE}={user.cookies[server.COOKIE]}"}
+        with user.websocket_connect("/ws", headers=with_cookie) as ws:
+            socket = Socket(ws)
+            socket.until(kind("hello"))
+            socket.send(type="step")
+            assert socket.until(kind("frame", epoch=1))["epoch"] == 1
+
+
+def test_only_the_loopback_interface_goes_without_a_token(monkeypatch):
+    printed = []
+    calls = {}
+
+    class Server:  # uvicorn's server, replaced: what serve() gives it is all that counts
+        started, should_exit = True, False
+
+        def __init__(self, config):
+            calls["app"] = config.app
+
+        def run(self, sockets):
+            calls["sockets"] = sockets
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "Server", Server)
+    server.serve("0.0.0.0", 0, open_browser=False, echo=printed.append)
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]{20,})", printed[0])
+    assert match, printed
+    assert "opens only at the address above, with its token" in printed[1]
+    server.serve("127.0.0.1", 0, open_browser=False, echo=printed.append)
+    assert "?token=" not in printed[-2]
 
 
 def test_the_outbox_replaces_an_unsent_frame():

@@ -7,9 +7,12 @@ from __future__ import annotations
 import base64
 import math
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -457,3 +460,53 @@ def test_the_script_reproduces_the_run_exactly(page, start, tmp_path, monkeypatc
     for key in played.params:
         np.testing.assert_array_equal(rerun.params[key], played.params[key])
     assert os.path.exists(tmp_path / "playground.safetensors")
+
+
+def test_the_script_runs_through_a_divergence_to_the_playground_weights(page, start, tmp_path):
+    pytest.importorskip("safetensors", reason="model files need the io extra")
+    settings = update_settings(
+        Settings(),
+        {
+            "hidden": "16,16,16",
+            "activation": "linear",
+            "init": "he",
+            "optimizer": "sgd",
+            "batch_size": "8",
+            "learning_rate": "0.001",
+            "speed": "max",
+        },
+    )
+    session = start(settings)
+    for _ in range(3):
+        session.step()
+    until(session, lambda: session.epochs == 3, "three steps")
+    # linear hidden layers multiply the growth of their weights: α = 10 overflows them in
+    # the segment's first epoch (undone: the weights go on from epoch 3)
+    session.configure({"learning_rate": "10"})
+    session.play()
+    page.wait(lambda: bool(page.of_type("error")), "the divergence")
+    session.configure({"learning_rate": "0.001"})
+    session.step()
+    session.step()
+    until(session, lambda: session.segments[-1].epochs == 2, "two steps after the divergence")
+    model = in_worker(session, session.model_bytes)
+    script = in_worker(session, session.script)
+
+    (tmp_path / "session.safetensors").write_bytes(model)
+    (tmp_path / "playground_run.py").write_text(script)
+    env = dict(os.environ, PYTHONPATH=str(Path(lw.__file__).parents[1]))
+    done = subprocess.run(
+        [sys.executable, "playground_run.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "diverged, as in the playground" in done.stdout
+    played = lw.Network.load(tmp_path / "session.safetensors")
+    rerun = lw.Network.load(tmp_path / "playground.safetensors")
+    for key in played.params:
+        np.testing.assert_array_equal(rerun.params[key], played.params[key])
+    assert "except lw.TrainingDivergedError" in script

@@ -131,6 +131,42 @@ def test_gradient_check_report_names_the_worst_gradient(X, Y_binary, rng):
     assert isinstance(lw.gradient_check(X, Y, params, ["tanh", "tanh", "sigmoid"]), float)
 
 
+def test_gradient_check_on_a_sample_checks_that_many_and_still_finds_a_wrong_derivative(
+    X, Y_binary, rng
+):
+    class WrongTanh(Tanh):
+        def derivative(self, Z, A=None, out=None):
+            D = super().derivative(Z, A, out)
+            D *= 2.0
+            return D
+
+    import layerwise.gradcheck as gradcheck
+
+    params = random_params([3, 20, 10, 1], rng)  # 60 + 20 + 200 + 10 + 10 + 1 = 301 parameters
+    costs = []
+    forward = gradcheck.forward
+
+    def counted(*args, **kwargs):
+        costs.append(1)
+        return forward(*args, **kwargs)
+
+    acts = ["tanh", "tanh", "sigmoid"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(gradcheck, "forward", counted)
+        good = lw.gradient_check(X, Y_binary, params, acts, report=True, sample=30, seed=1)
+    # one forward pass for back propagation, two per parameter checked
+    assert good.total == 301 and 30 <= good.checked <= 36 and len(costs) == 1 + 2 * good.checked
+    assert set(good.per_parameter) == {"dW1", "db1", "dW2", "db2", "dW3", "db3"}
+    assert good.difference < 1e-7
+    bad = lw.gradient_check(
+        X, Y_binary, params, [WrongTanh(), "tanh", "sigmoid"], report=True, sample=30, seed=1
+    )
+    assert bad.difference > 1e-3 and bad.worst in {"dW1", "db1"}
+    assert bad.per_parameter["dW3"] < 1e-7
+    with pytest.raises(ValueError, match="sample must be a positive integer or None"):
+        lw.gradient_check(X, Y_binary, params, acts, sample=0)
+
+
 def test_gradient_check_leaves_params_alone(rng):
     params = random_params([2, 3, 1], rng)
     before = {k: v.copy() for k, v in params.items()}

@@ -681,6 +681,59 @@ def test_steps_allocate_nothing_after_the_first_epoch(optimizer, weighted):
     assert peak - probe.start < ufunc_buffer + 16 * 1024 < layer_1_batch
 
 
+def test_the_whole_fit_to_its_end_allocates_less_than_one_batch():
+    """tracemalloc from the end of the first epoch (set-up done: buffers, optimizer state, the
+    copy of θ kept for the divergence guard) to the return of fit, the end-of-run checks
+    included: no rise reaches one (n[1], batch) array, though the model is four times
+    larger. max(|θ|) over all parameters must not make a copy of θ."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((20, 256))
+    Y = (rng.random((1, 256)) > 0.5).astype(float)
+    net = lw.Network([20, 256, 256, 1], hidden="relu", init="he", seed=0)
+    layer_1_batch = 256 * 64 * 8  # one (n[1], b) float64 array
+    assert net._theta.nbytes > 4 * layer_1_batch
+    ufunc_buffer = np.getbufsize() * 8
+
+    class Peaks:
+        """Two windows, each against the memory at its start: the steps (from the end of the
+        first epoch) and the end of the run (from the callbacks' on_train_end to the return
+        of fit, where the end-of-run checks run after the batches' memory was freed)."""
+
+        def __init__(self):
+            self.rises = []
+
+        def window(self):
+            tracemalloc.reset_peak()
+            self.start = tracemalloc.get_traced_memory()[0]
+
+        def close(self):
+            self.rises.append(tracemalloc.get_traced_memory()[1] - self.start)
+
+        def on_epoch_end(self, epoch, logs):
+            if epoch == 0:
+                self.window()
+            return False
+
+        def on_train_end(self):
+            self.close()
+            self.window()
+
+    probe = Peaks()
+    tracemalloc.start()
+    try:
+        history = net.fit(
+            X, Y, epochs=3, learning_rate=0.001, batch_size=64, optimizer="sgd", callbacks=[probe]
+        )
+        probe.close()
+    finally:
+        tracemalloc.stop()
+    assert not history.interrupted and len(history.cost) == 3
+    assert history.cost[-1] <= 1.1 * history.cost[0]  # the end-of-run weight check ran
+    steps, end = probe.rises
+    assert steps < ufunc_buffer + 16 * 1024 < layer_1_batch
+    assert end < 16 * 1024
+
+
 # --------------------------------------------------------------------------- engines
 
 

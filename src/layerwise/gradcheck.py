@@ -43,11 +43,17 @@ class GradientCheckResult:
         The gradient with the largest relative difference, e.g. ``"dW2"``.
     per_parameter : dict
         The same relative difference for each gradient on its own.
+    checked : int
+        How many parameters were perturbed (all of them unless ``sample`` was given).
+    total : int
+        How many parameters the network has.
     """
 
     difference: float
     worst: str
     per_parameter: dict[str, float] = field(default_factory=dict)
+    checked: int = 0
+    total: int = 0
 
     def __float__(self) -> float:
         return self.difference
@@ -70,6 +76,8 @@ def gradient_check(
     *,
     l2: float = 0.0,
     dropout_masks: Mapping[int, Array] | None = None,
+    sample: int | None = None,
+    seed: int | None = 0,
 ) -> Any:
     """Compare back propagation with central differences (J(θ + ε) − J(θ − ε)) / 2ε.
 
@@ -93,12 +101,23 @@ def gradient_check(
         λ of L2 regularization, in both the cost and the gradients.
     dropout_masks : dict, optional
         Fixed inverted-dropout masks {l: D[l] / keep_prob} (see :func:`forward`).
+    sample : int, optional
+        Check about this many parameters, drawn at random, instead of all of them: each
+        costs two forward passes, so a network of millions of parameters is checked on a
+        sample. Every gradient gets its share (at least one of its entries); the
+        differences are taken over the entries checked.
+    seed : int or None
+        Seed of the random draw when ``sample`` is given.
 
     Returns
     -------
     float or GradientCheckResult
     """
     eps = _checks.check_positive("epsilon", epsilon)
+    if sample is not None and (
+        isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 1
+    ):
+        raise ValueError(f"sample must be a positive integer or None; Received: sample={sample!r}")
     dims, _, _, acts = params_and_activations(params, activations)
     loss_ = loss_for_activation(acts[-1].name) if loss is None else get_loss(loss)
     theta = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
@@ -113,26 +132,44 @@ def gradient_check(
         AL = forward(X64, theta, acts, dropout_masks)[0]
         return compute_cost(AL, Y64, loss_, l2=l2, params=theta)
 
+    chosen = _chosen_entries(theta, sample, seed)
     approx: dict[str, Array] = {}
+    exact: dict[str, Array] = {}
     for key, value in theta.items():
-        g = np.zeros_like(value)
-        flat, gflat = value.reshape(-1), g.reshape(-1)
-        for i in range(flat.size):
+        flat, where = value.reshape(-1), chosen[key]
+        g = np.empty(where.size)
+        for j, i in enumerate(where):
             saved = flat[i]
             flat[i] = saved + eps
             plus = cost()
             flat[i] = saved - eps
             minus = cost()
             flat[i] = saved
-            gflat[i] = (plus - minus) / (2.0 * eps)
+            g[j] = (plus - minus) / (2.0 * eps)
         approx["d" + key] = g
+        exact["d" + key] = grads["d" + key].reshape(-1)[where]
 
     names = list(grads)
     total = _relative_difference(
-        np.concatenate([approx[k].ravel() for k in names]),
-        np.concatenate([grads[k].ravel() for k in names]),
+        np.concatenate([approx[k] for k in names]), np.concatenate([exact[k] for k in names])
     )
     if not report:
         return total
-    per = {k: _relative_difference(approx[k], grads[k]) for k in names}
-    return GradientCheckResult(total, max(per, key=per.__getitem__), per)
+    per = {k: _relative_difference(approx[k], exact[k]) for k in names}
+    checked = sum(w.size for w in chosen.values())
+    size = sum(v.size for v in theta.values())
+    return GradientCheckResult(total, max(per, key=per.__getitem__), per, checked, size)
+
+
+def _chosen_entries(theta: Mapping[str, Array], sample: int | None, seed: int | None) -> dict:
+    """The flat indices to check in each parameter: all of them, or for a ``sample`` a share of
+    each parameter proportional to its size (at least one entry), drawn without replacement."""
+    if sample is None or sample >= sum(v.size for v in theta.values()):
+        return {key: np.arange(v.size) for key, v in theta.items()}
+    rng = np.random.default_rng(seed)
+    size = sum(v.size for v in theta.values())
+    chosen = {}
+    for key, v in theta.items():
+        k = min(v.size, max(1, round(sample * v.size / size)))
+        chosen[key] = np.sort(rng.choice(v.size, size=k, replace=False))
+    return chosen

@@ -8,9 +8,11 @@ input ``X``           float32 [N, n[0]]: one example per **row**, as ONNX tabula
                       them (the transpose of the notes' A[0])
 or one input per      for a model trained on a table (``net.preprocessing.columns``): each
 column                named as its column, [N, 1]; float32 for numbers and booleans (NaN is
-                      missing), string for text ("" is missing). Numbers: ``IsNaN`` and
-                      ``Where`` put the training median in place of a missing value, ``Cast``
-                      of the NaN mask is the missing indicator. Text: ``LabelEncoder``
+                      missing), string for text ("" is missing, and so is the text that
+                      pandas reads as missing: ``NA``, ``null``, ``N/A``...). Numbers:
+                      ``IsNaN`` and ``Where`` put the training median in place of a missing
+                      value, ``Cast`` of the NaN mask is the missing indicator. Text:
+                      ``LabelEncoder``
                       (ai.onnx.ml) maps each category to its feature's index (infrequent
                       and unseen ones to the infrequent feature, or to −1: all 0), ``Equal``
                       against 0..k−1 makes the one-hot rows. Dates: the input is float32
@@ -177,8 +179,9 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
     A = "X"
     inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["N", dims[0]])]
     columns = None if pre is None else pre.columns
+    invalid = None  # [N, 1] bool: rows whose input no column encoding takes
     if columns is not None:
-        inputs = _column_inputs(columns, nodes, inits)
+        inputs, invalid = _column_inputs(columns, nodes, inits)
         A = "X_encoded"
     if pre is not None and pre.mean is not None and pre.scale is not None:
         # x := (x − mean) / scale, one statistic per feature (column of the rows)
@@ -218,10 +221,16 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
         )
         A = "values"
 
+    if invalid is not None:
+        # a row with an invalid input gets NaN outputs (and, below, no label)
+        nodes[-1].output[0] = f"{A}_of_every_row"
+        nodes.append(
+            helper.make_node("Where", [invalid, const("lw_nan", np.nan), f"{A}_of_every_row"], [A])
+        )
     nL = dims[-1]
     outputs = [helper.make_tensor_value_info(A, TensorProto.FLOAT, ["N", nL])]
     if task != "regression":
-        outputs.append(_labels(network, nodes, inits, A))
+        outputs.append(_labels(network, nodes, inits, A, invalid))
 
     if columns is not None:
         _check_names(columns, nodes, inits)
@@ -264,27 +273,76 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
     return model
 
 
-def _column_inputs(columns: list[ColumnEncoding], nodes: list[Any], inits: list[Any]) -> list[Any]:
+#: the text that pandas' read_csv takes as missing by default (its ``na_values``): the command
+#: line reads these cells as missing, so the graph gives them what "" (missing) gets
+NA_TEXT = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+)
+
+
+def _category_keys(column: ColumnEncoding) -> tuple[list[str], list[int], int]:
+    """The LabelEncoder's string keys and feature indices of a category column, and its
+    default (unseen values): the infrequent feature, or −1 (all 0).
+
+    The missing value (None) is the key "", and every text of :data:`NA_TEXT` that is not a
+    category of its own maps where "" does, as the command line (pandas) reads them.
+    """
+    rare = len(column.categories) if column.infrequent else -1
+    index: dict[str, int] = {}
+    for j, c in enumerate(column.categories):
+        index["" if c is None else c] = j
+    for c in column.infrequent:
+        index["" if c is None else c] = rare
+    missing = index.get("", rare)
+    for text in NA_TEXT:
+        index.setdefault(text, missing)
+    return list(index), list(index.values()), rare
+
+
+def _column_inputs(
+    columns: list[ColumnEncoding], nodes: list[Any], inits: list[Any]
+) -> tuple[list[Any], str | None]:
     """One graph input per column and the nodes that encode it as in training, joined by
-    ``Concat`` into ``X_encoded`` [N, n[0]]; returns the inputs."""
+    ``Concat`` into ``X_encoded`` [N, n[0]]; returns the inputs and the name of the [N, 1]
+    mask of invalid rows (None without number or boolean columns).
+
+    Invalid: inf or −inf in a number column, anything but 0, 1 and NaN (missing) in a boolean
+    column; layerwise refuses such values, so the graph gives those rows no output."""
     from onnx import TensorProto, helper, numpy_helper
 
-    inputs, pieces = [], []
+    inputs, pieces, invalid = [], [], []
     for i, column in enumerate(columns):
         name, t = column.name, f"lw_column{i}"
         if column.kind == "category":
             inputs.append(helper.make_tensor_value_info(name, TensorProto.STRING, ["N", 1]))
-            # each category to the index of its feature; "" is the missing value (None)
-            rare = len(column.categories) if column.infrequent else -1
-            keys = [*column.categories, *column.infrequent]
-            values = [*range(len(column.categories)), *[rare] * len(column.infrequent)]
+            # each category to the index of its feature; "" (and pandas' NA text) is the
+            # missing value (None)
+            keys, values, rare = _category_keys(column)
             nodes.append(
                 helper.make_node(
                     "LabelEncoder",
                     [name],
                     [f"{t}_index"],
                     domain="ai.onnx.ml",
-                    keys_strings=["" if k is None else k for k in keys],
+                    keys_strings=keys,
                     values_int64s=values,
                     default_int64=rare,  # unseen: the infrequent feature, or none (all 0)
                 )
@@ -298,6 +356,7 @@ def _column_inputs(columns: list[ColumnEncoding], nodes: list[Any], inits: list[
         inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", 1]))
         fill = numpy_helper.from_array(np.array([column.fill], dtype=np.float32), f"{t}_fill")
         inits.append(fill)
+        invalid.append(_invalid_values(column, name, t, nodes, inits))
         # a missing value (NaN) takes the training median; the indicator is the NaN mask
         nodes.append(helper.make_node("IsNaN", [name], [f"{t}_isnan"]))
         nodes.append(helper.make_node("Where", [f"{t}_isnan", f"{t}_fill", name], [t]))
@@ -311,7 +370,34 @@ def _column_inputs(columns: list[ColumnEncoding], nodes: list[Any], inits: list[
             )
             pieces.append(f"{t}_missing")
     nodes.append(helper.make_node("Concat", pieces, ["X_encoded"], axis=1))
-    return inputs
+    if not invalid:
+        return inputs, None
+    mask = invalid[0]
+    for k, other in enumerate(invalid[1:]):
+        nodes.append(helper.make_node("Or", [mask, other], [f"lw_invalid{k}"]))
+        mask = f"lw_invalid{k}"
+    return inputs, mask
+
+
+def _invalid_values(
+    column: ColumnEncoding, name: str, t: str, nodes: list[Any], inits: list[Any]
+) -> str:
+    """The [N, 1] bool mask of the values of a number or boolean column that layerwise
+    refuses: inf and −inf (in a number or a date column, days since 1970-01-01); for a
+    boolean column anything but 0, 1 and NaN."""
+    from onnx import helper, numpy_helper
+
+    if column.kind in ("number", "date"):
+        nodes.append(helper.make_node("IsInf", [name], [f"{t}_invalid"]))
+        return f"{t}_invalid"
+    for v in (0, 1):
+        inits.append(numpy_helper.from_array(np.array(v, np.float32), f"{t}_{v}"))
+        nodes.append(helper.make_node("Equal", [name, f"{t}_{v}"], [f"{t}_is{v}"]))
+    nodes.append(helper.make_node("Or", [f"{t}_is0", f"{t}_is1"], [f"{t}_01"]))
+    nodes.append(helper.make_node("IsNaN", [name], [f"{t}_nan"]))
+    nodes.append(helper.make_node("Or", [f"{t}_01", f"{t}_nan"], [f"{t}_valid"]))
+    nodes.append(helper.make_node("Not", [f"{t}_valid"], [f"{t}_invalid"]))
+    return f"{t}_invalid"
 
 
 def _date_parts(column: ColumnEncoding, days: str, nodes: list[Any], inits: list[Any]) -> list[str]:
@@ -386,8 +472,14 @@ def _check_names(columns: list[ColumnEncoding], nodes: list[Any], inits: list[An
             )
 
 
-def _labels(network: Network, nodes: list[Any], inits: list[Any], P: str) -> Any:
-    """Append the label nodes for probabilities ``P`` [N, n[L]]; return the output's info."""
+def _labels(
+    network: Network, nodes: list[Any], inits: list[Any], P: str, invalid: str | None = None
+) -> Any:
+    """Append the label nodes for probabilities ``P`` [N, n[L]]; return the output's info.
+
+    Rows of the [N, 1] mask ``invalid`` get no label: −1 for integer labels, "" for strings,
+    NaN for floats; for True/False classes, whose type has no such value, the graph fails
+    at run time with such a row (a Reshape to a size that does not fit)."""
     onnx = _onnx()
     from onnx import TensorProto, helper
 
@@ -420,8 +512,48 @@ def _labels(network: Network, nodes: list[Any], inits: list[Any], P: str) -> Any
             nodes.append(helper.make_node("Cast", ["positive"], [index], to=TensorProto.INT64))
             shape = ["N", nL]
     if classes is None:
-        return helper.make_tensor_value_info("label", TensorProto.INT64, shape)
-    table = _classes_tensor(onnx, list(classes))
-    inits.append(table)
-    nodes.append(helper.make_node("Gather", ["classes", index], ["label"], axis=0))
-    return helper.make_tensor_value_info("label", table.data_type, shape)
+        label_type = TensorProto.INT64
+    else:
+        table = _classes_tensor(onnx, list(classes))
+        inits.append(table)
+        nodes.append(helper.make_node("Gather", ["classes", index], ["label"], axis=0))
+        label_type = table.data_type
+    if invalid is not None:
+        _no_label_for(invalid, label_type, len(shape), nodes, inits)
+    return helper.make_tensor_value_info("label", label_type, shape)
+
+
+def _no_label_for(
+    invalid: str, label_type: int, ndim: int, nodes: list[Any], inits: list[Any]
+) -> None:
+    """Replace the labels of the rows of ``invalid`` [N, 1] by no label (see :func:`_labels`);
+    the node that made ``label`` now makes ``label_of_every_row``."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    producer = next(node for node in reversed(nodes) if "label" in node.output)
+    producer.output[list(producer.output).index("label")] = "label_of_every_row"
+    rows = invalid
+    if ndim == 1:  # labels [N]: the mask as [N]
+        inits.append(numpy_helper.from_array(np.array([-1], np.int64), "lw_invalid_shape"))
+        nodes.append(helper.make_node("Reshape", [invalid, "lw_invalid_shape"], ["lw_rows"]))
+        rows = "lw_rows"
+    if label_type == TensorProto.BOOL:
+        # no "no label" among True/False: a row of invalid input makes the graph fail, by
+        # reshaping the N labels to N + (number of invalid rows) elements
+        nodes.append(helper.make_node("Cast", [rows], ["lw_rows64"], to=TensorProto.INT64))
+        nodes.append(helper.make_node("ReduceSum", ["lw_rows64"], ["lw_n_invalid"], keepdims=0))
+        nodes.append(helper.make_node("Shape", ["label_of_every_row"], ["lw_label_shape"]))
+        nodes.append(helper.make_node("Size", ["label_of_every_row"], ["lw_n_labels"]))
+        inits.append(numpy_helper.from_array(np.array([1], np.int64), "lw_one"))
+        nodes.append(helper.make_node("Reshape", ["lw_n_labels", "lw_one"], ["lw_n_labels1"]))
+        nodes.append(helper.make_node("Add", ["lw_n_labels1", "lw_n_invalid"], ["lw_need"]))
+        nodes.append(helper.make_node("Reshape", ["label_of_every_row", "lw_need"], ["lw_checked"]))
+        nodes.append(helper.make_node("Reshape", ["lw_checked", "lw_label_shape"], ["label"]))
+        return
+    nones: dict[int, np.ndarray] = {
+        int(TensorProto.INT64): np.array(-1, np.int64),
+        int(TensorProto.STRING): np.array("", dtype=object),
+        int(TensorProto.DOUBLE): np.array(np.nan, np.float64),
+    }
+    inits.append(numpy_helper.from_array(nones[int(label_type)], "lw_no_label"))
+    nodes.append(helper.make_node("Where", [rows, "lw_no_label", "label_of_every_row"], ["label"]))

@@ -56,12 +56,17 @@ class TrainingDivergedError(ValueError):
     epoch's, or sits at the ceiling of a clipped cross-entropy (the parameters from the start
     of that epoch are restored); and at the end when the run ends with a cost above its first
     epoch's or with exploded weights (the parameters the run started from are restored).
-    ``history`` holds the epochs recorded (None where there were none).
+    ``history`` holds the epochs recorded (None where there were none); ``epoch`` is the
+    epoch that diverged (numbered as in the message), or None when the run as a whole did
+    (at its end).
     """
 
-    def __init__(self, message: str, history: History | None = None) -> None:
+    def __init__(
+        self, message: str, history: History | None = None, epoch: int | None = None
+    ) -> None:
         super().__init__(message)
         self.history = history
+        self.epoch = epoch
 
 
 #: a cost above this many times max(first epoch's cost, 1) counts as divergence
@@ -326,7 +331,8 @@ def check_divergence(
             raise TrainingDivergedError(
                 f"training diverged in epoch {epoch + i}: {why}; the parameters from the "
                 f"start of that epoch were restored. Try a smaller learning rate than "
-                f"{lrs[i]:g}, or standardize the inputs"
+                f"{lrs[i]:g}, or standardize the inputs",
+                epoch=epoch + i,
             )
         if i == 0 and not costs:
             limit = _BLOW_UP * max(cost, 1.0)
@@ -344,7 +350,7 @@ def check_run(net: Network, history: History, start: Array, learning_rate: float
     if len(costs) > 1 and end > (1.0 + _WORSE) * costs[0]:
         why = f"it ended with a cost of {end:g}, above its first epoch's {costs[0]:g}"
     else:
-        largest, first = float(np.max(np.abs(net._theta))), float(np.max(np.abs(start)))
+        largest, first = _largest_magnitude(net._theta), _largest_magnitude(start)
         if largest > _EXPLODED * max(first, 1.0):
             why = f"its weights exploded (the largest is {largest:g}; it started at {first:g})"
     if why is not None:
@@ -354,6 +360,12 @@ def check_run(net: Network, history: History, start: Array, learning_rate: float
             f"smaller learning rate than {learning_rate:g}, or standardize the inputs",
             history,
         )
+
+
+def _largest_magnitude(theta: Array) -> float:
+    """max(|θ|) without the temporary |θ|, as big as the model: the extremes are read in place
+    (NaN if θ holds one)."""
+    return max(float(theta.max()), -float(theta.min())) if theta.size else 0.0
 
 
 class EpochLog:

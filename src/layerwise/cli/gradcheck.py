@@ -33,6 +33,34 @@ def _random_targets(net: Network, m: int, rng: np.random.Generator) -> np.ndarra
     return rng.standard_normal((nL, m))
 
 
+# a network of more parameters than this is checked on a sample unless --sample all is given
+_CHECK_ALL_UP_TO = 2000
+_DEFAULT_SAMPLE = 200
+
+
+def _sample_size(option: str | None, size: int) -> int | None:
+    """How many parameters to check: None for all of them."""
+    if option == "all" or (option is None and size <= _CHECK_ALL_UP_TO):
+        return None
+    if option is None:
+        return _DEFAULT_SAMPLE
+    return None if int(option) >= size else int(option)
+
+
+def _sample_option(text: str) -> str:
+    if text == "all":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer or 'all'; Received: {text!r}"
+        )
+    return str(value)
+
+
 def cmd_gradcheck(args: argparse.Namespace) -> int:
     """Central differences against back propagation, per parameter; exit 1 when it fails."""
     if args.dims is None and args.model is not None and args.data is None:
@@ -61,10 +89,27 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
         X = rng.standard_normal((net.layer_dims[0], m))
         Y = _random_targets(net, m, rng)
         where = f"n = {net.layer_dims} on {m} random examples (seed {args.seed})"
-    result = gradient_check(
-        X, Y, dict(net.params), net.activations, loss=net.loss, epsilon=args.epsilon, report=True
-    )
+    size = sum(int(v.size) for v in net.params.values())
+    sample = _sample_size(args.sample, size)
     print(f"Gradient check of {where}:")
+    if sample is not None:
+        # each parameter costs two forward passes: millions of them would take hours
+        print(
+            f"checking {sample:,} of the {size:,} parameters, drawn at random (seed "
+            f"{args.seed}); --sample K checks K of them, --sample all every one",
+            flush=True,
+        )
+    result = gradient_check(
+        X,
+        Y,
+        dict(net.params),
+        net.activations,
+        loss=net.loss,
+        epsilon=args.epsilon,
+        report=True,
+        sample=sample,
+        seed=args.seed,
+    )
     print(
         "relative difference ‖approx − backprop‖ / (‖approx‖ + ‖backprop‖), "
         f"threshold {args.threshold:g}"
@@ -110,6 +155,14 @@ def add_gradcheck(sub: Any) -> None:
         default=10,
         metavar="M",
         help="number of examples (default 10)",
+    )
+    p.add_argument(
+        "--sample",
+        type=_sample_option,
+        default=None,
+        metavar="K",
+        help=f"check K parameters drawn at random (each gradient gets its share), or 'all'; "
+        f"default: all of them up to {_CHECK_ALL_UP_TO:,} parameters, else {_DEFAULT_SAMPLE}",
     )
     p.add_argument("--target", metavar="COL", help="the target column (default: the model's)")
     add_drop_missing(p)

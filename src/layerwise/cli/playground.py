@@ -59,7 +59,8 @@ def add_playground(sub: Any) -> None:
     p.add_argument(
         "--host",
         default="127.0.0.1",
-        help="the address to listen on (default 127.0.0.1: this machine only)",
+        help="the address to listen on (default 127.0.0.1: this machine only); on any other "
+        "address the server answers only the printed address, which carries a secret token",
     )
     p.add_argument(
         "--no-browser", action="store_true", help="print the address without opening a browser"

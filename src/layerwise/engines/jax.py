@@ -37,6 +37,9 @@ the fit only.
 from __future__ import annotations
 
 import functools
+import signal
+import sys
+import threading
 import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -69,7 +72,36 @@ _MAX_SNAPSHOT_VALUES = 1 << 24
 
 
 def _jax() -> Any:
-    return require("jax", "jax", "engine='jax'")
+    """JAX, imported on the first call with Ctrl-C held (see :func:`_import_holding_ctrl_c`)."""
+    if "jax" in sys.modules or threading.current_thread() is not threading.main_thread():
+        return require("jax", "jax", "engine='jax'")
+    return _import_holding_ctrl_c()
+
+
+def _import_holding_ctrl_c() -> Any:
+    """Import JAX with Ctrl-C held until the import is done, then honoured.
+
+    The import installs a garbage-collector callback part-way through; a KeyboardInterrupt
+    raised inside it is printed as "Exception ignored" and lost, and one raised elsewhere
+    leaves JAX half imported. So a Ctrl-C during the import is only noted, and once the
+    import is complete it reaches the handler that was in place (KeyboardInterrupt by
+    default), before any training starts."""
+    pressed: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        pressed.append(signum)
+
+    previous = signal.signal(signal.SIGINT, hold)
+    try:
+        jax = require("jax", "jax", "engine='jax'")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        if callable(previous):
+            previous(signal.SIGINT, None)
+        elif previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
+    return jax
 
 
 def check_supported(net: Network, optimizer: OptimizerLike) -> None:

@@ -39,12 +39,13 @@ def require_server() -> None:
         require(module, "playground", "the playground")
 
 
-def create_app(host: str = "127.0.0.1", port: int = 8000) -> Starlette:
-    """The playground's ASGI application for a server at ``host``:``port``."""
+def create_app(host: str = "127.0.0.1", port: int = 8000, token: str | None = None) -> Starlette:
+    """The playground's ASGI application for a server at ``host``:``port``; with a ``token``,
+    only requests that carry it (``?token=``, then its cookie) are answered."""
     require_server()
     from .server import create_app as _create_app
 
-    return _create_app(host, port)
+    return _create_app(host, port, token)
 
 
 def serve(

@@ -116,15 +116,73 @@ class Outbox:
             return  # the page has gone; the receiving side ends the session
 
 
+#: the deepest nesting of a message (the page's are two levels deep)
+MAX_NESTING = 8
+
+
+class _RefusedValueError(ValueError):
+    """A JSON value that no control takes, found while the message is parsed."""
+
+
+def _number(text: str) -> int:
+    """An integer literal of a message, refused when no float can hold it (its float would
+    overflow wherever a control reads it)."""
+    value = int(text)
+    try:
+        float(value)
+    except OverflowError:
+        raise _RefusedValueError(
+            f"a message holds an integer of {len(text.lstrip('-'))} digits, too large for a "
+            f"number; the controls take numbers up to about 1.8e308"
+        ) from None
+    return value
+
+
+def _constant(name: str) -> Any:
+    raise _RefusedValueError(f"a message holds {name}, which is not a JSON number")
+
+
+def parse(text: str) -> Any:
+    """A message's JSON; ValueError with a message for the page when it is not JSON, is
+    nested too deeply (the decoder's RecursionError), or holds an integer too large for a
+    float or NaN/Infinity."""
+    deep = ValueError(
+        f"a message is nested too deeply (more than {MAX_NESTING} levels); the page sends "
+        f"objects of one or two levels"
+    )
+    try:
+        message = json.loads(text, parse_int=_number, parse_constant=_constant)
+    except _RefusedValueError:
+        raise
+    except RecursionError:
+        raise deep from None
+    except ValueError:
+        raise ValueError(
+            f'messages are JSON such as {{"type": "play"}}; got {text[:80]!r}'
+        ) from None
+    # nesting within the decoder's reach may still be too deep for what reads it (repr, the
+    # checks): measured without recursion
+    level: list[tuple[Any, int]] = [(message, 1)]
+    while level:
+        value, depth = level.pop()
+        if depth > MAX_NESTING:
+            raise deep
+        if isinstance(value, dict):
+            level.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            level.extend((v, depth + 1) for v in value)
+    return message
+
+
 def handle(text: str | None, session: Session, outbox: Outbox) -> None:
     """One message from the page."""
     if text is None:
         outbox.error('messages are JSON text such as {"type": "play"}, not binary')
         return
     try:
-        message = json.loads(text)
-    except ValueError:
-        outbox.error(f'messages are JSON such as {{"type": "play"}}; got {text[:80]!r}')
+        message = parse(text)
+    except ValueError as exc:
+        outbox.error(str(exc))
         return
     kind = message.get("type") if isinstance(message, dict) else None
     if kind == "ack":
@@ -142,6 +200,9 @@ def handle(text: str | None, session: Session, outbox: Outbox) -> None:
             settings, restart = session.configure(message.get("settings"))
         except SettingsError as exc:
             outbox.error(str(exc), exc.field)
+        except (OverflowError, RecursionError, TypeError, ValueError) as exc:
+            # a value no check foresaw: a message for the page rather than a dropped socket
+            outbox.error(f"refused settings: {str(exc)[:200]}")
         else:
             outbox._add({"type": "settings", "settings": settings.to_json(), "restart": restart})
     else:

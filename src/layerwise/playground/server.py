@@ -10,7 +10,10 @@ Routes
 
 Safety
 ------
-- It listens on 127.0.0.1 unless told otherwise.
+- It listens on 127.0.0.1 unless told otherwise. On any other address (``--host 0.0.0.0``)
+  it needs a credential: a secret token in the address it prints (``/?token=…``), which the
+  page's first request turns into a cookie. A request or WebSocket without it gets nothing,
+  not even one of the page slots, whatever Host and Origin it sends.
 - :class:`Guard` refuses any request whose Host header is not one of the server's own
   addresses with its port (a DNS-rebinding page would send its own host name), and any
   WebSocket whose Origin is not the page's own.
@@ -32,7 +35,7 @@ import threading
 import webbrowser
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from .protocol import Outbox, handle
@@ -82,12 +85,22 @@ def loopback_hosts(host: str, port: int) -> list[str]:
     return [f"{name}:{port}" for name in names]
 
 
+#: the cookie that carries a server's token once its page has been opened with it
+COOKIE = "layerwise_playground"
+LOOPBACK_ADDRESSES = ("127.0.0.1", "::1", "localhost")
+
+
 class Guard:
     """ASGI middleware: only the server's own Host (name and port), only WebSockets from its
-    own page (Origin), and headers that keep the page from being framed or sniffed."""
+    own page (Origin), and headers that keep the page from being framed or sniffed.
 
-    def __init__(self, app: ASGIApp, hosts: Iterable[str]) -> None:
+    With a ``token``, every request but the page's static files, and every WebSocket, must
+    also carry it: as ``?token=`` (the page's address; the answer sets it as a cookie) or in
+    the cookie :data:`COOKIE`."""
+
+    def __init__(self, app: ASGIApp, hosts: Iterable[str], token: str | None = None) -> None:
         self.app = app
+        self.token = token
         self.hosts = [h.lower() for h in hosts]
         self.origins = {f"http://{h}" for h in self.hosts}
         # CSP has no syntax for an IPv6 literal; 'self' covers the page's own WebSocket
@@ -123,30 +136,77 @@ class Guard:
             if origin is None or origin.lower() not in self.origins:
                 await self._refuse(scope, receive, send, f"refused: Origin {origin!r}")
                 return
+        given, in_query = self._credential(scope, headers)
+        if not self._admitted(scope["path"], given):
+            what = "a wrong token" if given else "no token"
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                f"refused: {what}; this playground listens beyond this machine and opens "
+                f"only at the address it printed (with ?token=...)",
+                status=403,
+            )
+            return
+        if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
+        cookie = (
+            f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
+            if self.token is not None and in_query
+            else None
+        )
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).update(self.headers)
+                response_headers = MutableHeaders(scope=message)
+                response_headers.update(self.headers)
+                if cookie is not None:
+                    response_headers.append("Set-Cookie", cookie)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
+    def _admitted(self, path: str, given: str | None) -> bool:
+        """Whether a request may go on: no token is needed, or it has the right one (the
+        page's static files are public: they are the package's own)."""
+        if self.token is None or path.startswith("/static/"):
+            return True
+        # compared in constant time, as bytes (compare_digest refuses non-ASCII text)
+        return given is not None and secrets.compare_digest(
+            given.encode("utf-8", "replace"), self.token.encode()
+        )
+
     @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send, reason: str) -> None:
+    def _credential(scope: Scope, headers: Any) -> tuple[str | None, bool]:
+        """The token a request carries (from ``?token=``, else the cookie), and whether it
+        came in the query."""
+        from urllib.parse import parse_qs
+
+        from starlette.requests import cookie_parser
+
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        if query.get("token"):
+            return query["token"][0], True
+        return cookie_parser(headers.get("cookie", "")).get(COOKIE), False
+
+    @staticmethod
+    async def _refuse(
+        scope: Scope, receive: Receive, send: Send, reason: str, status: int = 400
+    ) -> None:
         from starlette.responses import PlainTextResponse
 
         if scope["type"] == "websocket":
             # closing before accepting: the server answers the handshake with 403
             await send({"type": "websocket.close", "code": 1008, "reason": reason[:120]})
             return
-        await PlainTextResponse(reason, status_code=400)(scope, receive, send)
+        await PlainTextResponse(reason, status_code=status)(scope, receive, send)
 
 
-def create_app(host: str = "127.0.0.1", port: int = 8000) -> Starlette:
+def create_app(host: str = "127.0.0.1", port: int = 8000, token: str | None = None) -> Starlette:
     """The playground application for a server at ``host``:``port`` (the port is part of
-    the Host header that :class:`Guard` accepts)."""
+    the Host header that :class:`Guard` accepts); with a ``token``, only requests that carry
+    it are answered (see :class:`Guard`)."""
     from starlette.applications import Starlette
     from starlette.responses import FileResponse, PlainTextResponse, Response
     from starlette.routing import Mount, Route, WebSocketRoute
@@ -228,7 +288,7 @@ def create_app(host: str = "127.0.0.1", port: int = 8000) -> Starlette:
     ]
     app = Starlette(routes=routes)
     app.state.sessions = sessions
-    app.add_middleware(Guard, hosts=loopback_hosts(host, port))
+    app.add_middleware(Guard, hosts=loopback_hosts(host, port), token=token)
     return app
 
 
@@ -287,8 +347,13 @@ def serve(
     sock = listen(host, port)
     port = sock.getsockname()[1]
     url = url_of(host, port)
+    # beyond the loopback interface, other machines can reach the server: it answers only
+    # those who have the address it prints, with its secret token
+    token = None if host in LOOPBACK_ADDRESSES else secrets.token_urlsafe(24)
+    if token is not None:
+        url += f"?token={token}"
     config = uvicorn.Config(
-        create_app(host, port),
+        create_app(host, port, token),
         log_level="warning",
         ws_max_size=MAX_MESSAGE,
         lifespan="off",
@@ -296,10 +361,10 @@ def serve(
     )
     server = uvicorn.Server(config)
     echo(f"The layerwise playground is at {url}  (Ctrl-C stops it)")
-    if host not in ("127.0.0.1", "::1", "localhost"):
+    if token is not None:
         echo(
             f"Warning: listening on {host}, not on the loopback interface: other machines may "
-            f"reach this server"
+            f"reach this server; it opens only at the address above, with its token"
         )
     if open_browser and not has_display():
         echo("(no display here: open that address in a browser)")

@@ -380,6 +380,7 @@ class Session:
             )
         except TrainingDivergedError as exc:
             segment.diverged = True
+            segment.diverged_in_epoch = exc.epoch is not None
             self._set_playing(False)
             message = f"{exc}. Reset starts again from the initial weights."
             self._publish({"type": "error", "field": "learning_rate", "message": message})
@@ -387,7 +388,8 @@ class Session:
         else:
             if self.epochs >= self.max_epochs:
                 self._notice_limit()
-        if not segment.epochs:
+        if not segment.epochs and not segment.diverged:
+            # a diverged segment stays, even without a good epoch: its draws were spent
             self.segments.remove(segment)
 
     def _notice_limit(self) -> None:

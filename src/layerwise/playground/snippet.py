@@ -29,8 +29,12 @@ class Segment:
 
     settings: Settings
     epochs: int = 0
-    #: the segment ended in divergence (its last, unfinished epoch was undone)
+    #: the segment ended in divergence: in an epoch (after ``epochs`` good ones; the
+    #: parameters went back to that epoch's start) or, at the end of its ``fit``, in the run
+    #: as a whole (the parameters went back to the segment's start)
     diverged: bool = False
+    #: the divergence was an epoch's, so ``fit`` ran one epoch more than ``epochs``
+    diverged_in_epoch: bool = False
 
 
 def fit_arguments(settings: Settings, validation: bool) -> list[str]:
@@ -131,27 +135,44 @@ def script(settings: Settings, segments: Sequence[Segment], n_val: int) -> str:
     ]
     done = 0
     for k, seg in enumerate(segments):
-        if not seg.epochs:
+        if not seg.epochs and not seg.diverged:
             continue
         if k:
             out.append(
                 f"# epochs {done + 1} to {done + seg.epochs}: the settings changed, so a new fit\n"
                 f"# (the optimizer starts afresh)"
             )
-        args = ["X_train", "Y_train", f"epochs={seg.epochs}"]
+        # a divergence in an epoch: fit runs into it as the playground did, spending the
+        # same shuffling and dropout draws, so the later segments stay exact
+        ran = seg.epochs + (1 if seg.diverged_in_epoch else 0)
+        args = ["X_train", "Y_train", f"epochs={ran}"]
         args += fit_arguments(seg.settings, bool(n_val))
-        call = f"history = net.fit({', '.join(args)})"
+        indent = "    " if seg.diverged else ""
+        call = f"{indent}history = net.fit({', '.join(args)})"
         if len(call) > 88:  # one argument line, wrapped, as a formatter would
-            wrapped = textwrap.wrap(", ".join(args) + ",", 84, break_long_words=False)
-            call = "history = net.fit(\n" + "".join(f"    {w}\n" for w in wrapped) + ")"
-        out.append(call)
-        done += seg.epochs
-        if seg.diverged:
-            out.append(
-                "# here the playground's training diverged: the parameters went back to the\n"
-                "# start of that epoch, but its shuffling and dropout draws were spent, so\n"
-                "# any later training may differ slightly"
+            wrapped = textwrap.wrap(", ".join(args) + ",", 80, break_long_words=False)
+            call = (
+                f"{indent}history = net.fit(\n"
+                + "".join(f"{indent}    {w}\n" for w in wrapped)
+                + f"{indent})"
             )
+        if seg.diverged:
+            where = (
+                "the start of the epoch that diverged"
+                if seg.diverged_in_epoch
+                else "the start of this fit (the run as a whole diverged)"
+            )
+            out += [
+                "# here the playground's training diverged; fit puts the parameters back to",
+                f"# {where}, as it did there",
+                "try:",
+                call,
+                "except lw.TrainingDivergedError as exc:",
+                '    print("diverged, as in the playground:", exc)',
+            ]
+        else:
+            out.append(call)
+        done += seg.epochs
     out += ['print("training:", net.evaluate(X_train, Y_train))']
     if n_val:
         out += ['print("validation:", net.evaluate(X_val, Y_val))']
