@@ -48,12 +48,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeGuard
 
 import numpy as np
 
+from ._checks import available_memory, format_bytes
 from ._typing import Array
 
 __all__ = [
@@ -63,6 +65,10 @@ __all__ = [
     "ColumnEncoding",
     "category_key",
     "encode_columns",
+    "check_encoding_size",
+    "check_target_size",
+    "predict_in_chunks",
+    "CHUNK_BYTES",
 ]
 
 #: the kinds of input column
@@ -70,6 +76,8 @@ KINDS = ("number", "boolean", "category")
 #: how the missing value and the infrequent categories are named in feature names
 MISSING_NAME = "(missing)"
 INFREQUENT_NAME = "(infrequent)"
+#: the most bytes of X that :func:`predict_in_chunks` encodes at once
+CHUNK_BYTES = 64 * 2**20
 
 
 def category_key(value: Any) -> str | None:
@@ -184,9 +192,7 @@ class ColumnEncoding:
             if self.indicator:
                 out[1] = missing
             return Counter()
-        index: dict[str | None, int] = {c: j for j, c in enumerate(self.categories)}
-        rare = len(self.categories) if self.infrequent else -1
-        index.update({c: rare for c in self.infrequent})
+        index, rare = self._index
         unseen_at = -2
         keys = list(values)
         idx = np.fromiter((index.get(k, unseen_at) for k in keys), dtype=np.intp, count=len(keys))
@@ -196,6 +202,16 @@ class ColumnEncoding:
         hit = np.flatnonzero(idx >= 0)
         out[idx[hit], hit] = 1.0
         return unseen
+
+    @cached_property
+    def _index(self) -> tuple[dict[str | None, int], int]:
+        """category -> its feature (the infrequent ones: ``rare``, the infrequent feature, or
+        −1 when there is none), built once: a model of a million categories encodes its rows
+        chunk by chunk."""
+        index: dict[str | None, int] = {c: j for j, c in enumerate(self.categories)}
+        rare = len(self.categories) if self.infrequent else -1
+        index.update({c: rare for c in self.infrequent})
+        return index, rare
 
     # -- the model file --------------------------------------------------------------------
 
@@ -294,7 +310,12 @@ def encode_columns(
     if missing:
         raise ValueError(f"the columns {missing} are missing")
     m = len(raw[columns[0].name]) if columns else 0
-    X = np.empty((sum(c.width for c in columns), m), dtype=np.float64)
+    check_encoding_size(columns, m)
+    n0 = sum(c.width for c in columns)
+    try:
+        X = np.empty((n0, m), dtype=np.float64)
+    except MemoryError:  # the system refused what the estimate let through
+        raise MemoryError(_too_large(columns, m, None)) from None
     unseen: dict[str, dict[str | None, int]] = {}
     row = 0
     for column in columns:
@@ -308,3 +329,135 @@ def encode_columns(
             unseen[column.name] = dict(counts)
         row += column.width
     return X, unseen
+
+
+# --------------------------------------------------------------------------- sizes
+
+
+def memory_budget() -> int | None:
+    """The bytes one encoded table may take: half of the memory the machine has available,
+    or of the process's address-space limit when that is lower; None where neither is
+    known."""
+    limits = [available_memory()]
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            limits.append(soft)
+    except (ImportError, OSError, ValueError):  # pragma: no cover - not on POSIX
+        pass
+    known = [n for n in limits if n is not None and n > 0]
+    return min(known) // 2 if known else None
+
+
+def check_encoding_size(columns: Sequence[ColumnEncoding], m: int, itemsize: int = 8) -> None:
+    """Refuse, before anything is allocated, an X (n[0], m) larger than :func:`memory_budget`:
+    MemoryError naming the widest column (the one-hot encoding of a text column with very many
+    categories) and the bytes X needs, rather than NumPy's "Unable to allocate", or the system
+    killing the process once the pages are touched."""
+    budget = memory_budget()
+    n0 = sum(c.width for c in columns)
+    if budget is not None and n0 * m * itemsize > budget:
+        raise MemoryError(_too_large(columns, m, budget, itemsize))
+
+
+def check_target_size(target: str, n_classes: int, m: int, itemsize: int = 8) -> None:
+    """Refuse, before anything is allocated, a class target whose one-hot Y (n[L], m) is
+    larger than :func:`memory_budget`: MemoryError naming the target, its classes and the
+    bytes needed."""
+    budget = memory_budget()
+    need = n_classes * m * itemsize
+    if budget is not None and need > budget:
+        raise MemoryError(
+            f"target {target!r} has {n_classes} classes: its one-hot Y (n[L], m) = "
+            f"({n_classes}, {m}) needs {format_bytes(need)} ({need} bytes), more than half "
+            f"the {format_bytes(2 * budget)} of memory there is; a target of so many classes "
+            f"is an id or a measurement more often than a class (--output linear for "
+            f"numbers), or group its rare classes"
+        )
+
+
+def _too_large(
+    columns: Sequence[ColumnEncoding], m: int, budget: int | None, itemsize: int = 8
+) -> str:
+    n0 = sum(c.width for c in columns)
+    need = n0 * m * itemsize
+    widest = max(columns, key=lambda c: c.width)
+    share = widest.width * m * itemsize
+    room = f"half the {format_bytes(2 * budget)} of memory there is" if budget else "what there is"
+    what = (
+        f"one-hot encodes into {widest.width} features ({format_bytes(share)} for {m} rows)"
+        if widest.kind == "category"
+        else f"is the widest ({widest.width} features)"
+    )
+    return (
+        f"the encoded table X (n[0], m) = ({n0}, {m}) needs {format_bytes(need)} ({need} bytes), "
+        f"more than {room}: column {widest.name!r} {what}; leave it out (--drop "
+        f"{widest.name} on the command line), or use fewer rows"
+    )
+
+
+def predict_in_chunks(
+    predict: Callable[[Array], Array],
+    columns: Sequence[ColumnEncoding],
+    raw: Mapping[str, Array],
+    transform: Callable[[Array], Array] | None = None,
+    max_bytes: int = CHUNK_BYTES,
+) -> tuple[Array, dict[str, dict[str | None, int]]]:
+    """``predict(transform(X))`` for X encoded from ``raw`` a chunk of rows at a time, each
+    chunk's X at most ``max_bytes``: memory stays bounded however many features the columns
+    make (a million categories) and however many rows there are.
+
+    Parameters
+    ----------
+    predict : callable
+        X (n[0], k) -> A (n[L], k), such as ``Network.predict_proba``.
+    columns, raw
+        As :func:`encode_columns` takes them.
+    transform : callable, optional
+        Applied to each chunk's X before ``predict`` (the standardization).
+    max_bytes : int
+        The most bytes of one chunk's X (float64); at least one row per chunk.
+
+    Returns
+    -------
+    A : ndarray of shape (n[L], m)
+        Equal to ``predict(transform(X))`` of all the rows at once.
+    unseen : dict
+        As :func:`encode_columns` counts them, over all the rows.
+
+    Raises
+    ------
+    ValueError
+        When ``predict`` gives a non-finite output for finite features: the model's weights
+        or statistics overflow (the message says so; the data is not to blame).
+    """
+    m = len(raw[columns[0].name]) if columns else 0
+    n0 = sum(c.width for c in columns)
+    step = max(1, int(max_bytes) // max(1, 8 * n0))
+    parts: list[Array] = []
+    unseen: dict[str, Counter[str | None]] = {}
+    for start in range(0, m, step):
+        stop = min(m, start + step)
+        X, counts = encode_columns(columns, {k: v[start:stop] for k, v in raw.items()})
+        for name, found in counts.items():
+            unseen.setdefault(name, Counter()).update(found)
+        if transform is not None:
+            X = transform(X)
+        A = np.asarray(predict(X))
+        if not np.isfinite(A).all():
+            i = int(np.flatnonzero(~np.isfinite(A).all(axis=0))[0])
+            if np.isfinite(X[:, i]).all():
+                biggest = float(np.max(np.abs(X[:, i]))) if n0 else 0.0
+                raise ValueError(
+                    f"the model's output for row {start + i} is {A[:, i].tolist()[:4]} although "
+                    f"its encoded features are finite (the largest |feature| is {biggest:.3g}): "
+                    f"the model's weights or preprocessing statistics overflow on it (a damaged "
+                    f"model file, or a value far outside the training range); no prediction is "
+                    f"made from it"
+                )
+        parts.append(A)
+    if not parts:
+        return predict(np.empty((n0, 0))), {}
+    return np.concatenate(parts, axis=1), {k: dict(v) for k, v in unseen.items()}

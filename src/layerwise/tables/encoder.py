@@ -35,7 +35,7 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -181,6 +181,17 @@ class TableEncoder:
         raw = self._columns_of(frame, self.columns_)
         return self.preprocessing_.encode(raw)
 
+    def predict_in_chunks(
+        self, frame: pd.DataFrame, predict: Callable[[Array], Array]
+    ) -> tuple[Array, dict[str, dict[str | None, int]]]:
+        """``predict(transform(frame))`` (``predict`` such as ``net.predict_proba``), with
+        the rows encoded a chunk at a time: bounded memory for a model of very many features
+        (:meth:`Preprocessing.predict_in_chunks`); and the unseen values as :meth:`encode`."""
+        if not hasattr(self, "columns_"):
+            raise ValueError("this TableEncoder is not fitted yet: call fit(frame) first")
+        raw = self._columns_of(frame, self.columns_)
+        return self.preprocessing_.predict_in_chunks(raw, predict)
+
     def _raw(self, frame: pd.DataFrame, columns: Sequence[ColumnEncoding]) -> tuple[Array, Any]:
         return encode_columns(columns, self._columns_of(frame, columns))
 
@@ -197,6 +208,11 @@ class TableEncoder:
 
 def _fit_column(name: str, column: pd.Series, w: Array, min_count: float) -> ColumnEncoding:
     kind = _kind_of(name, column)
+    if kind == "category" and _numbers_read_as_text(column):
+        # every training value is a number, nearly all distinct: the column was read as text
+        # for a cell outside the training rows (a held-out row); as a number column, that
+        # cell is named with its row when the table is encoded
+        kind = "number"
     if kind in ("number", "boolean"):
         v = _as_float(column, name) if kind == "number" else _as_bool(column, name)
         missing = np.isnan(v)
@@ -214,7 +230,7 @@ def _fit_column(name: str, column: pd.Series, w: Array, min_count: float) -> Col
             f"column {name!r} has no values in the training rows; leave it out "
             f"(--drop {name} on the command line)"
         )
-    _refuse_unusable_text(name, present)
+    _refuse_unusable_text(name, present, keys, column.index)
     counts: dict[str | None, float] = {}
     for k, weight in zip(keys, w.tolist()):
         counts[k] = counts.get(k, 0.0) + weight
@@ -251,8 +267,26 @@ def _kind_of(name: str, column: pd.Series) -> str:
     return "category"  # text, and anything else, by its text
 
 
-def _refuse_unusable_text(name: str, present: list[str]) -> None:
-    """Refuse text that looks like dates, or whose values are nearly all distinct."""
+def _numbers_read_as_text(column: pd.Series) -> bool:
+    """Text whose values are all numbers, nearly all distinct (which as text would be
+    refused as an id): numbers, in a column some other row of the table made text."""
+    pd = _pandas()
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return False
+    present = [k for k in _keys(column) if k is not None]
+    distinct = set(present)
+    return (
+        len(present) >= DISTINCT_MIN_ROWS
+        and len(distinct) >= DISTINCT_FRACTION * len(present)
+        and all(_is_number(v) for v in distinct)
+    )
+
+
+def _refuse_unusable_text(
+    name: str, present: list[str], keys: Sequence[str | None] = (), rows: Sequence[Any] = ()
+) -> None:
+    """Refuse text that looks like dates, or whose values are nearly all distinct; ``keys``
+    (each row's value) and ``rows`` (the row labels) name where an offending cell is."""
     distinct = list(dict.fromkeys(present))
     sample = distinct[:1000]
     if all(_DATE.match(v) for v in sample):
@@ -266,10 +300,13 @@ def _refuse_unusable_text(name: str, present: list[str]) -> None:
         numbers = [v for v in distinct if _is_number(v)]
         if len(numbers) >= DISTINCT_FRACTION * k:
             odd = [v for v in distinct if not _is_number(v)]
+            at = next((r for key, r in zip(keys, rows) if key == odd[0]), None)
+            where = "" if at is None else f" at row {at}"
+            where = f", {odd[0]!r}{where}" if len(odd) > 1 and where else where
             raise ValueError(
-                f"column {name!r} holds numbers but also text ({_shorten(odd, 3)}), so it is "
-                f"read as text with {k} distinct values in {n} rows; make those cells empty "
-                f"(a missing number is filled in), or leave the column out (--drop {name})"
+                f"column {name!r} holds numbers but also text ({_shorten(odd, 3)}){where}, so "
+                f"it is read as text with {k} distinct values in {n} rows; make those cells "
+                f"empty (a missing number is filled in), or leave the column out (--drop {name})"
             )
         raise ValueError(
             f"column {name!r} cannot be a feature: nearly every value is distinct ({k} "
