@@ -158,23 +158,23 @@ def check_header_room(pre: Preprocessing) -> None:
     where = "the columns"
     if pre.columns:
         names = pre.feature_names or [n for c in pre.columns for n in c.feature_names()]
-        shares: list[tuple[int, str, int]] = []
+        shares: list[tuple[int, int]] = []
         row = 0
-        for column in pre.columns:
+        for i, column in enumerate(pre.columns):
             own = names[row : row + column.width]
-            shares.append(
-                (
-                    _escaped_size([column.to_dict(), own]) + 12 * column.width,
-                    column.name,
-                    column.width,
-                )
-            )
+            shares.append((_escaped_size([column.to_dict(), own]) + 12 * column.width, i))
             row += column.width
-        share, name, width = max(shares)
-        values = f"{width} categories and infrequent values" if width > 1 else "its values"
+        share, i = max(shares)
+        big = pre.columns[i]
+        values = (
+            f"its {len(big.categories)} categories and {len(big.infrequent)} rare values, "
+            f"each kept by name"
+            if big.kind == "category"
+            else "its statistics"
+        )
         where = (
-            f"column {name!r} takes about {share} of them ({values}); leave it out (--drop "
-            f"{name} on the command line) or merge its rare values"
+            f"column {big.name!r} takes about {share} of them ({values}); leave it out (--drop "
+            f"{big.name} on the command line) or merge its rare values into fewer"
         )
     raise ValueError(
         f"the model's description would take about {size} bytes of its file's header, more "
