@@ -133,7 +133,7 @@ class Preprocessing:
         names = self.feature_names
         feature = repr(names[j]) if names is not None and j < len(names) else f"{j + 1}"
         raise ValueError(
-            f"the model's preprocessing turns the finite value {X[j, i]!r} of feature "
+            f"the model's preprocessing turns the finite value {float(X[j, i])!r} of feature "
             f"{feature} into {Z[j, i]} with its stored statistics (mean {self.mean[j]:.6g}, "
             f"scale {self.scale[j]:.6g}): the model file's standardization is out of range, "
             f"not the data; use a model trained again, or one whose file is not damaged"
@@ -316,10 +316,9 @@ def _check_fills(columns: Sequence[ColumnEncoding], mean: Array, scale: Array) -
                 z = (column.fill - mean[row]) / scale[row]
             if not abs(z) <= MAX_FILL_DEVIATIONS:
                 raise ValueError(
-                    f"column {column.name!r}: its fill {column.fill:.6g} lies {abs(z):.3g} "
-                    f"standard deviations from its mean {mean[row]:.6g} (scale "
-                    f"{scale[row]:.6g}); a training median lies within {MAX_FILL_DEVIATIONS:g}: "
-                    f"the model's statistics are damaged"
+                    f"column {column.name!r}: the model's statistics are damaged: its fill "
+                    f"{column.fill:.4g} is {abs(z):.3g} sd from its mean {mean[row]:.4g} "
+                    f"(a training median is within {MAX_FILL_DEVIATIONS:g})"
                 )
         row += column.width
 
