@@ -161,7 +161,9 @@ class Preprocessing:
         """
         if self.columns is None:
             raise ValueError("this preprocessing has no column encoding (it takes numbers)")
-        return predict_in_chunks(predict, self.columns, raw, self.transform, max_bytes)
+        # without statistics, transform would only copy each chunk
+        transform = None if self.mean is None else self.transform
+        return predict_in_chunks(predict, self.columns, raw, transform, max_bytes)
 
     def scale_target(self, Y: Array) -> Array:
         """(y − target_mean) / target_scale: the units the network was trained in."""
