@@ -604,11 +604,11 @@ def many_categories(m: int = 300) -> pd.DataFrame:
 def test_one_hot_matrices_too_large_for_memory_are_refused_before_allocating(
     capsys, tmp_path, monkeypatch
 ):
-    from layerwise import encoding
+    from layerwise import _memory as memory
 
     many_categories().to_csv(tmp_path / "cats.csv", index=False)
     # all 300 rows train: 60 categories of 5 rows + x = 61 features of 8 bytes each
-    monkeypatch.setattr(encoding, "memory_budget", lambda: 100_000)
+    monkeypatch.setattr(memory, "memory_budget", lambda: 100_000)
     every_row = ["--validation-split", "0", "--out", tmp_path / "m.st"]
     code, out, err = run(capsys, "train", tmp_path / "cats.csv", *every_row)
     assert code == 1 and "Training:" not in out and not (tmp_path / "m.st").exists()
@@ -619,7 +619,7 @@ def test_one_hot_matrices_too_large_for_memory_are_refused_before_allocating(
     )
     assert code == 1 and "Training:" not in out and not (tmp_path / "m.st").exists()
     assert "target 'cat' has 60 classes" in err and "(60, 300) needs 144.0 kB" in err
-    monkeypatch.setattr(encoding, "memory_budget", lambda: 10**9)
+    monkeypatch.setattr(memory, "memory_budget", lambda: 10**9)
     code, _, err = run(capsys, "train", tmp_path / "cats.csv", "--epochs", "2", "--quiet")
     assert code == 0, err
 

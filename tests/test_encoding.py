@@ -262,9 +262,9 @@ def test_predict_in_chunks_blames_the_model_for_non_finite_outputs():
 
 
 def test_an_encoding_too_large_for_memory_is_refused_before_allocating(monkeypatch):
-    from layerwise import encoding
+    from layerwise import _memory as memory
 
-    monkeypatch.setattr(encoding, "memory_budget", lambda: 1000)
+    monkeypatch.setattr(memory, "memory_budget", lambda: 1000)
     wide = ColumnEncoding("word", "category", categories=tuple(f"w{i}" for i in range(40)))
     raw = {**raw_columns(), "word": np.array(["w1"] * 4, dtype=object)}
     # (9 + 40) features x 4 rows x 8 bytes = 1568 bytes > 1000
@@ -275,20 +275,20 @@ def test_an_encoding_too_large_for_memory_is_refused_before_allocating(monkeypat
     assert "(49, 4) needs 1.6 kB (1568 bytes)" in message and "--drop word" in message
     encode_columns(COLUMNS, raw_columns())  # 288 bytes: fine
     with pytest.raises(MemoryError, match=r"target 'species' has 40 classes: .* \(40, 4\)"):
-        encoding.check_target_size("species", 40, 4)
-    encoding.check_target_size("species", 3, 4)
+        memory.check_target_size("species", 40, 4)
+    memory.check_target_size("species", 3, 4)
 
 
 def test_memory_budget_is_half_the_lower_of_memory_and_the_address_space_limit(monkeypatch):
     import resource
 
-    from layerwise import encoding
+    from layerwise import _memory as memory
 
-    monkeypatch.setattr(encoding, "available_memory", lambda: 8 * 2**30)
+    monkeypatch.setattr(memory, "available_memory", lambda: 8 * 2**30)
     monkeypatch.setattr(resource, "getrlimit", lambda which: (2 * 2**30, resource.RLIM_INFINITY))
-    assert encoding.memory_budget() == 2**30
+    assert memory.memory_budget() == 2**30
     monkeypatch.setattr(resource, "getrlimit", lambda which: (resource.RLIM_INFINITY,) * 2)
-    assert encoding.memory_budget() == 4 * 2**30
+    assert memory.memory_budget() == 4 * 2**30
 
 
 # --------------------------------------------------------------------------- a model's statistics
