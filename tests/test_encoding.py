@@ -314,3 +314,13 @@ def test_a_tiny_scale_that_overflows_clean_data_blames_the_model():
     assert "into -inf" in message and "not the data" in message and "impute" not in message
     X = np.array([[np.inf], [0.0], [0], [0], [0], [0], [0], [0], [0]])
     assert np.isinf(pre.transform(X)[0, 0])  # non-finite data is the data's: others name it
+
+
+def test_encode_columns_fills_a_given_buffer():
+    X, unseen = encode_columns(COLUMNS, raw_columns())
+    out = np.full((N0, 4), 7.0)
+    got, got_unseen = encode_columns(COLUMNS, raw_columns(), out=out)
+    assert got is out and got_unseen == unseen
+    np.testing.assert_array_equal(out, X)
+    with pytest.raises(ValueError, match=r"out must be float64 of shape \(n\[0\], m\) = \(9, 4\)"):
+        encode_columns(COLUMNS, raw_columns(), out=np.empty((N0, 3)))

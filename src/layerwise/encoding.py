@@ -289,7 +289,7 @@ def _categories(value: Any, name: str, key: str) -> tuple[str | None, ...]:
 
 
 def encode_columns(
-    columns: Sequence[ColumnEncoding], raw: Mapping[str, Array]
+    columns: Sequence[ColumnEncoding], raw: Mapping[str, Array], out: Array | None = None
 ) -> tuple[Array, dict[str, dict[str | None, int]]]:
     """X = A[0] (n[0], m) from the raw columns, before standardization.
 
@@ -299,6 +299,8 @@ def encode_columns(
         In the order of the features (rows of X).
     raw : mapping of str to ndarray of shape (m,)
         Each column's values as :meth:`ColumnEncoding.encode` takes them.
+    out : ndarray of shape (n[0], m), float64, optional
+        Filled and returned instead of a new array (a buffer reused chunk after chunk).
 
     Returns
     -------
@@ -310,12 +312,19 @@ def encode_columns(
     if missing:
         raise ValueError(f"the columns {missing} are missing")
     m = len(raw[columns[0].name]) if columns else 0
-    check_encoding_size(columns, m)
     n0 = sum(c.width for c in columns)
-    try:
-        X = np.empty((n0, m), dtype=np.float64)
-    except MemoryError:  # the system refused what the estimate let through
-        raise MemoryError(encoding_too_large(columns, m, None)) from None
+    if out is not None:
+        if out.shape != (n0, m) or out.dtype != np.float64:
+            raise ValueError(
+                f"out must be float64 of shape (n[0], m) = ({n0}, {m}); got {out.dtype} {out.shape}"
+            )
+        X = out
+    else:
+        check_encoding_size(columns, m)
+        try:
+            X = np.empty((n0, m), dtype=np.float64)
+        except MemoryError:  # the system refused what the estimate let through
+            raise MemoryError(encoding_too_large(columns, m, None)) from None
     unseen: dict[str, dict[str | None, int]] = {}
     row = 0
     for column in columns:
@@ -374,9 +383,12 @@ def predict_in_chunks(
     step = max(1, int(max_bytes) // max(1, 8 * n0))
     parts: list[Array] = []
     unseen: dict[str, Counter[str | None]] = {}
+    # one buffer for every chunk: its pages are faulted in once, not once per chunk
+    buffer = np.empty((n0, min(step, m)), dtype=np.float64)
     for start in range(0, m, step):
         stop = min(m, start + step)
-        X, counts = encode_columns(columns, {k: v[start:stop] for k, v in raw.items()})
+        chunk = {k: v[start:stop] for k, v in raw.items()}
+        X, counts = encode_columns(columns, chunk, out=buffer[:, : stop - start])
         for name, found in counts.items():
             unseen.setdefault(name, Counter()).update(found)
         if transform is not None:
