@@ -324,3 +324,12 @@ def test_encode_columns_fills_a_given_buffer():
     np.testing.assert_array_equal(out, X)
     with pytest.raises(ValueError, match=r"out must be float64 of shape \(n\[0\], m\) = \(9, 4\)"):
         encode_columns(COLUMNS, raw_columns(), out=np.empty((N0, 3)))
+
+
+def test_float32_data_beyond_its_range_is_not_blamed_on_the_model():
+    pre = Preprocessing(mean=np.array([-3e38]), scale=np.array([0.5]))
+    Z = pre.transform(np.array([[3e38]], dtype=np.float32))  # 1.2e39: no float32 holds it
+    assert Z.dtype == np.float32 and np.isinf(Z[0, 0])
+    pre.scale[0] = 1e-320  # a scale no data gives: the model's fault, in any dtype
+    with pytest.raises(ValueError, match="the model file's standardization is out of range"):
+        pre.transform(np.array([[1.0]], dtype=np.float32))

@@ -116,7 +116,7 @@ class Preprocessing:
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         mean = self.mean.astype(dtype)[:, None]
         scale = self.scale.astype(dtype)[:, None]
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             Z = (X - mean) / scale
         if not np.isfinite(Z).all():
             self._refuse_overflow(X, Z)
@@ -127,8 +127,13 @@ class Preprocessing:
         model's (its mean or scale), not the data's, and the message says so."""
         assert self.mean is not None and self.scale is not None
         bad = np.argwhere(~np.isfinite(Z) & np.isfinite(X))
+        # in float64, where a float32 X only passed its dtype's range: the data's, not the model's
+        rows, cols = bad[:, 0], bad[:, 1]
+        with np.errstate(over="ignore", invalid="ignore"):
+            z64 = (X[rows, cols].astype(np.float64) - self.mean[rows]) / self.scale[rows]
+        bad = bad[~np.isfinite(z64)]
         if not bad.size:
-            return  # non-finite input: the data's own, for the checks that follow to name
+            return  # the data's own values: the checks that follow name them
         j, i = (int(v) for v in bad[0])
         names = self.feature_names
         feature = repr(names[j]) if names is not None and j < len(names) else f"{j + 1}"
