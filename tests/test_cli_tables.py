@@ -6,6 +6,7 @@ in the target's units; and the rough edges a new user meets."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -545,3 +546,263 @@ def test_true_false_where_training_saw_numbers_is_refused(capsys, trained, tmp_p
     assert code == 1 and out == ""
     assert err.count("\n") == 1
     assert "column 'year' holds True/False but was a number in training" in err
+
+
+# --------------------------------------------------------------------------- hostile names, sizes
+
+
+HOSTILE_COLUMNS = [
+    lw.encoding.ColumnEncoding("size\x1b[2J\n", "number", fill=0.0),
+    lw.encoding.ColumnEncoding("colour\x07", "category", categories=("red\x00", "blue\x1b]0;x")),
+]
+HOSTILE_CLASSES = ["yes\x1b[31m", "no\r\n"]
+
+
+def metadata_of(path) -> dict:
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="np") as f:
+        return json.loads(f.metadata()["layerwise"])
+
+
+def raw_controls(text: str) -> list[str]:
+    """The characters a terminal would act on, besides the line ends the output is made of."""
+    return [c for c in text if not c.isprintable() and c != "\n"]
+
+
+@pytest.fixture
+def hostile_model(tmp_path):
+    net = lw.Network([3, 4, 1], seed=0)
+    net.preprocessing = lw.preprocessing.Preprocessing(
+        mean=np.zeros(3),
+        scale=np.ones(3),
+        columns=list(HOSTILE_COLUMNS),
+        classes=list(HOSTILE_CLASSES),
+        target="y\x1b[0m",
+    )
+    net.save(tmp_path / "hostile.st")
+    return net, tmp_path / "hostile.st"
+
+
+def test_no_raw_control_character_reaches_the_terminal(capsys, hostile_model, tmp_path):
+    _, path = hostile_model
+    code, out, err = run(capsys, "summary", path)
+    assert code == 0 and raw_controls(out + err) == []
+    assert "size\\x1b[2J\\n" in out and "red\\x00" in out and "yes\\x1b[31m, no\\r\\n" in out
+    assert len(out.splitlines()) == len(run(capsys, "summary", path)[1].splitlines())
+    code, out, err = run(capsys, "explain", path)
+    assert code == 0 and raw_controls(out + err) == []
+    # evaluate's confusion matrix: the labels come from the model (and the table's target)
+    frame = pd.DataFrame(
+        {
+            "size\x1b[2J\n": [0.5, -1.0, 2.0, 0.1],
+            "colour\x07": ["red\x00", "blue\x1b]0;x", "red\x00", "green"],
+            "y\x1b[0m": [HOSTILE_CLASSES[0], HOSTILE_CLASSES[1]] * 2,
+        }
+    )
+    frame.to_parquet(tmp_path / "hostile.parquet")
+    code, out, err = run(capsys, "evaluate", path, tmp_path / "hostile.parquet")
+    assert code == 0, err
+    assert raw_controls(out + err) == [] and "yes\\x1b[31m" in out and "no\\r\\n" in out
+    assert "colour\\x07: 'green' x1" in err  # the unseen-values warning names the column too
+    # an error message repeats what it was given: a file name, escaped, on one line
+    code, out, err = run(capsys, "predict", path, tmp_path / "no\x1b[2Jsuch\n.csv")
+    assert code == 1 and out == "" and raw_controls(err) == [] and err.count("\n") == 1
+    assert "no\\x1b[2Jsuch\\n.csv" in err
+    pytest.importorskip("onnx", reason="export needs the onnx extra")
+    code, out, err = run(capsys, "export", path, tmp_path / "hostile.onnx")
+    assert code == 0, err
+    assert raw_controls(out + err) == [] and "size\\x1b[2J\\n float32" in out
+
+
+def test_repeated_labels_in_a_model_file_are_refused_by_predict(capsys, hostile_model, tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    _, path = hostile_model
+    meta = metadata_of(path)
+    meta["preprocessing"]["classes"] = [1, "1"]  # proba_1 twice: one column would vanish
+    save_file(load_file(str(path)), str(path), metadata={"layerwise": json.dumps(meta)})
+    frame = pd.DataFrame({"size\x1b[2J\n": [0.5], "colour\x07": ["red\x00"]})
+    frame.to_parquet(tmp_path / "one.parquet")
+    code, out, err = run(capsys, "predict", path, tmp_path / "one.parquet", "--proba")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "classes must name each output once" in err and "the same label" in err
+
+
+def test_predict_with_a_million_categories_runs_in_bounded_memory(tmp_path):
+    """The model's X for 2,000 rows would be 16 GB as one dense matrix; predict encodes a
+    chunk of rows at a time. Probabilities against a forward pass written by hand (the
+    one-hot X [n[0] = 10^6 + 1] times W[1] is a column of W[1] per row)."""
+    k = 1_000_000
+    columns = [
+        lw.encoding.ColumnEncoding("word", "category", categories=tuple(f"w{i}" for i in range(k))),
+        lw.encoding.ColumnEncoding("x", "number", fill=0.25),
+    ]
+    net = lw.Network([k + 1, 1], output="sigmoid", seed=0)
+    net.preprocessing = lw.preprocessing.Preprocessing(columns=columns, classes=["no", "yes"])
+    net.save(tmp_path / "big.st")
+    rng = np.random.default_rng(1)
+    words = rng.integers(0, k, 2000)
+    words[-5:] = k + np.arange(5)  # never seen: all 0 (the column has no infrequent feature)
+    x = rng.normal(size=2000)
+    x[:3] = np.nan
+    pd.DataFrame({"word": [f"w{i}" for i in words], "x": x}).to_csv(
+        tmp_path / "rows.csv", index=False
+    )
+    script = (
+        "import resource, sys; from layerwise.cli import main; "
+        f"code = main(['predict', {str(tmp_path / 'big.st')!r}, {str(tmp_path / 'rows.csv')!r}, "
+        f"'--proba', '--out', {str(tmp_path / 'p.csv')!r}]); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    peak_kib = int(done.stdout.split()[-1])
+    assert peak_kib < 1.5 * 2**20, f"peak RSS {peak_kib / 2**20:.2f} GiB"
+    W, b = net.params["W1"][0], net.params["b1"][0, 0]
+    seen = words < k
+    z = np.where(seen, W[np.minimum(words, k - 1)], 0.0) + W[k] * np.where(np.isnan(x), 0.25, x) + b
+    p = 1.0 / (1.0 + np.exp(-z))
+    written = pd.read_csv(tmp_path / "p.csv")
+    np.testing.assert_allclose(written["proba_yes"], p, rtol=1e-9, atol=1e-12)
+    assert list(written["prediction"]) == ["yes" if v > 0.5 else "no" for v in p]
+    assert "unseen in training" in done.stderr
+
+
+def many_categories(m: int = 300) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {
+            "cat": np.repeat([f"c{i}" for i in range(m // 5)], 5),
+            "x": rng.normal(size=m),
+            "target": rng.integers(0, 2, m),
+        }
+    )
+
+
+def test_one_hot_matrices_too_large_for_memory_are_refused_before_allocating(
+    capsys, tmp_path, monkeypatch
+):
+    from layerwise import _memory as memory
+
+    many_categories().to_csv(tmp_path / "cats.csv", index=False)
+    # all 300 rows train: 60 categories of 5 rows + x = 61 features of 8 bytes each
+    monkeypatch.setattr(memory, "memory_budget", lambda: 100_000)
+    every_row = ["--validation-split", "0", "--out", tmp_path / "m.st"]
+    code, out, err = run(capsys, "train", tmp_path / "cats.csv", *every_row)
+    assert code == 1 and "Training:" not in out and not (tmp_path / "m.st").exists()
+    assert err.count("\n") == 1 and "column 'cat' one-hot encodes into 60 features" in err
+    assert "(61, 300) needs 146.4 kB (146400 bytes)" in err and "--drop cat" in err
+    code, out, err = run(
+        capsys, "train", tmp_path / "cats.csv", "--target", "cat", "--out", tmp_path / "m.st"
+    )
+    assert code == 1 and "Training:" not in out and not (tmp_path / "m.st").exists()
+    assert "target 'cat' has 60 classes" in err and "(60, 300) needs 144.0 kB" in err
+    monkeypatch.setattr(memory, "memory_budget", lambda: 10**9)
+    code, _, err = run(capsys, "train", tmp_path / "cats.csv", "--epochs", "2", "--quiet")
+    assert code == 0, err
+
+
+def test_numpys_unable_to_allocate_is_never_the_answer(capsys, tmp_path, monkeypatch):
+    from layerwise.tables import TableEncoder
+
+    def out_of_memory(self, frame, sample_weight=None):
+        raise MemoryError("Unable to allocate 52.0 GiB for an array with shape (40000, 180000)")
+
+    monkeypatch.setattr(TableEncoder, "fit", out_of_memory)
+    many_categories().to_csv(tmp_path / "cats.csv", index=False)
+    code, _, err = run(capsys, "train", tmp_path / "cats.csv")
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("layerwise train: error: not enough memory (Unable to allocate 52.0")
+    assert "--drop COL" in err
+
+
+def test_a_model_header_that_would_be_too_large_is_found_before_training(
+    capsys, tmp_path, monkeypatch
+):
+    from layerwise import io
+
+    frame = many_categories(1200)
+    frame["note"] = [f"a rare remark, number {i // 2:05d}" for i in range(1200)]  # twice each
+    frame.to_csv(tmp_path / "notes.csv", index=False)
+    monkeypatch.setattr(io, "MAX_HEADER_BYTES", io._HEADER_ROOM + 15_000)
+    code, out, err = run(capsys, "train", tmp_path / "notes.csv", "--out", tmp_path / "m.st")
+    assert code == 1 and "Training:" not in out and not (tmp_path / "m.st").exists()
+    assert err.count("\n") == 1 and "column 'note' takes about" in err
+    assert "rare values" in err and "--drop note" in err
+    code, out, err = run(
+        capsys,
+        "train",
+        tmp_path / "notes.csv",
+        "--drop",
+        "note",
+        "--out",
+        tmp_path / "m.st",
+        "--epochs",
+        "2",
+        "--quiet",
+    )
+    assert code == 0, err
+    assert lw.Network.load(tmp_path / "m.st").preprocessing is not None
+
+
+def test_a_nameless_column_never_becomes_a_feature(capsys, tmp_path):
+    many_categories().to_csv(tmp_path / "index.csv")  # the index under an empty header
+    code, out, err = run(capsys, "train", tmp_path / "index.csv", "--out", tmp_path / "m.st")
+    assert code == 1 and out == "" and not (tmp_path / "m.st").exists()
+    assert "column 1 of" in err and "has no name (an empty header" in err
+    assert "Unnamed" not in err
+
+
+def test_a_models_own_statistics_are_blamed_not_the_data(capsys, trained, tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    def tampered(change) -> str:
+        source = trained / "m.st"
+        meta = metadata_of(source)
+        change(meta["preprocessing"])
+        path = tmp_path / "tampered.st"
+        save_file(load_file(str(source)), str(path), metadata={"layerwise": json.dumps(meta)})
+        return str(path)
+
+    number = MEASURES.index("body_mass_g")
+
+    def tiny_scale(pre):
+        at = pre["feature_names"].index("body_mass_g")
+        pre["scale"][at] = 1e-320
+
+    code, out, err = run(capsys, "predict", tampered(tiny_scale), trained / "new.csv")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    # refused at load (its fill is then infinitely many deviations from the mean), or at
+    # predict (the standardization overflows): the model is named, never the data
+    assert "'body_mass_g'" in err and "impute" not in err
+    assert "the model's statistics are damaged" in err or "model's preprocessing turns" in err
+
+    def huge_fill(pre):
+        column = next(c for c in pre["columns"] if c["name"] == MEASURES[number])
+        column["fill"] = 1e308
+
+    code, out, err = run(capsys, "predict", tampered(huge_fill), trained / "new.csv")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "column 'body_mass_g': the model's statistics are damaged" in err
+    assert "impute" not in err
+
+
+def test_text_in_a_held_out_row_of_a_number_column_is_named(capsys, tmp_path):
+    from layerwise.cli.task import split_rows
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200).round(6), "target": rng.integers(0, 2, 200)})
+    frame["x"] = frame["x"].astype(object)
+    _, val = split_rows(200, defaults.VALIDATION_SPLIT, 0)
+    assert val is not None
+    row = int(val[3])  # a held-out row: the encoder is fitted without it
+    frame.loc[row, "x"] = "oops"
+    frame.to_csv(tmp_path / "mixed.csv", index=False)
+    code, out, err = run(capsys, "train", tmp_path / "mixed.csv", "--seed", "0")
+    assert code == 1 and "Training:" not in out and err.count("\n") == 1
+    assert f"'oops' at row {row}" in err and "column 'x'" in err
+    assert "text ()" not in err

@@ -217,3 +217,121 @@ def test_model_file_with_malformed_columns_is_a_model_file_error(tmp_path):
     with pytest.raises(ModelFileError, match="corrupted preprocessing") as info:
         lw.Network.load(tmp_path / "bad.st")
     assert "categories lists 'Lyon' twice" in str(info.value)
+
+
+# --------------------------------------------------------------------------- chunks and sizes
+
+
+def test_predict_in_chunks_equals_all_rows_at_once():
+    from layerwise import encoding
+
+    rng = np.random.default_rng(0)
+    m = 37
+    raw = {
+        "age": rng.normal(40, 10, m),
+        "city": rng.choice(np.array(["Paris", "Lyon", "Nice", "Brest", None], dtype=object), m),
+        "sex": rng.choice(np.array(["m", "f", "x", None], dtype=object), m),
+        "member": rng.choice(np.array([0.0, 1.0, np.nan]), m),
+    }
+    raw["age"][[2, 9]] = np.nan
+    pre = preprocessing()
+    W = rng.normal(size=(3, N0))
+
+    def predict(X):
+        return np.tanh(W @ X)
+
+    X, unseen = pre.encode(raw)
+    for max_bytes in (1, 8 * N0 * 5, 10**9):  # one row, five rows, all rows per chunk
+        A, chunk_unseen = pre.predict_in_chunks(raw, predict, max_bytes=max_bytes)
+        np.testing.assert_allclose(A, predict(X), rtol=0, atol=1e-15)
+        assert chunk_unseen == unseen
+    assert unseen["city"]["Brest"] == int(np.sum(raw["city"] == "Brest"))
+    sizes = []
+    encoding.predict_in_chunks(
+        lambda X: sizes.append(X.shape) or X[:1], COLUMNS, raw, max_bytes=8 * N0 * 5
+    )
+    assert sizes == [(N0, 5)] * 7 + [(N0, 2)]
+
+
+def test_predict_in_chunks_blames_the_model_for_non_finite_outputs():
+    pre = preprocessing()
+
+    def overflowing(X):
+        return np.full((1, X.shape[1]), np.inf)
+
+    with pytest.raises(ValueError, match="model's weights or preprocessing statistics overflow"):
+        pre.predict_in_chunks(raw_columns(), overflowing)
+
+
+def test_an_encoding_too_large_for_memory_is_refused_before_allocating(monkeypatch):
+    from layerwise import _memory as memory
+
+    monkeypatch.setattr(memory, "memory_budget", lambda: 1000)
+    wide = ColumnEncoding("word", "category", categories=tuple(f"w{i}" for i in range(40)))
+    raw = {**raw_columns(), "word": np.array(["w1"] * 4, dtype=object)}
+    # (9 + 40) features x 4 rows x 8 bytes = 1568 bytes > 1000
+    with pytest.raises(MemoryError) as info:
+        encode_columns([*COLUMNS, wide], raw)
+    message = str(info.value)
+    assert "column 'word' one-hot encodes into 40 features" in message
+    assert "(49, 4) needs 1.6 kB (1568 bytes)" in message and "--drop word" in message
+    encode_columns(COLUMNS, raw_columns())  # 288 bytes: fine
+    with pytest.raises(MemoryError, match=r"target 'species' has 40 classes: .* \(40, 4\)"):
+        memory.check_target_size("species", 40, 4)
+    memory.check_target_size("species", 3, 4)
+
+
+def test_memory_budget_is_half_the_lower_of_memory_and_the_address_space_limit(monkeypatch):
+    import resource
+
+    from layerwise import _memory as memory
+
+    monkeypatch.setattr(memory, "available_memory", lambda: 8 * 2**30)
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (2 * 2**30, resource.RLIM_INFINITY))
+    assert memory.memory_budget() == 2**30
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (resource.RLIM_INFINITY,) * 2)
+    assert memory.memory_budget() == 4 * 2**30
+
+
+# --------------------------------------------------------------------------- a model's statistics
+
+
+def test_a_fill_far_from_its_mean_is_refused_as_the_models_fault():
+    data = with_change(("columns", 0, "fill"), 1e308)
+    with pytest.raises(ValueError, match="column 'age': the model's statistics are damaged"):
+        Preprocessing.from_dict(data, N0)
+    # within sqrt(m) standard deviations of the mean (Samuelson): a median training can give
+    data = with_change(("columns", 0, "fill"), 45.0 + 12.0 * 999_999)
+    Preprocessing.from_dict(data, N0)
+
+
+def test_a_tiny_scale_that_overflows_clean_data_blames_the_model():
+    pre = preprocessing()
+    assert pre.scale is not None
+    pre.scale[0] = 1e-320
+    with pytest.raises(ValueError) as info:
+        pre.encode(raw_columns())
+    message = str(info.value)
+    assert "the model's preprocessing turns the finite value 30.0 of feature 'age'" in message
+    assert "into -inf" in message and "not the data" in message and "impute" not in message
+    X = np.array([[np.inf], [0.0], [0], [0], [0], [0], [0], [0], [0]])
+    assert np.isinf(pre.transform(X)[0, 0])  # non-finite data is the data's: others name it
+
+
+def test_encode_columns_fills_a_given_buffer():
+    X, unseen = encode_columns(COLUMNS, raw_columns())
+    out = np.full((N0, 4), 7.0)
+    got, got_unseen = encode_columns(COLUMNS, raw_columns(), out=out)
+    assert got is out and got_unseen == unseen
+    np.testing.assert_array_equal(out, X)
+    with pytest.raises(ValueError, match=r"out must be float64 of shape \(n\[0\], m\) = \(9, 4\)"):
+        encode_columns(COLUMNS, raw_columns(), out=np.empty((N0, 3)))
+
+
+def test_float32_data_beyond_its_range_is_not_blamed_on_the_model():
+    pre = Preprocessing(mean=np.array([-3e38]), scale=np.array([0.5]))
+    Z = pre.transform(np.array([[3e38]], dtype=np.float32))  # 1.2e39: no float32 holds it
+    assert Z.dtype == np.float32 and np.isinf(Z[0, 0])
+    pre.scale[0] = 1e-320  # a scale no data gives: the model's fault, in any dtype
+    with pytest.raises(ValueError, match="the model file's standardization is out of range"):
+        pre.transform(np.array([[1.0]], dtype=np.float32))

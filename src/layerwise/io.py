@@ -51,6 +51,7 @@ __all__ = [
     "write_model",
     "read_model",
     "read_metadata",
+    "check_header_room",
     "atomic_write_bytes",
 ]
 
@@ -131,6 +132,59 @@ def write_model(
             f"file's header may have"
         )
     atomic_write_bytes(path, data)
+
+
+#: room kept in a model file's header for what is not the preprocessing: the structure, the
+#: arrays' entries, the training configuration and the metrics
+_HEADER_ROOM = 256 * 2**10
+
+
+def check_header_room(pre: Preprocessing) -> None:
+    """Refuse, before training, a preprocessing too large for a model file's header.
+
+    The header holds the metadata as JSON written inside a JSON string (its quotes and
+    backslashes escaped), at most :data:`MAX_HEADER_BYTES`; the rare values of a text column
+    (each one a category) can fill it. Called once the encoding is learned, this names the
+    column that takes the most room, instead of a save that fails after the training.
+
+    Raises
+    ------
+    ValueError
+        Naming the column, the size it takes, and a remedy (leave it out).
+    """
+    size = _escaped_size(pre.to_dict())
+    if size + _HEADER_ROOM <= MAX_HEADER_BYTES:
+        return
+    where = "the columns"
+    if pre.columns:
+        names = pre.feature_names or [n for c in pre.columns for n in c.feature_names()]
+        shares: list[tuple[int, int]] = []
+        row = 0
+        for i, column in enumerate(pre.columns):
+            own = names[row : row + column.width]
+            shares.append((_escaped_size([column.to_dict(), own]) + 12 * column.width, i))
+            row += column.width
+        share, i = max(shares)
+        big = pre.columns[i]
+        values = (
+            f"its {len(big.categories)} categories and {len(big.infrequent)} rare values, "
+            f"each kept by name"
+            if big.kind == "category"
+            else "its statistics"
+        )
+        where = (
+            f"column {big.name!r} takes about {share} of them ({values}); leave it out (--drop "
+            f"{big.name} on the command line) or merge its rare values into fewer"
+        )
+    raise ValueError(
+        f"the model's description would take about {size} bytes of its file's header, more "
+        f"than the {MAX_HEADER_BYTES - _HEADER_ROOM} it has room for: {where}"
+    )
+
+
+def _escaped_size(value: Any) -> int:
+    """Bytes of ``value`` as JSON written inside a JSON string, as the header holds it."""
+    return len(json.dumps(json.dumps(jsonable(value), allow_nan=False)))
 
 
 # --------------------------------------------------------------------------- reading

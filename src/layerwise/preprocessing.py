@@ -31,7 +31,7 @@ array(['yes', 'no', 'yes'], dtype='<U3')
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +40,7 @@ import numpy as np
 from ._checks import is_finite_number, is_number
 from ._optional import plain
 from ._typing import Array
-from .encoding import ColumnEncoding, encode_columns
+from .encoding import CHUNK_BYTES, ColumnEncoding, encode_columns, predict_in_chunks
 from .metrics import power_of_two_above, power_of_two_scaled
 
 __all__ = ["Preprocessing"]
@@ -134,7 +134,33 @@ class Preprocessing:
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         mean = self.mean.astype(dtype)[:, None]
         scale = self.scale.astype(dtype)[:, None]
-        return (X - mean) / scale
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            Z = (X - mean) / scale
+        if not np.isfinite(Z).all():
+            self._refuse_overflow(X, Z)
+        return Z
+
+    def _refuse_overflow(self, X: Array, Z: Array) -> None:
+        """Finite values that the stored statistics turn into inf or NaN: the fault is the
+        model's (its mean or scale), not the data's, and the message says so."""
+        assert self.mean is not None and self.scale is not None
+        bad = np.argwhere(~np.isfinite(Z) & np.isfinite(X))
+        # in float64, where a float32 X only passed its dtype's range: the data's, not the model's
+        rows, cols = bad[:, 0], bad[:, 1]
+        with np.errstate(over="ignore", invalid="ignore"):
+            z64 = (X[rows, cols].astype(np.float64) - self.mean[rows]) / self.scale[rows]
+        bad = bad[~np.isfinite(z64)]
+        if not bad.size:
+            return  # the data's own values: the checks that follow name them
+        j, i = (int(v) for v in bad[0])
+        names = self.feature_names
+        feature = repr(names[j]) if names is not None and j < len(names) else f"{j + 1}"
+        raise ValueError(
+            f"the model's preprocessing turns the finite value {float(X[j, i])!r} of feature "
+            f"{feature} into {Z[j, i]} with its stored statistics (mean {self.mean[j]:.6g}, "
+            f"scale {self.scale[j]:.6g}): the model file's standardization is out of range, "
+            f"not the data; use a model trained again, or one whose file is not damaged"
+        )
 
     def encode(self, raw: Mapping[str, Array]) -> tuple[Array, dict[str, dict[str | None, int]]]:
         """X = A[0] (n[0], m) from the raw columns of a table (see :meth:`ColumnEncoding.encode`
@@ -144,6 +170,23 @@ class Preprocessing:
             raise ValueError("this preprocessing has no column encoding (it takes numbers)")
         X, unseen = encode_columns(self.columns, raw)
         return self.transform(X), unseen
+
+    def predict_in_chunks(
+        self,
+        raw: Mapping[str, Array],
+        predict: Callable[[Array], Array],
+        max_bytes: int = CHUNK_BYTES,
+    ) -> tuple[Array, dict[str, dict[str | None, int]]]:
+        """``predict`` (such as ``net.predict_proba``) of :meth:`encode` ``(raw)``, encoded
+        and standardized a chunk of rows at a time (each chunk's X at most ``max_bytes``), so
+        that memory stays bounded for a model of very many features; returns A (n[L], m) and
+        the unseen values as :meth:`encode` does (:func:`layerwise.encoding.predict_in_chunks`).
+        """
+        if self.columns is None:
+            raise ValueError("this preprocessing has no column encoding (it takes numbers)")
+        # without statistics, transform would only copy each chunk
+        transform = None if self.mean is None else self.transform
+        return predict_in_chunks(predict, self.columns, raw, transform, max_bytes)
 
     def scale_target(self, Y: Array) -> Array:
         """(y − target_mean) / target_scale: the units the network was trained in."""
@@ -219,6 +262,8 @@ class Preprocessing:
             or not all(isinstance(c, (str, int, float, bool)) for c in classes)
         ):
             raise ValueError("preprocessing classes must be a list of labels (strings or numbers)")
+        if classes is not None:
+            _check_distinct_labels(classes)
         target = data.get("target")
         if target is not None and not isinstance(target, str):
             raise ValueError(
@@ -228,6 +273,8 @@ class Preprocessing:
         if extra is not None and not isinstance(extra, dict):
             raise ValueError(f"preprocessing extra must be a JSON object, not {_json_type(extra)}")
         columns = _columns(data.get("columns"), n0, target)
+        if columns is not None and arrays["mean"] is not None and arrays["scale"] is not None:
+            _check_fills(columns, arrays["mean"], arrays["scale"])
         if columns is not None:
             derived = [name for c in columns for name in c.feature_names()]
             if names is not None and names != derived:
@@ -268,6 +315,61 @@ class Preprocessing:
             target_scale=None if target_scale is None else float(target_scale),
             left_out=list(ignored),
         )
+
+
+#: the farthest a training median can lie from the training mean, in standard deviations:
+#: at most sqrt(m − 1) for m rows (Samuelson's inequality), here for m up to 10^12 rows
+MAX_FILL_DEVIATIONS = 1e6
+
+
+def _check_fills(columns: Sequence[ColumnEncoding], mean: Array, scale: Array) -> None:
+    """Each number column's fill (the training median) within MAX_FILL_DEVIATIONS standard
+    deviations of its mean, as a median of the rows that gave the mean and the scale must
+    be: a fill beyond that is not one training wrote, and a missing value would become a
+    feature that overflows the network."""
+    row = 0
+    for column in columns:
+        if column.kind == "number":
+            assert column.fill is not None
+            with np.errstate(over="ignore", invalid="ignore"):
+                z = (column.fill - mean[row]) / scale[row]
+            if not abs(z) <= MAX_FILL_DEVIATIONS:
+                raise ValueError(
+                    f"column {column.name!r}: the model's statistics are damaged: its fill "
+                    f"{column.fill:.4g} is {abs(z):.3g} sd from its mean {mean[row]:.4g} "
+                    f"(a training median is within {MAX_FILL_DEVIATIONS:g})"
+                )
+        row += column.width
+
+
+def _check_distinct_labels(classes: list[Any]) -> None:
+    """Each output has its own label, also once written as text: a prediction file names a
+    probability column after each (``proba_1``), and 1 and "1", or 1 and 1.0 and True, would
+    give two outputs one column, or one label two outputs."""
+    seen: dict[Any, Any] = {}
+    for label in classes:
+        for key in (("text", str(label)), ("value", label)):
+            if key in seen:
+                first = seen[key]
+                same = (
+                    "is repeated"
+                    if first == label and type(first) is type(label)
+                    else (
+                        f"and {first!r} are the same label once written as text"
+                        if key[0] == "text"
+                        else f"and {first!r} are equal"
+                    )
+                )
+                raise ValueError(
+                    f"preprocessing classes must name each output once; {label!r} {same} "
+                    f"(labels: {_short_list(classes)})"
+                )
+            seen[key] = label
+
+
+def _short_list(values: list[Any], limit: int = 6) -> str:
+    shown = ", ".join(repr(v) for v in values[:limit])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
 
 
 def _json_type(value: Any) -> str:

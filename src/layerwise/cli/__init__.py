@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._text import printable
 from .._version import __version__
 from .common import CLIError, Parser
 from .data import add_datasets
@@ -85,14 +86,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.close(devnull)
         return 128 + 13
     except CLIError as exc:
-        print(f"layerwise {args.command}: error: {exc}", file=sys.stderr)
+        _error(args.command, exc)
         return 2
-    except (ValueError, TypeError, OSError, ImportError, MemoryError) as exc:
-        print(f"layerwise {args.command}: error: {exc}", file=sys.stderr)
+    except MemoryError as exc:
+        text = str(exc)
+        if text.startswith("Unable to allocate"):  # NumPy's own words: say what they mean
+            text = (
+                f"not enough memory ({text}); use fewer rows, or leave out a text column "
+                f"with very many categories (--drop COL)"
+            )
+        _error(args.command, text)
+        return 1
+    except (ValueError, TypeError, OSError, ImportError) as exc:
+        _error(args.command, exc)
         return 1
     except KeyboardInterrupt:
         print(f"layerwise {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _error(command: str, message: object) -> None:
+    """The one line of a failed command on stderr. Messages repeat names, categories and
+    labels from tables and model files: their control characters (a newline among them) are
+    escaped, so that the message stays one line and the terminal shows what was there."""
+    print(f"layerwise {command}: error: {printable(message)}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,7 @@ import argparse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._text import printable
 from ..activations import Activation
 from ..network import dimension_table
 from ..optimizers import OPTIMIZERS
@@ -37,7 +38,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     design = design_from_args(args, model=args.model)
     m: int | str = args.examples if args.examples is not None else "m"
     if args.model is not None:
-        print(f"Model file: {args.model} ({file_size(args.model)})")
+        print(f"Model file: {printable(args.model)} ({file_size(args.model)})")
     print(dimension_table(design.layer_dims, design.activations, design.loss, design.dtype, m))
     net = design.network
     if net is None:
@@ -49,7 +50,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         rows += [[c.name, c.kind, c.width, c.describe()] for c in pre.columns]
         print("  " + text_table(rows, right=(2,)).replace("\n", "\n  "))
         if pre.ignored:
-            print(f"ignored columns (not features): {', '.join(pre.ignored)}")
+            print(f"ignored columns (not features): {_listed(pre.ignored)}")
         if pre.target is not None:
             scaled = (
                 f" (standardized for training: mean {pre.target_mean:.6g}, "
@@ -57,18 +58,18 @@ def cmd_summary(args: argparse.Namespace) -> int:
                 if pre.target_scale is not None
                 else ""
             )
-            print(f"target: {pre.target}{scaled}")
+            print(f"target: {printable(pre.target)}{scaled}")
         if pre.classes is not None:
-            print(f"classes: {', '.join(map(str, pre.classes))}")
+            print(f"classes: {_listed(pre.classes)}")
     elif pre is not None:
         if pre.feature_names is not None:
             names = pre.feature_names
-            shown = ", ".join(names[:8]) + (f", ... ({len(names)})" if len(names) > 8 else "")
+            shown = _listed(names[:8]) + (f", ... ({len(names)})" if len(names) > 8 else "")
             print(f"features: {shown}")
         if pre.target is not None:
-            print(f"target: {pre.target}")
+            print(f"target: {printable(pre.target)}")
         if pre.classes is not None:
-            print(f"classes: {', '.join(map(str, pre.classes))}")
+            print(f"classes: {_listed(pre.classes)}")
         print(f"standardized inputs: {'yes' if pre.mean is not None else 'no'}")
     training = net.metadata.get("training") if isinstance(net.metadata, dict) else None
     if isinstance(training, dict):
@@ -94,8 +95,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
                 shown = ", ".join(
                     f"{k} {v:.4f}" for k, v in values.items() if isinstance(v, (int, float))
                 )
-                print(f"{part} metrics: {shown}")
+                print(printable(f"{part} metrics: {shown}"))
     return 0
+
+
+def _listed(values: Sequence[Any]) -> str:
+    """Names, categories or labels from a model file, comma-separated, each printable."""
+    return ", ".join(printable(v) for v in values)
 
 
 # --------------------------------------------------------------------------- explain

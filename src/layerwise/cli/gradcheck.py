@@ -78,7 +78,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
             drop_missing=args.drop_missing,
             id_column=None,
         )
-        assert data.Y is not None
+        assert data.X is not None and data.Y is not None
         X = data.X[:, :m]
         Y = data.Y[:, :m]
         if net.task == "multiclass":  # class indices (1, m) -> one-hot (n[L], m)

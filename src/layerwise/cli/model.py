@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._text import printable
 from ..io import atomic_write_bytes
 from ..metrics import predict_from_output
 from ..tables import frame_to_bytes
@@ -28,7 +29,13 @@ from .common import (
     confusion_text,
     load_model,
 )
-from .model_data import decode_predictions, model_classes, model_data, warn_unseen
+from .model_data import (
+    decode_predictions,
+    model_classes,
+    model_data,
+    predict_rows,
+    warn_unseen,
+)
 
 __all__ = ["add_evaluate", "add_predict", "add_export", "cmd_evaluate", "cmd_predict", "cmd_export"]
 
@@ -50,7 +57,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         drop_missing=args.drop_missing,
         id_column=args.id,
     )
-    assert data.Y is not None
+    assert data.X is not None and data.Y is not None
     warn_unseen("evaluate", data.unseen)
     metrics = net.evaluate(data.X, data.Y)
     m = data.table.m
@@ -111,9 +118,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
         need_target=False,
         drop_missing=args.drop_missing,
         id_column=args.id,
+        encode=False,
     )
-    warn_unseen("predict", data.unseen)
-    AL = net.predict_proba(data.X)
+    AL, unseen = predict_rows(net, data)  # a raw table in chunks of rows: bounded memory
+    warn_unseen("predict", unseen)
     import pandas as pd
 
     frame = pd.DataFrame({data.table.id_name: data.table.ids})
@@ -199,7 +207,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     outputs = "probabilities and label" if net.task != "regression" else "values"
     if pre is not None and pre.columns is not None:
         kinds = {"number": "float32", "boolean": "float32", "category": "string"}
-        inputs = ", ".join(f"{c.name} {kinds[c.kind]}" for c in pre.columns[:4])
+        inputs = ", ".join(f"{printable(c.name)} {kinds[c.kind]}" for c in pre.columns[:4])
         more = f", ... ({len(pre.columns)} in all)" if len(pre.columns) > 4 else ""
         print(
             f'Wrote {out}: one input per column, [N, 1] each ({inputs}{more}; NaN or "" '

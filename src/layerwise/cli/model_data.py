@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .._text import printable
 from .._typing import Array
 from ..network import Network
 from ..tables import Table, TableEncoder, encode_labels, load_table
@@ -19,6 +20,7 @@ __all__ = [
     "model_data",
     "model_classes",
     "encode_for_model",
+    "predict_rows",
     "decode_predictions",
     "warn_unseen",
 ]
@@ -31,7 +33,7 @@ class ModelData:
     columns that training never saw (column -> value -> count)."""
 
     table: Table
-    X: Array
+    X: Array | None
     Y: Array | None
     unseen: dict[str, dict[Any, int]]
 
@@ -44,6 +46,7 @@ def model_data(
     need_target: bool,
     drop_missing: bool,
     id_column: str | None,
+    encode: bool = True,
 ) -> ModelData:
     """Read DATA for ``net``: the model's input columns (each present, in any order, no others
     but those it ignores), encoded and standardized as in training, its class labels."""
@@ -62,6 +65,8 @@ def model_data(
             ignored=pre.ignored,
         )
         assert table.frame is not None
+        if not encode:  # the caller encodes the rows in chunks (TableEncoder.predict_in_chunks)
+            return ModelData(table, None, None, {})
         X, unseen = TableEncoder.from_preprocessing(pre).encode(table.frame)
         Y = encode_for_model(net, table) if need_target else None
         return ModelData(table, X, Y, unseen)
@@ -84,6 +89,17 @@ def model_data(
         X = pre.transform(X)
     Y = encode_for_model(net, table) if need_target else None
     return ModelData(table, X, Y, {})
+
+
+def predict_rows(net: Network, data: ModelData) -> tuple[Array, dict[str, dict[Any, int]]]:
+    """A[L] (n[L], m) for every row, and the unseen values: from X, or, for a table read
+    with ``encode=False``, encoded a chunk of rows at a time (bounded memory however many
+    features the model's columns make)."""
+    if data.X is not None:
+        return net.predict_proba(data.X), data.unseen
+    pre, frame = net.preprocessing, data.table.frame
+    assert pre is not None and frame is not None
+    return TableEncoder.from_preprocessing(pre).predict_in_chunks(frame, net.predict_proba)
 
 
 def model_classes(net: Network) -> list[Any]:
@@ -145,7 +161,7 @@ def warn_unseen(command: str, unseen: dict[str, dict[Any, int]]) -> None:
         values = ", ".join(
             f"{'(missing)' if v is None else repr(v)} x{n}" for v, n in shown[:3]
         ) + (", ..." if len(shown) > 3 else "")
-        parts.append(f"{name}: {values}")
+        parts.append(f"{printable(name)}: {values}")
     print(
         f"layerwise {command}: warning: {total} value(s) unseen in training, encoded as "
         f"infrequent (or all 0): {'; '.join(parts)}",

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..encoding import check_target_size
 from ..tables import Table, class_labels, encode_labels, output_for, type_of_target
 
 __all__ = ["task_of", "encode_target", "split_rows", "target_scale"]
@@ -43,6 +44,7 @@ def encode_target(table: Table, kind: str, output: str) -> tuple[np.ndarray, lis
             f"target {table.target!r} has a single class ({classes[0]!r}) in all {table.m} "
             f"rows: a classifier needs at least two"
         )
+    check_target_size(str(table.target), len(classes), table.m)  # before Y is one-hot
     if output == "sigmoid" and len(classes) > 2:
         raise ValueError(
             f"--output sigmoid is for two classes but target {table.target!r} has "

@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from ..initializers import INITIALIZERS, suited_init
+from ..io import check_header_room
 from ..network import Network
 from ..optimizers import OPTIMIZERS
 from ..tables import (
@@ -110,6 +111,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     pre = encoder.preprocessing_
     pre.classes, pre.target = classes, table.target
     pre.ignored = [*table.left_out, *encoder.left_out_]
+    if out is not None:  # a model file's header has a limit: known now, not after training
+        check_header_room(pre)
     if kind == "continuous" and not args.no_target_scaling:
         pre.target_mean, pre.target_scale = target_scale(Y_all[:, train], w)
         Y_all = pre.scale_target(Y_all)

@@ -24,6 +24,7 @@ __all__ = [
     "ROW_NUMBER_MIN_ROWS",
     "ROW_NUMBER_SPAN",
     "left_out_reason",
+    "numbers_read_as_text",
 ]
 
 #: a text column with at least this fraction of distinct values (among at least
@@ -118,15 +119,37 @@ def left_out_reason(column: pd.Series) -> str | None:
     if n < DISTINCT_MIN_ROWS or k < DISTINCT_FRACTION * n or _reads_as_dates(column):
         return None
     odd = [v for v in distinct if not _parses_as_number(v)]
+    if not odd:  # numbers read as text for a cell of other rows: a number column here
+        return None
     if len(odd) <= (1 - DISTINCT_FRACTION) * k:
+        keys = _keys(column)
+        row = column.index[keys.index(odd[0])]
+        first = f"{odd[0]!r} at row {row}"
+        cells = first if len(odd) == 1 else f"{_shorten(odd[:3])}; {first}"
         return (
-            f"it holds numbers but also text ({_shorten(odd[:3])}), so it reads as text with "
+            f"it holds numbers but also text ({cells}), "
+            f"so it reads as text with "
             f"{k} distinct values in {n} rows; make those cells empty (a missing number is "
             f"filled in)"
         )
     return (
         f"nearly every value is distinct ({k} distinct in {n} rows, such as "
         f"{_shorten(distinct[:3])}), as in an id, a name or free text"
+    )
+
+
+def numbers_read_as_text(column: pd.Series) -> bool:
+    """Text whose values are all numbers, nearly all distinct (which as text would be left
+    out as an id): numbers, in a column that a cell of other rows of the table made text."""
+    pd = _pandas()
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return False
+    present = [k for k in _keys(column) if k is not None]
+    distinct = set(present)
+    return (
+        len(present) >= DISTINCT_MIN_ROWS
+        and len(distinct) >= DISTINCT_FRACTION * len(present)
+        and all(_parses_as_number(v) for v in distinct)
     )
 
 

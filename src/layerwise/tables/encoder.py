@@ -43,7 +43,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,6 +59,7 @@ from .columns import (
     _keys,
     _kind_of,
     left_out_reason,
+    numbers_read_as_text,
 )
 from .formats import _pandas, _shorten
 
@@ -221,6 +222,17 @@ class TableEncoder:
         raw = self._columns_of(frame, self.columns_)
         return self.preprocessing_.encode(raw)
 
+    def predict_in_chunks(
+        self, frame: pd.DataFrame, predict: Callable[[Array], Array]
+    ) -> tuple[Array, dict[str, dict[str | None, int]]]:
+        """``predict(transform(frame))`` (``predict`` such as ``net.predict_proba``), with
+        the rows encoded a chunk at a time: bounded memory for a model of very many features
+        (:meth:`Preprocessing.predict_in_chunks`); and the unseen values as :meth:`encode`."""
+        if not hasattr(self, "columns_"):
+            raise ValueError("this TableEncoder is not fitted yet: call fit(frame) first")
+        raw = self._columns_of(frame, self.columns_)
+        return self.preprocessing_.predict_in_chunks(raw, predict)
+
     def _raw(self, frame: pd.DataFrame, columns: Sequence[ColumnEncoding]) -> tuple[Array, Any]:
         return encode_columns(columns, self._columns_of(frame, columns))
 
@@ -237,6 +249,11 @@ class TableEncoder:
 
 def _fit_column(name: str, column: pd.Series, w: Array, min_count: float) -> ColumnEncoding:
     kind = _kind_of(name, column)
+    if kind == "category" and numbers_read_as_text(column):
+        # every training value is a number, nearly all distinct: the column was read as text
+        # for a cell outside the training rows (a held-out row); as a number column, that
+        # cell is named with its row when the table is encoded
+        kind = "number"
     if kind in ("number", "boolean", "date"):
         v = _values(column, ColumnEncoding(name, kind))
         missing = np.isnan(v)

@@ -169,12 +169,16 @@ def read_frame(data: str | os.PathLike[str] | Any) -> tuple[pd.DataFrame, str]:
             kind += ", scikit-learn's n_samples,n_features header"
         elif suffix in (".csv", ".tsv"):
             sep = "," if suffix == ".csv" else "\t"
-            _check_unique(_header_as_written(path, sep), text)
+            header = _header_as_written(path, sep)
+            _check_named(header, text)
+            _check_unique(header, text)
             frame = pd.read_csv(path, sep=sep)
         elif suffix == ".parquet":
             frame = pd.read_parquet(path)
         else:
             frame = _read_numpy(path, suffix)
+    except NamelessColumnError:
+        raise
     except ImportError:
         raise ImportError(
             f"reading {kind} needs pandas and pyarrow: pip install 'layerwise[tables]'"
@@ -185,6 +189,7 @@ def read_frame(data: str | os.PathLike[str] | Any) -> tuple[pd.DataFrame, str]:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"cannot read {text} as {kind}: {first}") from None
     frame.columns = [str(c) for c in frame.columns]
+    _check_named(list(frame.columns), text)
     _check_unique(list(frame.columns), text)
     if frame.shape[1] == 0:
         raise ValueError(f"{text} has no columns")
@@ -301,6 +306,30 @@ def _header_as_written(path: Path, sep: str) -> list[str]:
     pd = _pandas()
     first = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
     return [str(name) for name in first.iloc[0].tolist()] if len(first) else []
+
+
+class NamelessColumnError(ValueError):
+    """A column without a name: its values would become a feature nobody chose."""
+
+
+def _check_named(names: Sequence[str], source: str) -> None:
+    """A column with an empty or blank name is refused: ``DataFrame.to_csv()`` writes its
+    index (the row numbers) under an empty header, which pandas reads back as ``Unnamed: 0``,
+    and a blank name is as easily a stray separator; either would become a feature without a
+    word."""
+    for position, name in enumerate(names, start=1):
+        if str(name).strip():
+            continue
+        if str(name) == "":
+            raise NamelessColumnError(
+                f"column {position} of {source} has no name (an empty header, as under the "
+                f"index DataFrame.to_csv() writes): give it a name in the header, or write the "
+                f"file without the index (to_csv(index=False))"
+            )
+        raise NamelessColumnError(
+            f"column {position} of {source} has no name, only blanks ({str(name)!r}): give "
+            f"it a name in the header"
+        )
 
 
 def _check_unique(names: Sequence[str], source: str) -> None:

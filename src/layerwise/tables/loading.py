@@ -207,7 +207,12 @@ def load_table(
     if features is None:
         candidates = [c for c in cols if c not in reserved and c not in keep]
         reserved |= set(_left_out_by_rule(frame, candidates, notices))
-    feature_names = _feature_columns(cols, reserved, features, target, id_column, source)
+    try:
+        feature_names = _feature_columns(cols, reserved, features, target, id_column, source)
+    except ValueError as exc:
+        if not notices:
+            raise
+        raise ValueError(f"{exc}: " + "; ".join(notices)) from None
     if not raw:
         _refuse_categorical(frame, feature_names, source)
 
