@@ -85,6 +85,12 @@ class History:
     def __len__(self) -> int:
         return self.epochs
 
+    def _repr_html_(self) -> str:
+        # a notebook shows the cost curve (SVG, no matplotlib needed) and the final figures
+        from ._html import history_html
+
+        return history_html(self, SHOWN_KEYS)
+
     def __repr__(self) -> str:
         last = f", last cost={self.cost[-1]:.6g}" if self.cost else ""
         return f"History(epochs={self.epochs}{last}, series={list(self.history)})"
