@@ -295,7 +295,7 @@ def table_model_html(model: Any) -> str:
 # --------------------------------------------------------------------------- boundary
 
 
-def png_bytes(rgb: Array) -> bytes:
+def png_bytes(rgb: np.ndarray) -> bytes:
     """A PNG file of an image, written with zlib alone.
 
     Parameters

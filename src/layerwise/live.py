@@ -3,11 +3,11 @@ classification data, the decision boundary) in place in a notebook while ``fit``
 
 It shows one output and replaces it (IPython's ``display(..., display_id=True)`` and the
 handle's ``update``), which JupyterLab, the classic Notebook and VS Code all support. Drawing
-is throttled by time, not by epochs: after a redraw that took r seconds the next one waits at
-least ``r (1 − budget) / budget`` seconds (and at least ``interval``), so the view takes at
-most about ``budget`` (5 %) of the training time however fast or slow each epoch is. The
-pictures are an SVG and a small PNG written with NumPy and zlib alone (see
-:mod:`layerwise._html`): matplotlib is not needed.
+is throttled by time, not by epochs: a redraw waits until the time spent drawing, itself
+included, is at most ``budget`` (3 %) of the time since training began, and at least
+``interval`` seconds after the one before; so the view costs under 5 % of the training time
+however fast or slow each epoch and each redraw is. The pictures are an SVG and a small PNG
+written with NumPy and zlib alone (see :mod:`layerwise._html`): matplotlib is not needed.
 
 Examples
 --------
@@ -74,7 +74,8 @@ class LiveView:
     interval : float
         Least number of seconds between two redraws.
     budget : float
-        Largest share of the training time the redraws may take (0.05: 5 %).
+        Largest share of the training time the redraws may take (0.03: 3 %, which leaves
+        room for the per-epoch bookkeeping and uneven frames within 5 %).
     display : callable, optional
         ``display(obj, display_id=True) -> handle`` with ``handle.update(obj)``; by default
         IPython's (``pip install ipython``).
@@ -93,7 +94,7 @@ class LiveView:
         Y: Array | None = None,
         *,
         interval: float = 0.25,
-        budget: float = 0.05,
+        budget: float = 0.03,
         display: Callable[..., Any] | None = None,
     ) -> None:
         if not (isinstance(interval, (int, float)) and interval >= 0):
@@ -118,7 +119,7 @@ class LiveView:
         self._display = display
         self._handle: Any = None
         self._network: Network | None = None
-        self._next = 0.0
+        self._next = self._start = self._spent = 0.0
         self._logs: dict[str, float] = {}
         self.cost: list[float] = []
         self.val_cost: list[float] = []
@@ -130,10 +131,13 @@ class LiveView:
             display = _optional.require("IPython.display", "notebook", "the live view").display
         self._network = network
         self.cost, self.val_cost = [], []
-        self._handle = display(_View("<em>training…</em>", "training…"), display_id=True)
+        self._start = time.perf_counter()
+        # the first frame shows the starting point (the boundary of the initial weights) and
+        # tells how long a frame takes
+        self._handle = display(self._frame(None, {}, final=False), display_id=True)
         self.updates = 1
-        # the first drawing waits for a few epochs to have something to draw
-        self._next = time.perf_counter() + self.interval
+        self._spent = 0.0
+        self._schedule(self._start, time.perf_counter())
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
         self._logs = logs
@@ -152,16 +156,25 @@ class LiveView:
         start = time.perf_counter()
         self._handle.update(self._frame(epoch, logs, final))
         self.updates += 1
-        end = time.perf_counter()
-        # a redraw of r seconds is followed by at least r (1 − budget) / budget of training
-        wait = (end - start) * (1.0 - self.budget) / self.budget
-        self._next = end + max(self.interval, wait)
+        self._schedule(start, time.perf_counter())
 
-    def _frame(self, epoch: int, logs: dict[str, float], final: bool) -> _View:
+    def _schedule(self, start: float, end: float) -> None:
+        took = end - start
+        self._spent += took
+        # the next frame waits until the time spent drawing, with that frame and the last one
+        # at the end of training (each guessed to take as long as this one), is at most
+        # `budget` of the time since training began
+        earliest = self._start + (self._spent + 2.0 * took) / self.budget
+        self._next = max(end + self.interval, earliest)
+
+    def _frame(self, epoch: int | None, logs: dict[str, float], final: bool) -> _View:
         state = "done" if final else "training"
         figures = ", ".join(f"{k} {v:.4g}" for k, v in logs.items() if k != "learning_rate")
-        text = f"epoch {epoch} ({state}): {figures}"
-        parts = [cost_svg(self.cost, self.val_cost or None, title=f"Cost per epoch ({state})")]
+        text = "starting" if epoch is None else f"epoch {epoch} ({state}): {figures}"
+        parts = []
+        if self.cost:
+            title = f"Cost per epoch ({state})"
+            parts.append(cost_svg(self.cost, self.val_cost or None, title=title))
         net = self._network
         if (
             self.X is not None
