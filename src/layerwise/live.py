@@ -40,6 +40,7 @@ import numpy as np
 from . import _optional
 from ._html import boundary_png, cost_svg
 from ._typing import Array
+from .history import shown
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -169,7 +170,7 @@ class LiveView:
 
     def _frame(self, epoch: int | None, logs: dict[str, float], final: bool) -> _View:
         state = "done" if final else "training"
-        figures = ", ".join(f"{k} {v:.4g}" for k, v in logs.items() if k != "learning_rate")
+        figures = ", ".join(f"{k} {v:.4g}" for k, v in shown(logs).items())
         text = "starting" if epoch is None else f"epoch {epoch} ({state}): {figures}"
         parts = []
         if self.cost:
