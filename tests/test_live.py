@@ -84,9 +84,20 @@ def test_the_view_costs_under_five_percent_of_training(flower, delay):
     timed = Timed(LiveView(*flower, display=display))
     _, _, total = _train_for(2.0, flower, [timed])
     assert display.displays == 1  # one output, updated in place
-    assert len(display.shown) >= 3  # redrawn while training, not only at the end
+    assert len(display.shown) >= 2  # the start and the end at least
+    assert "(done)" in repr(display.shown[-1])
     print(f"view {timed.seconds:.4f} s of {total:.3f} s, {len(display.shown)} frames")
     assert timed.seconds / total < 0.05, (timed.seconds, total, len(display.shown))
+
+
+def test_it_redraws_while_training_runs(flower):
+    display = FakeDisplay()
+    view = LiveView(*flower, interval=0.0, budget=0.5, display=display)
+    net = lw.Network([2, 8, 1], hidden="tanh", seed=1)
+    net.fit(*flower, epochs=3000, learning_rate=1.2, callbacks=[view])
+    epochs = [int(repr(frame).split()[1]) for frame in display.shown[1:]]
+    assert len(epochs) >= 5 and epochs[-1] == 2999
+    assert epochs == sorted(epochs) and len(set(epochs)) >= 4  # at different epochs
 
 
 def test_the_frames_show_the_cost_received_and_the_decision_boundary(flower):
