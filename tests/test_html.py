@@ -181,3 +181,13 @@ def test_boundary_png_shades_each_side_by_its_class():
     assert not np.array_equal(left, right)
     # the same shade on the whole left side and on the whole right side
     assert np.array_equal(image[5, 2], left) and np.array_equal(image[95, -3], right)
+
+
+def test_a_diverged_history_draws_its_finite_costs_only():
+    history = lw.History()
+    for cost in (1.0, 0.5, float("nan"), float("inf")):
+        history.record({"cost": cost})
+    root = _tree(history._repr_html_())
+    (line,) = _points(next(root.iter(f"{SVG}svg")))
+    assert len(line) == 2  # the two finite epochs
+    assert "nan" in "".join(root.itertext())  # the last figure, as it is

@@ -7,7 +7,7 @@ is throttled by time, not by epochs: a redraw waits until the time spent drawing
 included, is at most ``budget`` (3 %) of the time since training began, and at least
 ``interval`` seconds after the one before; so the view costs under 5 % of the training time
 however fast or slow each epoch and each redraw is. The pictures are an SVG and a small PNG
-written with NumPy and zlib alone (see :mod:`layerwise._html`): matplotlib is not needed.
+written with NumPy and zlib alone (``layerwise._html``): matplotlib is not needed.
 
 Examples
 --------
@@ -79,7 +79,7 @@ class LiveView:
         room for the per-epoch bookkeeping and uneven frames within 5 %).
     display : callable, optional
         ``display(obj, display_id=True) -> handle`` with ``handle.update(obj)``; by default
-        IPython's (``pip install ipython``).
+        IPython's (``pip install 'layerwise[notebook]'``).
 
     Attributes
     ----------
