@@ -42,6 +42,11 @@ class History:
         True when Ctrl-C stopped training: the batch in flight is finished and the network
         keeps its parameters as trained so far, including the batches of an epoch that was
         cut short; the history lists the completed epochs.
+
+    Notes
+    -----
+    In a notebook a history shows itself as its cost curve (an SVG, with the validation cost),
+    the first and last value of each series, and the cost at about ten epochs.
     """
 
     def __init__(self) -> None:

@@ -78,6 +78,11 @@ class Network:
         Layer l is ``layers[l - 1]``, or ``net.layer(l)``.
     params : ParamsView
         {"W1": W[1], "b1": b[1], ...}, views of the network's own arrays.
+
+    Notes
+    -----
+    In a notebook a network shows itself as its dimension table (``summary()``) and, folded,
+    its forward and backward equations with every shape filled in (``layerwise explain``).
     """
 
     def __init__(
