@@ -155,6 +155,17 @@ def test_table_model_html_lists_each_column_with_its_encoding_escaped():
     assert html.escape("<script>") in page
 
 
+def test_table_model_html_finds_the_scores_in_the_network_metadata():
+    net = lw.Network([2, 1], seed=0)
+    net.metadata = {"metrics": {"training": {"accuracy": 0.875}, "validation": {"cost": 0.5}}}
+    model = SimpleNamespace(encoder=_Encoder([]), network=net)
+    rows = [
+        [td.text for td in tr]
+        for tr in list(_tree(table_model_html(model)).iter("table"))[-1].find("tbody")
+    ]
+    assert rows == [["training", "accuracy", "0.875"], ["validation", "cost", "0.5"]]
+
+
 def test_table_model_html_before_fitting_says_so():
     assert "not fitted" in table_model_html(SimpleNamespace(encoder=_Encoder(None)))
 

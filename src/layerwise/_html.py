@@ -243,6 +243,9 @@ def history_html(history: Any, keys: Sequence[str]) -> str:
 
 # --------------------------------------------------------------------------- table model
 
+#: where a table model may keep its scores, in the order looked at
+_SCORES = ("scores_", "scores", "metrics_", "metrics")
+
 
 def table_model_html(model: Any) -> str:
     """The table workflow's model as HTML: its target, each input column with its kind and
@@ -252,8 +255,8 @@ def table_model_html(model: Any) -> str:
     ----------
     model : TableModel
         Anything with ``encoder`` (a fitted TableEncoder, ``columns_``), ``network``, and
-        optionally ``target``, ``notices`` and ``scores_`` (or the network's
-        ``metadata["metrics"]``).
+        optionally ``target``, ``notices`` and its scores: a dict (of dicts) in ``scores_``,
+        ``scores``, ``metrics_`` or ``metrics``, else the network's ``metadata["metrics"]``.
 
     Returns
     -------
@@ -273,7 +276,10 @@ def table_model_html(model: Any) -> str:
     net = getattr(model, "network", None)
     if net is not None:
         parts.append(network_html(net))
-    scores = getattr(model, "scores_", None)
+    scores = next(
+        (getattr(model, name) for name in _SCORES if getattr(model, name, None) is not None),
+        None,
+    )
     if scores is None and net is not None and isinstance(getattr(net, "metadata", None), dict):
         scores = net.metadata.get("metrics")
     if isinstance(scores, dict) and scores:
