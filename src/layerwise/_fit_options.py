@@ -177,6 +177,8 @@ def print_interval(verbose: bool | int, print_every: int | None, epochs: int) ->
     >>> print_interval(False, None, 100) is None
     True
     """
+    if isinstance(verbose, np.bool_):
+        verbose = bool(verbose)
     if verbose is None or verbose is False:
         return None
     if verbose is True:
