@@ -329,8 +329,8 @@ def boundary_png(
     predict: Callable[[Array], Array],
     X: Array,
     Y: Array,
-    size: int = 220,
-    resolution: int = 110,
+    size: int = 240,
+    resolution: int = 80,
 ) -> str:
     """The decision boundary of 2-feature data as an ``<img>`` (a base64 PNG): the plane shaded
     by the predicted class, the examples as dots of their class's colour with a dark centre.

@@ -4,7 +4,7 @@ classification data, the decision boundary) in place in a notebook while ``fit``
 It shows one output and replaces it (IPython's ``display(..., display_id=True)`` and the
 handle's ``update``), which JupyterLab, the classic Notebook and VS Code all support. Drawing
 is throttled by time, not by epochs: a redraw waits until the time spent drawing, itself
-included, is at most ``budget`` (3 %) of the time since training began, and at least
+included, is at most ``budget`` (2 %) of the time since training began, and at least
 ``interval`` seconds after the one before; so the view costs under 5 % of the training time
 however fast or slow each epoch and each redraw is. The pictures are an SVG and a small PNG
 written with NumPy and zlib alone (``layerwise._html``): matplotlib is not needed.
@@ -75,7 +75,7 @@ class LiveView:
     interval : float
         Least number of seconds between two redraws.
     budget : float
-        Largest share of the training time the redraws may take (0.03: 3 %, which leaves
+        Largest share of the training time the redraws may take (0.02: 2 %, which leaves
         room for the per-epoch bookkeeping and uneven frames within 5 %).
     display : callable, optional
         ``display(obj, display_id=True) -> handle`` with ``handle.update(obj)``; by default
@@ -95,7 +95,7 @@ class LiveView:
         Y: Array | None = None,
         *,
         interval: float = 0.25,
-        budget: float = 0.03,
+        budget: float = 0.02,
         display: Callable[..., Any] | None = None,
     ) -> None:
         if not (isinstance(interval, (int, float)) and interval >= 0):
