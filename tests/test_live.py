@@ -4,6 +4,7 @@ under 5 % of training, measured from outside with a fake display."""
 
 from __future__ import annotations
 
+import sys
 import time
 import xml.etree.ElementTree as ET
 
@@ -167,16 +168,9 @@ def test_bad_arguments_are_named(flower):
 
 
 def test_without_ipython_the_error_names_what_to_install(flower, monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_ipython(name, *args, **kwargs):
-        if name.startswith("IPython"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_ipython)
+    # None in sys.modules makes the import fail, whether or not IPython was imported before
+    monkeypatch.setitem(sys.modules, "IPython", None)
+    monkeypatch.setitem(sys.modules, "IPython.display", None)
     net = lw.Network([2, 3, 1], seed=0)
     with pytest.raises(ImportError, match=r"IPython is needed for the live view"):
         net.fit(*flower, epochs=2, callbacks=[LiveView()])
