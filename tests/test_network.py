@@ -347,6 +347,39 @@ def test_verbose_prints_every_print_every(net, planar_small, capsys):
     assert float(first.group(1)) == pytest.approx(history.cost[0], abs=1e-6)
 
 
+def test_verbose_true_prints_about_ten_lines(net, planar_small, capsys):
+    X, Y = planar_small
+    net.fit(X, Y, epochs=95, learning_rate=0.5, verbose=True)
+    iterations = [
+        int(i) for i in re.findall(r"Cost after iteration (\d+)", capsys.readouterr().out)
+    ]
+    assert iterations == list(range(0, 95, 10))  # every ⌈95/10⌉ = 10 epochs
+
+
+def test_verbose_n_prints_every_n_epochs(net, planar_small, capsys):
+    X, Y = planar_small
+    net.fit(X, Y, epochs=7, learning_rate=0.5, verbose=2)
+    iterations = [
+        int(i) for i in re.findall(r"Cost after iteration (\d+)", capsys.readouterr().out)
+    ]
+    assert iterations == [0, 2, 4, 6]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"verbose": -1}, r"verbose must be True, False or a number of epochs N >= 1"),
+        ({"verbose": "yes"}, r"Received: verbose='yes'"),
+        ({"verbose": 5, "print_every": 3}, r"verbose=5 already says to print every 5 epochs"),
+        ({"verbose": True, "print_every": 0}, r"print_every"),
+    ],
+)
+def test_bad_verbose_is_named(net, planar_small, kwargs, message):
+    X, Y = planar_small
+    with pytest.raises(ValueError, match=message):
+        net.fit(X, Y, epochs=3, **kwargs)
+
+
 def test_not_verbose_prints_nothing(net, planar_small, capsys):
     X, Y = planar_small
     net.fit(X, Y, epochs=3, learning_rate=0.5)

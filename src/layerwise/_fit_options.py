@@ -28,7 +28,7 @@ from .training import TrainConfig, callbacks_from
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
-__all__ = ["ENGINES", "FitOptions", "check_engine", "keep_probabilities"]
+__all__ = ["ENGINES", "FitOptions", "check_engine", "keep_probabilities", "print_interval"]
 
 
 @dataclass
@@ -51,8 +51,8 @@ class FitOptions:
     min_delta: float = 0.0
     restore_best: bool = True
     callbacks: Sequence[Any] | None = None
-    verbose: bool = False
-    print_every: int = 1000
+    verbose: bool | int = False
+    print_every: int | None = None
     engine: str = "numpy"
 
     def configure(self, net: Network, X: Array, Y: Array) -> tuple[Array, Array, TrainConfig]:
@@ -137,8 +137,9 @@ class FitOptions:
                     patience=patience, min_delta=self.min_delta, restore_best=self.restore_best
                 )
             )
-        if self.verbose:
-            cbs.insert(0, PrintCost(self.print_every))
+        every = print_interval(self.verbose, self.print_every, epochs)
+        if every is not None:
+            cbs.insert(0, PrintCost(every))
 
         optimizer = get_optimizer(self.optimizer)
         _check_training_memory(net, X, batch_size, optimizer.n_slots)
@@ -177,6 +178,44 @@ def _check_training_memory(net: Network, X: Array, batch_size: int | None, slots
 
 #: the training engines ``fit`` runs on
 ENGINES = ("numpy", "jax")
+
+
+def print_interval(verbose: bool | int, print_every: int | None, epochs: int) -> int | None:
+    """Every how many epochs ``fit`` prints the cost, or None when it prints nothing.
+
+    ``verbose=True`` prints about ten lines (every ⌈epochs/10⌉ epochs) unless ``print_every``
+    says otherwise; ``verbose=N`` prints every N epochs; False or 0 prints nothing.
+
+    Examples
+    --------
+    >>> print_interval(True, None, 10_000), print_interval(True, 3, 100)
+    (1000, 3)
+    >>> print_interval(250, None, 10)
+    250
+    >>> print_interval(False, None, 100) is None
+    True
+    """
+    if isinstance(verbose, np.bool_):
+        verbose = bool(verbose)
+    if verbose is None or verbose is False:
+        return None
+    if verbose is True:
+        if print_every is None:
+            return max(1, -(-epochs // 10))
+        return _checks.check_positive("print_every", print_every, integer=True)
+    if not isinstance(verbose, numbers.Integral) or verbose < 0:
+        raise ValueError(
+            f"verbose must be True, False or a number of epochs N >= 1 (print every N); "
+            f"Received: verbose={verbose!r}"
+        )
+    if verbose == 0:
+        return None
+    if print_every is not None and print_every != verbose:
+        raise ValueError(
+            f"verbose={verbose} already says to print every {verbose} epochs; give "
+            f"print_every={print_every} with verbose=True instead, or leave it out"
+        )
+    return int(verbose)
 
 
 def check_engine(engine: Any) -> str:

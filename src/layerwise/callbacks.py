@@ -29,11 +29,12 @@ import numpy as np
 
 from ._optional import require
 from .history import shown
+from .live import LiveView
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
-__all__ = ["Callback", "EarlyStopping", "PrintCost", "ProgressBar"]
+__all__ = ["Callback", "EarlyStopping", "PrintCost", "ProgressBar", "LiveView"]
 
 
 @runtime_checkable
@@ -127,7 +128,10 @@ class EarlyStopping:
 
 
 class ProgressBar:
-    """A tqdm progress bar over epochs with the cost and validation metrics (extra: progress)."""
+    """A tqdm progress bar over epochs with the cost and validation metrics (extra: progress).
+
+    It comes from ``tqdm.auto``: in a notebook (JupyterLab, Notebook, VS Code, with ipywidgets)
+    the notebook's bar, elsewhere the terminal's."""
 
     def __init__(self, total: int, desc: str = "training", **tqdm_kwargs: Any) -> None:
         tqdm = require("tqdm.auto", "progress", "the progress bar").tqdm

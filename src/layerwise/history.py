@@ -42,6 +42,11 @@ class History:
         True when Ctrl-C stopped training: the batch in flight is finished and the network
         keeps its parameters as trained so far, including the batches of an epoch that was
         cut short; the history lists the completed epochs.
+
+    Notes
+    -----
+    In a notebook a history shows itself as its cost curve (an SVG, with the validation cost),
+    the first and last value of each series, and the cost at about ten epochs.
     """
 
     def __init__(self) -> None:
@@ -84,6 +89,12 @@ class History:
 
     def __len__(self) -> int:
         return self.epochs
+
+    def _repr_html_(self) -> str:
+        # a notebook shows the cost curve (SVG, no matplotlib needed) and the final figures
+        from ._html import history_html
+
+        return history_html(self, SHOWN_KEYS)
 
     def __repr__(self) -> str:
         last = f", last cost={self.cost[-1]:.6g}" if self.cost else ""

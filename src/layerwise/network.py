@@ -78,6 +78,11 @@ class Network:
         Layer l is ``layers[l - 1]``, or ``net.layer(l)``.
     params : ParamsView
         {"W1": W[1], "b1": b[1], ...}, views of the network's own arrays.
+
+    Notes
+    -----
+    In a notebook a network shows itself as its dimension table (``summary()``) and, folded,
+    its forward and backward equations with every shape filled in (``layerwise explain``).
     """
 
     def __init__(
@@ -205,8 +210,8 @@ class Network:
         min_delta: float = 0.0,
         restore_best: bool = True,
         callbacks: Sequence[Any] | None = None,
-        verbose: bool = False,
-        print_every: int = 1000,
+        verbose: bool | int = False,
+        print_every: int | None = None,
         engine: str = "numpy",
     ) -> History:
         """Train with gradient descent: each epoch runs forward, cost, backward and update on
@@ -257,9 +262,11 @@ class Network:
             With early stopping, end with the parameters of the best epoch.
         callbacks : list, optional
             Objects with ``on_epoch_end(epoch, logs) -> stop?``.
-        verbose : bool
-            Print the cost every ``print_every`` epochs.
-        print_every : int
+        verbose : bool or int
+            Print the cost while training: True about ten times (every ⌈epochs/10⌉ epochs,
+            or every ``print_every``), N every N epochs, False never.
+        print_every : int, optional
+            With ``verbose=True``, print every this many epochs.
         engine : {"numpy", "jax"}
             ``"numpy"`` runs the functions of :mod:`layerwise.propagation` batch by batch
             with preallocated buffers. ``"jax"`` (the ``jax`` extra) traces the same functions
@@ -351,6 +358,12 @@ class Network:
         """The notes' dimension table for this network: for each layer l, n[l], g[l], the
         shapes of W[l], b[l] and Z[l]/A[l] (with m examples), and the parameter count."""
         return dimension_table(self.layer_dims, self.activations, self.loss, self.dtype, m)
+
+    def _repr_html_(self) -> str:
+        # a notebook shows the dimension table and, folded, the equations with their shapes
+        from ._html import network_html
+
+        return network_html(self)
 
     def __repr__(self) -> str:
         acts = [g.name for g in self.activations]

@@ -1,8 +1,10 @@
 """Plots: the cost curve, the decision boundary of 2-feature data, a confusion matrix.
 
 Needs the ``plot`` extra (matplotlib), imported only when a plot is made:
-``pip install 'layerwise[plot]'``. Each function draws on ``ax`` (a new figure when None),
-writes a PNG when ``path`` is given, and returns the figure.
+``pip install 'layerwise[plot]'``. Each function draws on ``ax``, writes a PNG when ``path`` is
+given, and returns the figure. Without ``ax`` it makes a new figure: with ``path``, one outside
+pyplot (written, never shown); without, one on the current backend, so a notebook shows it
+inline and a script's ``plt.show()`` opens it. The backend is never switched.
 
 Examples
 --------
@@ -37,28 +39,35 @@ __all__ = ["require", "cost_curve", "decision_boundary", "confusion_matrix"]
 def require() -> None:
     """Raise ImportError naming the ``plot`` extra when matplotlib is missing (call it before
     long work whose plots would otherwise fail at the end)."""
-    _pyplot()
+    _matplotlib()
 
 
-def _pyplot() -> Any:
-    matplotlib = _optional.require("matplotlib", "plot", "plots")
-    if not os.environ.get("DISPLAY") and matplotlib.get_backend().lower() not in (
-        "agg",
-        "pdf",
-        "svg",
-    ):
-        matplotlib.use("Agg")  # no screen: render to files
+def _matplotlib() -> Any:
+    # the user's backend is never changed: a figure that is only written to a file is a
+    # matplotlib.figure.Figure outside pyplot, drawn by its own canvas
+    return _optional.require("matplotlib", "plot", "plots")
+
+
+def _figure(
+    ax: Axes | None,
+    path: str | os.PathLike[str] | None,
+    size: tuple[float, float] = (6.0, 4.5),
+) -> tuple[Figure, Axes]:
+    """The axes to draw on: ``ax``'s own; else a figure of the current backend (pyplot, so a
+    notebook or a window shows it) when nothing is written, or a figure outside pyplot (never
+    shown, never kept open) when it goes to ``path``."""
+    if ax is not None:
+        return ax.figure, ax  # type: ignore[return-value]
+    _matplotlib()
+    if path is not None:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=size)
+        return fig, fig.add_subplot()
     import matplotlib.pyplot as plt
 
-    return plt
-
-
-def _figure(ax: Axes | None, size: tuple[float, float] = (6.0, 4.5)) -> tuple[Figure, Axes]:
-    plt = _pyplot()
-    if ax is None:
-        fig, ax = plt.subplots(figsize=size)
-        return fig, ax
-    return ax.figure, ax  # type: ignore[return-value]
+    fig, ax = plt.subplots(figsize=size)
+    return fig, ax
 
 
 def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Figure:
@@ -91,7 +100,7 @@ def cost_curve(
     cost = list(getattr(history, "cost", history))
     if not cost:
         raise ValueError("cost_curve needs at least one epoch of cost")
-    fig, ax = _figure(ax)
+    fig, ax = _figure(ax, path)
     ax.plot(np.arange(len(cost)), cost, label="training cost")
     val = getattr(history, "history", {}).get("val_cost") if hasattr(history, "history") else None
     if val:
@@ -147,9 +156,8 @@ def decision_boundary(
     names = list(class_names) if class_names is not None else list(range(k))
     if len(names) < k:
         raise ValueError(f"class_names has {len(names)} names but the labels go up to {k - 1}")
-    plt = _pyplot()
-    colours = plt.get_cmap("Spectral")(np.linspace(0.05, 0.95, max(k, 2)))
-    fig, ax = _figure(ax)
+    colours = _matplotlib().colormaps["Spectral"](np.linspace(0.05, 0.95, max(k, 2)))
+    fig, ax = _figure(ax, path)
     # one colour per class, the same in the shaded regions and in the points' legend
     ax.contourf(xx, yy, Z, levels=np.arange(k + 1) - 0.5, colors=colours[:k], alpha=0.35)
     for c in range(k):
@@ -190,7 +198,7 @@ def confusion_matrix(
     counts = np.zeros((len(classes), len(classes)), dtype=int)
     for a, b in zip(t.tolist(), p.tolist()):
         counts[index[a], index[b]] += 1
-    fig, ax = _figure(ax, (5.0, 4.5))
+    fig, ax = _figure(ax, path, (5.0, 4.5))
     im = ax.imshow(counts, cmap="Blues")
     fig.colorbar(im, ax=ax)
     ax.set_xticks(range(len(classes)), [str(c) for c in classes])

@@ -1,0 +1,68 @@
+"""Plots (layerwise.plot) draw on the user's backend and never switch it; a figure written to
+a file is made outside pyplot (never shown, never left open)."""
+
+from __future__ import annotations
+
+import pytest
+
+import layerwise as lw
+
+matplotlib = pytest.importorskip("matplotlib")
+plt = pytest.importorskip("matplotlib.pyplot")
+Image = pytest.importorskip("PIL.Image")
+
+from layerwise import plot  # noqa: E402
+
+
+@pytest.fixture
+def template_backend(monkeypatch):
+    """No screen (DISPLAY unset) and a backend that is neither Agg, PDF nor SVG, as in a
+    notebook on a server; the backend in use before is restored afterwards."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    before = matplotlib.get_backend()
+    plt.close("all")
+    matplotlib.use("template")
+    yield
+    plt.close("all")
+    matplotlib.use(before)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    X, Y = lw.datasets.planar(seed=1)
+    net = lw.Network([2, 4, 1], hidden="tanh", seed=1)
+    return net, net.fit(X, Y, epochs=20, learning_rate=1.2), X, Y
+
+
+def test_plots_keep_the_backend_and_show_on_it(template_backend, trained):
+    net, history, X, Y = trained
+    fig = plot.cost_curve(history)
+    plot.decision_boundary(net, X, Y, resolution=20)
+    plot.confusion_matrix([0, 1, 1], [0, 1, 0])
+    assert matplotlib.get_backend() == "template"
+    # drawn on the current backend's figures, where a notebook or plt.show() finds them
+    assert len(plt.get_fignums()) == 3 and plt.figure(1) is fig
+
+
+def test_a_plot_written_to_a_file_stays_out_of_pyplot(template_backend, trained, tmp_path):
+    net, history, X, Y = trained
+    paths = [tmp_path / f"{name}.png" for name in ("cost", "boundary", "confusion")]
+    plot.cost_curve(history, path=paths[0])
+    plot.decision_boundary(net, X, Y, path=paths[1], resolution=20)
+    plot.confusion_matrix([0, 1, 1], [0, 1, 0], path=paths[2])
+    assert matplotlib.get_backend() == "template"
+    assert plt.get_fignums() == []  # nothing left open
+    for path in paths:
+        with Image.open(path) as image:
+            assert image.format == "PNG" and image.size[0] > 100
+
+
+def test_drawing_on_given_axes_returns_their_figure(trained):
+    from matplotlib.figure import Figure
+
+    _, history, _, _ = trained
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plot.cost_curve(history, ax=ax) is fig
+    assert [line.get_label() for line in ax.get_lines()] == ["training cost"]
+    assert list(ax.get_lines()[0].get_ydata()) == history.cost
