@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import pickle
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +42,8 @@ def _distributed() -> Any:
 class _Parts:
     """Parts checked against the network: futures on the workers and what they hold."""
 
-    futures: list[Any]
-    workers: list[set[str]]
+    #: one PartTrainer actor per part, on the part's worker
+    trainers: list[Any]
     infos: list[PartInfo]
 
     @property
@@ -68,9 +67,9 @@ class _Parts:
         return m2
 
 
-def _check_parts(client: Any, net: Network, parts: Any, what: str) -> _Parts:
-    """The parts as futures, with their shapes checked on the workers (n[0], n[L], m_i > 0,
-    the same X and Y columns, finite values)."""
+def _check_parts(client: Any, net: Network, parts: Any, what: str, template: bytes) -> _Parts:
+    """A :class:`PartTrainer` for every part, on the part's worker, with the part's shapes
+    checked (n[0], n[L], m_i > 0, the same X and Y columns, finite values)."""
     distributed = _distributed()
     if isinstance(parts, (np.ndarray, tuple)) or not isinstance(parts, Sequence):
         raise TypeError(
@@ -86,9 +85,22 @@ def _check_parts(client: Any, net: Network, parts: Any, what: str) -> _Parts:
                 f"stays there (see layerwise.cluster.scatter_parts and read_parts); "
                 f"Received: {type(part).__name__}"
             )
-    infos: list[PartInfo] = client.gather(
-        [client.submit(_worker.describe, p, pure=False) for p in parts]
-    )
+    who_has = client.who_has(parts)
+    trainers = []
+    for part in parts:
+        workers = sorted(who_has.get(part.key, ()))
+        actor = client.submit(
+            _worker.PartTrainer,
+            part,
+            template,
+            workers=workers or None,
+            allow_other_workers=not workers,
+            actor=True,
+            pure=False,
+        )
+        trainers.append(actor)
+    trainers = client.gather(trainers)
+    infos: list[PartInfo] = [t.describe().result() for t in trainers]
     n0, nL = net.layer_dims[0], net.layer_dims[-1]
     for i, info in enumerate(infos):
         where = f"{what}[{i}]"
@@ -116,9 +128,7 @@ def _check_parts(client: Any, net: Network, parts: Any, what: str) -> _Parts:
             raise ValueError(f"{where} has no rows (m_i = 0): every part needs examples")
         if not info.finite:
             raise ValueError(f"{where} holds NaN or infinite values in X or Y")
-    who_has = client.who_has(parts)
-    workers = [set(who_has.get(p.key, ())) for p in parts]
-    return _Parts(list(parts), workers, infos)
+    return _Parts(trainers, infos)
 
 
 def _bounds(sizes: Sequence[int], steps: int) -> list[list[int]]:
@@ -236,8 +246,13 @@ def fit(
     if not (math.isfinite(l2) and l2 >= 0):
         raise ValueError(f"l2 must be >= 0; Received: l2={l2!r}")
     opt, schedule = get_optimizer(optimizer), get_schedule(lr_schedule)
-    train = _check_parts(client, net, parts, "parts")
-    val = None if validation is None else _check_parts(client, net, validation, "validation")
+    template = pickle.dumps(net)
+    train = _check_parts(client, net, parts, "parts", template)
+    val = (
+        None
+        if validation is None
+        else _check_parts(client, net, validation, "validation", template)
+    )
     cbs = list(callbacks or [])
     if early_stopping:
         if val is None:
@@ -258,13 +273,10 @@ def fit(
     B = M if batch_size is None else min(batch_size, M)
     steps = -(-M // B)
     bounds = _bounds(train.sizes, steps)
-    hard = [info.hard_labels for info in train.infos]
     task = task_of(net.activations[-1].name)
     ss_tot = train.ss_tot() if task == "regression" else None
     val_ss_tot = val.ss_tot() if val is not None and task == "regression" else None
 
-    token = uuid.uuid4().hex
-    template = client.scatter(pickle.dumps(net), broadcast=True, hash=False)
     history = History()
     series = history.history
     start_params = net._flat_params(copy=True)
@@ -280,42 +292,25 @@ def fit(
         for epoch in range(epochs):
             lr = schedule(epoch, learning_rate)
             np.copyto(snapshot, net._theta)
-            if shuffle or epoch == 0:
-                # every worker shuffles its own rows (or, without shuffling, lays them out as
-                # rows once): the epoch's copy stays where the part is
-                epoch_parts = [
-                    client.submit(
-                        _worker.shuffled,
-                        part,
-                        seed if shuffle else None,
-                        epoch,
-                        i,
-                        net.dtype,
-                        workers=sorted(train.workers[i]) or None,
-                        allow_other_workers=not train.workers[i],
-                        pure=False,
-                    )
-                    for i, part in enumerate(train.futures)
+            # every worker shuffles its own rows (or, without shuffling, lays them out as
+            # rows once)
+            _results(
+                [
+                    t.start_epoch(seed if shuffle else None, epoch, i)
+                    for i, t in enumerate(train.trainers)
                 ]
+            )
             total_cost = 0.0
             metric_sums: list[Array] = []
             for k in range(steps):
-                futures = [
-                    client.submit(
-                        _worker.step_sums,
-                        template,
-                        token,
-                        net._theta.copy(),
-                        epoch_parts[i],
-                        b[k],
-                        b[k + 1],
-                        hard[i],
-                        pure=False,
-                    )
-                    for i, b in enumerate(bounds)
-                    if b[k + 1] > b[k]
-                ]
-                sums: list[StepSums] = client.gather(futures)
+                theta = net._theta.copy()
+                sums: list[StepSums] = _results(
+                    [
+                        t.step(theta, b[k], b[k + 1])
+                        for t, b in zip(train.trainers, bounds)
+                        if b[k + 1] > b[k]
+                    ]
+                )
                 m_k = sum(s.m for s in sums)
                 np.copyto(grad, sums[0].grad)
                 for s in sums[1:]:
@@ -342,14 +337,8 @@ def fit(
                 "learning_rate": lr,
             }
             if val is not None:
-                val_sums: list[StepSums] = client.gather(
-                    [
-                        client.submit(
-                            _worker.eval_sums, template, token, net._theta.copy(), p, pure=False
-                        )
-                        for p in val.futures
-                    ]
-                )
+                theta = net._theta.copy()
+                val_sums: list[StepSums] = _results([t.evaluate(theta) for t in val.trainers])
                 m_val = val.m
                 logs["val_cost"] = sum(s.cost for s in val_sums) / m_val
                 key = "val_r2" if task == "regression" else "val_accuracy"
@@ -366,13 +355,19 @@ def fit(
         for cb in cbs:
             if hasattr(cb, "on_train_end"):
                 cb.on_train_end()
-        client.run(_worker.forget, token)
+        # the actors (and their copies of the epoch's rows) go when nothing refers to them
+        del train, val
     for cb in cbs:
         if getattr(cb, "restore_best", False) and getattr(cb, "best_epoch", None) is not None:
             history.best_epoch = cb.best_epoch
     if history.epochs:
         check_run(net, history, start_params, learning_rate)
     return history
+
+
+def _results(calls: list[Any]) -> list[Any]:
+    """The results of actor calls made at once (they run in parallel on their workers)."""
+    return [call.result() for call in calls]
 
 
 def _callbacks_stop(cbs: list[Any], epoch: int, logs: dict[str, float], history: History) -> bool:

@@ -5,15 +5,12 @@ A part is a tuple (X, Y) with X (n[0], m_i) and Y (n[L], m_i), the notes' orient
 sum here comes from the core's own functions (:func:`layerwise.training.cost_and_gradient`,
 the network's layers, :mod:`layerwise.metrics`); nothing repeats the math.
 
-The network a step needs is kept per worker thread between steps (its layers own the batch
-buffers, which are then allocated once per batch size rather than once per step), keyed by the
-run's token; :func:`forget` drops a run's networks at its end.
+Each part gets a :class:`PartTrainer`, a dask actor living on the part's worker for the run.
 """
 
 from __future__ import annotations
 
 import pickle
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +21,7 @@ from ..metrics import count_correct, squared_residuals, task_of
 from ..network import Network
 from ..training import cost_and_gradient
 
-__all__ = ["PartInfo", "StepSums", "describe", "shuffled", "step_sums", "eval_sums", "forget"]
-
-#: (run token, thread id) -> that thread's copy of the network being trained
-_NETWORKS: dict[tuple[str, int], Network] = {}
-_LOCK = threading.Lock()
+__all__ = ["PartInfo", "StepSums", "PartTrainer", "describe", "shuffled"]
 
 
 @dataclass
@@ -95,17 +88,6 @@ def shuffled(
     return X.T[order], Y[:, order]
 
 
-def _network(template: bytes, token: str) -> Network:
-    """This thread's copy of the run's network (unpickled from ``template`` on first use)."""
-    key = (token, threading.get_ident())
-    with _LOCK:
-        net = _NETWORKS.get(key)
-        if net is None:
-            net = pickle.loads(template)
-            _NETWORKS[key] = net
-    return net
-
-
 def _metric(AL: Array, Y: Array, task: str, hard_labels: bool) -> Array:
     """The batch's sum for the training metric: correct predictions (classification) or
     Σ (y − a)² per output (regression)."""
@@ -114,47 +96,60 @@ def _metric(AL: Array, Y: Array, task: str, hard_labels: bool) -> Array:
     return np.array([count_correct(AL, Y, task, hard_labels)])
 
 
-def step_sums(
-    template: bytes,
-    token: str,
-    theta: Array,
-    epoch_part: tuple[Array, Array],
-    start: int,
-    stop: int,
-    hard_labels: bool,
-) -> StepSums:
-    """The sums of one part's share of a step: examples ``start:stop`` of the epoch's
-    shuffled part, forward and backward with the parameters θ."""
-    net = _network(template, token)
-    net._set_flat_params(theta)
-    rows, Y = epoch_part
-    A0, Yb = rows[start:stop].T, Y[:, start:stop]
-    m = A0.shape[1]
-    # factor m turns the mean gradient of the batch into the sum over its examples, which the
-    # client adds up over the parts and divides by the global batch size
-    cost, AL = cost_and_gradient(net, A0, Yb, hard_labels=hard_labels, factor=float(m))
-    task = task_of(net.activations[-1].name)
-    return StepSums(cost * m, net._grad.copy(), m, _metric(AL, Yb, task, hard_labels))
+class PartTrainer:
+    """A part's trainer, a dask actor on the worker that holds the part: it keeps the part,
+    its copy of the network (whose layers own the batch buffers, allocated once per batch
+    size) and the epoch's shuffled rows, and answers the client's calls directly (an actor's
+    call skips the scheduler: a step costs one round trip to each worker).
 
+    Parameters
+    ----------
+    part : (X, Y)
+        X (n[0], m_i), Y (n[L], m_i), as held by the worker.
+    template : bytes
+        The pickled network being trained (its architecture; θ comes with every call).
+    """
 
-def eval_sums(template: bytes, token: str, theta: Array, part: tuple[Array, Array]) -> StepSums:
-    """Σ_i L_i and the metric's sum on a (validation) part with the parameters θ; the
-    gradient is left empty."""
-    net = _network(template, token)
-    net._set_flat_params(theta)
-    X, Y = (np.asarray(a, dtype=net.dtype) for a in part)
-    AL = net._forward(X)
-    m = X.shape[1]
-    cost = float(net.loss.cost(AL, Y)) * m
-    task = task_of(net.activations[-1].name)
-    hard = bool(np.all((Y == 0) | (Y == 1)))
-    return StepSums(cost, np.empty(0), m, _metric(AL, Y, task, hard))
+    def __init__(self, part: Any, template: bytes) -> None:
+        self.info = describe(part)
+        self.part = part
+        self.net: Network = pickle.loads(template)
+        self.task = task_of(self.net.activations[-1].name)
+        self.epoch_part: tuple[Array, Array] | None = None
 
+    def describe(self) -> PartInfo:
+        """The part's shapes and target facts."""
+        return self.info
 
-def forget(token: str) -> int:
-    """Drop this worker's networks of the run ``token``; returns how many there were."""
-    with _LOCK:
-        keys = [k for k in _NETWORKS if k[0] == token]
-        for k in keys:
-            del _NETWORKS[k]
-    return len(keys)
+    def start_epoch(self, seed: int | None, epoch: int, index: int) -> int:
+        """Lay out this epoch's rows (shuffled by (seed, epoch, index), or in order when
+        ``seed`` is None); returns the number of rows."""
+        if seed is not None or self.epoch_part is None:
+            self.epoch_part = shuffled(self.part, seed, epoch, index, self.net.dtype)
+        return self.epoch_part[0].shape[0]
+
+    def step(self, theta: Array, start: int, stop: int) -> StepSums:
+        """The sums of this part's share of a step: examples ``start:stop`` of the epoch's
+        rows, forward and backward with the parameters θ."""
+        assert self.epoch_part is not None, "start_epoch comes first"
+        net = self.net
+        net._set_flat_params(theta)
+        rows, Y = self.epoch_part
+        A0, Yb = rows[start:stop].T, Y[:, start:stop]
+        m = A0.shape[1]
+        hard = self.info.hard_labels
+        # factor m turns the mean gradient of the batch into the sum over its examples, which
+        # the client adds up over the parts and divides by the global batch size
+        cost, AL = cost_and_gradient(net, A0, Yb, hard_labels=hard, factor=float(m))
+        return StepSums(cost * m, net._grad.copy(), m, _metric(AL, Yb, self.task, hard))
+
+    def evaluate(self, theta: Array) -> StepSums:
+        """Σ_i L_i and the metric's sum on the whole part with the parameters θ (for
+        validation); the gradient is left empty."""
+        net = self.net
+        net._set_flat_params(theta)
+        X, Y = (np.asarray(a, dtype=net.dtype) for a in self.part)
+        AL = net._forward(X)
+        m = X.shape[1]
+        cost = float(net.loss.cost(AL, Y)) * m
+        return StepSums(cost, np.empty(0), m, _metric(AL, Y, self.task, self.info.hard_labels))
