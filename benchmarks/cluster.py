@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 
 import numpy as np
@@ -46,19 +47,6 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
     halves = [rows // 2, rows - rows // 2]
-    X = np.hstack([make_part(i, m, n0)[0] for i, m in enumerate(halves)])
-    Y = np.hstack([make_part(i, m, n0)[1] for i, m in enumerate(halves)])
-    for B in args.batch_sizes:
-        net = network(n0)
-        start = time.perf_counter()
-        h = net.fit(X, Y, epochs=epochs, batch_size=B, learning_rate=0.001, optimizer="adam")
-        took = time.perf_counter() - start
-        print(
-            f"in process (Network.fit), B={B}: {rows * epochs / took:,.0f} rows/s, "
-            f"cost {h.cost[-1]:.4f}"
-        )
-    del X, Y
-
     for n_workers in (1, 2):
         with (
             LocalCluster(
@@ -76,18 +64,38 @@ def main() -> None:
             client.wait_for_workers(n_workers)
             for B in args.batch_sizes:
                 net = network(n0)
+                cpu = client.run(time.process_time)
                 start = time.perf_counter()
                 h = lc.fit(
                     net, client, parts, epochs=epochs, batch_size=B, learning_rate=0.001,
                     optimizer="adam", seed=0,
                 )  # fmt: skip
                 took = time.perf_counter() - start
+                busy = sum(t - cpu[w] for w, t in client.run(time.process_time).items())
                 steps = epochs * -(-rows // B)
                 print(
                     f"{n_workers} worker(s), B={B}: {rows * epochs / took:,.0f} rows/s "
                     f"({rows * epochs / took / n_workers:,.0f} per worker), "
-                    f"{1000 * took / steps:.1f} ms/step, cost {h.cost[-1]:.4f}"
+                    f"{1000 * took / steps:.1f} ms/step, {rows * epochs / busy:,.0f} rows per "
+                    f"worker CPU second, cost {h.cost[-1]:.4f}"
                 )
+    # the client (and the LocalCluster's scheduler, in the same process) held θ only
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"client peak RSS: {peak:.0f} MiB (scheduler included)")
+
+    X = np.hstack([make_part(i, m, n0)[0] for i, m in enumerate(halves)])
+    Y = np.hstack([make_part(i, m, n0)[1] for i, m in enumerate(halves)])
+    for B in args.batch_sizes:
+        net = network(n0)
+        cpu0 = time.process_time()
+        start = time.perf_counter()
+        h = net.fit(X, Y, epochs=epochs, batch_size=B, learning_rate=0.001, optimizer="adam")
+        took = time.perf_counter() - start
+        busy = time.process_time() - cpu0
+        print(
+            f"in process (Network.fit), B={B}: {rows * epochs / took:,.0f} rows/s, "
+            f"{rows * epochs / busy:,.0f} rows per CPU second, cost {h.cost[-1]:.4f}"
+        )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

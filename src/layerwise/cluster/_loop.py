@@ -85,18 +85,17 @@ def _check_parts(client: Any, net: Network, parts: Any, what: str, template: byt
                 f"stays there (see layerwise.cluster.scatter_parts and read_parts); "
                 f"Received: {type(part).__name__}"
             )
+    distributed.wait(parts)  # read or scattered: then each is somewhere
+    for part in parts:
+        if part.status == "error":
+            part.result()  # the error of the reader that made it, raised here
     who_has = client.who_has(parts)
     trainers = []
     for part in parts:
-        workers = sorted(who_has.get(part.key, ()))
+        # the trainer lives where its part is: the rows never move
+        workers = sorted(who_has.get(part.key, ())) or None
         actor = client.submit(
-            _worker.PartTrainer,
-            part,
-            template,
-            workers=workers or None,
-            allow_other_workers=not workers,
-            actor=True,
-            pure=False,
+            _worker.PartTrainer, part, template, workers=workers, actor=True, pure=False
         )
         trainers.append(actor)
     trainers = client.gather(trainers)

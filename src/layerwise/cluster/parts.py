@@ -15,6 +15,7 @@ Two ways to make them:
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,7 +82,11 @@ def read_parts(client: Any, sources: Sequence[Any], reader: Any) -> list[Any]:
         raise TypeError(
             f"reader must be callable as reader(source) -> (X, Y); Received: {reader!r}"
         )
-    return [client.submit(reader, source, pure=False) for source in sources]
+    run = uuid.uuid4().hex[:8]
+    return [
+        client.submit(reader, source, key=f"layerwise-part-{run}-{i}")
+        for i, source in enumerate(sources)
+    ]
 
 
 def read_frame(source: Any) -> Any:
