@@ -29,7 +29,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def client():
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as c,
     ):
@@ -174,6 +174,38 @@ def test_divergence_is_caught_and_the_weights_put_back(client):
     assert np.isfinite(net.predict_proba(X)).all()
 
 
+def test_float32_training_follows_float64(client):
+    X, Y = blobs(400, seed=9)
+    pieces = split(X, Y, [150])
+    parts = lc.scatter_parts(client, pieces)
+    options = dict(epochs=3, learning_rate=0.05, batch_size=100, optimizer="adam", seed=3)
+    single = lw.Network([5, 8, 1], hidden="tanh", seed=0, dtype="float32")
+    double = lw.Network([5, 8, 1], hidden="tanh", seed=0)
+    h32 = lc.fit(single, client, parts, **options)
+    h64 = lc.fit(double, client, parts, **options)
+    assert single.params["W1"].dtype == np.float32
+    np.testing.assert_allclose(h32.cost, h64.cost, rtol=1e-4)
+
+
+def test_a_schedule_and_ctrl_c_as_in_fit(client):
+    X, Y = blobs(200)
+    parts = lc.scatter_parts(client, split(X, Y, [100]))
+
+    class CtrlCAtEpoch1:
+        def on_epoch_end(self, epoch, logs):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    net = lw.Network([5, 4, 1], seed=0)
+    h = lc.fit(
+        net, client, parts, epochs=5, learning_rate=0.4, lr_schedule="inverse_time",
+        callbacks=[CtrlCAtEpoch1()],
+    )  # fmt: skip
+    assert h.interrupted and h.stop_reason == "interrupted"
+    assert h.learning_rate == [0.4, 0.2]  # α0 / (1 + epoch)
+    assert np.isfinite(net.params["W1"]).all()
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -249,6 +281,17 @@ def test_fragments_of_a_pyarrow_dataset_and_a_regression_target(client, tmp_path
     net = lw.Network([X0.shape[0], 1], output="linear", seed=0)
     h = lc.fit(net, client, parts, epochs=30, learning_rate=0.3)
     assert h.r2[-1] > 0.95
+
+
+def test_a_readers_error_on_a_worker_is_raised_by_fit(client, tmp_path):
+    frame = survey(40, 0)
+    frame.drop(columns="label").to_parquet(tmp_path / "unlabelled.parquet")
+    encoder = TableEncoder().fit(frame.drop(columns="label"))
+    reader = lc.TableReader(encoder, "label", classes=["high", "low", "mid"], output="softmax")
+    parts = lc.read_parts(client, [tmp_path / "unlabelled.parquet"], reader)
+    net = lw.Network([len(encoder.feature_names_out_), 3], output="softmax", seed=0)
+    with pytest.raises(ValueError, match=r"unlabelled\.parquet: the table has no target column"):
+        lc.fit(net, client, parts, epochs=1)
 
 
 # --------------------------------------------------------------------------- errors

@@ -350,6 +350,11 @@ def fit(
     except TrainingDivergedError as exc:
         exc.history = history
         raise
+    except KeyboardInterrupt:
+        # as in fit: the network keeps every update made so far, the history lists the
+        # completed epochs
+        history.interrupted = True
+        history.stop_reason = "interrupted"
     finally:
         for cb in cbs:
             if hasattr(cb, "on_train_end"):
@@ -359,7 +364,7 @@ def fit(
     for cb in cbs:
         if getattr(cb, "restore_best", False) and getattr(cb, "best_epoch", None) is not None:
             history.best_epoch = cb.best_epoch
-    if history.epochs:
+    if history.epochs and not history.interrupted:
         check_run(net, history, start_params, learning_rate)
     return history
 

@@ -130,8 +130,14 @@ class TableReader:
 
     Examples
     --------
-    >>> from layerwise.cluster import TableReader
-    >>> reader = TableReader(encoder, "label", classes=["no", "yes"])  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from layerwise.tables import TableEncoder
+    >>> frame = pd.DataFrame({"size": [1.0, 2.0, 3.0], "label": ["no", "yes", "yes"]})
+    >>> encoder = TableEncoder().fit(frame[["size"]])
+    >>> reader = TableReader(encoder, "label", classes=["no", "yes"])
+    >>> X, Y = reader.encode(frame)         # what a worker does after reading its file
+    >>> X.shape, Y
+    ((1, 3), array([[0., 1., 1.]]))
     >>> parts = read_parts(client, ["day1.parquet", "day2.parquet"], reader)  # doctest: +SKIP
     """
 
