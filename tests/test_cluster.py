@@ -8,8 +8,10 @@ gradient sums is the gradient of the global batch), a few epochs must reach its 
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
+import time
 
 import numpy as np
 import pytest
@@ -106,6 +108,16 @@ def test_a_few_epochs_reach_the_cost_of_single_process_training(client):
         here.evaluate(X, Y)["accuracy"], abs=0.02
     )
     assert h.learning_rate == [0.01] * 8
+
+    # the workers' trainers (with their shuffled copies of the rows) end with the run
+    def trainers(dask_worker):
+        return len(dask_worker.state.actors)
+
+    gc.collect()
+    deadline = time.monotonic() + 10  # the release reaches the workers asynchronously
+    while set(client.run(trainers).values()) != {0} and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert set(client.run(trainers).values()) == {0}
 
 
 def test_the_same_seed_gives_the_same_run(client):
@@ -324,6 +336,12 @@ def test_bad_parts_are_refused_by_name(client, parts, message):
     futures = lc.scatter_parts(client, parts)
     with pytest.raises(ValueError, match=message):
         lc.fit(lw.Network([5, 1], seed=0), client, futures, epochs=1)
+
+
+def test_a_part_that_is_not_x_and_y_is_refused(client):
+    [future] = client.scatter([np.ones((5, 10))])
+    with pytest.raises(TypeError, match=r"a part must be a tuple \(X, Y\).*Received: ndarray"):
+        lc.fit(lw.Network([5, 1], seed=0), client, [future], epochs=1)
 
 
 def test_arrays_on_the_client_are_refused(client):

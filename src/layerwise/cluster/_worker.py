@@ -125,6 +125,7 @@ class PartTrainer:
         """Lay out this epoch's rows (shuffled by (seed, epoch, index), or in order when
         ``seed`` is None); returns the number of rows."""
         if seed is not None or self.epoch_part is None:
+            self.epoch_part = None  # the last epoch's copy goes first: two copies at most
             self.epoch_part = shuffled(self.part, seed, epoch, index, self.net.dtype)
         return self.epoch_part[0].shape[0]
 
