@@ -329,8 +329,12 @@ def test_a_cluster_without_workers_is_refused():
             r"parts\[1\] has no rows",
         ),
         ([(np.full((5, 3), np.nan), np.ones((1, 3)))], r"parts\[0\] holds NaN"),
+        (
+            [(np.ones((5, 4)), np.ones((1, 4))), (np.ones((5, 3)), np.array([[0.0, 2.0, 1.0]]))],
+            r"parts\[1\]: binary cross-entropy needs labels y in \[0, 1\]",
+        ),
     ],
-    ids=["n0", "nL", "columns", "empty", "nan"],
+    ids=["n0", "nL", "columns", "empty", "nan", "labels"],
 )
 def test_bad_parts_are_refused_by_name(client, parts, message):
     futures = lc.scatter_parts(client, parts)

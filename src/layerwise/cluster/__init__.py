@@ -12,15 +12,17 @@ and applies the optimizer's update. One step equals the single-process step on t
 Needs the ``dask`` extra (``pip install 'layerwise[dask]'``), on the client and on every
 worker. See docs/cluster.md for a real cluster and measured throughput.
 
-Examples
---------
->>> from distributed import Client, LocalCluster          # doctest: +SKIP
->>> import layerwise as lw, layerwise.cluster              # doctest: +SKIP
->>> client = Client(LocalCluster(n_workers=2))             # doctest: +SKIP
->>> parts = lw.cluster.scatter_parts(client, [(X1, Y1), (X2, Y2)])   # doctest: +SKIP
->>> net = lw.Network([30, 64, 1], hidden="relu", init="he", seed=0)   # doctest: +SKIP
->>> history = lw.cluster.fit(net, client, parts, epochs=10, batch_size=256,
-...                          learning_rate=0.001, optimizer="adam")   # doctest: +SKIP
+For example (a cluster is needed, so this is not run as a doctest)::
+
+    from distributed import Client, LocalCluster
+    import layerwise as lw
+    import layerwise.cluster
+
+    client = Client(LocalCluster(n_workers=2, threads_per_worker=1))
+    parts = lw.cluster.scatter_parts(client, [(X1, Y1), (X2, Y2)])
+    net = lw.Network([30, 64, 1], hidden="relu", init="he", seed=0)
+    history = lw.cluster.fit(net, client, parts, epochs=10, batch_size=256,
+                             learning_rate=0.001, optimizer="adam")
 """
 
 from __future__ import annotations

@@ -127,6 +127,9 @@ def _check_parts(client: Any, net: Network, parts: Any, what: str, template: byt
             raise ValueError(f"{where} has no rows (m_i = 0): every part needs examples")
         if not info.finite:
             raise ValueError(f"{where} holds NaN or infinite values in X or Y")
+    for i, problem in enumerate(_results([t.check_targets() for t in trainers])):
+        if problem is not None:
+            raise ValueError(f"{what}[{i}]: {problem}")
     return _Parts(trainers, infos)
 
 

@@ -121,6 +121,15 @@ class PartTrainer:
         """The part's shapes and target facts."""
         return self.info
 
+    def check_targets(self) -> str | None:
+        """The loss's own check of the targets' values (0/1 for binary cross-entropy, one-hot
+        columns for softmax...): its message, or None when they are fine."""
+        try:
+            self.net.loss.check_targets(np.asarray(self.part[1], dtype=self.net.dtype))
+        except ValueError as exc:
+            return str(exc)
+        return None
+
     def start_epoch(self, seed: int | None, epoch: int, index: int) -> int:
         """Lay out this epoch's rows (shuffled by (seed, epoch, index), or in order when
         ``seed`` is None); returns the number of rows."""
