@@ -34,7 +34,7 @@ def network(features: int) -> lw.Network:
 
 
 def main() -> None:
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster, wait
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -61,7 +61,7 @@ def main() -> None:
                 client.submit(make_part, i, m, n0, workers=[workers[i % n_workers]], pure=False)
                 for i, m in enumerate(halves)
             ]
-            client.wait_for_workers(n_workers)
+            wait(parts)  # made before the clock starts
             for B in args.batch_sizes:
                 net = network(n0)
                 cpu = client.run(time.process_time)
