@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import itertools
-import math
 import time
 
 import numpy as np
@@ -365,6 +364,12 @@ def test_bad_options_are_refused(client):
         lc.fit(net, client, parts, batch_size=0)
     with pytest.raises(ValueError, match="learning_rate must be > 0"):
         lc.fit(net, client, parts, learning_rate=-1.0)
+    with pytest.raises(
+        TypeError, match="learning_rate must be a number; Received: learning_rate='f"
+    ):
+        lc.fit(net, client, parts, learning_rate="fast")
+    with pytest.raises(TypeError, match="epochs must be an int; Received: epochs=None"):
+        lc.fit(net, client, parts, epochs=None)
     with pytest.raises(ValueError, match="early_stopping watches val_cost"):
         lc.fit(net, client, parts, early_stopping=True)
     with pytest.raises(ValueError, match="optimizer"):
@@ -387,4 +392,5 @@ def test_readers_refuse_what_they_cannot_read(tmp_path):
     reader = lc.TableReader(encoder, "label", classes=["high", "low"])
     with pytest.raises(ValueError, match="not among the classes"):
         reader.encode(survey(50, 0))  # it has "mid" too
-    assert math.isfinite(reader.target_scale)
+    with pytest.raises(ValueError, match="target_scale must be > 0"):
+        lc.TableReader(encoder, "y", output="linear", target_scale=0.0)

@@ -140,6 +140,35 @@ def _bounds(sizes: Sequence[int], steps: int) -> list[list[int]]:
     return [[k * m // steps for k in range(steps + 1)] for m in sizes]
 
 
+def _gradient(
+    net: Network, train: _Parts, bounds: list[list[int]], k: int, l2: float, grad: Array
+) -> tuple[float, int, list[Array]]:
+    """Step k of the epoch up to the update: every part's trainer computes the sums of its
+    share with the current θ, and ``grad`` gets the gradient of the global batch. Returns
+    the batch's cost J (with L2), its size B_k and the parts' metric sums."""
+    theta = net._theta.copy()
+    sums: list[StepSums] = _results(
+        [
+            trainer.step(theta, b[k], b[k + 1])
+            for trainer, b in zip(train.trainers, bounds)
+            if b[k + 1] > b[k]
+        ]
+    )
+    m_k = sum(s.m for s in sums)
+    np.copyto(grad, sums[0].grad)
+    for s in sums[1:]:
+        grad += s.grad
+    # dθ = 1/B_k Σ_parts Σ_i dθ_i: the gradient of the global batch
+    grad *= 1.0 / m_k
+    cost = sum(s.cost for s in sums) / m_k
+    if l2:
+        W = net._flat_W  # every W[l], the first entries of θ
+        # J += λ/(2 B_k) Σ‖W[l]‖²;  dW[l] += λ/B_k W[l]   (as Network.fit does per batch)
+        cost += l2_cost(W, l2, m_k)
+        grad[: W.size] += (l2 / m_k) * W
+    return cost, m_k, [s.metric for s in sums]
+
+
 def _total(sums: list[Array]) -> Array:
     """The element-wise total of the parts' metric sums."""
     return np.sum(np.stack(sums), axis=0)
@@ -239,25 +268,23 @@ def fit(
             "for them (client.wait_for_workers(n)) before training"
         )
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        if value is None and name == "batch_size":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"{name} must be an int; Received: {name}={value!r}")
-        if value is not None and value < 1:
+        if value < 1:
             raise ValueError(f"{name} must be >= 1; Received: {name}={value!r}")
+    for name, number in (("learning_rate", learning_rate), ("l2", l2)):
+        if isinstance(number, bool) or not isinstance(number, (int, float, np.floating)):
+            raise TypeError(f"{name} must be a number; Received: {name}={number!r}")
     if not (math.isfinite(learning_rate) and learning_rate > 0):
         raise ValueError(f"learning_rate must be > 0; Received: learning_rate={learning_rate!r}")
     if not (math.isfinite(l2) and l2 >= 0):
         raise ValueError(f"l2 must be >= 0; Received: l2={l2!r}")
     opt, schedule = get_optimizer(optimizer), get_schedule(lr_schedule)
-    template = pickle.dumps(net)
-    train = _check_parts(client, net, parts, "parts", template)
-    val = (
-        None
-        if validation is None
-        else _check_parts(client, net, validation, "validation", template)
-    )
     cbs = list(callbacks or [])
     if early_stopping:
-        if val is None:
+        if validation is None:
             raise ValueError(
                 "early_stopping watches val_cost: give validation parts (validation=[...])"
             )
@@ -270,6 +297,13 @@ def fit(
             )
     if seed is None:
         seed = int(net._rng.integers(2**63))
+    template = pickle.dumps(net)
+    train = _check_parts(client, net, parts, "parts", template)
+    val = (
+        None
+        if validation is None
+        else _check_parts(client, net, validation, "validation", template)
+    )
 
     M = train.m
     B = M if batch_size is None else min(batch_size, M)
@@ -284,7 +318,6 @@ def fit(
     start_params = net._flat_params(copy=True)
     snapshot = np.empty_like(net._theta)
     grad = np.empty_like(net._theta)
-    W = net._flat_W  # a view of θ's first n_W entries: every W[l]
     opt.reset()
     ceiling = net.loss.ceiling(net.dtype) if l2 == 0 else math.inf
     for cb in cbs:
@@ -305,27 +338,9 @@ def fit(
             total_cost = 0.0
             metric_sums: list[Array] = []
             for k in range(steps):
-                theta = net._theta.copy()
-                sums: list[StepSums] = _results(
-                    [
-                        t.step(theta, b[k], b[k + 1])
-                        for t, b in zip(train.trainers, bounds)
-                        if b[k + 1] > b[k]
-                    ]
-                )
-                m_k = sum(s.m for s in sums)
-                np.copyto(grad, sums[0].grad)
-                for s in sums[1:]:
-                    grad += s.grad
-                # dθ = 1/B Σ dθ_i: the gradient of the global batch
-                grad *= 1.0 / m_k
-                cost = sum(s.cost for s in sums) / m_k
-                if l2:
-                    cost += l2_cost(W, l2, m_k)
-                    # dW[l] += λ/B W[l]
-                    grad[: W.size] += (l2 / m_k) * W
+                cost, m_k, metrics = _gradient(net, train, bounds, k, l2, grad)
                 total_cost += cost * m_k
-                metric_sums += [s.metric for s in sums]
+                metric_sums += metrics
                 opt.step([net._theta], [grad], lr)
             epoch_cost = total_cost / M
             check_divergence(
