@@ -305,6 +305,40 @@ def test_a_readers_error_on_a_worker_is_raised_by_fit(client, tmp_path):
         lc.fit(net, client, parts, epochs=1)
 
 
+def test_the_workers_summarize_a_table_for_the_encoder_and_the_target(client, tmp_path):
+    frames = [survey(300, 20), survey(120, 21), survey(60, 22)]
+    for i, frame in enumerate(frames):
+        frame["y"] = frame["x1"] * 4.0 + 2.0 + i
+        frame.to_parquet(tmp_path / f"f{i}.parquet")
+    paths = sorted(tmp_path.glob("*.parquet"))
+    whole = pd.concat(frames, ignore_index=True)
+
+    summary = lc.summarize_tables(client, paths, "label", rows_per_source=100, seed=1)
+    assert summary.m == 480
+    assert summary.labels == sorted(whole["label"].unique())
+    assert summary.target_mean is None and summary.target_scale is None
+    assert len(summary.sample) == 100 + 100 + 60  # the last file has only 60 rows
+    assert list(summary.sample.columns) == list(whole.columns)
+
+    # a numeric target: its mean and standard deviation over every row, exactly
+    numeric = lc.summarize_tables(client, paths, "y", rows_per_source=50)
+    assert numeric.target_mean == pytest.approx(whole["y"].mean(), rel=1e-12)
+    assert numeric.target_scale == pytest.approx(whole["y"].std(ddof=0), rel=1e-12)
+
+    # the encoder fitted on the sample reads every file on the workers
+    encoder = TableEncoder().fit(summary.sample.drop(columns=["label", "y"]))
+    reader = lc.TableReader(encoder, "label", classes=summary.labels, output="softmax")
+    parts = lc.read_parts(client, paths, reader)
+    net = lw.Network([len(encoder.feature_names_out_), 3], output="softmax", seed=0)
+    h = lc.fit(net, client, parts, epochs=2, batch_size=64, learning_rate=0.05, optimizer="adam")
+    assert h.epochs == 2
+
+    with pytest.raises(ValueError, match="no target column 'price'"):
+        lc.summarize_tables(client, paths, "price")
+    with pytest.raises(TypeError, match="wrap it in a list"):
+        lc.summarize_tables(client, str(paths[0]), "label")
+
+
 # --------------------------------------------------------------------------- errors
 
 

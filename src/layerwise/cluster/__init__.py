@@ -28,6 +28,21 @@ For example (a cluster is needed, so this is not run as a doctest)::
 from __future__ import annotations
 
 from ._loop import fit
-from .parts import TableReader, read_frame, read_parts, scatter_parts
+from .parts import (
+    TableReader,
+    TableSummary,
+    read_frame,
+    read_parts,
+    scatter_parts,
+    summarize_tables,
+)
 
-__all__ = ["fit", "scatter_parts", "read_parts", "TableReader", "read_frame"]
+__all__ = [
+    "fit",
+    "scatter_parts",
+    "read_parts",
+    "TableReader",
+    "read_frame",
+    "TableSummary",
+    "summarize_tables",
+]

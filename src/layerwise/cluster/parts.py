@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,17 @@ import numpy as np
 from .._optional import require
 from .._typing import Array
 
-__all__ = ["scatter_parts", "read_parts", "TableReader", "read_frame"]
+__all__ = [
+    "scatter_parts",
+    "read_parts",
+    "TableReader",
+    "read_frame",
+    "TableSummary",
+    "summarize_tables",
+]
+
+#: a worker reports a target's distinct values up to this many (more: not a class label)
+_MAX_LABELS = 1000
 
 
 def scatter_parts(client: Any, parts: Sequence[tuple[Array, Array]]) -> list[Any]:
@@ -201,3 +212,116 @@ class TableReader:
                 Y = np.zeros((len(self.classes), index.size))
                 Y[index, np.arange(index.size)] = 1.0
         return X.astype(self.dtype, copy=False), Y.astype(self.dtype, copy=False)
+
+
+@dataclass
+class TableSummary:
+    """What the workers report about a table spread over files, without sending it: a sample
+    of its rows, its row count, and its target's labels and statistics.
+
+    Attributes
+    ----------
+    sample : pandas.DataFrame
+        Rows drawn at random from every source (up to ``rows_per_source`` each), the target
+        column included: fit the :class:`~layerwise.tables.TableEncoder` on it.
+    m : int
+        The number of rows in all the sources.
+    labels : list or None
+        The target's distinct values over all the rows, sorted as
+        :func:`layerwise.tables.class_labels` sorts them; None when a source had more than a
+        thousand (a continuous target).
+    target_mean, target_scale : float or None
+        The mean and standard deviation of a numeric target over all the rows (1 when it is
+        constant), for ``TableReader(..., output="linear")``; None for text labels.
+    """
+
+    sample: Any
+    m: int
+    labels: list[Any] | None
+    target_mean: float | None
+    target_scale: float | None
+
+
+def _summary_of(source: Any, target: str, rows: int, seed: int) -> dict[str, Any]:
+    """On a worker: a source's row count, a sample of its rows, its target's distinct values
+    (up to :data:`_MAX_LABELS`) and, for a numeric target, its count, mean and Σ (y − mean)²."""
+    from ..tables import class_labels
+
+    frame = read_frame(source)
+    if target not in frame.columns:
+        raise ValueError(
+            f"{source}: the table has no target column {target!r}; it has "
+            f"{list(frame.columns)[:12]}"
+        )
+    y = frame[target]
+    distinct = y.dropna().unique()
+    numeric = y.dtype.kind in "iuf"
+    values = y.to_numpy(dtype=np.float64) if numeric else None
+    return {
+        "m": len(frame),
+        "sample": frame.sample(n=min(rows, len(frame)), random_state=seed),
+        "labels": class_labels(distinct) if len(distinct) <= _MAX_LABELS else None,
+        "moments": (
+            None
+            if values is None or values.size == 0
+            else (values.size, float(values.mean()), float(((values - values.mean()) ** 2).sum()))
+        ),
+    }
+
+
+def summarize_tables(
+    client: Any, sources: Sequence[Any], target: str, rows_per_source: int = 5000, seed: int = 0
+) -> TableSummary:
+    """Have the workers read ``sources`` and report a :class:`TableSummary`: a sample of rows
+    to fit the encoder on, and the target's labels and statistics over **every** row.
+
+    The target's labels and its mean and standard deviation are exact (merged from each
+    source's counts, means and sums of squares); the encoder is then fitted in memory on the
+    sample (its medians, categories and standardization are the sample's).
+    """
+    pd = require("pandas", "tables", "summarizing tables on the workers")
+    if isinstance(sources, (str, os.PathLike)):
+        raise TypeError(
+            f"sources must be a list of paths or fragments; Received the single path "
+            f"{os.fspath(sources)!r}: wrap it in a list"
+        )
+    sources = list(sources)
+    if not sources:
+        raise ValueError("sources is empty: give at least one file or fragment to read")
+    if isinstance(rows_per_source, bool) or not isinstance(rows_per_source, int):
+        raise TypeError(f"rows_per_source must be an int; Received: {rows_per_source!r}")
+    if rows_per_source < 1:
+        raise ValueError(f"rows_per_source must be >= 1; Received: {rows_per_source}")
+    from ..tables import class_labels
+
+    futures = [
+        client.submit(_summary_of, source, target, rows_per_source, seed + i, pure=False)
+        for i, source in enumerate(sources)
+    ]
+    parts: list[dict[str, Any]] = client.gather(futures)
+    m = sum(p["m"] for p in parts)
+    if m == 0:
+        raise ValueError(f"the {len(sources)} source(s) have no rows")
+    each = [p["labels"] for p in parts]
+    labels = (
+        None
+        if any(x is None for x in each)
+        else class_labels([label for labels_of in each for label in labels_of or []])
+    )
+    if labels is not None and len(labels) > _MAX_LABELS:
+        labels = None
+    mean = scale = None
+    moments = [p["moments"] for p in parts if p["moments"] is not None]
+    if moments and len(moments) == sum(p["m"] > 0 for p in parts):
+        # Chan's combination of the sources' (count, mean, Σ (y − mean)²)
+        n, mean, m2 = 0, 0.0, 0.0
+        for count, part_mean, part_m2 in moments:
+            delta = part_mean - mean
+            total = n + count
+            mean += delta * count / total
+            m2 += part_m2 + delta**2 * n * count / total
+            n = total
+        sd = float(np.sqrt(m2 / n))
+        scale = sd if sd > 0 else 1.0
+    sample = pd.concat([p["sample"] for p in parts], ignore_index=True)
+    return TableSummary(sample, m, labels, mean, scale)
