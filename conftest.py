@@ -12,6 +12,8 @@ _NEEDS = {
     "src/layerwise/onnx_export.py": "onnx",
     "src/layerwise/plot.py": "matplotlib",
     "src/layerwise/tables/*.py": "pandas",
+    # the cluster's examples build their tables with pandas
+    "src/layerwise/cluster/*.py": "pandas",
 }
 
 collect_ignore_glob = [
