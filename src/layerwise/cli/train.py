@@ -76,16 +76,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     plot_dir = check_plot_dir(args.plot_dir, inputs) if args.plot_dir else None
     if plot_dir is not None:
         _check_plot_extra()
-    split = defaults.VALIDATION_SPLIT if args.validation_split is None else args.validation_split
-    patience = defaults.PATIENCE if args.early_stopping is None else args.early_stopping
-    if split == 0:
-        if args.early_stopping:
-            raise CLIError(
-                "--early-stopping watches the validation cost: keep a --validation-split "
-                f"(e.g. {defaults.VALIDATION_SPLIT})"
-            )
-        patience = 0
-    tolerance = _tolerance(args.tol, patience)
+    if args.validation_split == 0 and args.early_stopping:
+        raise CLIError(
+            "--early-stopping watches the validation cost: keep a --validation-split "
+            f"(e.g. {defaults.VALIDATION_SPLIT})"
+        )
+    if args.validation_split == 0 and args.tol:
+        raise CLIError("--tol is early stopping's tolerance: keep a --validation-split")
 
     table = load_table(
         args.data,
@@ -100,6 +97,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     assert table.frame is not None
     kind, output = task_of(table, args.output)
     Y_all, classes = encode_target(table, kind, output)
+    n_out = len(classes) if output == "softmax" and classes else 1
+    split, patience, tolerance = _apply_plan(
+        args, defaults.plan_for(table.m, len(table.feature_names), n_out, _TASKS[kind])
+    )
     train, val = split_rows(table.m, split, args.seed)
     w_all = None if table.weights is None else table.weights[None, :]
     w = None if w_all is None else w_all[:, train]
@@ -121,7 +122,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     if val is not None:
         validation = (X_all[:, val], Y_all[:, val], None if w_all is None else w_all[:, val])
 
-    n_out = len(classes) if output == "softmax" and classes else 1
     dims = [X_all.shape[0], *args.layers, n_out]
     init = args.init
     if init == "auto":
@@ -134,8 +134,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     if batch_size is None and args.optimizer != "gd":
         batch_size = defaults.batch_size_for(X.shape[1])
 
-    if tolerance is None:  # a tolerance only on a big table
-        tolerance = defaults.plan_for(table.m, 1, 1, kind).min_delta if patience else 0.0
     print_plan(args, table, kind, classes, net, init, batch_size, X.shape[1], validation, patience)
     start = time.perf_counter()
     try:
@@ -195,11 +193,36 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tolerance(tol: float | None, patience: int) -> float | None:
-    """--tol, checked (None: the table door's default for the table's size)."""
-    if tol is not None and tol > 0 and not patience:
-        raise CLIError("--tol is early stopping's tolerance: keep a --validation-split")
-    return tol
+_TASKS = {
+    "binary": "classification",
+    "multiclass": "classification",
+    "continuous": "regression",
+}
+
+
+def _apply_plan(args: argparse.Namespace, plan: defaults.TrainingPlan) -> tuple[float, int, float]:
+    """Fill every option the user did not give (None) with the table's plan
+    (:func:`layerwise.tables.defaults.plan_for`); (validation split, patience, tolerance)."""
+    for option, field in _PLANNED.items():
+        if getattr(args, option) is None:
+            setattr(args, option, getattr(plan, field))
+    split = plan.validation_split if args.validation_split is None else args.validation_split
+    patience = plan.patience if args.early_stopping is None else args.early_stopping
+    if split == 0:
+        patience = 0
+    tolerance = plan.min_delta if args.tol is None else args.tol
+    return split, patience, tolerance if patience else 0.0
+
+
+#: the options of ``train`` whose default is the table's plan -> the plan's field
+_PLANNED = {
+    "layers": "layers",
+    "hidden": "hidden",
+    "epochs": "epochs",
+    "lr": "learning_rate",
+    "optimizer": "optimizer",
+    "l2": "l2",
+}
 
 
 # --------------------------------------------------------------------------- the parser
@@ -288,17 +311,17 @@ def add_train(sub: Any) -> None:
     p.add_argument(
         "--layers",
         type=hidden_sizes,
-        default=[20, 7, 5],
+        default=None,
         metavar="20,7,5",
         help="hidden layer sizes n[1],...,n[L-1]; n[0] and n[L] come from the data "
-        "(default 20,7,5)",
+        "(default: the table's plan, see below)",
     )
     p.add_argument("--dims", help=argparse.SUPPRESS)  # the other commands' spelling: explained
     p.add_argument(
         "--hidden",
         choices=HIDDEN_ACTIVATIONS,
-        default="relu",
-        help="activation g of the hidden layers (default relu)",
+        default=None,
+        help="activation g of the hidden layers (default: the plan's, relu)",
     )
     p.add_argument(
         "--output",
@@ -320,7 +343,7 @@ def add_train(sub: Any) -> None:
     p.add_argument(
         "--epochs",
         type=positive_int,
-        default=defaults.EPOCHS,
+        default=None,
         metavar="N",
         help=f"the most passes over the training rows (default {defaults.EPOCHS}; early "
         f"stopping usually ends sooner)",
@@ -328,9 +351,9 @@ def add_train(sub: Any) -> None:
     p.add_argument(
         "--lr",
         type=positive_float,
-        default=0.001,
+        default=None,
         metavar="α",
-        help="learning rate α (default 0.001)",
+        help="learning rate α (default: the plan's, 0.001 for adam)",
     )
     p.add_argument(
         "--batch-size",
@@ -342,15 +365,15 @@ def add_train(sub: Any) -> None:
     p.add_argument(
         "--optimizer",
         choices=list(OPTIMIZERS),
-        default="adam",
-        help="update rule (default adam)",
+        default=None,
+        help="update rule (default: the plan's, adam)",
     )
     p.add_argument(
         "--l2",
         type=nonnegative_float,
-        default=0.0,
+        default=None,
         metavar="λ",
-        help="L2 regularization λ (default 0)",
+        help="L2 regularization λ (default: the plan's, 0)",
     )
     p.add_argument(
         "--dropout",

@@ -9,6 +9,7 @@ validation score of every candidate in the least time, or close to it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 __all__ = [
@@ -23,6 +24,10 @@ __all__ = [
     "BATCH_RULE",
     "TOLERANCE",
     "BIG_TABLE_ROWS",
+    "WIDTH",
+    "SMALL_ROWS",
+    "SMALL_VALIDATION_SPLIT",
+    "PATIENCE_STEPS",
     "TrainingPlan",
     "plan_for",
 ]
@@ -47,6 +52,16 @@ ROWS_PER_BATCH = 1000
 #: accuracy points over epoch 20). Measured in docs/defaults.md ("A tolerance for big tables").
 TOLERANCE = 1e-3
 BIG_TABLE_ROWS = 100_000
+
+#: the hidden layer: one, of WIDTH units (never narrower than the output)
+WIDTH = 128
+#: a table of fewer than SMALL_ROWS rows holds out SMALL_VALIDATION_SPLIT of them, so that
+#: early stopping judges on enough rows
+SMALL_ROWS = 1000
+SMALL_VALIDATION_SPLIT = 0.2
+#: patience is at least PATIENCE epochs and at least PATIENCE_STEPS mini-batch steps: on a small
+#: table an epoch is a handful of steps, and ten of them stop on noise
+PATIENCE_STEPS = 250
 
 BATCH_RULE = (
     f"m/{ROWS_PER_BATCH} rounded down to a power of two, at least {MIN_BATCH} and at most "
@@ -126,12 +141,21 @@ def plan_for(m: int, n_features: int, n_outputs: int, task: str) -> TrainingPlan
     task : str
         ``"classification"`` or ``"regression"``.
 
-    >>> plan_for(1000, 12, 3, "classification").layers
-    [20, 7, 5]
+    >>> plan = plan_for(1000, 12, 3, "classification")
+    >>> plan.layers, plan.batch_size, plan.validation_split, plan.patience
+    ([128], 32, 0.1, 10)
+    >>> plan = plan_for(300, 12, 3, "classification")   # a small table: more validation rows
+    >>> plan.validation_split, plan.patience             # and patience of 250 steps (8 an epoch)
+    (0.2, 32)
     """
-    m_train = max(1, round(m * (1 - VALIDATION_SPLIT)))
+    split = SMALL_VALIDATION_SPLIT if m < SMALL_ROWS else VALIDATION_SPLIT
+    m_train = max(1, round(m * (1 - split)))
+    batch_size = batch_size_for(m_train)
+    steps_per_epoch = math.ceil(m_train / batch_size)
     return TrainingPlan(
-        layers=[20, 7, 5],
-        batch_size=batch_size_for(m_train),
+        layers=[max(WIDTH, n_outputs)],
+        batch_size=batch_size,
+        validation_split=split,
+        patience=max(PATIENCE, math.ceil(PATIENCE_STEPS / steps_per_epoch)),
         min_delta=TOLERANCE if m >= BIG_TABLE_ROWS else 0.0,
     )
