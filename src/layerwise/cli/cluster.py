@@ -42,12 +42,21 @@ from ..tables import TARGET_NAMES, TableEncoder, defaults, output_for, type_of_t
 from .common import CLIError, check_output_file, file_size
 from .report import make_callbacks
 
-__all__ = ["add_cluster_options", "cmd_train_cluster", "data_files", "SplitReader"]
+__all__ = [
+    "add_cluster_options",
+    "cmd_train_cluster",
+    "cluster_batch_size",
+    "data_files",
+    "SplitReader",
+]
 
 #: the suffixes of the files a folder or glob contributes
 _SUFFIXES = (".parquet", ".pq", ".csv", ".tsv")
 #: rows of each file the workers send for fitting the encoder
 SAMPLE_ROWS = 5000
+#: the largest default global mini-batch: a step costs a round trip to every worker (1 to 3 ms
+#: measured, docs/cluster.md), which batches of thousands of rows make small beside the step
+CLUSTER_BATCH = 4096
 #: seconds to wait for the scheduler
 _CONNECT_SECONDS = 30
 
@@ -99,6 +108,17 @@ def data_files(data: str) -> list[str]:
             f"of Parquet files, a glob or a file"
         )
     return found
+
+
+def cluster_batch_size(m: int) -> int:
+    """The default global mini-batch for m training rows: :data:`CLUSTER_BATCH`, or an eighth
+    of the rows when that is less (eight steps an epoch at least), but never below ``train``'s
+    own default (:func:`layerwise.tables.defaults.batch_size_for`).
+
+    >>> [cluster_batch_size(m) for m in (1_000, 20_000, 1_000_000)]
+    [125, 2500, 4096]
+    """
+    return max(defaults.batch_size_for(m), min(CLUSTER_BATCH, m // 8))
 
 
 class SplitReader:
@@ -297,7 +317,7 @@ def cmd_train_cluster(args: argparse.Namespace) -> int:
         m_train = round(summary.m * (1 - split))
         batch_size = args.batch_size
         if batch_size is None and args.optimizer != "gd":
-            batch_size = defaults.batch_size_for(m_train)
+            batch_size = cluster_batch_size(m_train)
         init = suited_init(args.hidden) if args.init == "auto" else args.init
         dims = [n0, *args.layers, n_out]
         net = Network(
