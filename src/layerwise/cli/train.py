@@ -27,6 +27,7 @@ from ..tables import (
 )
 from ..tables.encoder import MIN_FREQUENCY
 from ..training import TrainingDivergedError
+from .cluster import add_cluster_options, cmd_train_cluster
 from .common import (
     HIDDEN_ACTIVATIONS,
     CLIError,
@@ -43,6 +44,7 @@ from .common import (
     seed_int,
     split_fraction,
 )
+from .engine import add_engine_option, check_engine, pick_engine
 from .report import (
     make_callbacks,
     print_plan,
@@ -66,6 +68,9 @@ def _check_plot_extra() -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a network on a table; save it with --out."""
+    if args.scheduler:
+        return cmd_train_cluster(args)
+    check_engine(args)
     if args.dims is not None:
         raise CLIError(
             "train takes the hidden sizes with --layers (e.g. --layers 20,7,5): n[0] and n[L] "
@@ -135,6 +140,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         batch_size = defaults.batch_size_for(X.shape[1])
 
     print_plan(args, table, kind, classes, net, init, batch_size, X.shape[1], validation, patience)
+    engine = pick_engine(args, dims, X.shape[1])
     start = time.perf_counter()
     try:
         history = net.fit(
@@ -151,6 +157,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             early_stopping=patience or False,
             min_delta=tolerance,
             callbacks=make_callbacks(args),
+            engine=engine,
         )
     except TrainingDivergedError as exc:
         raise ValueError(f"{exc} (a smaller --lr than {args.lr:g}); nothing was written") from None
@@ -170,6 +177,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         ),
         "metrics": metrics,
     }
+    net.metadata["training"]["engine"] = engine
     if out is not None:
         net.save(out)
         print(f"Saved the model to {out} ({file_size(out)})")
@@ -428,4 +436,6 @@ def add_train(sub: Any) -> None:
         "decision_boundary.png here (the folder is created if needed)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
+    add_engine_option(p)
+    add_cluster_options(p)
     p.set_defaults(func=cmd_train)

@@ -1,0 +1,176 @@
+"""``layerwise train DATA --scheduler ADDRESS`` on a real local cluster of two worker processes:
+the workers read a folder of Parquet files, the model file is saved and predicts through
+``layerwise predict``, to the quality of training in memory; and the errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed", reason="needs the dask extra")
+pd = pytest.importorskip("pandas", reason="needs the tables extra")
+pytest.importorskip("pyarrow", reason="needs the tables extra")
+pytest.importorskip("safetensors", reason="needs the io extra")
+
+from safetensors import safe_open  # noqa: E402
+
+from layerwise.cli import cluster as cli_cluster  # noqa: E402
+from layerwise.cli import main  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def frame(m: int, seed: int) -> pd.DataFrame:
+    """Two numbers (one with missing values), a text column and a yes/no label that depends
+    on all three."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=m), rng.normal(size=m)
+    color = rng.choice(["red", "green", "blue"], size=m)
+    score = x1 + 0.5 * x2 + (color == "red") + 0.3 * rng.normal(size=m)
+    f = pd.DataFrame(
+        {"x1": x1, "x2": x2, "color": color, "label": np.where(score > 0.3, "yes", "no")}
+    )
+    f.loc[::37, "x2"] = np.nan
+    f["price"] = 3.0 * x1 - x2.clip(-2, 2) + 0.1 * rng.normal(size=m)
+    return f
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """tab/ with three Parquet files of 400 rows (one in a subfolder), all.csv with the same
+    rows, and test.csv with rows from elsewhere."""
+    root = tmp_path_factory.mktemp("cluster-cli")
+    (root / "tab" / "later").mkdir(parents=True)
+    frames = [frame(400, seed) for seed in range(3)]
+    for i, f in enumerate(frames):
+        where = root / "tab" / ("later" if i == 2 else "") / f"part-{i}.parquet"
+        f.to_parquet(where)
+    pd.concat(frames).to_csv(root / "all.csv", index=False)
+    frame(600, 99).to_csv(root / "test.csv", index=False)
+    return root
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def accuracy(capsys, model, test_csv) -> float:
+    code, out, err = run(capsys, "predict", model, test_csv)
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0] == "row,prediction"
+    predicted = [line.split(",")[1] for line in lines[1:]]
+    truth = pd.read_csv(test_csv)["label"].tolist()
+    assert len(predicted) == len(truth)
+    return float(np.mean([p == t for p, t in zip(predicted, truth)]))
+
+
+COMMON = ["--target", "label", "--drop", "price", "--epochs", "30", "--lr", "0.01", "--quiet"]
+
+
+def test_train_on_the_cluster_saves_a_model_that_predicts_as_well_as_in_memory(
+    capsys, scheduler, folder
+):
+    model = folder / "cluster.safetensors"
+    code, out, err = run(
+        capsys, "train", folder / "tab", "--scheduler", scheduler, "--out", model, *COMMON
+    )
+    assert code == 0, err
+    assert "2 worker(s); data: 3 file(s) read by the workers" in out
+    assert "Network: n = [6, 128, 1]" in out  # x1, x2 + missing, 3 colors -> n[0] = 6
+    assert f"Saved the model to {model}" in out
+    with safe_open(str(model), framework="np") as f:
+        meta = json.loads(f.metadata()["layerwise"])["extra"]
+    training = meta["training"]
+    assert training["rows"] == 1200 and training["files"] == 3 and training["workers"] == 2
+    assert training["scheduler"] == scheduler
+    assert 0.8 < meta["metrics"]["validation"]["accuracy"] <= 1.0
+
+    memory = folder / "memory.safetensors"
+    code, _, err = run(capsys, "train", folder / "all.csv", "--out", memory, *COMMON)
+    assert code == 0, err
+    on_cluster, in_memory = (
+        accuracy(capsys, model, folder / "test.csv"),
+        accuracy(capsys, memory, folder / "test.csv"),
+    )
+    assert on_cluster > 0.85
+    assert abs(on_cluster - in_memory) < 0.03, (on_cluster, in_memory)
+
+
+def test_a_regression_from_a_glob_in_the_targets_units(capsys, scheduler, folder):
+    model = folder / "price.safetensors"
+    pattern = folder / "tab" / "**" / "*.parquet"
+    code, out, err = run(
+        capsys, "train", pattern, "--scheduler", scheduler, "--target", "price",
+        "--drop", "label", "--epochs", "40", "--lr", "0.01", "--quiet", "--out", model,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Task: continuous, output linear" in out
+    code, out, err = run(capsys, "predict", model, folder / "test.csv")
+    assert code == 0, err
+    predicted = np.array([float(line.split(",")[1]) for line in out.strip().splitlines()[1:]])
+    truth = pd.read_csv(folder / "test.csv")["price"].to_numpy()
+    r2 = 1 - np.sum((truth - predicted) ** 2) / np.sum((truth - truth.mean()) ** 2)
+    assert r2 > 0.95  # predictions in the target's own units, not standardized ones
+
+
+def test_the_split_is_the_same_rows_every_time_and_covers_the_file():
+    reader = object()
+    train = cli_cluster.SplitReader(reader, 0.2, 7, "train").rows("/data/a.parquet", 1000)
+    val = cli_cluster.SplitReader(reader, 0.2, 7, "validation").rows("/data/a.parquet", 1000)
+    again = cli_cluster.SplitReader(reader, 0.2, 7, "validation").rows("/data/a.parquet", 1000)
+    other = cli_cluster.SplitReader(reader, 0.2, 7, "validation").rows("/data/b.parquet", 1000)
+    assert np.array_equal(val, again)
+    assert not np.any(train & val) and np.all(train | val)
+    assert 150 < val.sum() < 250
+    assert not np.array_equal(val, other)  # each file its own draw
+
+
+def test_data_files_of_a_folder_a_glob_and_a_file(folder):
+    found = cli_cluster.data_files(str(folder / "tab"))
+    names = ["part-2.parquet", "part-0.parquet", "part-1.parquet"]  # later/ sorts first
+    assert [p.rsplit("/", 1)[1] for p in found] == names
+    assert cli_cluster.data_files(str(folder / "tab" / "part-*.parquet")) == found[1:]
+    assert cli_cluster.data_files(str(folder / "all.csv")) == [str(folder / "all.csv")]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--sample-weight", "x1"], "--sample-weight: row weights not available with --scheduler"),
+        (["--dropout", "0.8"], "--dropout: dropout not available with --scheduler"),
+        (["--engine", "jax"], "--engine jax trains in this process"),
+    ],
+)
+def test_options_the_cluster_does_not_run_are_refused(capsys, folder, extra, message):
+    code, _, err = run(capsys, "train", folder / "tab", "--scheduler", "tcp://127.0.0.1:1", *extra)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_data_that_is_not_there_is_named(capsys, folder):
+    code, _, err = run(capsys, "train", folder / "nothing", "--scheduler", "tcp://127.0.0.1:1")
+    assert code == 2
+    assert "is neither a folder, a glob nor a file" in err
+    code, _, err = run(capsys, "train", folder / "tab" / "*.csv", "--scheduler", "tcp://x:1")
+    assert code == 2
+    assert "holds no .parquet, .pq, .csv, .tsv file" in err
+
+
+def test_a_scheduler_that_does_not_answer_is_named(capsys, folder, monkeypatch):
+    monkeypatch.setattr(cli_cluster, "_CONNECT_SECONDS", 1)
+    code, _, err = run(capsys, "train", folder / "tab", "--scheduler", "tcp://127.0.0.1:9")
+    assert code == 2
+    assert "--scheduler tcp://127.0.0.1:9: no dask scheduler answered within 1 s" in err
