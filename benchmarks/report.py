@@ -209,6 +209,7 @@ def jax_table(results: list[Measurement]) -> list[str]:
         "layerwise (jax) (s)",
         "JAX (s)",
         "layerwise (jax) ÷ JAX",
+        "layerwise (jax) ÷ JAX (notes' layout)",
         "layerwise (jax) ÷ layerwise",
         "layerwise (jax) ÷ scikit-learn",
         "layerwise (jax) ÷ PyTorch",
@@ -224,7 +225,13 @@ def jax_table(results: list[Measurement]) -> list[str]:
                 _seconds(r.median("JAX")),
                 *(
                     _ratio(r.ratio(name, of="layerwise (jax)"))
-                    for name in ("JAX", "layerwise", "scikit-learn", "PyTorch")
+                    for name in (
+                        "JAX",
+                        "JAX (notes' layout)",
+                        "layerwise",
+                        "scikit-learn",
+                        "PyTorch",
+                    )
                 ),
                 _seconds(COMPILE_SECONDS.get(("layerwise (jax)", r.spec.key))),
                 _seconds(COMPILE_SECONDS.get(("JAX", r.spec.key))),

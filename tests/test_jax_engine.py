@@ -193,6 +193,24 @@ def test_l2_sample_weight_and_regression_r2():
         np.testing.assert_allclose(b.params[key], a.params[key], rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("shuffle", [False, True], ids=["in-order", "shuffled"])
+def test_a_smaller_last_batch_with_l2_and_no_weights(shuffle):
+    # 70 examples in batches of 16: the last batch of 6 is a step of its own (not a padded
+    # batch of weights); its L2 term counts its own 6 examples, as the numpy engine's does
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((3, 70))
+    Y = (X[0] * X[1] > 0).astype(float).reshape(1, -1)
+    a, b = twins([3, 8, 1], hidden="tanh", init="xavier", seed=1)
+    fit = dict(epochs=10, learning_rate=0.05, batch_size=16, l2=0.3, shuffle=shuffle)
+    h_np, h_jax = both(a, b, X, Y, optimizer="momentum", **fit)
+    assert max_rel(h_np.cost, h_jax.cost) <= 1e-6
+    assert h_np.accuracy == pytest.approx(h_jax.accuracy, abs=1e-12)
+    for key in h_np.grad_norm:  # of the epoch's last batch: the one of 6
+        assert max_rel(h_np.grad_norm[key], h_jax.grad_norm[key]) <= 1e-6
+    for key in a.params:
+        np.testing.assert_allclose(b.params[key], a.params[key], rtol=1e-6, atol=1e-9)
+
+
 def test_sigmoid_outputs_with_soft_labels_and_several_units():
     rng = np.random.default_rng(5)
     X = rng.standard_normal((4, 50))

@@ -43,6 +43,7 @@ def compiled_run(trainer: _Trainer) -> Callable[..., Any]:
         tuple(trainer.keeps),
         trainer.K,
         trainer.weighted,
+        trainer.split_rest,
         trainer.jax.config.jax_enable_x64,
         trainer.jax.default_backend(),
     )
@@ -121,11 +122,15 @@ def _compile(trainer: _Trainer) -> Callable[..., Any]:
             metric = jnp.asarray(count_correct(AL, Yb, task, hard, present), dtype)
         return (params, slots, t), (cost, metric, norms)
 
+    split, b, n_full = trainer.split_rest, plan.b, plan.n_full
+    # batches in order without weights: slices of X's columns (X is not laid out as rows)
+    columns = not plan.shuffle and not trainer.weighted
+
     def epoch(
         state: Any, lr: Any, data: Any, order: Any, weights: Any, key: Any
     ) -> tuple[Any, Any]:
         """The batches of one epoch, lax.scan over them (one step, when it is the full
-        batch)."""
+        batch); a smaller last batch without weights is a step after the scan."""
         if plan.n_batches == 1 and not plan.rest:
             w = None if weights is None else tuple(part[0] for part in weights)
             state, (cost, metric, norms) = step(state, data["X"], data["Y"], w, lr, key)
@@ -136,17 +141,36 @@ def _compile(trainer: _Trainer) -> Callable[..., Any]:
                 idx, last, w = xs
                 A0 = data["X"].at[idx].get(mode="promise_in_bounds").T
                 Yb = data["Y"].at[idx].get(mode="promise_in_bounds").T
+            elif columns:
+                k, last, w = xs
+                A0 = lax.dynamic_slice_in_dim(data["X"], k * b, b, axis=1)
+                Yb = lax.dynamic_slice_in_dim(data["Y"], k * b, b, axis=1)
             else:
                 X_rows, Y_rows, last, w = xs
                 A0, Yb = X_rows.T, Y_rows.T
             return step(state, A0, Yb, w, lr, key, last)
 
-        blocks: tuple[Any, ...] = (
-            (order.reshape(plan.n_batches, plan.b),) if plan.shuffle else (data["X"], data["Y"])
-        )
-        last = jnp.arange(plan.n_batches) == plan.n_batches - 1
+        n_scan = n_full if split else plan.n_batches
+        blocks: tuple[Any, ...]
+        if plan.shuffle:
+            blocks = (order[: n_scan * b].reshape(n_scan, b),)
+        elif columns:
+            blocks = (jnp.arange(n_scan),)
+        else:
+            blocks = (data["X"], data["Y"])
+        last = jnp.arange(n_scan) == (n_scan if split else n_scan - 1)
         state, (costs, metrics, norms) = lax.scan(batch, state, (*blocks, last, weights))
-        return state, (costs, metrics.sum(axis=0), norms[-1])
+        if not split:
+            return state, (costs, metrics.sum(axis=0), norms[-1])
+        if plan.shuffle:
+            rest = order[n_full * b :]
+            A0 = data["X"].at[rest].get(mode="promise_in_bounds").T
+            Yb = data["Y"].at[rest].get(mode="promise_in_bounds").T
+        else:
+            A0, Yb = data["X"][:, n_full * b :], data["Y"][:, n_full * b :]
+        state, (cost, metric, norm) = step(state, A0, Yb, None, lr, key, True)
+        costs = jnp.concatenate([costs, cost[None]])
+        return state, (costs, metrics.sum(axis=0) + metric, norm)
 
     def run(state: Any, n: Any, lrs: Any, data: Any, orders: Any, weights: Any, key: Any) -> Any:
         outs = (

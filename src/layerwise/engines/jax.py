@@ -187,8 +187,13 @@ class _Trainer:
         dropout = any(keep < 1.0 for keep in self.keeps)
         self.key = jax.random.key(int(net._rng.integers(2**31)) if dropout else 0)
         self.weights = cfg.sample_weight
-        # batches carry weights when examples have them, or when the last batch is padded
-        self.weighted = self.weights is not None or plan.rest > 0
+        # batches carry weights when examples have them; the last batch, when smaller, is
+        # then padded to b columns of weight 0, so that one compiled step serves every batch.
+        # Without weights it runs as a step of its own: weights on every batch cost a
+        # tenth of a step's time on the benchmark's wide network, a second traced step only
+        # compilation time
+        self.weighted = self.weights is not None
+        self.split_rest = plan.rest > 0 and not self.weighted
         self.order = np.arange(plan.m)  # the running order, reshuffled in place per epoch
         n_params = net._theta.size
         # the epochs a call can run: the buffers of its outputs are this long (a power of
@@ -220,9 +225,13 @@ class _Trainer:
         else:
             # X goes to the device as it is (a plain copy) and is turned into rows there:
             # XLA's transpose of a large X takes a fraction of NumPy's
-            blocks = 0 if plan.shuffle else plan.n_batches
-            data["X"] = _as_rows(put(X), blocks=blocks, b=plan.b)
-            data["Y"] = _as_rows(put(Y), blocks=blocks, b=plan.b)
+            if not plan.shuffle and not self.weighted:
+                # batches in order: X as it is, each batch a slice of its columns
+                data["X"], data["Y"] = put(X), put(Y)
+            else:
+                blocks = 0 if plan.shuffle else plan.n_batches
+                data["X"] = _as_rows(put(X), blocks=blocks, b=plan.b)
+                data["Y"] = _as_rows(put(Y), blocks=blocks, b=plan.b)
         if self.weighted and not plan.shuffle:
             data["w"] = tuple(put(a) for a in self._batch_weights(self.order))
         return data
@@ -252,7 +261,8 @@ class _Trainer:
         plan = self.plan
         if not plan.shuffle:
             return None, None
-        orders = np.zeros((self.K, plan.n_batches * plan.b), np.int32)
+        width = plan.m if self.split_rest else plan.n_batches * plan.b
+        orders = np.zeros((self.K, width), np.int32)
         weights: list[tuple[Array, ...]] = []
         rng = self.net._rng
         for e in range(n):
