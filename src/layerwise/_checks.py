@@ -403,9 +403,20 @@ def check_memory(n_bytes: int, what: str) -> None:
 # --------------------------------------------------------------------------- JSON values
 
 
+def is_int(value: Any) -> TypeGuard[int]:
+    """An integer as JSON gives it (a Python int), never a boolean."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def is_number(value: Any) -> TypeGuard[float]:
     """A number as JSON gives it (a Python int or float), never a boolean."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_real(value: Any) -> TypeGuard[float]:
+    """A real number as an option takes it: a Python or NumPy int or float (np.float32(0.5)
+    is a fine keep probability), never a boolean."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def is_finite_number(value: Any) -> TypeGuard[float]:

@@ -15,7 +15,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -120,7 +120,7 @@ class FitOptions:
                 validation = (*validation, w_val)
 
         min_delta = self.min_delta
-        if not _is_number(min_delta) or not 0 <= min_delta < math.inf:
+        if not _checks.is_real(min_delta) or not 0 <= min_delta < math.inf:
             raise ValueError(
                 f"min_delta (the smallest gain in the validation cost that counts as an "
                 f"improvement) must be a finite number >= 0; Received: min_delta={min_delta!r}"
@@ -233,7 +233,7 @@ def _split(
 ) -> tuple[Array, Array, Array | None, tuple[Array, ...]]:
     """Hold out round(fraction · m) examples, drawn at random, for validation (their weights
     go with them)."""
-    if not _is_number(fraction) or not 0 < fraction < 1:
+    if not _checks.is_real(fraction) or not 0 < fraction < 1:
         raise ValueError(
             f"validation_split must be a fraction in (0, 1); "
             f"Received: validation_split={fraction!r}"
@@ -253,11 +253,6 @@ def _split(
     return X[:, train], Y[:, train], weights[:, train], held_out
 
 
-def _is_number(value: Any) -> TypeGuard[float]:
-    # NumPy's scalars count (np.float32(0.5) is a fine keep probability); booleans do not
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
 def keep_probabilities(dropout: float | Sequence[float] | None, n_hidden: int) -> list[float]:
     """One keep probability of inverted dropout per hidden layer (1.0 = no dropout).
 
@@ -266,7 +261,7 @@ def keep_probabilities(dropout: float | Sequence[float] | None, n_hidden: int) -
     """
     if dropout is None:
         return [1.0] * n_hidden
-    if _is_number(dropout):
+    if _checks.is_real(dropout):
         given = [dropout]
     elif isinstance(dropout, Sequence) and not isinstance(dropout, str):
         given = list(dropout)
@@ -275,11 +270,11 @@ def keep_probabilities(dropout: float | Sequence[float] | None, n_hidden: int) -
             f"dropout must be a keep probability or a list of them; Received: {dropout!r}"
         )
     for k in given:
-        if not _is_number(k) or not 0.0 < k <= 1.0:
+        if not _checks.is_real(k) or not 0.0 < k <= 1.0:
             raise ValueError(
                 f"dropout is the keep probability of each hidden unit, in (0, 1]; Received: {k!r}"
             )
-    if _is_number(dropout):
+    if _checks.is_real(dropout):
         return [float(dropout)] * n_hidden
     if len(given) != n_hidden:
         raise ValueError(

@@ -31,10 +31,11 @@ import stat
 import struct
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any, TypeGuard
+from typing import IO, Any
 
 import numpy as np
 
+from ._checks import is_int, is_number
 from ._files import atomic_write_bytes
 from ._optional import jsonable, require
 from ._typing import Array
@@ -369,7 +370,7 @@ def _check_entries(p: Any, info: dict[str, Any], entries: dict[str, Any]) -> int
         if (
             not isinstance(offsets, list)
             or len(offsets) != 2
-            or not all(_is_int(o) and o >= 0 for o in offsets)
+            or not all(is_int(o) and o >= 0 for o in offsets)
             or offsets[1] - offsets[0] != math.prod(shapes[key]) * itemsize
         ):
             raise _fail(p, f"corrupted data offsets for {key}: {_short(offsets)}")
@@ -402,20 +403,12 @@ def _check_tensors(p: Any, info: dict[str, Any], arrays: dict[str, tuple[Any, An
             raise _fail(p, f"{key} is {np.dtype(dtype).name} but the metadata says {info['dtype']}")
 
 
-def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _check_description(p: Any, info: Any) -> None:
     """Every field of the layerwise metadata: its JSON type and its range."""
     if not isinstance(info, dict) or info.get("format") != "layerwise":
         raise _fail(p, "not a layerwise model file")
     version = info.get("format_version")
-    if not _is_int(version):
+    if not is_int(version):
         raise _fail(p, f"corrupted layerwise metadata (format_version {_short(version)})")
     if version > FORMAT_VERSION:
         raise _fail(
@@ -425,7 +418,7 @@ def _check_description(p: Any, info: Any) -> None:
             f"{__version__} reads (format {FORMAT_VERSION}); upgrade layerwise",
         )
     dims = info.get("layer_dims")
-    if not isinstance(dims, list) or len(dims) < 2 or not all(_is_int(n) and n > 0 for n in dims):
+    if not isinstance(dims, list) or len(dims) < 2 or not all(is_int(n) and n > 0 for n in dims):
         raise _fail(p, f"corrupted layerwise metadata (layer_dims {_short(dims)})")
     acts = info.get("activations")
     if not isinstance(acts, list) or len(acts) != len(dims) - 1:
@@ -440,7 +433,7 @@ def _check_description(p: Any, info: Any) -> None:
                 p, f"unknown activation {_short(a)}; this layerwise knows {', '.join(ACTIVATIONS)}"
             )
         config = {k: v for k, v in a.items() if k != "name"}
-        if not all(_is_number(v) for v in config.values()):
+        if not all(is_number(v) for v in config.values()):
             raise _fail(p, f"activation parameters must be numbers; Received: {_short(a)}")
         try:
             get_activation(a["name"], **config)
@@ -456,7 +449,7 @@ def _check_description(p: Any, info: Any) -> None:
     if keep is not None and (
         not isinstance(keep, list)
         or len(keep) != len(dims) - 2
-        or not all(_is_number(k) and 0.0 < k <= 1.0 for k in keep)
+        or not all(is_number(k) and 0.0 < k <= 1.0 for k in keep)
     ):
         raise _fail(
             p,
