@@ -797,7 +797,7 @@ def test_a_models_own_statistics_are_blamed_not_the_data(capsys, trained, tmp_pa
 
 
 def test_text_in_a_held_out_row_of_a_number_column_is_named(capsys, tmp_path):
-    from layerwise.cli.task import split_rows
+    from layerwise.tables.steps import split_rows
 
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"x": rng.normal(size=200).round(6), "target": rng.integers(0, 2, 200)})

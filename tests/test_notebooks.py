@@ -34,14 +34,6 @@ def test_notebook_is_stored_without_outputs(path):
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
 
 
-def _table_model_exists() -> bool:
-    try:
-        from layerwise.tables import TableModel  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(path, tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
@@ -49,8 +41,6 @@ def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(path, tmp_path, monkeypat
     pytest.importorskip("ipykernel")
     for module in NEEDS[path.name]:
         pytest.importorskip(module)
-    if path.name == "04_table_workflow.ipynb" and not _table_model_exists():
-        pytest.skip("layerwise.tables.TableModel is not in this version of the package yet")
     monkeypatch.setenv("MPLBACKEND", "agg")  # the kernel draws without a screen
     notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()

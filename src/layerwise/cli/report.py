@@ -23,10 +23,8 @@ __all__ = [
     "number",
     "make_callbacks",
     "describe_metrics",
-    "regression_metrics",
     "print_plan",
     "print_report",
-    "training_config",
     "write_plots",
 ]
 
@@ -80,23 +78,6 @@ def describe_metrics(name: str, metrics: dict[str, float], m: int) -> str:
         if key in metrics:
             parts.append(f"{label} {metrics[key]:.6g}")
     return f"{name:<11} {'  '.join(parts)}  ({m} rows)"
-
-
-def regression_metrics(
-    net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None = None
-) -> dict[str, float]:
-    """RMSE and MAE (weighted by w when given) in the target's own units: the network's
-    outputs and Y mapped back through the stored target scaling."""
-    pre = net.preprocessing
-    AL, Y = net.predict_proba(X), np.asarray(Y, dtype=np.float64)
-    if pre is not None:
-        AL, Y = pre.inverse_target(AL), pre.inverse_target(Y)
-    weights = None if w is None else np.ravel(w)
-    residual = (AL - Y).reshape(-1)
-    return {
-        "rmse": float(np.sqrt(np.average(residual**2, weights=weights))),
-        "mae": float(np.average(np.abs(residual), weights=weights)),
-    }
 
 
 def print_plan(
@@ -169,46 +150,6 @@ def print_report(
     if validation is not None:
         print(describe_metrics("Validation:", metrics["validation"], validation[0].shape[1]))
     print(f"Time: {seconds:.2f} s for {history.epochs} epochs")
-
-
-def training_config(
-    args: argparse.Namespace,
-    table: Table,
-    kind: str,
-    init: str,
-    batch_size: int | None,
-    history: History,
-    seconds: float,
-    validation_split: float = 0.0,
-    patience: int = 0,
-) -> dict[str, Any]:
-    return {
-        "data": table.source,
-        "rows": table.m,
-        "dropped_rows": len(table.dropped),
-        "target": table.target,
-        "sample_weight": args.sample_weight,
-        "task": kind,
-        "layers": list(args.layers),
-        "hidden": args.hidden,
-        "init": init,
-        "epochs": args.epochs,
-        "epochs_run": history.epochs,
-        "learning_rate": args.lr,
-        "batch_size": batch_size,
-        "optimizer": args.optimizer,
-        "l2": args.l2,
-        "dropout": args.dropout,
-        "validation_split": validation_split,
-        "early_stopping": patience,
-        "target_scaling": kind == "continuous" and not getattr(args, "no_target_scaling", False),
-        "drop": list(getattr(args, "drop", None) or []),
-        "seed": args.seed,
-        "dtype": args.dtype,
-        "stop_reason": history.stop_reason,
-        "best_epoch": history.best_epoch,
-        "seconds": round(seconds, 3),
-    }
 
 
 def write_plots(

@@ -13,18 +13,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any
 
-from ..initializers import INITIALIZERS, suited_init
+from .._text import printable
+from ..initializers import INITIALIZERS
 from ..io import check_header_room
-from ..network import Network
 from ..optimizers import OPTIMIZERS
-from ..tables import (
-    TableEncoder,
-    defaults,
-    load_table,
-)
+from ..tables import TableModel, defaults
 from ..tables.encoder import MIN_FREQUENCY
 from ..training import TrainingDivergedError
 from .cluster import add_cluster_options, cmd_train_cluster
@@ -49,13 +44,10 @@ from .report import (
     make_callbacks,
     print_plan,
     print_report,
-    regression_metrics,
-    training_config,
     write_plots,
 )
-from .task import encode_target, split_rows, target_scale, task_of
 
-__all__ = ["add_train", "cmd_train", "make_callbacks"]
+__all__ = ["add_train", "cmd_train", "make_callbacks", "table_model"]
 
 # --------------------------------------------------------------------------- the command
 
@@ -89,103 +81,53 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.validation_split == 0 and args.tol:
         raise CLIError("--tol is early stopping's tolerance: keep a --validation-split")
 
-    table = load_table(
-        args.data,
-        args.target,
-        drop_missing=args.drop_missing,
-        id_column=args.id,
-        weight_column=args.sample_weight,
-        raw=True,
-        drop=args.drop or (),
-        keep=args.keep or (),
-    )
-    assert table.frame is not None
-    kind, output = task_of(table, args.output)
-    Y_all, classes = encode_target(table, kind, output)
-    n_out = len(classes) if output == "softmax" and classes else 1
-    split, patience, tolerance = _apply_plan(
-        args, defaults.plan_for(table.m, len(table.feature_names), n_out, _TASKS[kind])
-    )
-    train, val = split_rows(table.m, split, args.seed)
-    w_all = None if table.weights is None else table.weights[None, :]
-    w = None if w_all is None else w_all[:, train]
-    # every statistic of the encoding comes from the training rows only
-    encoder = TableEncoder(keep=table.keep).fit(
-        table.frame.iloc[train], sample_weight=None if w is None else w[0]
-    )
-    X_all, _ = encoder.encode(table.frame)
-    pre = encoder.preprocessing_
-    pre.classes, pre.target = classes, table.target
-    pre.ignored = [*table.left_out, *encoder.left_out_]
+    model = table_model(args)
+    prepared = model.prepare(args.data)
+    table, net = prepared.table, prepared.network
+    for option, value in (
+        ("layers", prepared.layers),
+        ("hidden", prepared.hidden),
+        ("epochs", prepared.epochs),
+        ("lr", prepared.learning_rate),
+        ("optimizer", prepared.optimizer),
+        ("l2", prepared.l2),
+    ):
+        setattr(args, option, value)
+    assert net.preprocessing is not None
     if out is not None:  # a model file's header has a limit: known now, not after training
-        check_header_room(pre)
-    if kind == "continuous" and not args.no_target_scaling:
-        pre.target_mean, pre.target_scale = target_scale(Y_all[:, train], w)
-        Y_all = pre.scale_target(Y_all)
-    X, Y = X_all[:, train], Y_all[:, train]
-    validation = None
-    if val is not None:
-        validation = (X_all[:, val], Y_all[:, val], None if w_all is None else w_all[:, val])
-
-    dims = [X_all.shape[0], *args.layers, n_out]
-    init = args.init
-    if init == "auto":
-        init = suited_init(args.hidden)
-    net = Network(
-        dims, hidden=args.hidden, output=output, init=init, seed=args.seed, dtype=args.dtype
+        check_header_room(net.preprocessing)
+    m_train, validation = prepared.train.size, prepared.validation
+    print_plan(
+        args,
+        table,
+        prepared.kind,
+        prepared.classes,
+        net,
+        prepared.init,
+        prepared.batch_size,
+        m_train,
+        validation,
+        prepared.patience,
     )
-    net.preprocessing = pre
-    batch_size = args.batch_size
-    if batch_size is None and args.optimizer != "gd":
-        batch_size = defaults.batch_size_for(X.shape[1])
-
-    print_plan(args, table, kind, classes, net, init, batch_size, X.shape[1], validation, patience)
-    engine = pick_engine(args, dims, X.shape[1])
-    start = time.perf_counter()
+    for notice in prepared.notices:
+        print(f"Notice: {printable(notice)}")
+    engine = pick_engine(args, net.layer_dims, m_train)
     try:
-        history = net.fit(
-            X,
-            Y,
-            epochs=args.epochs,
-            learning_rate=args.lr,
-            batch_size=batch_size,
-            optimizer=args.optimizer,
-            l2=args.l2,
-            dropout=args.dropout,
-            validation_data=validation,
-            sample_weight=w,
-            early_stopping=patience or False,
-            min_delta=tolerance,
-            callbacks=make_callbacks(args),
-            engine=engine,
-        )
+        model.train(prepared, callbacks=make_callbacks(args), engine=engine)
     except TrainingDivergedError as exc:
         raise ValueError(f"{exc} (a smaller --lr than {args.lr:g}); nothing was written") from None
-    seconds = time.perf_counter() - start
-
-    metrics = {"train": net.evaluate(X, Y, sample_weight=w)}
-    if validation is not None:
-        metrics["validation"] = net.evaluate(*validation)
-    if kind == "continuous":  # R², RMSE and MAE in the target's own units
-        metrics["train"].update(regression_metrics(net, X, Y, w))
-        if validation is not None:
-            metrics["validation"].update(regression_metrics(net, *validation))
-    print_report(history, args.epochs, metrics, X.shape[1], validation, seconds)
-    net.metadata = {
-        "training": training_config(
-            args, table, kind, init, batch_size, history, seconds, split, patience
-        ),
-        "metrics": metrics,
-    }
-    net.metadata["training"]["engine"] = engine
+    history, metrics = model.history, model.metrics
+    seconds = net.metadata["training"]["seconds"]
+    print_report(history, args.epochs, metrics, m_train, validation, seconds)
     if out is not None:
         net.save(out)
         print(f"Saved the model to {out} ({file_size(out)})")
     elif not history.interrupted:
         print("(no --out: the model was not saved)")
     if plot_dir is not None and history.epochs:
-        rows, which = (val, "validation") if val is not None else (train, "all")
-        write_plots(net, history, table, X_all, Y_all, rows, which, plot_dir)
+        val = prepared.val
+        rows, which = (val, "validation") if val is not None else (prepared.train, "all")
+        write_plots(net, history, table, prepared.X_all, prepared.Y_all, rows, which, plot_dir)
     if history.interrupted:
         saved = (
             f"the model as trained so far was saved to {out}"
@@ -201,36 +143,33 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-_TASKS = {
-    "binary": "classification",
-    "multiclass": "classification",
-    "continuous": "regression",
-}
-
-
-def _apply_plan(args: argparse.Namespace, plan: defaults.TrainingPlan) -> tuple[float, int, float]:
-    """Fill every option the user did not give (None) with the table's plan
-    (:func:`layerwise.tables.defaults.plan_for`); (validation split, patience, tolerance)."""
-    for option, field in _PLANNED.items():
-        if getattr(args, option) is None:
-            setattr(args, option, getattr(plan, field))
-    split = plan.validation_split if args.validation_split is None else args.validation_split
-    patience = plan.patience if args.early_stopping is None else args.early_stopping
-    if split == 0:
-        patience = 0
-    tolerance = plan.min_delta if args.tol is None else args.tol
-    return split, patience, tolerance if patience else 0.0
-
-
-#: the options of ``train`` whose default is the table's plan -> the plan's field
-_PLANNED = {
-    "layers": "layers",
-    "hidden": "hidden",
-    "epochs": "epochs",
-    "lr": "learning_rate",
-    "optimizer": "optimizer",
-    "l2": "l2",
-}
+def table_model(args: argparse.Namespace) -> TableModel:
+    """The :class:`~layerwise.tables.TableModel` that ``train``'s options describe (an option
+    left None takes the table's plan)."""
+    return TableModel(
+        args.target,
+        layers=args.layers,
+        hidden=args.hidden,
+        output=args.output,
+        epochs=args.epochs,
+        learning_rate=args.lr,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        l2=args.l2,
+        dropout=args.dropout,
+        validation_split=args.validation_split,
+        early_stopping=args.early_stopping,
+        tol=args.tol,
+        init=args.init,
+        seed=args.seed,
+        dtype=args.dtype,
+        drop=args.drop or (),
+        keep=args.keep or (),
+        id_column=args.id,
+        sample_weight=args.sample_weight,
+        target_scaling=not args.no_target_scaling,
+        drop_missing=args.drop_missing,
+    )
 
 
 # --------------------------------------------------------------------------- the parser

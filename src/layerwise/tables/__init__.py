@@ -19,6 +19,10 @@ line does (:mod:`layerwise.tables.encoder`). What it does by itself is listed, o
 in :attr:`Table.notices`: rows whose target is missing left out, a column that numbers the rows
 or whose text is nearly all distinct left out (``keep`` overrides it), the task chosen.
 
+:class:`TableModel` is the whole workflow in one object (read, choose, encode, split, train;
+predict, evaluate, save, export): the command line's ``train``, ``evaluate`` and ``predict``
+go through it (:mod:`layerwise.tables.model`).
+
 Examples
 --------
 >>> table = load_table("iris", target="target")
@@ -39,6 +43,7 @@ from .encoder import TableEncoder
 from .formats import BUILTIN, FORMATS, frame_to_bytes, load_builtin, read_frame
 from .loading import TARGET_NAMES, Table, load_table
 from .mixed import mixed_table
+from .model import PreparedTable, TableModel
 from .targets import (
     MAX_CLASSES,
     class_labels,
@@ -49,6 +54,8 @@ from .targets import (
 )
 
 __all__ = [
+    "TableModel",
+    "PreparedTable",
     "TableEncoder",
     "mixed_table",
     "BUILTIN",

@@ -1,0 +1,564 @@
+"""The table workflow as one object: :class:`TableModel`, a raw table in, predictions out.
+
+Every door that takes a table goes through it: ``layerwise train``/``evaluate``/``predict``
+and Python code alike. Its steps are those of :mod:`layerwise.tables.steps`:
+
+1. read the table (:func:`~layerwise.tables.load_table`): the target, the id, the columns
+   left out by rule (a row number, text with nearly every value distinct) and the rows whose
+   target is missing, each with a notice;
+2. choose the task and the output from the target (:func:`~layerwise.tables.steps.task_of`)
+   and the defaults from the table's size (:func:`~layerwise.tables.defaults.plan_for`);
+3. hold out the validation rows, fit the :class:`~layerwise.tables.TableEncoder` on the
+   training rows only, standardize a regression target;
+4. train the :class:`~layerwise.Network` (``fit = train(prepare(data))``, so that a caller can
+   look at the plan between the two, as the command line prints it).
+
+The notes stay the core: every option left None takes the table's plan, and a user can still
+ask for the notes' exact model (``layers=[20, 7, 5], optimizer="gd", validation_split=0``).
+
+Examples
+--------
+>>> from layerwise.tables import TableModel, mixed_table
+>>> df = mixed_table(m=300, seed=0)
+>>> model = TableModel(target="species", epochs=5).fit(df)
+>>> model.predict(df.head(3)).shape
+(3,)
+>>> model.predict_proba(df.head(3)).shape   # (m, K): rows are examples, as in scikit-learn
+(3, 3)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._typing import Array
+from ..initializers import suited_init
+from ..io import check_header_room
+from ..network import Network
+from . import defaults
+from .encoder import TableEncoder
+from .loading import Table, load_table
+from .steps import (
+    ModelData,
+    decode_predictions,
+    encode_target,
+    model_classes,
+    model_data,
+    predict_rows,
+    regression_metrics,
+    split_rows,
+    target_scale,
+    task_of,
+)
+
+__all__ = ["TableModel", "PreparedTable", "TASKS"]
+
+#: the target's type (:func:`~layerwise.tables.type_of_target`) -> the plan's task
+TASKS = {"binary": "classification", "multiclass": "classification", "continuous": "regression"}
+
+
+@dataclass
+class PreparedTable:
+    """A table read, encoded and split, with the network that will train on it: what
+    :meth:`TableModel.prepare` returns and :meth:`TableModel.train` takes.
+
+    ``X_all`` (n[0], m) and ``Y_all`` (n[L], m) hold every row, ``train`` and ``val`` the
+    column indices of the training and validation rows (``val`` None without validation).
+    The plan's values are the ones actually used: those given, and the table's plan
+    (:func:`~layerwise.tables.defaults.plan_for`) for the others.
+    """
+
+    table: Table
+    kind: str
+    output: str
+    classes: list[Any] | None
+    encoder: TableEncoder
+    X_all: Array
+    Y_all: Array
+    train: Array
+    val: Array | None
+    weights: Array | None  # (1, m) or None
+    network: Network
+    layers: list[int]
+    hidden: str
+    init: str
+    epochs: int
+    learning_rate: float
+    optimizer: str
+    l2: float
+    batch_size: int | None
+    validation_split: float
+    patience: int
+    tol: float
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def X(self) -> Array:
+        """The training rows' X (n[0], m_train)."""
+        return self.X_all[:, self.train]
+
+    @property
+    def Y(self) -> Array:
+        """The training rows' Y (n[L], m_train)."""
+        return self.Y_all[:, self.train]
+
+    @property
+    def sample_weight(self) -> Array | None:
+        """The training rows' weights (1, m_train), or None."""
+        return None if self.weights is None else self.weights[:, self.train]
+
+    @property
+    def validation(self) -> tuple[Array, Array, Array | None] | None:
+        """(X, Y, weights) of the validation rows, or None."""
+        if self.val is None:
+            return None
+        w = None if self.weights is None else self.weights[:, self.val]
+        return self.X_all[:, self.val], self.Y_all[:, self.val], w
+
+
+class TableModel:
+    """A network trained on a raw table: reading, task, encoding, split, defaults, training.
+
+    Parameters
+    ----------
+    target : str, optional
+        The target column (default: a column named target, y, label or class).
+    layers : list of int, optional
+        The hidden sizes n[1] ... n[L-1] (default: the table's plan).
+    hidden : str, optional
+        The hidden activation (default: the plan's, ``"relu"``).
+    output : str
+        ``"auto"`` (from the target), ``"sigmoid"``, ``"softmax"`` or ``"linear"``.
+    epochs, learning_rate, batch_size, optimizer, l2 : optional
+        As for :meth:`Network.fit`; None takes the plan's value.
+    dropout : float, optional
+        The keep probability of the hidden layers' inverted dropout.
+    validation_split : float, optional
+        The share of rows held out for validation and early stopping (0: none).
+    early_stopping : int, optional
+        The patience in epochs (0: off); None takes the plan's.
+    tol : float, optional
+        Early stopping's tolerance (the smallest fall of the validation cost that counts).
+    init : str
+        The initializer, or ``"auto"`` (He for the ReLU family, Xavier otherwise).
+    seed : int
+        Seeds the split, the initialization and the batches.
+    dtype : str
+        ``"float64"`` or ``"float32"``.
+    drop, keep : sequence of str
+        Columns to leave out; columns to keep although a rule would leave them out.
+    id_column : str, optional
+        A column that identifies the rows (never a feature).
+    sample_weight : str, optional
+        A column of row weights (never a feature).
+    target_scaling : bool
+        Train a regression on the standardized target (reported in its own units).
+    drop_missing : bool
+        Drop the rows with a missing value in any column used, instead of filling them.
+    engine : str
+        ``"numpy"`` or ``"jax"`` (see :meth:`Network.fit`).
+
+    Attributes
+    ----------
+    network : Network
+        The trained network; ``network.preprocessing`` holds the encoding and the labels.
+    encoder : TableEncoder
+        The fitted encoder (its ``columns_`` say how each column became features).
+    notices : list of str
+        What the workflow left out or chose by itself, and why (saved in the model file).
+    history : History
+        The training history (None for a model loaded from a file).
+    metrics : dict
+        ``{"train": {...}, "validation": {...}}``: cost and accuracy, or R², RMSE and MAE in
+        the target's units.
+    """
+
+    def __init__(
+        self,
+        target: str | None = None,
+        *,
+        layers: Sequence[int] | None = None,
+        hidden: str | None = None,
+        output: str = "auto",
+        epochs: int | None = None,
+        learning_rate: float | None = None,
+        batch_size: int | None = None,
+        optimizer: str | None = None,
+        l2: float | None = None,
+        dropout: float | None = None,
+        validation_split: float | None = None,
+        early_stopping: int | None = None,
+        tol: float | None = None,
+        init: str = "auto",
+        seed: int = 0,
+        dtype: str = "float64",
+        drop: Sequence[str] = (),
+        keep: Sequence[str] = (),
+        id_column: str | None = None,
+        sample_weight: str | None = None,
+        target_scaling: bool = True,
+        drop_missing: bool = False,
+        engine: str = "numpy",
+    ) -> None:
+        self.target = target
+        self.layers = layers
+        self.hidden = hidden
+        self.output = output
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.l2 = l2
+        self.dropout = dropout
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.tol = tol
+        self.init = init
+        self.seed = seed
+        self.dtype = dtype
+        self.drop = drop
+        self.keep = keep
+        self.id_column = id_column
+        self.sample_weight = sample_weight
+        self.target_scaling = target_scaling
+        self.drop_missing = drop_missing
+        self.engine = engine
+        self.network: Network | None = None
+        self.history: Any = None
+        self.metrics: dict[str, dict[str, float]] = {}
+        self.notices: list[str] = []
+        self.plan: PreparedTable | None = None
+
+    # ----------------------------------------------------------------------- training
+
+    def fit(self, data: Any, *, callbacks: Sequence[Any] = ()) -> TableModel:
+        """Read, encode and train on ``data``: a file path, a built-in data set's name, a
+        pandas DataFrame or a pyarrow Table. Returns self."""
+        return self.train(self.prepare(data), callbacks=callbacks)
+
+    def prepare(self, data: Any) -> PreparedTable:
+        """Every step before training: the table read, its task, the plan, the validation
+        rows, the encoder fitted on the training rows and the network built (not trained)."""
+        self._check_options()
+        table = load_table(
+            data,
+            self.target,
+            drop_missing=self.drop_missing,
+            id_column=self.id_column,
+            weight_column=self.sample_weight,
+            raw=True,
+            drop=tuple(self.drop),
+            keep=tuple(self.keep),
+        )
+        assert table.frame is not None
+        kind, output = task_of(table, self.output)
+        Y_all, classes = encode_target(table, kind, output)
+        n_out = len(classes) if output == "softmax" and classes else 1
+        plan = defaults.plan_for(table.m, len(table.feature_names), n_out, TASKS[kind])
+        split = plan.validation_split if self.validation_split is None else self.validation_split
+        patience = plan.patience if self.early_stopping is None else int(self.early_stopping)
+        if split == 0:
+            patience = 0
+        tol = plan.min_delta if self.tol is None else float(self.tol)
+        train, val = split_rows(table.m, split, self.seed)
+        w_all = None if table.weights is None else table.weights[None, :]
+        w = None if w_all is None else w_all[:, train]
+        # every statistic of the encoding comes from the training rows only
+        encoder = TableEncoder(keep=table.keep).fit(
+            table.frame.iloc[train], sample_weight=None if w is None else w[0]
+        )
+        X_all, _ = encoder.encode(table.frame)
+        pre = encoder.preprocessing_
+        pre.classes, pre.target = classes, table.target
+        pre.ignored = [*table.left_out, *encoder.left_out_]
+        if kind == "continuous" and self.target_scaling:
+            pre.target_mean, pre.target_scale = target_scale(Y_all[:, train], w)
+            Y_all = pre.scale_target(Y_all)
+        layers = list(plan.layers if self.layers is None else self.layers)
+        hidden = plan.hidden if self.hidden is None else self.hidden
+        init = suited_init(hidden) if self.init == "auto" else self.init
+        net = Network(
+            [X_all.shape[0], *layers, n_out],
+            hidden=hidden,
+            output=output,
+            init=init,
+            seed=self.seed,
+            dtype=self.dtype,
+        )
+        net.preprocessing = pre
+        optimizer = plan.optimizer if self.optimizer is None else self.optimizer
+        batch_size = self.batch_size
+        if batch_size is None and optimizer != "gd":
+            batch_size = defaults.batch_size_for(len(train))
+        prepared = PreparedTable(
+            table=table,
+            kind=kind,
+            output=output,
+            classes=classes,
+            encoder=encoder,
+            X_all=X_all,
+            Y_all=Y_all,
+            train=train,
+            val=val,
+            weights=w_all,
+            network=net,
+            layers=layers,
+            hidden=hidden,
+            init=init,
+            epochs=plan.epochs if self.epochs is None else int(self.epochs),
+            learning_rate=plan.learning_rate
+            if self.learning_rate is None
+            else float(self.learning_rate),
+            optimizer=optimizer,
+            l2=plan.l2 if self.l2 is None else float(self.l2),
+            batch_size=batch_size,
+            validation_split=split,
+            patience=patience,
+            tol=tol if patience else 0.0,
+            notices=[*table.notices, *encoder.notices_],
+        )
+        self.plan = prepared
+        self.notices = list(prepared.notices)
+        return prepared
+
+    def train(
+        self,
+        prepared: PreparedTable,
+        *,
+        callbacks: Sequence[Any] = (),
+        engine: str | None = None,
+    ) -> TableModel:
+        """Train the network of a :class:`PreparedTable` (from :meth:`prepare`) and keep it,
+        with its history, its scores and a record of its training in ``network.metadata``.
+        Returns self. A run that diverges raises
+        :class:`~layerwise.training.TrainingDivergedError` (try a smaller learning rate)."""
+        net, p = prepared.network, prepared
+        engine = self.engine if engine is None else engine
+        start = time.perf_counter()
+        history = net.fit(
+            p.X,
+            p.Y,
+            epochs=p.epochs,
+            learning_rate=p.learning_rate,
+            batch_size=p.batch_size,
+            optimizer=p.optimizer,
+            l2=p.l2,
+            dropout=self.dropout,
+            validation_data=p.validation,
+            sample_weight=p.sample_weight,
+            early_stopping=p.patience or False,
+            min_delta=p.tol,
+            callbacks=list(callbacks),
+            engine=engine,
+        )
+        seconds = time.perf_counter() - start
+        metrics = {"train": _scores(net, p.X, p.Y, p.sample_weight, p.kind)}
+        if p.validation is not None:
+            metrics["validation"] = _scores(net, *p.validation, p.kind)
+        net.metadata = {
+            "training": _training_record(self, p, history, seconds, engine),
+            "metrics": metrics,
+            "notices": list(p.notices),
+        }
+        self.network, self.history, self.metrics = net, history, metrics
+        self.notices = list(p.notices)
+        return self
+
+    def _check_options(self) -> None:
+        if self.validation_split == 0 and self.early_stopping:
+            raise ValueError(
+                "early_stopping watches the validation cost: keep a validation_split (e.g. "
+                f"{defaults.VALIDATION_SPLIT})"
+            )
+        if self.validation_split == 0 and self.tol:
+            raise ValueError("tol is early stopping's tolerance: keep a validation_split")
+
+    # ----------------------------------------------------------------------- prediction
+
+    @property
+    def encoder(self) -> TableEncoder:
+        """The fitted :class:`TableEncoder` (rebuilt from the model for a loaded model)."""
+        pre = self._fitted().preprocessing
+        if self.plan is not None and self.plan.network is self.network:
+            return self.plan.encoder
+        assert pre is not None
+        return TableEncoder.from_preprocessing(pre)
+
+    def _fitted(self) -> Network:
+        if self.network is None:
+            raise ValueError(
+                "this TableModel is not fitted yet: call fit(data) first, or TableModel.load(path)"
+            )
+        return self.network
+
+    def _read(self, data: Any, need_target: bool) -> ModelData:
+        net = self._fitted()
+        pre = net.preprocessing
+        if pre is None or pre.columns is None:
+            raise ValueError(
+                "this model was not trained on a table (it has no column encodings): use "
+                "Network.predict on an array X (n[0], m)"
+            )
+        return model_data(
+            net,
+            data,
+            target=None,
+            need_target=need_target,
+            drop_missing=False,
+            id_column=self.id_column,
+            encode=False,
+        )
+
+    def output_of(self, data: Any) -> Array:
+        """A[L] (n[L], m): the network's outputs for every row of ``data``, encoded a chunk of
+        rows at a time (bounded memory however many features the columns make)."""
+        AL, _ = predict_rows(self._fitted(), self._read(data, need_target=False))
+        return AL
+
+    def predict(self, data: Any) -> np.ndarray:
+        """One prediction per row, shape (m,): the class label as the target held it, or the
+        value in the target's units. Columns the model does not use are ignored; a missing
+        feature column is an error that names it; unseen categories are encoded as
+        infrequent (or all 0)."""
+        return np.asarray(decode_predictions(self._fitted(), self.output_of(data)))
+
+    def predict_proba(self, data: Any) -> np.ndarray:
+        """The class probabilities, shape (m, K), one row per example and one column per
+        class of :attr:`classes_` (scikit-learn's layout; the network's own A[L] is (n[L], m)).
+        A sigmoid output gives the two columns 1 − a and a."""
+        net = self._fitted()
+        if net.task == "regression":
+            raise ValueError("predict_proba is for classification; this model is a regression")
+        AL = self.output_of(data)
+        if net.task == "binary" and AL.shape[0] == 1:
+            AL = np.vstack([1.0 - AL, AL])
+        return np.ascontiguousarray(AL.T)
+
+    @property
+    def classes_(self) -> list[Any]:
+        """The class labels (an empty list for a regression)."""
+        net = self._fitted()
+        return [] if net.task == "regression" else model_classes(net)
+
+    def evaluate(self, data: Any) -> dict[str, float]:
+        """The scores on a table that holds the target: cost and accuracy (classification),
+        or cost, R², RMSE and MAE in the target's units (regression)."""
+        net = self._fitted()
+        read = model_data(
+            net,
+            data,
+            target=None,
+            need_target=True,
+            drop_missing=False,
+            id_column=self.id_column,
+        )
+        assert read.X is not None and read.Y is not None
+        kind = "continuous" if net.task == "regression" else "classification"
+        return _scores(net, read.X, read.Y, None, kind)
+
+    # ----------------------------------------------------------------------- files
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model file (:meth:`Network.save`: safetensors, the encoding and the
+        notices in its metadata), the same file ``layerwise train --out`` writes."""
+        net = self._fitted()
+        assert net.preprocessing is not None
+        check_header_room(net.preprocessing)
+        net.save(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> TableModel:
+        """A model file written by :meth:`save` or ``layerwise train``."""
+        net = Network.load(path)
+        pre = net.preprocessing
+        if pre is None or pre.columns is None:
+            raise ValueError(
+                f"{os.fspath(path)} holds a network trained on arrays, without column "
+                f"encodings: load it with Network.load"
+            )
+        training = dict(net.metadata.get("training") or {})
+        model = cls(target=pre.target)
+        for name in ("layers", "hidden", "epochs", "learning_rate", "optimizer", "seed"):
+            if name in training:
+                setattr(model, name, training[name])
+        model.network = net
+        model.metrics = dict(net.metadata.get("metrics") or {})
+        notices = net.metadata.get("notices")
+        model.notices = [str(n) for n in notices] if isinstance(notices, list) else []
+        return model
+
+    def to_onnx(self, path: str | os.PathLike[str] | None = None, opset: int = 17) -> Any:
+        """The ONNX graph of ``layerwise export``: one input per column (named as the column,
+        [N, 1], float32 or string), outputs ``label`` and ``probabilities`` (or the values
+        of a regression). Written to ``path`` when given; the ONNX model is returned."""
+        from ..onnx_export import export_network
+
+        return export_network(self._fitted(), path, opset=opset)
+
+    # ----------------------------------------------------------------------- display
+
+    def __repr__(self) -> str:
+        if self.network is None:
+            return f"TableModel(target={self.target!r}) (not fitted)"
+        net = self.network
+        return (
+            f"TableModel(target={self.target!r}): {net.task}, n = {net.layer_dims}, "
+            f"{len(self.notices)} notice(s)"
+        )
+
+    def _repr_html_(self) -> str:
+        from .._html import table_model_html
+
+        if self.network is None:
+            return f"<pre>{self!r}</pre>"
+        return table_model_html(self)
+
+
+def _scores(net: Network, X: Array, Y: Array, w: Array | None, kind: str) -> dict[str, float]:
+    """The network's evaluate on (X, Y), with R², RMSE and MAE in the target's units for a
+    regression."""
+    scores = net.evaluate(X, Y, sample_weight=w)
+    if kind == "continuous":
+        scores.update(regression_metrics(net, X, Y, w))
+    return scores
+
+
+def _training_record(
+    model: TableModel, p: PreparedTable, history: Any, seconds: float, engine: str
+) -> dict[str, Any]:
+    """How the network was trained, as the model file keeps it (``layerwise explain`` shows
+    the update rule from it)."""
+    return {
+        "data": p.table.source,
+        "rows": p.table.m,
+        "dropped_rows": len(p.table.dropped),
+        "target": p.table.target,
+        "sample_weight": model.sample_weight,
+        "task": p.kind,
+        "layers": list(p.layers),
+        "hidden": p.hidden,
+        "init": p.init,
+        "epochs": p.epochs,
+        "epochs_run": history.epochs,
+        "learning_rate": p.learning_rate,
+        "batch_size": p.batch_size,
+        "optimizer": p.optimizer,
+        "l2": p.l2,
+        "dropout": model.dropout,
+        "validation_split": p.validation_split,
+        "early_stopping": p.patience,
+        "target_scaling": p.kind == "continuous" and model.target_scaling,
+        "drop": list(model.drop),
+        "seed": model.seed,
+        "dtype": model.dtype,
+        "stop_reason": history.stop_reason,
+        "best_epoch": history.best_epoch,
+        "seconds": round(seconds, 3),
+        "engine": engine,
+    }
