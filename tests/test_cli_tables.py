@@ -811,3 +811,103 @@ def test_text_in_a_held_out_row_of_a_number_column_is_named(capsys, tmp_path):
     assert code == 1 and "Training:" not in out and err.count("\n") == 1
     assert f"'oops' at row {row}" in err and "column 'x'" in err
     assert "text ()" not in err
+
+
+# --------------------------------------------------------------------------- predict's output
+
+
+def _labelled(m: int, seed: int, labels: tuple[str, str]) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=m)
+    return pd.DataFrame({"x": x, "label": np.where(x > 0, labels[1], labels[0])})
+
+
+@pytest.mark.parametrize("id_name", ["prediction", "proba_a", "proba_b"])
+def test_an_id_column_named_like_an_output_keeps_its_ids(tmp_path, capsys, id_name):
+    train = _labelled(200, 0, ("a", "b"))
+    train.to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "m.safetensors"
+    code, _, err = run(
+        capsys, "train", tmp_path / "train.csv", "--target", "label", "--epochs", "20",
+        "--out", model, "--quiet",
+    )  # fmt: skip
+    assert code == 0, err
+    test = _labelled(30, 1, ("a", "b")).drop(columns=["label"])
+    ids = [f"row-{i}" for i in range(30)]
+    test.insert(0, id_name, ids)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    out = tmp_path / "p.csv"
+    code, _, err = run(
+        capsys, "predict", model, tmp_path / "test.csv", "--id", id_name, "--proba", "--out", out
+    )
+    assert code == 0, err
+    written = pd.read_csv(out)
+    assert written[id_name].tolist() == ids  # the ids, untouched, in row order
+    renamed = id_name + "_"
+    assert renamed in written.columns
+    assert f"{renamed!r}" in err and id_name in err
+    labels = written["prediction" if id_name != "prediction" else "prediction_"]
+    assert set(labels) <= {"a", "b"}
+    proba = written[[c for c in written.columns if c.startswith("proba_") and c != id_name]]
+    assert proba.shape == (30, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv"])
+def test_prediction_files_hold_no_spreadsheet_formulas(tmp_path, capsys, suffix):
+    labels = ("=HYPERLINK(1)", "@SUM(A1)")
+    train = _labelled(200, 0, labels)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "m.safetensors"
+    code, _, err = run(
+        capsys, "train", tmp_path / "train.csv", "--target", "label", "--epochs", "30",
+        "--lr", "0.01", "--out", model, "--quiet",
+    )  # fmt: skip
+    assert code == 0, err
+    test = _labelled(40, 1, labels).drop(columns=["label"])
+    ids = ["+cmd|' /C calc'!A0", "-1.5", "-2", "=1+2", "\tx", *[f"r{i}" for i in range(35)]]
+    test.insert(0, "key", ids)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    out = tmp_path / f"p{suffix}"
+    code, _, err = run(capsys, "predict", model, tmp_path / "test.csv", "--id", "key", "--out", out)
+    assert code == 0, err
+    sep = "," if suffix == ".csv" else "\t"
+    written = pd.read_csv(out, sep=sep, dtype=str, keep_default_na=False)
+    assert len(written) == 40
+    # every text cell and header that would start a formula starts with ' instead;
+    # plain numbers stay numbers
+    expected_ids = ["'+cmd|' /C calc'!A0", "-1.5", "-2", "'=1+2", "'\tx", *ids[5:]]
+    assert written["key"].tolist() == expected_ids
+    assert set(written["prediction"]) <= {"'=HYPERLINK(1)", "'@SUM(A1)"}
+    for cell in [*written.columns, *written.to_numpy().ravel()]:
+        assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+        if cell.startswith("-"):
+            float(cell)  # a plain number
+    # without --out, the same escaping on stdout
+    code, shown, _ = run(capsys, "predict", model, tmp_path / "test.csv", "--id", "key")
+    assert code == 0
+    assert "\n'=1+2," in shown and "\n-1.5," in shown
+
+
+def test_train_prints_a_notice_for_each_thing_it_did_by_itself(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    m = 200
+    df = pd.DataFrame(
+        {
+            "rownames": np.arange(1, m + 1),
+            "name": [f"person \x1b[31m{i}" for i in range(m)],
+            "x": rng.normal(size=m),
+        }
+    )
+    df["y"] = np.where(df["x"] > 0, "yes", "no")
+    df.loc[[3, 9, 11], "y"] = None
+    df.to_csv(tmp_path / "t.csv", index=False)
+    code, out, err = run(capsys, "train", tmp_path / "t.csv", "--target", "y", "--epochs", "2")
+    assert code == 0, err
+    notices = [line for line in out.splitlines() if line.startswith("Notice: ")]
+    assert len(notices) == 4, out
+    assert "'rownames' left out" in notices[0] and "--keep rownames" in notices[0]
+    assert "'name' left out" in notices[1] and "--keep name" in notices[1]
+    assert "3 row(s) left out" in notices[2]
+    assert "2 labels" in notices[3]
+    assert "\x1b" not in out  # names from the table are printed escaped

@@ -124,18 +124,31 @@ def cmd_predict(args: argparse.Namespace) -> int:
     warn_unseen("predict", unseen)
     import pandas as pd
 
-    frame = pd.DataFrame({data.table.id_name: data.table.ids})
+    id_name = data.table.id_name
+    columns: dict[str, Any] = {}
     predictions = decode_predictions(net, AL)
     if predictions.ndim == 2:
         for k in range(predictions.shape[1]):
-            frame[f"prediction_{k + 1}"] = predictions[:, k]
+            columns[f"prediction_{k + 1}"] = predictions[:, k]
     else:
-        frame["prediction"] = predictions
+        columns["prediction"] = predictions
     if args.proba:
         classes = model_classes(net)
         P = np.vstack([1.0 - AL[0], AL[0]]) if net.task == "binary" else AL
         for c, row in zip(classes, P):
-            frame[f"proba_{c}"] = row
+            columns[f"proba_{c}"] = row
+    frame = pd.DataFrame({id_name: data.table.ids})
+    for name, values in columns.items():
+        written = name
+        while written == id_name:  # the ids keep their column: the output takes another name
+            written += "_"
+        if written != name:
+            print(
+                f"layerwise predict: the id column is named {printable(id_name)!r}: the "
+                f"predictions' column is {printable(written)!r}",
+                file=sys.stderr,
+            )
+        frame[written] = values
     if out is None:
         sys.stdout.write(frame_to_bytes(frame, "predictions.csv").decode("utf-8"))
         return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -356,12 +357,44 @@ def read_column_as_text(data: str | os.PathLike[str], column: str) -> np.ndarray
 # --------------------------------------------------------------------------- writing
 
 
+#: what a spreadsheet takes for the start of a formula in a cell (OWASP's CSV injection list)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def escape_formula(text: str) -> str:
+    """``text`` as a CSV cell a spreadsheet will not run: one that starts as a formula does
+    (=, +, -, @, a tab or a carriage return) gets a leading ``'`` (OWASP's advice), unless it
+    is a plain number such as ``-1.5``, which stays a number.
+
+    >>> [escape_formula(t) for t in ["=1+2", "-1.5", "@SUM(A1)", "+cmd", "a-b", "-"]]
+    ["'=1+2", '-1.5', "'@SUM(A1)", "'+cmd", 'a-b', "'-"]
+    """
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names pass :func:`escape_formula`
+    (numbers, booleans and missing values as they are): no cell of a CSV or TSV that layerwise
+    writes starts a spreadsheet formula."""
+    out = frame.copy()
+    out.columns = [escape_formula(c) if isinstance(c, str) else c for c in frame.columns]
+    for name in out.columns:
+        column = out[name]
+        if column.dtype.kind in "biufcmM":
+            continue
+        out[name] = column.map(lambda v: escape_formula(v) if isinstance(v, str) else v)
+    return out
+
+
 def frame_to_bytes(frame: pd.DataFrame, path: str | os.PathLike[str]) -> bytes:
     """The bytes of ``frame`` in the format of ``path``'s suffix (.csv, .tsv or .parquet), for
     :func:`layerwise.io.atomic_write_bytes`."""
     suffix = Path(path).suffix.lower()
     if suffix in (".csv", ".tsv"):
-        text = frame.to_csv(index=False, sep="," if suffix == ".csv" else "\t")
+        text = escape_formulas(frame).to_csv(index=False, sep="," if suffix == ".csv" else "\t")
         return str(text).encode("utf-8")
     if suffix == ".parquet":
         buf = io.BytesIO()
