@@ -28,6 +28,7 @@ __all__ = [
     "SMALL_ROWS",
     "SMALL_VALIDATION_SPLIT",
     "PATIENCE_STEPS",
+    "REFIT_ROWS",
     "TrainingPlan",
     "plan_for",
 ]
@@ -62,6 +63,10 @@ SMALL_VALIDATION_SPLIT = 0.2
 #: patience is at least PATIENCE epochs and at least PATIENCE_STEPS mini-batch steps: on a small
 #: table an epoch is a handful of steps, and ten of them stop on noise
 PATIENCE_STEPS = 250
+#: a table of fewer than REFIT_ROWS rows is trained twice: once with its validation rows held
+#: out, to choose the number of epochs by early stopping, then on every row for that number
+#: of epochs (the held-out rows are too many to give up on a small table); 0 turns it off
+REFIT_ROWS = 0
 
 BATCH_RULE = (
     f"m/{ROWS_PER_BATCH} rounded down to a power of two, at least {MIN_BATCH} and at most "
@@ -112,6 +117,9 @@ class TrainingPlan:
     min_delta : float
         The tolerance: the smallest fall of the validation cost that counts as an
         improvement (:data:`TOLERANCE` on a big table, 0 otherwise).
+    refit : bool
+        Train again on every row for the epochs early stopping chose (a small table:
+        :data:`REFIT_ROWS`).
     """
 
     layers: list[int]
@@ -125,6 +133,7 @@ class TrainingPlan:
     patience: int = PATIENCE
     monitor: str = MONITOR
     min_delta: float = 0.0
+    refit: bool = False
 
 
 def plan_for(m: int, n_features: int, n_outputs: int, task: str) -> TrainingPlan:
@@ -158,4 +167,5 @@ def plan_for(m: int, n_features: int, n_outputs: int, task: str) -> TrainingPlan
         validation_split=split,
         patience=max(PATIENCE, math.ceil(PATIENCE_STEPS / steps_per_epoch)),
         min_delta=TOLERANCE if m >= BIG_TABLE_ROWS else 0.0,
+        refit=m < REFIT_ROWS,
     )

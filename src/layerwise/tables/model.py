@@ -96,6 +96,7 @@ class PreparedTable:
     validation_split: float
     patience: int
     tol: float
+    refit: bool = False
     notices: list[str] = field(default_factory=list)
 
     @property
@@ -204,6 +205,7 @@ class TableModel:
         sample_weight: str | None = None,
         target_scaling: bool = True,
         drop_missing: bool = False,
+        refit: bool | None = None,
         engine: str = "numpy",
     ) -> None:
         self.target = target
@@ -228,6 +230,7 @@ class TableModel:
         self.sample_weight = sample_weight
         self.target_scaling = target_scaling
         self.drop_missing = drop_missing
+        self.refit = refit
         self.engine = engine
         self.network: Network | None = None
         self.history: Any = None
@@ -321,8 +324,17 @@ class TableModel:
             validation_split=split,
             patience=patience,
             tol=tol if patience else 0.0,
+            refit=(plan.refit if self.refit is None else bool(self.refit))
+            and val is not None
+            and patience > 0,
             notices=[*table.notices, *encoder.notices_],
         )
+        if prepared.refit:
+            prepared.notices.append(
+                f"{table.m} rows: once early stopping has chosen the epochs on the "
+                f"{val.size if val is not None else 0} held-out rows, the network is trained "
+                f"again on every row for that many epochs (refit=False keeps the first run)"
+            )
         self.plan = prepared
         self.notices = list(prepared.notices)
         return prepared
@@ -357,10 +369,36 @@ class TableModel:
             callbacks=list(callbacks),
             engine=engine,
         )
-        seconds = time.perf_counter() - start
-        metrics = {"train": _scores(net, p.X, p.Y, p.sample_weight, p.kind)}
+        metrics: dict[str, dict[str, float]] = {}
         if p.validation is not None:
             metrics["validation"] = _scores(net, *p.validation, p.kind)
+        if p.refit and history.best_epoch is not None and not history.interrupted:
+            # the epochs chosen on the held-out rows, now on every row: the validation
+            # scores above are those of the run that chose them
+            epochs = history.best_epoch + 1
+            fresh = Network(
+                net.layer_dims,
+                hidden=p.hidden,
+                output=p.output,
+                init=p.init,
+                seed=self.seed,
+                dtype=self.dtype,
+            )
+            fresh.fit(
+                p.X_all,
+                p.Y_all,
+                epochs=epochs,
+                learning_rate=p.learning_rate,
+                batch_size=p.batch_size,
+                optimizer=p.optimizer,
+                l2=p.l2,
+                dropout=self.dropout,
+                sample_weight=p.weights,
+                engine=engine,
+            )
+            net._set_flat_params(fresh._theta.copy())
+        seconds = time.perf_counter() - start
+        metrics = {"train": _scores(net, p.X, p.Y, p.sample_weight, p.kind), **metrics}
         net.metadata = {
             "training": _training_record(self, p, history, seconds, engine),
             "metrics": metrics,
@@ -561,4 +599,5 @@ def _training_record(
         "best_epoch": history.best_epoch,
         "seconds": round(seconds, 3),
         "engine": engine,
+        "refit": p.refit,
     }
