@@ -460,9 +460,4 @@ def _apply_plan(args: argparse.Namespace, plan: defaults.TrainingPlan) -> tuple[
     ):
         if getattr(args, option) is None:
             setattr(args, option, getattr(plan, field))
-    split = plan.validation_split if args.validation_split is None else args.validation_split
-    patience = plan.patience if args.early_stopping is None else args.early_stopping
-    if split == 0:
-        patience = 0
-    tolerance = plan.min_delta if args.tol is None else args.tol
-    return split, patience, tolerance if patience else 0.0
+    return defaults.stopping(plan, args.validation_split, args.early_stopping, args.tol)

@@ -31,6 +31,7 @@ __all__ = [
     "REFIT_ROWS",
     "TrainingPlan",
     "plan_for",
+    "stopping",
 ]
 
 #: the most epochs ``train`` runs (early stopping usually ends it sooner)
@@ -169,3 +170,25 @@ def plan_for(m: int, n_features: int, n_outputs: int, task: str) -> TrainingPlan
         min_delta=TOLERANCE if m >= BIG_TABLE_ROWS else 0.0,
         refit=m < REFIT_ROWS,
     )
+
+
+def stopping(
+    plan: TrainingPlan,
+    validation_split: float | None = None,
+    early_stopping: int | None = None,
+    tol: float | None = None,
+) -> tuple[float, int, float]:
+    """(validation split, patience, tolerance): those given, the plan's for those left None;
+    no validation rows means no early stopping, and no early stopping no tolerance.
+
+    >>> stopping(plan_for(300, 12, 3, "classification"), early_stopping=5)
+    (0.2, 5, 0.0)
+    >>> stopping(plan_for(300, 12, 3, "classification"), validation_split=0)
+    (0, 0, 0.0)
+    """
+    split = plan.validation_split if validation_split is None else validation_split
+    patience = plan.patience if early_stopping is None else int(early_stopping)
+    if split == 0:
+        patience = 0
+    tolerance = plan.min_delta if tol is None else float(tol)
+    return split, patience, tolerance if patience else 0.0

@@ -264,11 +264,9 @@ class TableModel:
         Y_all, classes = encode_target(table, kind, output)
         n_out = len(classes) if output == "softmax" and classes else 1
         plan = defaults.plan_for(table.m, len(table.feature_names), n_out, TASKS[kind])
-        split = plan.validation_split if self.validation_split is None else self.validation_split
-        patience = plan.patience if self.early_stopping is None else int(self.early_stopping)
-        if split == 0:
-            patience = 0
-        tol = plan.min_delta if self.tol is None else float(self.tol)
+        split, patience, tol = defaults.stopping(
+            plan, self.validation_split, self.early_stopping, self.tol
+        )
         train, val = split_rows(table.m, split, self.seed)
         w_all = None if table.weights is None else table.weights[None, :]
         w = None if w_all is None else w_all[:, train]
@@ -323,7 +321,7 @@ class TableModel:
             batch_size=batch_size,
             validation_split=split,
             patience=patience,
-            tol=tol if patience else 0.0,
+            tol=tol,
             refit=(plan.refit if self.refit is None else bool(self.refit))
             and val is not None
             and patience > 0,
