@@ -158,3 +158,31 @@ def test_clear_errors():
         TableModel(target="species", validation_split=0, early_stopping=5).fit(mixed(m=50))
     with pytest.raises((TypeError, ValueError), match=r"DataFrame|table|file"):
         TableModel(target="species").fit(42)
+
+
+def test_refit_trains_again_on_every_row_for_the_epochs_early_stopping_chose():
+    import layerwise as lw
+
+    df = mixed(m=300, seed=6)
+    first = TableModel(target="species", refit=False, learning_rate=0.01).fit(df)
+    model = TableModel(target="species", refit=True, learning_rate=0.01)
+    prepared = model.prepare(df)
+    assert prepared.refit and "trained again on every row" in prepared.notices[-1]
+    model.train(prepared)
+    best = model.history.best_epoch
+    assert best is not None and best + 1 < model.history.epochs  # it stopped early
+    # by hand: the same network, from the same seed, on all rows (training and validation)
+    # for best + 1 epochs
+    again = lw.Network(
+        prepared.network.layer_dims, hidden="relu", output="softmax", init="he", seed=0
+    )
+    again.fit(
+        prepared.X_all, prepared.Y_all, epochs=best + 1, learning_rate=0.01,
+        batch_size=prepared.batch_size, optimizer="adam",
+    )  # fmt: skip
+    for key in again.params:
+        np.testing.assert_allclose(model.network.params[key], again.params[key], atol=1e-12)
+        assert not np.allclose(first.network.params[key], again.params[key])
+    assert model.network.metadata["training"]["refit"] is True
+    # the validation scores are those of the run that chose the epochs
+    assert model.metrics["validation"]["cost"] == pytest.approx(first.metrics["validation"]["cost"])

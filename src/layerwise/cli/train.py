@@ -169,6 +169,7 @@ def table_model(args: argparse.Namespace) -> TableModel:
         sample_weight=args.sample_weight,
         target_scaling=not args.no_target_scaling,
         drop_missing=args.drop_missing,
+        refit=args.refit,
     )
 
 
@@ -275,6 +276,13 @@ def add_train(sub: Any) -> None:
         choices=["auto", "sigmoid", "softmax", "linear"],
         default="auto",
         help="output activation (default auto: from the target)",
+    )
+    p.add_argument(
+        "--refit",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="once early stopping has chosen the epochs, train again on every row for that "
+        f"many epochs (default: on a table under {defaults.REFIT_ROWS} rows)",
     )
     p.add_argument(
         "--no-target-scaling",

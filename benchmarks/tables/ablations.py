@@ -1,0 +1,100 @@
+"""The ablation table of ``docs/defaults.md``: each variant of the table door's defaults run on
+the whole suite (three seeds, ``run.py``'s protocol), and its summary against the anchors.
+
+A variant is a tag, a patch of module constants applied before the command line runs (see
+``run.py --patch``) and extra options of ``layerwise train``. Results are cached by tag, so a
+rerun only measures new variants (``--force`` measures again).
+
+    python benchmarks/tables/ablations.py              # run what is missing, print the table
+    python benchmarks/tables/ablations.py --table-only # print it from the cache
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from report import results, summary  # noqa: E402
+from run import DEFAULT_SUITE, load_suite, run, table_name  # noqa: E402
+
+REFIT = {"layerwise.tables.defaults.REFIT_ROWS": 3000}
+MIN_FREQUENCY_1 = {
+    "layerwise.tables.encoder.MIN_FREQUENCY": 1,
+    "layerwise.tables.encoder.TableEncoder.min_frequency": 1,
+}
+
+#: (tag, what it changes, patch, options); the first is the defaults before this measurement
+W = "layerwise.tables.defaults.WIDTH"
+PATIENCE = "layerwise.tables.defaults.PATIENCE_STEPS"
+SMALL = "layerwise.tables.defaults.SMALL_ROWS"
+REFIT_1000 = {"layerwise.tables.defaults.REFIT_ROWS": 1000}
+
+#: (tag, what it changes, patch, options); the first is the defaults before this measurement
+VARIANTS: list[tuple[str, str, dict[str, Any], list[str]]] = [
+    ("base", "one layer of 128, validation 0.2 under 1000 rows, patience ≥ 250 steps", {}, []),
+    ("minfreq1", "base, no merging of rare categories", MIN_FREQUENCY_1, []),
+    ("width256", "base, 256 hidden units", {W: 256}, []),
+    ("depth2", "base, two hidden layers of 128", {}, ["--layers", "128,128"]),
+    ("epochs400", "base, at most 400 epochs", {}, ["--epochs", "400"]),
+    ("patience500", "base, patience ≥ 500 steps", {PATIENCE: 500}, []),
+    ("small3000", "base, validation 0.2 under 3000 rows", {SMALL: 3000}, []),
+    ("refit1000", "base, refit on every row under 1000 rows", REFIT_1000, []),
+    ("refit3000", "base, refit on every row under 3000 rows", REFIT, []),
+    ("r3k_mf1", "refit3000, no merging of rare categories", {**REFIT, **MIN_FREQUENCY_1}, []),
+    ("r3k_e400", "refit3000, at most 400 epochs", REFIT, ["--epochs", "400"]),
+    ("r3k_lr3", "refit3000, α = 0.003", REFIT, ["--lr", "0.003"]),
+    ("r3k_w256", "refit3000, 256 hidden units", {**REFIT, W: 256}, []),
+    ("r3k_l2", "refit3000, L2 λ = 0.01", REFIT, ["--l2", "0.01"]),
+    ("r3k_p500", "refit3000, patience ≥ 500 steps", {**REFIT, PATIENCE: 500}, []),
+]
+
+
+def table(suite: Path) -> str:
+    tables = [table_name(s) for s in load_suite(suite)]
+    refs = {m: results(m, "ref") for m in ("mlp", "hgb", "realmlp", "dummy")}
+    rows = [
+        "| variant | what | tables ≥ MLP − 0.01 | worst vs MLP | mean | − MLP | − HGB | "
+        "− RealMLP | median fit (s) |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for tag, what, _, _ in VARIANTS:
+        lw = results("lw", tag)
+        if not lw:
+            continue
+        s = summary({"lw": lw, **refs}, tables)
+
+        def diff(anchor: str, s: dict[str, Any] = s) -> str:
+            a, b = s["mean_lw"], s[f"mean_{anchor}"]
+            return "—" if a is None or b is None else f"{a - b:+.4f}"
+
+        times = [r["seconds"] for recs in lw.values() for r in recs if r.get("seconds")]
+        mean = "—" if s["mean_lw"] is None else f"{s['mean_lw']:.4f}"
+        worst = "—" if s["worst"] is None else f"{s['worst']:+.3f} ({s['worst_table']})"
+        rows.append(
+            f"| `{tag}` | {what} | {s['within']}/{s['tables']} | {worst} | {mean} | "
+            f"{diff('mlp')} | {diff('hgb')} | {diff('realmlp')} | "
+            f"{statistics.median(times):.2f} |"
+        )
+    return "\n".join(rows)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--suite", type=Path, default=DEFAULT_SUITE)
+    p.add_argument("--table-only", action="store_true", help="print the table from the cache")
+    p.add_argument("--force", action="store_true")
+    args = p.parse_args()
+    if not args.table_only:
+        specs = load_suite(args.suite)
+        for tag, _, patch, options in VARIANTS:
+            run(["lw"], specs, [0, 1, 2], patch, options, tag, args.force)
+    print(table(args.suite))
+
+
+if __name__ == "__main__":
+    main()
