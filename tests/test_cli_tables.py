@@ -905,9 +905,10 @@ def test_train_prints_a_notice_for_each_thing_it_did_by_itself(tmp_path, capsys)
     code, out, err = run(capsys, "train", tmp_path / "t.csv", "--target", "y", "--epochs", "2")
     assert code == 0, err
     notices = [line for line in out.splitlines() if line.startswith("Notice: ")]
-    assert len(notices) == 4, out
+    assert len(notices) == 5, out
     assert "'rownames' left out" in notices[0] and "--keep rownames" in notices[0]
     assert "'name' left out" in notices[1] and "--keep name" in notices[1]
     assert "3 row(s) left out" in notices[2]
     assert "2 labels" in notices[3]
+    assert "trained again on every row" in notices[4] and "197 rows" in notices[4]
     assert "\x1b" not in out  # names from the table are printed escaped

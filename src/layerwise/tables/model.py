@@ -331,7 +331,7 @@ class TableModel:
             prepared.notices.append(
                 f"{table.m} rows: once early stopping has chosen the epochs on the "
                 f"{val.size if val is not None else 0} held-out rows, the network is trained "
-                f"again on every row for that many epochs (refit=False keeps the first run)"
+                f"again on every row for that many epochs (--no-refit, refit=False: the first run)"
             )
         self.plan = prepared
         self.notices = list(prepared.notices)
