@@ -188,6 +188,16 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
         nodes.append(helper.make_node("Sub", [A, const("mean", pre.mean)], ["X_centered"]))
         nodes.append(helper.make_node("Div", ["X_centered", const("scale", pre.scale)], ["A0"]))
         A = "A0"
+        if pre.clip is not None:
+            # the smooth clip z / sqrt(1 + (z/c)²)
+            nodes.append(helper.make_node("Div", [A, const("clip", pre.clip)], ["z_over_c"]))
+            nodes.append(helper.make_node("Mul", ["z_over_c", "z_over_c"], ["z_over_c_sq"]))
+            nodes.append(
+                helper.make_node("Add", ["z_over_c_sq", const("clip_one", 1.0)], ["clip_den2"])
+            )
+            nodes.append(helper.make_node("Sqrt", ["clip_den2"], ["clip_den"]))
+            nodes.append(helper.make_node("Div", [A, "clip_den"], ["A0_clipped"]))
+            A = "A0_clipped"
 
     task = network.task
     L = network.L

@@ -67,6 +67,10 @@ class Preprocessing:
     target_mean, target_scale : float, or None
         Regression: the network was trained on (y − target_mean) / target_scale, so its
         outputs are mapped back with :meth:`inverse_target`.
+    clip : float, or None
+        After standardizing, each feature passes the smooth clip z / sqrt(1 + (z / clip)²)
+        (RealMLP's): about z near 0, never beyond ±clip, so an outlier cannot dominate a
+        unit. None: no clipping.
     left_out : list of str
         Columns of the training table that were not features (the id, the weights, the
         ones dropped on request or left out by rule): a table given to the model may carry
@@ -84,6 +88,7 @@ class Preprocessing:
     target_mean: float | None = None
     target_scale: float | None = None
     left_out: list[str] = field(default_factory=list)
+    clip: float | None = None
 
     @property
     def ignored(self) -> list[str]:
@@ -128,7 +133,8 @@ class Preprocessing:
         )
 
     def transform(self, X: Array) -> Array:
-        """(x − mean) / scale for X (n[0], m); returns a new array."""
+        """(x − mean) / scale for X (n[0], m), then the smooth :attr:`clip` when there is one;
+        returns a new array."""
         if self.mean is None or self.scale is None:
             return np.array(X, copy=True)
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
@@ -138,6 +144,9 @@ class Preprocessing:
             Z = (X - mean) / scale
         if not np.isfinite(Z).all():
             self._refuse_overflow(X, Z)
+        if self.clip is not None:
+            # z / sqrt(1 + (z/c)²), written with hypot so that a huge z gives ±c, not 0
+            Z /= np.hypot(1.0, Z / Z.dtype.type(self.clip))
         return Z
 
     def _refuse_overflow(self, X: Array, Z: Array) -> None:
@@ -220,6 +229,7 @@ class Preprocessing:
             "target_mean": self.target_mean,
             "target_scale": self.target_scale,
             "ignored": list(self.left_out),  # the key files have always had
+            **({} if self.clip is None else {"clip": float(self.clip)}),
         }
 
     @classmethod
@@ -295,6 +305,9 @@ class Preprocessing:
                 f"preprocessing target_mean must be finite and target_scale finite and > 0; "
                 f"got {target_mean!r}, {target_scale!r}"
             )
+        clip = data.get("clip")
+        if clip is not None and (not is_finite_number(clip) or not clip > 0):
+            raise ValueError(f"preprocessing clip must be a finite number > 0; got {clip!r}")
         ignored = data.get("ignored") or []
         if not isinstance(ignored, list) or not all(isinstance(c, str) for c in ignored):
             raise ValueError("preprocessing ignored must be a list of column names")
@@ -314,6 +327,7 @@ class Preprocessing:
             target_mean=None if target_mean is None else float(target_mean),
             target_scale=None if target_scale is None else float(target_scale),
             left_out=list(ignored),
+            clip=None if clip is None else float(clip),
         )
 
 

@@ -285,7 +285,9 @@ def cmd_train_cluster(args: argparse.Namespace) -> int:
         kind, output, classes = _task(args, summary, target)
         sample = summary.sample[summary.sample[target].notna()]
         features = sample.drop(columns=[target, *(args.drop or ())], errors="ignore")
-        encoder = TableEncoder(keep=args.keep or ()).fit(features)
+        encoder = TableEncoder(
+            keep=args.keep or (), scaling=defaults.NUMERIC_SCALING, clip=defaults.CLIP
+        ).fit(features)
         pre = encoder.preprocessing_
         pre.classes, pre.target = classes, target
         pre.ignored = [*(args.drop or ()), *encoder.left_out_]

@@ -29,6 +29,8 @@ __all__ = [
     "SMALL_VALIDATION_SPLIT",
     "PATIENCE_STEPS",
     "REFIT_ROWS",
+    "NUMERIC_SCALING",
+    "CLIP",
     "TrainingPlan",
     "plan_for",
     "stopping",
@@ -69,6 +71,10 @@ PATIENCE_STEPS = 250
 #: of epochs (the held-out rows are too many to give up on a small table): measured on the
 #: table suite, docs/defaults.md ("Refitting on every row"); 0 turns it off
 REFIT_ROWS = 3000
+#: how the table door scales numbers (TableEncoder's ``scaling``: "standard" or "robust") and
+#: the smooth clip after it (``clip``, None for none)
+NUMERIC_SCALING = "standard"
+CLIP: float | None = None
 
 BATCH_RULE = (
     f"m/{ROWS_PER_BATCH} rounded down to a power of two, at least {MIN_BATCH} and at most "

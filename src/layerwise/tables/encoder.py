@@ -94,6 +94,15 @@ class TableEncoder:
     keep : list of str, default ()
         Columns kept although :func:`left_out_reason` would leave them out: text with
         nearly every value distinct becomes a category, a row number a number.
+    scaling : {"standard", "robust"}, default "standard"
+        How the standardized features (a number's value, a date's parts) are centred and
+        scaled: by the mean and the standard deviation (scikit-learn's ``StandardScaler``), or
+        by the median and the interquartile range / 1.349 (the standard deviation for normal
+        data; the standard deviation where the range is 0), which outliers and heavy tails
+        do not stretch.
+    clip : float, optional
+        The smooth clip applied after scaling, z / sqrt(1 + (z / clip)²)
+        (:attr:`Preprocessing.clip`); None: none.
 
     Attributes
     ----------
@@ -110,9 +119,17 @@ class TableEncoder:
         One line for each column left out, naming it and the option that keeps it.
     """
 
-    def __init__(self, min_frequency: float = MIN_FREQUENCY, keep: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        min_frequency: float = MIN_FREQUENCY,
+        keep: Sequence[str] = (),
+        scaling: str = "standard",
+        clip: float | None = None,
+    ) -> None:
         self.min_frequency = min_frequency
         self.keep = keep
+        self.scaling = scaling
+        self.clip = clip
 
     # -- fit -------------------------------------------------------------------------------
 
@@ -163,12 +180,22 @@ class TableEncoder:
                 f"no column of the table can be a feature: {_shorten(self.left_out_)} "
                 f"were left out (keep one with keep=[...], --keep COL)"
             )
+        if self.scaling not in ("standard", "robust"):
+            raise ValueError(f"scaling must be 'standard' or 'robust'; got {self.scaling!r}")
+        if self.clip is not None and not (
+            isinstance(self.clip, (int, float)) and np.isfinite(self.clip) and self.clip > 0
+        ):
+            raise ValueError(f"clip must be a finite number > 0 or None; got {self.clip!r}")
         X, _ = self._raw(frame, self.columns_)
         pre = Preprocessing.fit(X, sample_weight=None if sample_weight is None else w[None, :])
         assert pre.mean is not None and pre.scale is not None
         # only a number's value and a date's parts are standardized: 0/1 features stay 0/1
-        as_is = ~np.array([s for c in self.columns_ for s in c.standardized])
-        pre.mean[as_is], pre.scale[as_is] = 0.0, 1.0
+        standardized = np.array([s for c in self.columns_ for s in c.standardized])
+        if self.scaling == "robust":
+            for j in np.flatnonzero(standardized):
+                pre.mean[j], pre.scale[j] = _robust(X[j], w, float(pre.scale[j]))
+        pre.mean[~standardized], pre.scale[~standardized] = 0.0, 1.0
+        pre.clip = None if self.clip is None else float(self.clip)
         pre.columns = self.columns_
         pre.feature_names = [n for c in self.columns_ for n in c.feature_names()]
         self.preprocessing_ = pre
@@ -282,6 +309,33 @@ def _fit_column(name: str, column: pd.Series, w: Array, min_count: float) -> Col
 def _sorted(keys: list[str | None]) -> tuple[str | None, ...]:
     # as scikit-learn orders categories: the strings sorted, the missing value last
     return (*sorted(k for k in keys if k is not None), *([None] if None in keys else []))
+
+
+def _robust(values: Array, weights: Array, sd: float) -> tuple[float, float]:
+    """The median and the interquartile range / 1.349 of a feature (weighted); the standard
+    deviation ``sd`` where that range is 0 (a feature mostly of one value), 1 where both are."""
+    q25, q50, q75 = (weighted_quantile(values, weights, q) for q in (0.25, 0.5, 0.75))
+    scale = (q75 - q25) / 1.349
+    if not scale > 0:
+        scale = sd if sd > 0 else 1.0
+    return q50, scale
+
+
+def weighted_quantile(values: Array, weights: Array, q: float) -> float:
+    """The q-quantile of ``values`` with each counted ``weights`` times (the lower of the two
+    middle values' mean at q = 0.5, as :func:`weighted_median`).
+
+    >>> weighted_quantile(np.array([1.0, 2.0, 3.0, 4.0]), np.ones(4), 0.5)
+    2.5
+    """
+    total = float(weights.sum())
+    if total <= 0:
+        return float(np.quantile(values, q))
+    order = np.argsort(values, kind="stable")
+    v, c = values[order], np.cumsum(weights[order])
+    lo = v[int(np.searchsorted(c, total * q, side="left"))]
+    hi = v[min(int(np.searchsorted(c, total * q, side="right")), v.size - 1)]
+    return float((lo + hi) / 2)
 
 
 def weighted_median(values: Array, weights: Array) -> float:

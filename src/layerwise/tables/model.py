@@ -271,9 +271,9 @@ class TableModel:
         w_all = None if table.weights is None else table.weights[None, :]
         w = None if w_all is None else w_all[:, train]
         # every statistic of the encoding comes from the training rows only
-        encoder = TableEncoder(keep=table.keep).fit(
-            table.frame.iloc[train], sample_weight=None if w is None else w[0]
-        )
+        encoder = TableEncoder(
+            keep=table.keep, scaling=defaults.NUMERIC_SCALING, clip=defaults.CLIP
+        ).fit(table.frame.iloc[train], sample_weight=None if w is None else w[0])
         X_all, _ = encoder.encode(table.frame)
         pre = encoder.preprocessing_
         pre.classes, pre.target = classes, table.target
