@@ -364,3 +364,91 @@ def test_values_that_do_not_fit_the_column_are_refused_by_row():
     # booleans written as text or 0/1 are read as booleans
     spelled = frame.assign(smoker=frame["smoker"].map({True: "TRUE", False: "false"}))
     np.testing.assert_array_equal(encoder.transform(spelled), encoder.transform(frame))
+
+
+# --------------------------------------------------------------------------- robust scaling
+
+
+def heavy_tailed(m: int = 301, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    income = np.exp(rng.normal(10, 1.5, m))  # log-normal: a long right tail
+    income[:3] = [1e9, 5e9, 2e10]  # and three outliers
+    age = rng.integers(18, 90, m).astype(float)
+    age[::10] = np.nan
+    return pd.DataFrame({"income": income, "age": age, "city": rng.choice(["a", "b"], m)})
+
+
+def test_robust_scaling_centres_on_the_median_and_scales_by_the_quartiles():
+    df = heavy_tailed()
+    enc = TableEncoder(scaling="robust").fit(df)
+    pre = enc.preprocessing_
+    names = enc.feature_names_out_
+    for column in ("income", "age"):
+        j = names.index(column)
+        values = df[column].fillna(df[column].median()).to_numpy()  # the fill: the median
+        q25, q50, q75 = np.quantile(values, [0.25, 0.5, 0.75], method="averaged_inverted_cdf")
+        assert pre.mean[j] == pytest.approx(q50)
+        assert pre.scale[j] == pytest.approx((q75 - q25) / 1.349)
+    # 0/1 features (the missing indicator, the categories) are left as they are
+    for j, name in enumerate(names):
+        if name not in ("income", "age"):
+            assert (pre.mean[j], pre.scale[j]) == (0.0, 1.0)
+    # the standard deviation, which the outliers inflate, is far larger than the robust scale
+    j = names.index("income")
+    assert StandardScaler().fit(df[["income"]]).scale_[0] > 100 * pre.scale[j]
+
+
+def test_the_smooth_clip_is_z_over_sqrt_of_one_plus_z_over_c_squared():
+    df = heavy_tailed()
+    plain = TableEncoder(scaling="robust").fit(df)
+    clipped = TableEncoder(scaling="robust", clip=3.0).fit(df)
+    Z = plain.transform(df)
+    expected = Z / np.sqrt(1 + (Z / 3.0) ** 2)
+    np.testing.assert_allclose(clipped.transform(df), expected, rtol=1e-12)
+    X = clipped.transform(df)
+    assert np.abs(X).max() < 3.0  # never beyond ±c ...
+    j = clipped.feature_names_out_.index("income")
+    assert X[j, 2] == pytest.approx(3.0, rel=1e-9)  # ... where a huge z reaches it
+    with pytest.raises(ValueError, match="clip"):
+        TableEncoder(clip=-1.0).fit(df)
+    with pytest.raises(ValueError, match="scaling"):
+        TableEncoder(scaling="minmax").fit(df)
+
+
+def test_the_clip_travels_in_the_model_file_and_the_onnx_graph(tmp_path):
+    pytest.importorskip("safetensors", reason="needs the io extra")
+    import layerwise as lw
+    from layerwise.preprocessing import Preprocessing
+
+    df = heavy_tailed()
+    enc = TableEncoder(scaling="robust", clip=3.0).fit(df)
+    X = enc.transform(df)
+    net = lw.Network([X.shape[0], 4, 1], seed=0)
+    net.preprocessing = enc.preprocessing_
+    net.save(tmp_path / "m.safetensors")
+    back = lw.Network.load(tmp_path / "m.safetensors")
+    assert back.preprocessing.clip == 3.0
+    np.testing.assert_array_equal(
+        TableEncoder.from_preprocessing(back.preprocessing).transform(df), X
+    )
+    data = enc.preprocessing_.to_dict()
+    with pytest.raises(ValueError, match="clip"):
+        Preprocessing.from_dict({**data, "clip": 0}, X.shape[0])
+    ort = pytest.importorskip("onnxruntime", reason="needs the onnx extra")
+    from layerwise.onnx_export import export_network
+
+    export_network(net, tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    feeds = {}
+    for spec in session.get_inputs():
+        column = df[spec.name]
+        if spec.type == "tensor(string)":
+            feeds[spec.name] = column.astype(str).to_numpy().reshape(-1, 1)
+        else:
+            feeds[spec.name] = column.to_numpy(dtype=np.float32).reshape(-1, 1)
+    (P,) = [
+        o
+        for o, s in zip(session.run(None, feeds), session.get_outputs())
+        if s.name == "probabilities"
+    ]
+    np.testing.assert_allclose(P[:, -1], net.predict_proba(X)[0], atol=1e-5)
