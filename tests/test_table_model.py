@@ -186,3 +186,12 @@ def test_refit_trains_again_on_every_row_for_the_epochs_early_stopping_chose():
     assert model.network.metadata["training"]["refit"] is True
     # the validation scores are those of the run that chose the epochs
     assert model.metrics["validation"]["cost"] == pytest.approx(first.metrics["validation"]["cost"])
+
+
+def test_a_fitted_model_shows_its_columns_scores_and_notices_in_a_notebook(fitted):
+    _, model = fitted
+    html = model._repr_html_()
+    for text in ("species", "bill_length_mm", "island", "colony", "rownames"):
+        assert text in html, text
+    assert "<table" in html and "accuracy" in html
+    assert "not fitted" in TableModel(target="y")._repr_html_()
