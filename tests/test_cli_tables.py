@@ -200,6 +200,9 @@ def test_the_encoding_is_learned_from_the_training_rows_only(trained):
         numeric_booleans(table.iloc[train_rows])
     )
     expected = oracle.transform(numeric_booleans(table)).T
+    c = defaults.CLIP  # then the table door's smooth clip, on every feature
+    expected = expected / np.sqrt(1 + (expected / c) ** 2)
+    assert pre.clip == c == 3.0
     got = TableEncoder.from_preprocessing(pre).transform(table)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
 

@@ -72,9 +72,11 @@ PATIENCE_STEPS = 250
 #: table suite, docs/defaults.md ("Refitting on every row"); 0 turns it off
 REFIT_ROWS = 3000
 #: how the table door scales numbers (TableEncoder's ``scaling``: "standard" or "robust") and
-#: the smooth clip after it (``clip``, None for none)
+#: the smooth clip after it, z / sqrt(1 + (z/CLIP)²) (``clip``, None for none): measured on the
+#: table suite (docs/defaults.md), the clip at 3 after the usual standardization lifted 21 to
+#: 22 tables within 0.01 of the MLP; the robust scaling did not help
 NUMERIC_SCALING = "standard"
-CLIP: float | None = None
+CLIP: float | None = 3.0
 
 BATCH_RULE = (
     f"m/{ROWS_PER_BATCH} rounded down to a power of two, at least {MIN_BATCH} and at most "
