@@ -206,13 +206,15 @@ than 10 unbalanced values, or more than 50 -> linear (mean squared error; the ru
 layerwise.tables.type_of_target's), trained on the standardized target (--no-target-scaling:
 as it is) and reported in its own units. --output overrides it.
 
-Defaults that fit the table (measured on 24 public tables: docs/defaults.md): one hidden
-layer of {defaults.WIDTH} relu units, Adam with α = 0.001; {defaults.VALIDATION_SPLIT:g} of the rows
-({defaults.SMALL_VALIDATION_SPLIT:g} under {defaults.SMALL_ROWS} rows) are held out for validation, and early
-stopping ends training once the validation cost has not improved for {defaults.PATIENCE} epochs or
-{defaults.PATIENCE_STEPS} steps, whichever is more (at most --epochs {defaults.EPOCHS}), keeping the best
-epoch's weights; under {defaults.REFIT_ROWS} rows the network is then trained again on every row for
-that many epochs (--no-refit); the mini-batch size is {defaults.BATCH_RULE}.
+Defaults that fit the table (measured on 24 public tables: docs/defaults.md): one
+hidden layer of {defaults.WIDTH} relu units, Adam with α = 0.001;
+{defaults.VALIDATION_SPLIT:g} of the rows ({defaults.SMALL_VALIDATION_SPLIT:g} under
+{defaults.SMALL_ROWS} rows) are held out for validation, and early stopping ends training
+once the validation cost has not improved for {defaults.PATIENCE} epochs or
+{defaults.PATIENCE_STEPS} steps, whichever is more (at most --epochs {defaults.EPOCHS}),
+keeping the best epoch's weights; under {defaults.REFIT_ROWS} rows the network is then
+trained again on every row for that many epochs (--no-refit); the mini-batch size is
+{defaults.BATCH_RULE}.
 --validation-split 0 trains on every row, for --epochs epochs.
 
 Ctrl-C stops after the current batch; with --out the model of that point is saved (exit 130).
