@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE))
 from report import results, summary  # noqa: E402
 from run import DEFAULT_SUITE, load_suite, run, table_name  # noqa: E402
 
-REFIT = {"layerwise.tables.defaults.REFIT_ROWS": 3000}
+REFIT = {"layerwise.tables.defaults.REFIT_ROWS": 3000, "layerwise.tables.defaults.CLIP": None}
 MIN_FREQUENCY_1 = {
     "layerwise.tables.encoder.MIN_FREQUENCY": 1,
     "layerwise.tables.encoder.TableEncoder.min_frequency": 1,
@@ -32,9 +32,9 @@ MIN_FREQUENCY_1 = {
 W = "layerwise.tables.defaults.WIDTH"
 PATIENCE = "layerwise.tables.defaults.PATIENCE_STEPS"
 SMALL = "layerwise.tables.defaults.SMALL_ROWS"
-REFIT_1000 = {"layerwise.tables.defaults.REFIT_ROWS": 1000}
+REFIT_1000 = {"layerwise.tables.defaults.REFIT_ROWS": 1000, "layerwise.tables.defaults.CLIP": None}
 #: the defaults before this measurement: no refit
-BASE = {"layerwise.tables.defaults.REFIT_ROWS": 0}
+BASE = {"layerwise.tables.defaults.REFIT_ROWS": 0, "layerwise.tables.defaults.CLIP": None}
 ROBUST = {"layerwise.tables.defaults.NUMERIC_SCALING": "robust"}
 CLIP = "layerwise.tables.defaults.CLIP"
 
@@ -43,7 +43,7 @@ VARIANTS: list[tuple[str, str, dict[str, Any], list[str]]] = [
     (
         "base",
         "one layer of 128, validation 0.2 under 1000 rows, patience ≥ 250 steps",
-        {"layerwise.tables.defaults.REFIT_ROWS": 0},
+        BASE,
         [],
     ),
     ("minfreq1", "base, no merging of rare categories", {**BASE, **MIN_FREQUENCY_1}, []),
@@ -67,7 +67,10 @@ VARIANTS: list[tuple[str, str, dict[str, Any], list[str]]] = [
         [],
     ),
     ("r3k_rob", "refit3000, robust scaling", {**REFIT, **ROBUST}, []),
-    ("r3k_std3", "refit3000, smooth clip at 3", {**REFIT, CLIP: 3.0}, []),
+    ("r3k_std3", "refit3000, smooth clip at 3 (the defaults now)", {**REFIT, CLIP: 3.0}, []),
+    ("r3k_std2", "refit3000, smooth clip at 2", {**REFIT, CLIP: 2.0}, []),
+    ("r3k_std5", "refit3000, smooth clip at 5", {**REFIT, CLIP: 5.0}, []),
+    ("r3k_std3_l2", "r3k_std3, L2 λ = 0.01", {**REFIT, CLIP: 3.0}, ["--l2", "0.01"]),
 ]
 
 
