@@ -156,6 +156,10 @@ def test_clear_errors():
         TableModel(target="nope").fit(mixed(m=50))
     with pytest.raises(ValueError, match="validation_split"):
         TableModel(target="species", validation_split=0, early_stopping=5).fit(mixed(m=50))
+    with pytest.raises(ValueError, match=r"validation_split must be a fraction in \[0, 1\).*1\.5"):
+        TableModel(target="species", validation_split=1.5).fit(mixed(m=50))
+    with pytest.raises(ValueError, match="early_stopping must be"):
+        TableModel(target="species", early_stopping=-1).fit(mixed(m=50))
     with pytest.raises((TypeError, ValueError), match=r"DataFrame|table|file"):
         TableModel(target="species").fit(42)
 

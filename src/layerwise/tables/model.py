@@ -407,6 +407,18 @@ class TableModel:
         return self
 
     def _check_options(self) -> None:
+        vs = self.validation_split
+        if vs is not None and (
+            isinstance(vs, bool) or not isinstance(vs, (int, float)) or not 0 <= vs < 1
+        ):
+            raise ValueError(
+                f"validation_split must be a fraction in [0, 1) (0: no validation rows); got {vs!r}"
+            )
+        es = self.early_stopping
+        if es is not None and (isinstance(es, bool) or not isinstance(es, int) or es < 0):
+            raise ValueError(
+                f"early_stopping must be a patience in epochs >= 0 (0: off); got {es!r}"
+            )
         if self.validation_split == 0 and self.early_stopping:
             raise ValueError(
                 "early_stopping watches the validation cost: keep a validation_split (e.g. "
