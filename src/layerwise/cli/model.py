@@ -19,7 +19,8 @@ import numpy as np
 from .._text import printable
 from ..io import atomic_write_bytes
 from ..metrics import predict_from_output
-from ..tables import frame_to_bytes
+from ..network import Network
+from ..tables import TableModel, frame_to_bytes
 from .common import (
     CLIError,
     add_drop_missing,
@@ -40,6 +41,11 @@ from .model_data import (
 __all__ = ["add_evaluate", "add_predict", "add_export", "cmd_evaluate", "cmd_predict", "cmd_export"]
 
 
+def _is_table_model(net: Network) -> bool:
+    """Whether the model was trained on a raw table (its columns are encoded)."""
+    return net.preprocessing is not None and net.preprocessing.columns is not None
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Cost and accuracy (with the confusion matrix) or cost and R² of a model on a table."""
     inputs = [("MODEL", args.model), ("DATA", args.data)]
@@ -49,14 +55,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         plot.require()  # an ImportError naming the plot extra, before any work
     net = load_model(args.model)
-    data = model_data(
-        net,
-        args.data,
-        target=args.target,
-        need_target=True,
-        drop_missing=args.drop_missing,
-        id_column=args.id,
-    )
+    read = dict(need_target=True, drop_missing=args.drop_missing, id_column=args.id)
+    if _is_table_model(net):  # the table workflow's object, as train made it
+        data = TableModel.from_network(net).read(args.data, target=args.target, encode=True, **read)
+    else:
+        data = model_data(net, args.data, target=args.target, **read)
     assert data.X is not None and data.Y is not None
     warn_unseen("evaluate", data.unseen)
     metrics = net.evaluate(data.X, data.Y)
@@ -111,16 +114,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
     net = load_model(args.model)
     if args.proba and net.task == "regression":
         raise CLIError("--proba needs a classifier; this model has a linear output (regression)")
-    data = model_data(
-        net,
-        args.data,
-        target=None,
-        need_target=False,
-        drop_missing=args.drop_missing,
-        id_column=args.id,
-        encode=False,
-    )
-    AL, unseen = predict_rows(net, data)  # a raw table in chunks of rows: bounded memory
+    if _is_table_model(net):  # the table workflow's object, as train made it
+        model = TableModel.from_network(net)
+        data = model.read(args.data, drop_missing=args.drop_missing, id_column=args.id)
+        AL, unseen = model.outputs(data)  # encoded in chunks of rows: bounded memory
+    else:
+        data = model_data(
+            net, args.data, target=None, need_target=False, drop_missing=args.drop_missing,
+            id_column=args.id,
+        )  # fmt: skip
+        AL, unseen = predict_rows(net, data)
     warn_unseen("predict", unseen)
     import pandas as pd
 

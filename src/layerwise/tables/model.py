@@ -445,7 +445,21 @@ class TableModel:
             )
         return self.network
 
-    def _read(self, data: Any, need_target: bool) -> ModelData:
+    def read(
+        self,
+        data: Any,
+        *,
+        target: str | None = None,
+        need_target: bool = False,
+        drop_missing: bool = False,
+        id_column: str | None = None,
+        encode: bool = False,
+    ) -> ModelData:
+        """``data`` read for this model: its input columns (each present, in any order; the
+        columns training left out may be there too), its ids (``id_column``, a column named
+        ``id``, or the row numbers) and, with ``need_target``, Y encoded as in training.
+        With ``encode=False`` the rows are encoded later, a chunk at a time, by
+        :meth:`outputs`; the command line's ``predict`` and ``evaluate`` read tables so."""
         net = self._fitted()
         pre = net.preprocessing
         if pre is None or pre.columns is None:
@@ -456,17 +470,22 @@ class TableModel:
         return model_data(
             net,
             data,
-            target=None,
+            target=target,
             need_target=need_target,
-            drop_missing=False,
-            id_column=self.id_column,
-            encode=False,
+            drop_missing=drop_missing,
+            id_column=self.id_column if id_column is None else id_column,
+            encode=encode,
         )
 
+    def outputs(self, read: ModelData) -> tuple[Array, dict[str, dict[Any, int]]]:
+        """A[L] (n[L], m) for a table from :meth:`read`, encoded a chunk of rows at a time
+        (bounded memory however many features the columns make), and the values of its text
+        columns that training never saw (column -> value -> count)."""
+        return predict_rows(self._fitted(), read)
+
     def output_of(self, data: Any) -> Array:
-        """A[L] (n[L], m): the network's outputs for every row of ``data``, encoded a chunk of
-        rows at a time (bounded memory however many features the columns make)."""
-        AL, _ = predict_rows(self._fitted(), self._read(data, need_target=False))
+        """A[L] (n[L], m): the network's outputs for every row of ``data``."""
+        AL, _ = self.outputs(self.read(data))
         return AL
 
     def predict(self, data: Any) -> np.ndarray:
@@ -498,14 +517,7 @@ class TableModel:
         """The scores on a table that holds the target: cost and accuracy (classification),
         or cost, R², RMSE and MAE in the target's units (regression)."""
         net = self._fitted()
-        read = model_data(
-            net,
-            data,
-            target=None,
-            need_target=True,
-            drop_missing=False,
-            id_column=self.id_column,
-        )
+        read = self.read(data, need_target=True, encode=True)
         assert read.X is not None and read.Y is not None
         kind = "continuous" if net.task == "regression" else "classification"
         return _scores(net, read.X, read.Y, None, kind)
@@ -529,6 +541,18 @@ class TableModel:
             raise ValueError(
                 f"{os.fspath(path)} holds a network trained on arrays, without column "
                 f"encodings: load it with Network.load"
+            )
+        return cls.from_network(net)
+
+    @classmethod
+    def from_network(cls, net: Network) -> TableModel:
+        """The TableModel of a network trained on a table (``net.preprocessing`` has the
+        column encodings), as :meth:`load` gives it."""
+        pre = net.preprocessing
+        if pre is None or pre.columns is None:
+            raise ValueError(
+                "this network was trained on arrays, without column encodings: it is not a "
+                "TableModel"
             )
         training = dict(net.metadata.get("training") or {})
         model = cls(target=pre.target)
