@@ -156,6 +156,11 @@ def render(key: str, suite: Path) -> str:
         lines += ["", f"Refused by layerwise: {', '.join(s['refused'])}."]
     lines += [
         "",
+        "Where a target is not met, [defaults.md](defaults.md) gives the measured reason and "
+        "every variant of the defaults tried on the whole suite (the ablation table).",
+    ]
+    lines += [
+        "",
         "## Per table",
         "",
         "Mean ± standard deviation over the three seeds; the last columns are the median fit "
