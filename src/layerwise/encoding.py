@@ -69,7 +69,7 @@ import numpy as np
 
 from ._checks import is_finite_number
 from ._memory import check_encoding_size, check_target_size, encoding_too_large
-from ._typing import Array
+from ._typing import Array, IndexArray
 
 __all__ = [
     "KINDS",
@@ -250,9 +250,17 @@ class ColumnEncoding:
             return Counter()
         index, rare = self._index
         unseen_at = -2
-        keys = list(values)
-        idx = np.fromiter((index.get(k, unseen_at) for k in keys), dtype=np.intp, count=len(keys))
-        unseen = Counter(keys[i] for i in np.flatnonzero(idx == unseen_at))
+        # each distinct key looked up once: the rows take their key's feature by its code
+        codes, keys = factorize(values)
+        per_key = np.fromiter(
+            (index.get(k, unseen_at) for k in keys), dtype=np.intp, count=len(keys)
+        )
+        idx = per_key[codes]
+        new = np.flatnonzero(per_key == unseen_at)
+        unseen: Counter[str | None] = Counter()
+        if new.size:
+            counts = np.bincount(codes, minlength=len(keys))
+            unseen.update({keys[i]: int(counts[i]) for i in new})
         idx[idx == unseen_at] = rare
         out[...] = 0.0
         hit = np.flatnonzero(idx >= 0)
@@ -503,3 +511,27 @@ def predict_in_chunks(
     if not parts:
         return predict(np.empty((n0, 0))), {}
     return np.concatenate(parts, axis=1), {k: dict(v) for k, v in unseen.items()}
+
+
+def factorize(values: Any) -> tuple[IndexArray, list[Any]]:
+    """(codes, distinct): ``values[i] == distinct[codes[i]]``, the distinct values in the
+    order first seen, a missing value (None or NaN) as None. By pandas' hash table where
+    pandas is installed, by a dict otherwise.
+
+    >>> factorize(["b", "a", None, "b"])
+    (array([0, 1, 2, 0]), ['b', 'a', None])
+    """
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - the tables extra brings pandas
+        seen: dict[Any, int] = {}
+        codes = np.fromiter(
+            (seen.setdefault(v, len(seen)) for v in values), dtype=np.intp, count=len(values)
+        )
+        return codes, [None if v is None or v != v else v for v in seen]
+    array = values if isinstance(values, np.ndarray) else np.array(list(values), dtype=object)
+    codes, uniques = pd.factorize(array.reshape(-1), use_na_sentinel=False)
+    distinct = [
+        None if v is None or v != v else v for v in np.asarray(uniques, dtype=object).tolist()
+    ]
+    return np.asarray(codes, dtype=np.intp), distinct

@@ -123,7 +123,7 @@ class Preprocessing:
             mean_s = np.average(Xs, axis=1, weights=w)
             scale_s = np.sqrt(np.average((Xs - mean_s[:, None]) ** 2, axis=1, weights=w))
             mean, scale = mean_s * unit, scale_s * unit
-            scale[scale == 0] = 1.0
+            scale[constant_features(scale, mean, X64.shape[1])] = 1.0
         return cls(
             mean=mean,
             scale=scale,
@@ -432,3 +432,18 @@ def _smooth_clip(Z: Array, c: float) -> None:
     T += 1.0
     np.sqrt(T, out=T)
     Z /= T
+
+
+def constant_features(sd: Array, mean: Array, n: int) -> Array:
+    """Which features are constant up to rounding (scikit-learn's rule for
+    ``StandardScaler``): var <= n·eps·var + (n·mean·eps)², tested on sd and mean divided by
+    the larger of |mean| and sd (the rule is scale-free, and so cannot overflow). They get
+    scale 1, so that rounding noise in a constant column is not magnified into values of
+    order 1."""
+    eps = np.finfo(np.float64).eps
+    sd, mean = np.asarray(sd, dtype=np.float64), np.asarray(mean, dtype=np.float64)
+    unit = np.maximum(np.abs(mean), sd)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s, m = sd / unit, mean / unit
+    var = s * s
+    return np.asarray((unit == 0) | (var <= n * eps * var + (n * m * eps) ** 2))

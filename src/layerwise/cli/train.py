@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from types import SimpleNamespace
 from typing import Any
+
+import numpy as np
 
 from .._text import printable
 from ..initializers import INITIALIZERS
@@ -82,6 +85,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CLIError("--tol is early stopping's tolerance: keep a --validation-split")
 
     model = table_model(args)
+    if model.streams(args.data):
+        return _train_stream(args, model, out, plot_dir)
     prepared = model.prepare(args.data)
     table, net = prepared.table, prepared.network
     for option, value in (
@@ -143,6 +148,81 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_stream(args: argparse.Namespace, model: TableModel, out: Any, plot_dir: Any) -> int:
+    """``train`` on a table read a chunk of rows at a time (``--stream``, or a table too big
+    for memory): one pass to fit the encoder, then one pass per epoch."""
+    if plot_dir is not None:
+        raise CLIError("--plot-dir is not available for a streamed table; train without it")
+    if getattr(args, "engine", "auto") == "jax":
+        raise CLIError("--engine jax trains a table in memory; a streamed table uses numpy")
+    if args.dropout is not None:
+        raise CLIError("--dropout is not available for a streamed table; train without it")
+    print(f"Streaming {args.data}: one pass to fit the encoder, then one pass per epoch")
+    prepared = model.prepare_stream(args.data)
+    data, net = prepared.data, prepared.network
+    for option, value in (
+        ("layers", prepared.layers),
+        ("hidden", prepared.hidden),
+        ("epochs", prepared.epochs),
+        ("lr", prepared.learning_rate),
+        ("optimizer", prepared.optimizer),
+        ("l2", prepared.l2),
+    ):
+        setattr(args, option, value)
+    assert net.preprocessing is not None
+    if out is not None:
+        check_header_room(net.preprocessing)
+    pieces = len(data.stream.pieces)
+    table = SimpleNamespace(
+        source=data.stream.source,
+        kind=f"streamed, {pieces} row group(s) or file(s)",
+        m=data.m,
+        dropped=[],
+        feature_names=data.features,
+        target=data.target,
+        id_name="row",
+    )
+    print_plan(
+        args,
+        table,  # type: ignore[arg-type]
+        data.kind,
+        data.classes,
+        net,
+        prepared.init,
+        prepared.batch_size,
+        data.m_train,
+        data.validation,
+        prepared.patience,
+    )
+    for notice in prepared.notices:
+        print(f"Notice: {printable(notice)}")
+    callbacks = make_callbacks(args)
+    progress = not args.quiet and sys.stderr.isatty()
+    try:
+        model.train_stream(prepared, callbacks=callbacks, progress=progress)
+    except TrainingDivergedError as exc:
+        raise ValueError(f"{exc} (a smaller --lr than {args.lr:g}); nothing was written") from None
+    history, metrics = model.history, model.metrics
+    seconds = net.metadata["training"]["seconds"]
+    print_report(history, args.epochs, metrics, data.m_train, data.validation, seconds)
+    rates = history.history.get("rows_per_second") or []
+    if rates:
+        print(f"Throughput: {np.median(rates):,.0f} training rows per second (median of epochs)")
+    if out is not None:
+        net.save(out)
+        print(f"Saved the model to {out} ({file_size(out)})")
+    elif not history.interrupted:
+        print("(no --out: the model was not saved)")
+    if history.interrupted:
+        saved = f"the model as trained so far was saved to {out}" if out else "nothing was saved"
+        print(
+            f"Interrupted (Ctrl-C) after {history.epochs} completed epoch(s): {saved}",
+            file=sys.stderr,
+        )
+        return 130
+    return 0
+
+
 def table_model(args: argparse.Namespace) -> TableModel:
     """The :class:`~layerwise.tables.TableModel` that ``train``'s options describe (an option
     left None takes the table's plan)."""
@@ -170,6 +250,7 @@ def table_model(args: argparse.Namespace) -> TableModel:
         target_scaling=not args.no_target_scaling,
         drop_missing=args.drop_missing,
         refit=args.refit,
+        stream=args.stream,
     )
 
 
@@ -288,6 +369,15 @@ def add_train(sub: Any) -> None:
         default=None,
         help="once early stopping has chosen the epochs, train again on every row for that "
         f"many epochs (default: on a table under {defaults.REFIT_ROWS} rows)",
+    )
+    p.add_argument(
+        "--stream",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="read the table a chunk of rows at a time, never all of it: DATA is then a "
+        "Parquet or CSV file or a folder of them; one pass fits the encoder, each epoch is a "
+        "pass with the rows shuffled through a buffer (default: a folder, or a table that "
+        "would not fit comfortably in memory; --no-stream reads it into memory)",
     )
     p.add_argument(
         "--no-target-scaling",

@@ -6,7 +6,8 @@ days since 1970-01-01), and why a column cannot be a feature (:func:`left_out_re
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +26,7 @@ __all__ = [
     "ROW_NUMBER_SPAN",
     "left_out_reason",
     "numbers_read_as_text",
+    "text_left_out_reason",
 ]
 
 #: a text column with at least this fraction of distinct values (among at least
@@ -113,18 +115,29 @@ def left_out_reason(column: pd.Series) -> str | None:
         )
     if pd.api.types.infer_dtype(column, skipna=True) not in ("string", "mixed", "unicode"):
         return None
-    present = [k for k in _keys(column) if k is not None]
+    keys = _keys(column)
+    present = [k for k in keys if k is not None]
     distinct = list(dict.fromkeys(present))
     n, k = len(present), len(distinct)
     if n < DISTINCT_MIN_ROWS or k < DISTINCT_FRACTION * n or _reads_as_dates(column):
+        return None
+    return text_left_out_reason(distinct, n, lambda value: column.index[keys.index(value)])
+
+
+def text_left_out_reason(
+    distinct: list[str], n: int, row_of: Callable[[str], Any] | None
+) -> str | None:
+    """:func:`left_out_reason` of a text column (not dates) from its ``distinct`` values in
+    the order first seen and its number ``n`` of present values; ``row_of(value)`` names the
+    row where a value first appears (None: rows are not named)."""
+    k = len(distinct)
+    if n < DISTINCT_MIN_ROWS or k < DISTINCT_FRACTION * n:
         return None
     odd = [v for v in distinct if not _parses_as_number(v)]
     if not odd:  # numbers read as text for a cell of other rows: a number column here
         return None
     if len(odd) <= (1 - DISTINCT_FRACTION) * k:
-        keys = _keys(column)
-        row = column.index[keys.index(odd[0])]
-        first = f"{odd[0]!r} at row {row}"
+        first = repr(odd[0]) if row_of is None else f"{odd[0]!r} at row {row_of(odd[0])}"
         cells = first if len(odd) == 1 else f"{_shorten(odd[:3])}; {first}"
         return (
             f"it holds numbers but also text ({cells}), "

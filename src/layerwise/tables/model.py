@@ -56,8 +56,9 @@ from .steps import (
     target_scale,
     task_of,
 )
+from .stream import StreamPlan, fit_stream, prepare_stream, should_stream
 
-__all__ = ["TableModel", "PreparedTable", "TASKS"]
+__all__ = ["TableModel", "PreparedTable", "PreparedStream", "TASKS"]
 
 #: the target's type (:func:`~layerwise.tables.type_of_target`) -> the plan's task
 TASKS = {"binary": "classification", "multiclass": "classification", "continuous": "regression"}
@@ -123,6 +124,29 @@ class PreparedTable:
         return self.X_all[:, self.val], self.Y_all[:, self.val], w
 
 
+@dataclass
+class PreparedStream:
+    """A streamed table prepared for training: what :meth:`TableModel.prepare_stream`
+    returns and :meth:`TableModel.train_stream` takes. ``data`` holds the encoder, the task
+    and the validation rows (:class:`~layerwise.tables.stream.StreamPlan`); the rest is the
+    plan actually used."""
+
+    data: StreamPlan
+    network: Network
+    layers: list[int]
+    hidden: str
+    init: str
+    epochs: int
+    learning_rate: float
+    optimizer: str
+    l2: float
+    batch_size: int
+    validation_split: float
+    patience: int
+    tol: float
+    notices: list[str] = field(default_factory=list)
+
+
 class TableModel:
     """A network trained on a raw table: reading, task, encoding, split, defaults, training.
 
@@ -164,6 +188,11 @@ class TableModel:
         Drop the rows with a missing value in any column used, instead of filling them.
     engine : str
         ``"numpy"`` or ``"jax"`` (see :meth:`Network.fit`).
+    stream : bool, optional
+        Train a chunk of rows at a time, never holding the table
+        (:mod:`layerwise.tables.stream`): for a Parquet or CSV file, a folder of them or a
+        pyarrow dataset. None (the default) streams a folder or a dataset, and a file whose
+        table would not fit comfortably in memory; False reads the table into memory.
 
     Attributes
     ----------
@@ -207,6 +236,7 @@ class TableModel:
         drop_missing: bool = False,
         refit: bool | None = None,
         engine: str = "numpy",
+        stream: bool | None = None,
     ) -> None:
         self.target = target
         self.layers = layers
@@ -232,6 +262,7 @@ class TableModel:
         self.drop_missing = drop_missing
         self.refit = refit
         self.engine = engine
+        self.stream = stream
         self.network: Network | None = None
         self.history: Any = None
         self.metrics: dict[str, dict[str, float]] = {}
@@ -241,9 +272,157 @@ class TableModel:
     # ----------------------------------------------------------------------- training
 
     def fit(self, data: Any, *, callbacks: Sequence[Any] = ()) -> TableModel:
-        """Read, encode and train on ``data``: a file path, a built-in data set's name, a
-        pandas DataFrame or a pyarrow Table. Returns self."""
+        """Read, encode and train on ``data``: a file path, a folder of Parquet or CSV files,
+        a built-in data set's name, a pandas DataFrame, a pyarrow Table or a pyarrow dataset.
+        A table bigger than memory is streamed (see ``stream``). Returns self."""
+        self._check_options()
+        if should_stream(data, self.stream):
+            return self.train_stream(self.prepare_stream(data), callbacks=callbacks)
         return self.train(self.prepare(data), callbacks=callbacks)
+
+    def streams(self, data: Any) -> bool:
+        """Whether :meth:`fit` streams ``data`` (see ``stream``)."""
+        return should_stream(data, self.stream)
+
+    def prepare_stream(self, data: Any) -> PreparedStream:
+        """Every step before training a streamed table, in one pass over it
+        (:func:`~layerwise.tables.stream.prepare_stream`): the roles of the columns, the task,
+        the encoder fitted on the training rows by the same rules as in memory, the
+        validation rows (held out by a hash of their position), the plan and the network."""
+        self._check_options()
+        if self.engine != "numpy":
+            raise ValueError(
+                f"a streamed table trains with the numpy engine; Received: engine={self.engine!r}"
+            )
+        if self.dropout is not None:
+            raise ValueError("dropout is not available for a streamed table; train without it")
+        split = (
+            defaults.VALIDATION_SPLIT if self.validation_split is None else self.validation_split
+        )
+        data_plan = prepare_stream(
+            data,
+            self.target,
+            output=self.output,
+            validation_split=split,
+            seed=self.seed,
+            drop=tuple(self.drop),
+            keep=tuple(self.keep),
+            id_column=self.id_column,
+            sample_weight=self.sample_weight,
+            drop_missing=self.drop_missing,
+            target_scaling=self.target_scaling,
+            encoder_options={"scaling": defaults.NUMERIC_SCALING, "clip": defaults.CLIP},
+            dtype=np.dtype(self.dtype),
+        )
+        kind, classes = data_plan.kind, data_plan.classes
+        n0 = len(data_plan.encoder.feature_names_out_)
+        n_out = len(classes) if data_plan.output == "softmax" and classes else 1
+        plan = defaults.plan_for(data_plan.m, n0, n_out, TASKS[kind])
+        _, patience, tol = defaults.stopping(plan, split, self.early_stopping, self.tol)
+        if data_plan.validation is None:
+            patience, tol = 0, 0.0
+        layers = list(plan.layers if self.layers is None else self.layers)
+        hidden = plan.hidden if self.hidden is None else self.hidden
+        init = suited_init(hidden) if self.init == "auto" else self.init
+        net = Network(
+            [n0, *layers, n_out],
+            hidden=hidden,
+            output=data_plan.output,
+            init=init,
+            seed=self.seed,
+            dtype=self.dtype,
+        )
+        net.preprocessing = data_plan.encoder.preprocessing_
+        optimizer = plan.optimizer if self.optimizer is None else self.optimizer
+        batch_size = self.batch_size or defaults.batch_size_for(data_plan.m_train)
+        notices = list(data_plan.notices)
+        if self.refit:
+            notices.append("refit is not available for a streamed table: the first run is kept")
+        prepared = PreparedStream(
+            data=data_plan,
+            network=net,
+            layers=layers,
+            hidden=hidden,
+            init=init,
+            epochs=plan.epochs if self.epochs is None else int(self.epochs),
+            learning_rate=plan.learning_rate
+            if self.learning_rate is None
+            else float(self.learning_rate),
+            optimizer=optimizer,
+            l2=plan.l2 if self.l2 is None else float(self.l2),
+            batch_size=int(batch_size),
+            validation_split=data_plan.validation_fraction,
+            patience=patience,
+            tol=tol,
+            notices=notices,
+        )
+        self.plan = None
+        self.notices = list(notices)
+        return prepared
+
+    def train_stream(
+        self, prepared: PreparedStream, *, callbacks: Sequence[Any] = (), progress: bool = False
+    ) -> TableModel:
+        """Train the network of a :class:`PreparedStream` a pass over the table per epoch
+        (:func:`~layerwise.tables.stream.fit_stream`); keeps it with its history, scores and
+        training record as :meth:`train` does. Returns self."""
+        net, p = prepared.network, prepared
+        start = time.perf_counter()
+        history = fit_stream(
+            net,
+            p.data,
+            epochs=p.epochs,
+            learning_rate=p.learning_rate,
+            batch_size=p.batch_size,
+            optimizer=p.optimizer,
+            l2=p.l2,
+            early_stopping=p.patience,
+            min_delta=p.tol,
+            callbacks=list(callbacks),
+            progress=progress,
+        )
+        seconds = time.perf_counter() - start
+        metrics: dict[str, dict[str, float]] = {"train": _last_epoch(history)}
+        validation = p.data.validation
+        if validation is not None:
+            X, Y, *w = validation
+            metrics["validation"] = _scores(net, X, Y, w[0] if w else None, p.data.kind)
+        d = p.data
+        net.metadata = {
+            "training": {
+                "data": d.stream.source,
+                "rows": d.m,
+                "training_rows": d.m_train,
+                "target": d.target,
+                "sample_weight": self.sample_weight,
+                "task": d.kind,
+                "layers": list(p.layers),
+                "hidden": p.hidden,
+                "init": p.init,
+                "epochs": p.epochs,
+                "epochs_run": history.epochs,
+                "learning_rate": p.learning_rate,
+                "batch_size": p.batch_size,
+                "optimizer": p.optimizer,
+                "l2": p.l2,
+                "validation_split": p.validation_split,
+                "early_stopping": p.patience,
+                "target_scaling": d.kind == "continuous" and self.target_scaling,
+                "drop": list(self.drop),
+                "seed": self.seed,
+                "dtype": self.dtype,
+                "stop_reason": history.stop_reason,
+                "best_epoch": history.best_epoch,
+                "seconds": round(seconds, 3),
+                "engine": "numpy",
+                "stream": True,
+            },
+            "metrics": metrics,
+            "notices": list(p.notices),
+        }
+        self.network, self.history, self.metrics = net, history, metrics
+        self.notices = list(p.notices)
+        return self
 
     def prepare(self, data: Any) -> PreparedTable:
         """Every step before training: the table read, its task, the plan, the validation
@@ -407,6 +586,11 @@ class TableModel:
         return self
 
     def _check_options(self) -> None:
+        if self.stream is not None and not isinstance(self.stream, bool):
+            raise ValueError(
+                f"stream must be True, False or None (decide by the table's size); got "
+                f"{self.stream!r}"
+            )
         vs = self.validation_split
         if vs is not None and (
             isinstance(vs, bool) or not isinstance(vs, (int, float)) or not 0 <= vs < 1
@@ -635,3 +819,15 @@ def _training_record(
         "engine": engine,
         "refit": p.refit,
     }
+
+
+def _last_epoch(history: Any) -> dict[str, float]:
+    """The training cost and metric of the epoch kept (the best one after early stopping)."""
+    series = history.history
+    epoch = history.best_epoch if history.best_epoch is not None else history.epochs - 1
+    out = {}
+    for key in ("cost", "accuracy", "r2"):
+        values = series.get(key) or []
+        if 0 <= epoch < len(values):
+            out[key] = float(values[epoch])
+    return out

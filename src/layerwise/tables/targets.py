@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._optional import plain
+from ..encoding import factorize
 from .formats import _shorten
 
 #: an integer target with more distinct values than this is always continuous (regression)
@@ -133,15 +134,11 @@ def encode_labels(y: Any, classes: Sequence[Any]) -> np.ndarray:
         A label that is not one of ``classes`` (named, with the known ones).
     """
     index = {_key(c): i for i, c in enumerate(classes)}
-    values = np.asarray(y).reshape(-1).tolist()
-    out = np.empty(len(values), dtype=np.int64)
-    unknown: list[Any] = []
-    for i, v in enumerate(values):
-        k = index.get(_key(v))
-        if k is None:
-            unknown.append(_label(v))
-            k = 0
-        out[i] = k
+    # each distinct label matched once; the rows take their label's index by its code
+    codes, distinct_values = factorize(np.asarray(y).reshape(-1))
+    per_value = np.array([index.get(_key(v), -1) for v in distinct_values], dtype=np.int64)
+    out = per_value[codes] if codes.size else np.empty(0, dtype=np.int64)
+    unknown = [_label(distinct_values[j]) for j in np.flatnonzero(per_value < 0)]
     if unknown:
         distinct = list(dict.fromkeys(unknown))
         raise ValueError(

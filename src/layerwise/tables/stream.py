@@ -1,0 +1,844 @@
+"""Training on a table bigger than memory: read a chunk of rows at a time, never the table.
+
+A *stream* is a Parquet file, a folder of Parquet files (or of CSV/TSV files), or a pyarrow
+dataset (:class:`TableStream`). Its *pieces* are the row groups of the Parquet files (the
+files themselves for CSV), each read in chunks of :data:`CHUNK_ROWS` rows. Training takes two
+kinds of passes over it:
+
+1. **one pass to prepare** (:func:`prepare_stream`), in file order: the feature columns'
+   statistics (:class:`~layerwise.tables.stats.TableStats`: running moments, counted
+   categories, the row-number bitmap; the same rules as :meth:`TableEncoder.fit`, so that the
+   encoder is the one training in memory would fit), the target's labels or its mean and
+   standard deviation, and the validation rows, kept in memory (at most
+   :data:`VALIDATION_ROWS`: the validation share shrinks for a very large table);
+2. **one pass per epoch** (:func:`stream_batches`): the pieces in a new random order each
+   epoch, their chunks encoded into a *shuffle buffer* of :data:`BUFFER_BYTES` from which
+   mini-batches are drawn at random, so that a batch mixes rows of many files and row
+   groups. (Reading the next chunks in a second thread was measured slower on two cores:
+   the matrix products already use both.)
+
+A row is a validation row when a hash of (seed, its position in the table) falls below the
+validation share: the same rows on every pass and every run, without the table in memory.
+
+Memory follows the chunk, the buffer and the validation rows, not the table: about
+:data:`CHUNK_ROWS` × n[0] × 8 bytes twice, :data:`BUFFER_BYTES` three times (the buffer, its
+shuffled copy, the next chunks), :data:`VALIDATION_ROWS` × n[0] × 8 bytes and a row group as
+pyarrow reads it. The training step is the notes' own
+(:func:`layerwise.training.cost_and_gradient` through :func:`layerwise.training._step`), as in
+:meth:`Network.fit`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._optional import require
+from .._typing import Array
+from ..batches import batch_weights
+from ..callbacks import EarlyStopping
+from ..history import History
+from ..metrics import count_correct, r2_from_sums, task_of
+from ..network import Network
+from ..optimizers import get_optimizer, get_schedule
+from ..training import (
+    EpochLog,
+    TrainConfig,
+    _step,
+    _stop_on_ctrl_c,
+    callbacks_from,
+    check_run,
+)
+from .encoder import TableEncoder
+from .formats import _pandas, _shorten
+from .loading import TARGET_NAMES
+from .stats import TableStats
+from .targets import class_labels, encode_labels, task_notice, type_of_target
+
+__all__ = [
+    "TableStream",
+    "StreamPlan",
+    "prepare_stream",
+    "stream_batches",
+    "fit_stream",
+    "is_streamable",
+    "should_stream",
+    "CHUNK_ROWS",
+    "BUFFER_BYTES",
+    "VALIDATION_ROWS",
+]
+
+#: rows read and encoded at a time
+CHUNK_ROWS = 16_384
+#: the size of the shuffle buffer of encoded rows that batches are drawn from
+BUFFER_BYTES = 64 * 2**20
+#: at most this many validation rows (kept encoded in memory)
+VALIDATION_ROWS = 50_000
+#: a table streams by itself when reading it in memory would take more than this share of
+#: the memory available (its Arrow size times :data:`IN_MEMORY_FACTOR`)
+IN_MEMORY_FACTOR = 12
+#: a target with more distinct values than this is not class labels
+_MAX_LABELS = 1000
+_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv"}
+
+
+# --------------------------------------------------------------------------- the source
+
+
+def _pyarrow_dataset() -> Any:
+    require("pyarrow", "tables", "streaming tables")
+    import pyarrow.dataset as ds
+
+    return ds
+
+
+def is_streamable(data: Any) -> bool:
+    """Whether ``data`` can be streamed: a pyarrow dataset, or the path of a Parquet/CSV/TSV
+    file or of a folder."""
+    if hasattr(data, "get_fragments") and hasattr(data, "schema"):
+        return True
+    if not isinstance(data, (str, os.PathLike)):
+        return False
+    path = os.fspath(data)
+    return os.path.isdir(path) or (
+        os.path.isfile(path) and os.path.splitext(path)[1].lower() in _SUFFIXES
+    )
+
+
+def should_stream(data: Any, stream: bool | None) -> bool:
+    """Whether the table workflow streams ``data``: as asked (``stream`` True/False), or, when
+    None, for a folder or a pyarrow dataset, and for a file whose table would take more than
+    the memory budget (:func:`layerwise._memory.memory_budget`) in memory."""
+    if stream is False:
+        return False
+    if stream is True:
+        if not is_streamable(data):
+            raise ValueError(
+                f"stream=True reads a Parquet or CSV file, a folder of them or a pyarrow "
+                f"dataset; Received: {_describe(data)}"
+            )
+        return True
+    if not is_streamable(data):
+        return False
+    if not isinstance(data, (str, os.PathLike)) or os.path.isdir(os.fspath(data)):
+        return True
+    from .._memory import memory_budget
+
+    budget = memory_budget()
+    if budget is None:
+        return False
+    path = os.fspath(data)
+    try:
+        if _SUFFIXES[os.path.splitext(path)[1].lower()] == "parquet":
+            pq = require("pyarrow.parquet", "tables", "reading Parquet files")
+            meta = pq.ParquetFile(path).metadata
+            size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        else:
+            size = os.path.getsize(path)
+    except (OSError, ValueError, ImportError):
+        return False  # unreadable: reading it in memory says why
+    except Exception:  # pyarrow's own errors for a damaged file: the same
+        return False
+    return bool(size * IN_MEMORY_FACTOR > budget)
+
+
+def _describe(data: Any) -> str:
+    if isinstance(data, (str, os.PathLike)):
+        path = os.fspath(data)
+        if not os.path.exists(path):
+            return f"{path!r}, which does not exist"
+        return f"{path!r}, not a .parquet, .pq, .csv or .tsv file or a folder"
+    return f"a {type(data).__name__}, which is in memory already (stream=False)"
+
+
+@dataclass
+class _Piece:
+    """A row group of a Parquet file, or a CSV file: a fragment of the dataset."""
+
+    fragment: Any
+    rows: int | None
+    offset: int = 0
+
+
+class TableStream:
+    """A table read a chunk of rows at a time.
+
+    Parameters
+    ----------
+    data : str, path or pyarrow.dataset.Dataset
+        A Parquet file, a folder of Parquet files (every ``.parquet``/``.pq`` file in it and
+        its subfolders; or of CSV/TSV files when it holds no Parquet file), a CSV/TSV file, or
+        a pyarrow dataset.
+    chunk_rows : int, optional
+        Rows read at a time (default :data:`CHUNK_ROWS`).
+
+    Attributes
+    ----------
+    columns : list of str
+    pieces : list
+        The row groups (Parquet) or files (CSV), in file order.
+    m : int or None
+        The number of rows (None for CSV until a pass has counted them).
+    """
+
+    def __init__(self, data: Any, chunk_rows: int | None = None) -> None:
+        ds = _pyarrow_dataset()
+        self.source = _source_name(data)
+        if hasattr(data, "get_fragments") and hasattr(data, "schema"):
+            dataset = data
+        else:
+            files, file_format = _files_and_format(data)
+            dataset = ds.dataset(files, format=file_format)
+        self.dataset = dataset
+        self.columns = [str(c) for c in dataset.schema.names if not str(c).startswith("__")]
+        if not self.columns:
+            raise ValueError(f"{self.source} has no columns")
+        self.chunk_rows = CHUNK_ROWS if chunk_rows is None else int(chunk_rows)
+        self.pieces: list[_Piece] = []
+        for fragment in dataset.get_fragments():
+            groups = getattr(fragment, "row_groups", None)
+            if groups is not None and hasattr(fragment, "split_by_row_group"):
+                for part in fragment.split_by_row_group():
+                    self.pieces.append(_Piece(part, int(part.row_groups[0].num_rows)))
+            else:
+                self.pieces.append(_Piece(fragment, None))
+        if not self.pieces:
+            raise ValueError(f"{self.source} holds no rows (no file or row group)")
+        self._set_offsets()
+
+    def _set_offsets(self) -> None:
+        offset = 0
+        for piece in self.pieces:
+            piece.offset = offset
+            offset += piece.rows or 0
+
+    @property
+    def m(self) -> int | None:
+        if any(p.rows is None for p in self.pieces):
+            return None
+        return sum(p.rows or 0 for p in self.pieces)
+
+    @property
+    def arrow_bytes(self) -> int:
+        """The table's size as pyarrow holds it uncompressed (Parquet metadata; the files'
+        size for CSV)."""
+        total = 0
+        for piece in self.pieces:
+            groups = getattr(piece.fragment, "row_groups", None)
+            if groups:
+                total += sum(int(g.total_byte_size) for g in groups)
+            else:
+                total += os.path.getsize(piece.fragment.path)
+        return total
+
+    def chunks(
+        self, piece: _Piece, columns: Sequence[str], start: int | None = None
+    ) -> Iterator[tuple[Any, Array]]:
+        """The chunks of a piece as pandas DataFrames, with each row's position in the table
+        (int64), counted from ``start`` (default: the piece's offset, known once every piece
+        has been counted)."""
+        start = piece.offset if start is None else start
+        for batch in piece.fragment.to_batches(
+            batch_size=self.chunk_rows, columns=list(columns), use_threads=False
+        ):
+            n = batch.num_rows
+            if n == 0:
+                continue
+            frame = batch.to_pandas()
+            yield frame, np.arange(start, start + n, dtype=np.int64)
+            start += n
+
+    def count_rows(self, piece: _Piece, n: int) -> None:
+        """Record a CSV piece's row count once a pass has read it."""
+        if piece.rows is None:
+            piece.rows = n
+            if all(p.rows is not None for p in self.pieces):
+                self._set_offsets()
+
+
+def _source_name(data: Any) -> str:
+    if isinstance(data, (str, os.PathLike)):
+        return os.fspath(data)
+    return f"the {type(data).__name__}"
+
+
+def _files_and_format(data: Any) -> tuple[Any, str]:
+    path = os.fspath(data)
+    if os.path.isdir(path):
+        found: dict[str, list[str]] = {"parquet": [], "csv": []}
+        for root, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+            for name in sorted(names):
+                kind = _SUFFIXES.get(os.path.splitext(name)[1].lower())
+                if kind and not name.startswith((".", "_")):
+                    found[kind].append(os.path.join(root, name))
+        if found["parquet"]:
+            return found["parquet"], "parquet"
+        if found["csv"]:
+            tsv = any(f.lower().endswith(".tsv") for f in found["csv"])
+            return found["csv"], _csv_format("\t" if tsv else ",")
+        raise ValueError(f"the folder {path!r} holds no .parquet, .pq, .csv or .tsv file")
+    if not os.path.isfile(path):
+        raise ValueError(f"no such file or folder: {path}")
+    suffix = os.path.splitext(path)[1].lower()
+    kind = _SUFFIXES.get(suffix)
+    if kind is None:
+        raise ValueError(
+            f"cannot stream {path!r}: expected a .parquet, .pq, .csv or .tsv file, or a folder"
+        )
+    if os.path.getsize(path) == 0:
+        raise ValueError(f"{path} is empty (0 bytes)")
+    return path, kind if kind == "parquet" else _csv_format("\t" if suffix == ".tsv" else ",")
+
+
+def _csv_format(delimiter: str) -> Any:
+    ds = _pyarrow_dataset()
+    import pyarrow.csv as pacsv
+
+    return ds.CsvFileFormat(parse_options=pacsv.ParseOptions(delimiter=delimiter))
+
+
+def held_out(positions: Array, seed: int, fraction: float) -> Any:
+    """Which rows, by their positions in the table, are validation rows: a hash of
+    (seed, position) mapped to [0, 1) (SplitMix64) below ``fraction``."""
+    if fraction <= 0:
+        return np.zeros(positions.shape, dtype=bool)
+    with np.errstate(over="ignore"):
+        z = positions.astype(np.uint64) + np.uint64((seed * 0x9E3779B97F4A7C15) % 2**64)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    u = (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    return np.asarray(u < fraction)
+
+
+# --------------------------------------------------------------------------- preparing
+
+
+@dataclass
+class StreamPlan:
+    """A streamed table prepared for training: what :func:`prepare_stream` returns.
+
+    The roles of the columns, the task, the fitted encoder, the validation rows (encoded, in
+    memory), and the counts of the training rows.
+    """
+
+    stream: TableStream
+    target: str
+    features: list[str]
+    weight_column: str | None
+    drop_missing: bool
+    kind: str
+    output: str
+    classes: list[Any] | None
+    encoder: TableEncoder
+    target_mean: float | None
+    target_scale: float | None
+    validation_fraction: float
+    seed: int
+    m: int
+    m_train: int
+    X_val: Array | None = None
+    Y_val: Array | None = None
+    w_val: Array | None = None
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def validation(self) -> tuple[Array, ...] | None:
+        """(X, Y) or (X, Y, weights) of the validation rows, or None."""
+        if self.X_val is None or self.Y_val is None:
+            return None
+        if self.w_val is None:
+            return self.X_val, self.Y_val
+        return self.X_val, self.Y_val, self.w_val
+
+    def rows(self, frame: Any, positions: Array, part: str) -> tuple[Any, Array | None]:
+        """The rows of a chunk that belong to ``part`` ("train" or "validation") and can
+        teach (a target; with ``drop_missing``, no missing value), with their weights."""
+        pd = _pandas()
+        keep: Any = frame[self.target].notna().to_numpy().copy()
+        held = held_out(positions, self.seed, self.validation_fraction)
+        keep &= held if part == "validation" else ~held
+        if self.drop_missing:
+            keep &= ~frame[self.features].isna().any(axis=1).to_numpy()
+        w = None
+        if self.weight_column is not None:
+            column = frame[self.weight_column]
+            if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+                raise ValueError(f"weight column {self.weight_column!r} must hold numbers")
+            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            bad = keep & ~(np.isfinite(values) & (values >= 0))
+            if bad.any():
+                row = int(positions[np.flatnonzero(bad)[0]])
+                raise ValueError(
+                    f"weight column {self.weight_column!r} holds {values[bad][0]:g} at row "
+                    f"{row} of {self.stream.source}; every weight must be a finite number >= 0"
+                )
+            w = values[keep]
+        return frame[keep], w
+
+    def encode_target(self, y: Any, dtype: Any) -> Array:
+        """Y (n[L], m) of a chunk's target values, as the table workflow encodes them."""
+        if self.kind == "continuous":
+            values = np.asarray(y, dtype=np.float64)
+            if self.target_mean is not None and self.target_scale is not None:
+                values = (values - self.target_mean) / self.target_scale
+            return values.reshape(1, -1).astype(dtype, copy=False)
+        assert self.classes is not None
+        index = encode_labels(y, self.classes)
+        if self.output == "softmax":
+            Y = np.zeros((len(self.classes), index.size), dtype=dtype)
+            Y[index, np.arange(index.size)] = 1
+            return Y
+        return index.reshape(1, -1).astype(dtype)
+
+
+class _TargetStats:
+    """The target's labels (counted up to :data:`_MAX_LABELS` distinct values) and, for
+    numbers, the weighted mean and Σ w (y − mean)² (Chan's merge)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[Any, int] | None = {}
+        self.labels: dict[str, Any] = {}
+        self.numeric: bool | None = None
+        self.w = self.mean = self.m2 = 0.0
+        self.finite = True
+
+    def update(self, y: Any, w: Array) -> None:
+        pd = _pandas()
+        values = y.to_numpy()
+        numeric = pd.api.types.is_numeric_dtype(y) and values.dtype != bool
+        self.numeric = numeric if self.numeric is None else self.numeric and numeric
+        if numeric:
+            v = values.astype(np.float64)
+            if not np.isfinite(v).all():
+                raise ValueError(
+                    f"target {y.name!r} holds {v[~np.isfinite(v)][0]}; it must be finite"
+                )
+            wb = float(w.sum())
+            if wb > 0:
+                mean = float(v @ w / wb)
+                m2 = float(((v - mean) ** 2) @ w)
+                total = self.w + wb
+                delta = mean - self.mean
+                self.m2 += m2 + delta**2 * self.w * wb / total
+                self.mean += delta * wb / total
+                self.w = total
+        if self.counts is not None:
+            distinct, counts = np.unique(
+                values.astype(object) if not numeric else values, return_counts=True
+            )
+            for value, count in zip(distinct.tolist(), counts.tolist()):
+                self.counts[value] = self.counts.get(value, 0) + count
+            if len(self.counts) > _MAX_LABELS:
+                self.counts = None
+
+    def values(self) -> Array:
+        """Every training row's target value (the counted values repeated), for the rules of
+        :func:`type_of_target`."""
+        assert self.counts is not None
+        values = list(self.counts)
+        repeats = list(self.counts.values())
+        array = np.array(values, dtype=np.float64 if self.numeric else object)
+        return np.repeat(array, repeats)
+
+
+def _choose_target(columns: list[str], target: str | None, source: str) -> str:
+    if target is not None:
+        if target not in columns:
+            raise ValueError(
+                f"target column {target!r} is not in {source}; its columns are: {_shorten(columns)}"
+            )
+        return target
+    lower = {c.lower(): c for c in reversed(columns)}
+    for name in TARGET_NAMES:
+        if name in lower:
+            return lower[name]
+    raise ValueError(
+        f"no target column given and none of {', '.join(TARGET_NAMES)} is in {source}; name "
+        f"it (--target COL); its columns are: {_shorten(columns)}"
+    )
+
+
+def prepare_stream(
+    data: Any,
+    target: str | None = None,
+    *,
+    output: str = "auto",
+    validation_split: float = 0.1,
+    seed: int = 0,
+    drop: Sequence[str] = (),
+    keep: Sequence[str] = (),
+    id_column: str | None = None,
+    sample_weight: str | None = None,
+    drop_missing: bool = False,
+    target_scaling: bool = True,
+    encoder_options: dict[str, Any] | None = None,
+    dtype: Any = np.float64,
+    chunk_rows: int | None = None,
+) -> StreamPlan:
+    """One pass over a streamed table: the roles of its columns, the task, the encoder fitted
+    on the training rows (:class:`~layerwise.tables.stats.TableStats`), the target's labels
+    or scaling, and the validation rows, encoded. The options are those of
+    :class:`~layerwise.tables.TableModel`."""
+    stream = data if isinstance(data, TableStream) else TableStream(data, chunk_rows)
+    columns, source = stream.columns, stream.source
+    target = _choose_target(columns, target, source)
+    if id_column is None:
+        id_column = next((c for c in columns if c.lower() == "id" and c != target), None)
+    named = {"the id": id_column, "the weights": sample_weight}
+    for role, name in named.items():
+        if name is not None and name not in columns:
+            raise ValueError(
+                f"{role} column {name!r} is not in {source}; its columns are: {_shorten(columns)}"
+            )
+        if name is not None and name == target:
+            raise ValueError(f"column {name!r} cannot be both the target and {role}")
+    for option, names in (("--drop", drop), ("--keep", keep)):
+        unknown = [c for c in names if c not in columns]
+        if unknown:
+            raise ValueError(
+                f"{option} {unknown[0]}: no such column in {source}; its columns are: "
+                f"{_shorten(columns)}"
+            )
+    reserved = {target, id_column, sample_weight, *drop} - {None}
+    features = [c for c in columns if c not in reserved]
+    if not features:
+        raise ValueError(f"{source} has no feature column besides the target {target!r}")
+    m_total = stream.m
+    fraction = float(validation_split)
+    if fraction > 0 and m_total:
+        # the validation rows are kept in memory: at most VALIDATION_ROWS of them
+        fraction = min(fraction, VALIDATION_ROWS / m_total)
+    plan = StreamPlan(
+        stream=stream,
+        target=target,
+        features=features,
+        weight_column=sample_weight,
+        drop_missing=drop_missing,
+        kind="",
+        output=output,
+        classes=None,
+        encoder=TableEncoder(),
+        target_mean=None,
+        target_scale=None,
+        validation_fraction=fraction,
+        seed=seed,
+        m=0,
+        m_train=0,
+    )
+    needed = [c for c in columns if c in {*features, target, sample_weight}]
+    stats = TableStats(seed=seed)
+    target_stats = _TargetStats()
+    val_frames: list[Any] = []
+    val_weights: list[Array] = []
+    n_val = no_target = m = 0
+    for piece in stream.pieces:
+        rows_in_piece = 0
+        for frame, positions in stream.chunks(piece, needed, start=m):
+            rows_in_piece += len(frame)
+            m += len(frame)
+            no_target += int(frame[target].isna().sum())
+            train, w = plan.rows(frame, positions, "train")
+            weights = np.ones(len(train)) if w is None else w
+            if len(train):
+                stats.update(train[features], weights)
+                target_stats.update(train[target], weights)
+            if fraction > 0 and n_val < VALIDATION_ROWS:
+                val, wv = plan.rows(frame, positions, "validation")
+                val = val.iloc[: VALIDATION_ROWS - n_val]
+                if len(val):
+                    val_frames.append(val)
+                    if wv is not None:
+                        val_weights.append(wv[: len(val)])
+                    n_val += len(val)
+        stream.count_rows(piece, rows_in_piece)
+    if stats.m == 0:
+        raise ValueError(
+            f"{source} has no training rows"
+            + (f" (the target {target!r} is missing in every row)" if no_target == m else "")
+        )
+    plan.m, plan.m_train = m, stats.m
+    notices: list[str] = []
+    if no_target:
+        notices.append(f"{no_target} row(s) left out: their target {target!r} is missing")
+    options = dict(encoder_options or {})
+    encoder = stats.encoder(keep=keep, **options)
+    plan.encoder = encoder
+    notices += encoder.notices_
+    _choose_task(plan, target_stats, output)
+    if target_stats.counts is not None:
+        notices.insert(0, task_notice(target_stats.values(), target))
+    if plan.kind == "continuous" and target_scaling:
+        sd = float(np.sqrt(target_stats.m2 / target_stats.w)) if target_stats.w > 0 else 0.0
+        plan.target_mean, plan.target_scale = target_stats.mean, sd if sd > 0 else 1.0
+    pre = encoder.preprocessing_
+    pre.classes, pre.target = plan.classes, target
+    pre.ignored = [c for c in columns if c in {*drop, id_column} - {None}] + encoder.left_out_
+    pre.target_mean, pre.target_scale = plan.target_mean, plan.target_scale
+    if val_frames:
+        pd = _pandas()
+        val = pd.concat(val_frames, ignore_index=True)
+        X_val, _ = encoder.encode(val)
+        plan.X_val = X_val.astype(dtype, copy=False)
+        plan.Y_val = plan.encode_target(val[target].to_numpy(), dtype)
+        if val_weights:
+            plan.w_val = np.concatenate(val_weights)[None, :]
+    elif fraction > 0:
+        notices.append(f"no validation row among the {m} rows: training without validation")
+    plan.notices = notices
+    return plan
+
+
+def _choose_task(plan: StreamPlan, stats: _TargetStats, output: str) -> None:
+    target = plan.target
+    if output == "auto":
+        if stats.counts is None:
+            if not stats.numeric:
+                raise ValueError(
+                    f"target {target!r} has more than {_MAX_LABELS} distinct labels: not a "
+                    f"class target"
+                )
+            kind = "continuous"
+        else:
+            kind = type_of_target(stats.values())
+        output = {"binary": "sigmoid", "multiclass": "softmax"}.get(kind, "linear")
+    elif output == "linear":
+        if not stats.numeric:
+            raise ValueError(
+                f"--output linear (regression) needs a numeric target; {target!r} holds labels"
+            )
+        kind = "continuous"
+    else:
+        kind = "binary" if output == "sigmoid" else "multiclass"
+    plan.kind, plan.output = kind, output
+    if kind == "continuous":
+        return
+    if stats.counts is None:
+        raise ValueError(
+            f"target {target!r} has more than {_MAX_LABELS} distinct values: a regression "
+            f"(--output linear), not classes"
+        )
+    classes = class_labels(list(stats.counts))
+    if len(classes) < 2:
+        raise ValueError(
+            f"target {target!r} has a single class ({classes[0]!r}) in all {stats.w or ''} "
+            f"training rows: a classifier needs at least two"
+        )
+    if output == "sigmoid" and len(classes) > 2:
+        raise ValueError(
+            f"--output sigmoid is for two classes but target {target!r} has {len(classes)}; "
+            f"use --output softmax (or auto)"
+        )
+    plan.classes = classes
+
+
+# --------------------------------------------------------------------------- the epochs
+
+
+def _encoded_chunks(
+    plan: StreamPlan, order: Sequence[int], dtype: Any
+) -> Iterator[tuple[Array, Array, Array | None]]:
+    """The training rows of the pieces in ``order``, chunk by chunk: (X (n[0], r),
+    Y (n[L], r), weights (r,) or None)."""
+    stream = plan.stream
+    needed = [c for c in stream.columns if c in {*plan.features, plan.target, plan.weight_column}]
+    for i in order:
+        for frame, positions in stream.chunks(stream.pieces[i], needed):
+            rows, w = plan.rows(frame, positions, "train")
+            if not len(rows):
+                continue
+            X, _ = plan.encoder.encode(rows)
+            Y = plan.encode_target(rows[plan.target].to_numpy(), dtype)
+            yield X, Y, w
+
+
+def stream_batches(
+    plan: StreamPlan,
+    batch_size: int,
+    epoch: int,
+    *,
+    dtype: Any = np.float64,
+    buffer_bytes: int | None = None,
+) -> Iterator[tuple[Array, Array, Array | None]]:
+    """One epoch's mini-batches (A[0] (n[0], b), Y (n[L], b), weights (1, b) or None): the
+    pieces in an order drawn from (seed, epoch), their rows through a shuffle buffer of
+    ``buffer_bytes`` (default :data:`BUFFER_BYTES`; at least eight batches). Every training
+    row comes once per epoch."""
+    buffer_bytes = BUFFER_BYTES if buffer_bytes is None else int(buffer_bytes)
+    rng = np.random.default_rng([plan.seed, epoch, 0xB47C])
+    order = rng.permutation(len(plan.stream.pieces)).tolist()
+    n0 = len(plan.encoder.feature_names_out_)
+    capacity = max(8 * batch_size, buffer_bytes // (n0 * np.dtype(dtype).itemsize))
+    # the buffer's slots, allocated on the first chunk: rows of X (so that a gathered batch
+    # transposes into A[0]), the columns of Y, the weights
+    X_buf: Array | None = None
+    Y_buf: Array | None = None
+    w_buf: Array | None = None
+    free = np.arange(capacity)[::-1].copy()  # a stack of free slots
+    n_free = capacity
+
+    def drain(count: int) -> Iterator[tuple[Array, Array, Array | None]]:
+        """``count`` rows drawn at random from the filled slots, as batches; their slots
+        become free."""
+        nonlocal n_free
+        assert X_buf is not None and Y_buf is not None
+        filled = np.setdiff1d(np.arange(capacity), free[:n_free], assume_unique=True)
+        chosen = rng.permutation(filled)[:count]
+        for start in range(0, chosen.size, batch_size):
+            slots = chosen[start : start + batch_size]
+            yield (
+                X_buf[slots].T,
+                Y_buf[:, slots],
+                None if w_buf is None else w_buf[None, slots],
+            )
+        free[n_free : n_free + chosen.size] = chosen
+        n_free += chosen.size
+
+    for X, Y, w in _encoded_chunks(plan, order, dtype):
+        if X_buf is None:
+            X_buf = np.empty((capacity, X.shape[0]), dtype=dtype)
+            Y_buf = np.empty((Y.shape[0], capacity), dtype=dtype)
+            w_buf = None if w is None else np.empty(capacity)
+        assert Y_buf is not None
+        done = 0
+        while done < X.shape[1]:
+            take = min(n_free, X.shape[1] - done)
+            slots = free[n_free - take : n_free]
+            X_buf[slots] = X[:, done : done + take].T
+            Y_buf[:, slots] = Y[:, done : done + take]
+            if w_buf is not None and w is not None:
+                w_buf[slots] = w[done : done + take]
+            n_free -= take
+            done += take
+            if n_free == 0:
+                # half the buffer goes out as batches; the other half stays to mix with the
+                # rows that come next
+                yield from drain((capacity // 2) // batch_size * batch_size)
+    if X_buf is not None and n_free < capacity:
+        yield from drain(capacity - n_free)
+
+
+def fit_stream(
+    net: Network,
+    plan: StreamPlan,
+    *,
+    epochs: int,
+    learning_rate: float,
+    batch_size: int,
+    optimizer: str = "adam",
+    l2: float = 0.0,
+    early_stopping: int = 0,
+    min_delta: float = 0.0,
+    callbacks: Sequence[Any] = (),
+    buffer_bytes: int | None = None,
+    progress: bool = False,
+) -> History:
+    """Train ``net`` in place on a streamed table: each epoch a pass of
+    :func:`stream_batches`, each batch one step of the notes (:func:`layerwise.training._step`,
+    the optimizer's update), the epoch's end as in :meth:`Network.fit` (divergence guard,
+    validation on ``plan.validation``, callbacks, early stopping with the best epoch
+    restored). The history adds ``rows_per_second``; ``progress`` shows a bar of the rows."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be an int >= 1; Received: {batch_size!r}")
+    cbs = callbacks_from(list(callbacks))
+    if early_stopping:
+        if plan.validation is None:
+            raise ValueError("early_stopping watches the validation cost: keep validation rows")
+        cbs.append(EarlyStopping(patience=early_stopping, min_delta=min_delta))
+    cfg = TrainConfig(
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        shuffle=True,
+        optimizer=get_optimizer(optimizer),
+        schedule=get_schedule(None),
+        l2=l2,
+        callbacks=cbs,
+        validation=plan.validation,
+        hard_labels=plan.kind != "continuous",
+    )
+    history = History()
+    start_params = net._flat_params(copy=True)
+    cfg.optimizer.reset()
+    log = EpochLog(net, cfg, history)
+    task = task_of(net.activations[-1].name)
+    snapshot = np.empty_like(net._theta)
+    bar = _row_bar(plan.m_train) if progress else None
+    for cb in log.callbacks:
+        if hasattr(cb, "on_train_begin"):
+            cb.on_train_begin(net)
+    try:
+        with _stop_on_ctrl_c() as ctrl_c, np.errstate(over="ignore", invalid="ignore"):
+            for epoch in range(epochs):
+                np.copyto(snapshot, net._theta)
+                began = time.perf_counter()
+                total_cost, seen = 0.0, 0
+                correct = 0.0
+                sums = np.zeros((3, net.layer_dims[-1]))  # Σ (y − a)², Σ y, Σ y²
+                norms: list[float] = []
+                if bar is not None:
+                    bar.reset(total=plan.m_train)
+                    bar.set_description(f"epoch {epoch + 1}/{epochs}")
+                for A0, Yb, wb in stream_batches(
+                    plan, batch_size, epoch, dtype=net.dtype, buffer_bytes=buffer_bytes
+                ):
+                    weights = None if wb is None else batch_weights(wb)
+                    cost, AL, norms = _step(net, A0, Yb, weights, cfg, learning_rate, True)
+                    b = A0.shape[1]
+                    total_cost += cost * b
+                    seen += b
+                    if task == "regression":
+                        sums[0] += ((Yb - AL) ** 2).sum(axis=1)
+                        sums[1] += Yb.sum(axis=1)
+                        sums[2] += (Yb.astype(np.float64) ** 2).sum(axis=1)
+                    else:
+                        correct += count_correct(AL, Yb, task, True)
+                    if bar is not None:
+                        bar.update(b)
+                    if ctrl_c["stop"]:
+                        raise KeyboardInterrupt
+                if seen == 0:
+                    raise ValueError(f"{plan.stream.source}: no training row in this epoch")
+                if task == "regression":
+                    ss_tot = sums[2] - sums[1] ** 2 / seen
+                    metric = float(np.mean(r2_from_sums(sums[0], ss_tot)))
+                else:
+                    metric = correct / seen
+                history.history.setdefault("rows_per_second", []).append(
+                    seen / max(time.perf_counter() - began, 1e-9)
+                )
+                if log.end_epoch(
+                    epoch, total_cost / seen, metric, learning_rate, norms, lambda i: snapshot
+                ):
+                    break
+    except KeyboardInterrupt:
+        history.interrupted = True
+        history.stop_reason = "interrupted"
+    finally:
+        if bar is not None:
+            bar.close()
+        for cb in log.callbacks:
+            if hasattr(cb, "on_train_end"):
+                cb.on_train_end()
+    for cb in log.callbacks:
+        if getattr(cb, "restore_best", False) and getattr(cb, "best_epoch", None) is not None:
+            history.best_epoch = cb.best_epoch
+    if history.epochs and not history.interrupted:
+        check_run(net, history, start_params, learning_rate)
+    return history
+
+
+def _row_bar(total: int) -> Any:
+    """A tqdm bar of the epoch's rows (rows per second), or None without the progress
+    extra."""
+    try:
+        tqdm = require("tqdm.auto", "progress", "the progress bar").tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="rows", unit_scale=True, leave=False)
