@@ -339,6 +339,32 @@ def test_the_workers_summarize_a_table_for_the_encoder_and_the_target(client, tm
         lc.summarize_tables(client, str(paths[0]), "label")
 
 
+def test_the_workers_statistics_make_the_encoder_of_the_training_rows(client, tmp_path):
+    """Each worker gathers its files' feature statistics on their training rows; merged,
+    they make the encoder that TableEncoder.fit gives those rows in memory."""
+    frames = [survey(300, 30), survey(200, 31), survey(90, 32)]
+    for i, frame in enumerate(frames):
+        frame["note"] = [f"n{i}-{j}" for j in range(len(frame))]  # an id: left out
+        frame.loc[frame.index[::7], "x1"] = np.nan
+        frame.to_parquet(tmp_path / f"f{i}.parquet")
+    paths = sorted(tmp_path.glob("*.parquet"))
+    summary = lc.summarize_tables(
+        client, paths, "label", rows_per_source=1000, seed=3, exclude=["x2"], holdout=(0.2, 9)
+    )
+    training = [
+        frame[~lc.held_out_rows(path, len(frame), 0.2, 9)]
+        for path, frame in zip(paths, frames)
+    ]
+    rows = pd.concat(training, ignore_index=True).drop(columns=["label", "x2"])
+    expected = TableEncoder(clip=3.0).fit(rows)
+    got = summary.stats.encoder(clip=3.0)
+    assert got.left_out_ == expected.left_out_ == ["note"]
+    assert got.columns_ == expected.columns_
+    np.testing.assert_allclose(got.preprocessing_.mean, expected.preprocessing_.mean, rtol=1e-10)
+    np.testing.assert_allclose(got.preprocessing_.scale, expected.preprocessing_.scale, rtol=1e-10)
+    assert summary.stats.m == len(rows) < sum(map(len, frames))
+
+
 # --------------------------------------------------------------------------- errors
 
 

@@ -8,9 +8,13 @@ system); the client holds only the network's parameters:
 1. every worker reads its files and reports a sample of rows, the row count and the target's
    labels, mean and standard deviation over every row
    (:func:`layerwise.cluster.summarize_tables`);
-2. the client fits the :class:`~layerwise.tables.TableEncoder` on the sample and chooses the
+2. every worker also gathers the statistics of its files' feature columns over their training
+   rows (:class:`~layerwise.tables.stats.TableStats`: running moments, counted categories,
+   the row-number and id rules); the client merges them into the
+   :class:`~layerwise.tables.TableEncoder` those rows would fit in memory, and chooses the
    task, the network and the options as ``train`` does for a table in memory
-   (:func:`layerwise.tables.defaults.plan_for`);
+   (:func:`layerwise.tables.defaults.plan_for`; the validation share is 0.1 unless
+   ``--validation-split`` says otherwise);
 3. the workers read their files again and keep them encoded, as parts (X, Y), the validation
    rows of each file apart (each row is held out or not by a generator seeded with --seed and
    the file's path, so the split is the same on every run and every cluster);
@@ -28,7 +32,6 @@ import glob
 import math
 import os
 import time
-import zlib
 from typing import Any
 
 import numpy as np
@@ -38,7 +41,7 @@ from .._typing import Array
 from ..initializers import suited_init
 from ..io import check_header_room
 from ..network import Network
-from ..tables import TARGET_NAMES, TableEncoder, defaults, output_for, type_of_target
+from ..tables import TARGET_NAMES, defaults, output_for, type_of_target
 from .common import CLIError, check_output_file, file_size
 from .report import make_callbacks
 
@@ -144,8 +147,9 @@ class SplitReader:
 
     def rows(self, source: str, m: int) -> Any:
         """The boolean mask of the rows of ``source`` (m rows) that this reader keeps."""
-        u = np.random.default_rng([self.seed, zlib.crc32(source.encode())]).random(m)
-        held = u < self.fraction
+        from ..cluster import held_out_rows
+
+        held = held_out_rows(source, m, self.fraction, self.seed)
         return held if self.part == "validation" else ~held
 
     def __call__(self, source: str) -> tuple[Array, Array]:
@@ -281,13 +285,23 @@ def cmd_train_cluster(args: argparse.Namespace) -> int:
         )
         columns = list(_columns_of(client, sources[0]))
         target = _target_of(args, columns)
-        summary = summarize_tables(client, sources, target, SAMPLE_ROWS, args.seed)
+        # the validation share is chosen before the files are read: the workers gather the
+        # encoder's statistics on the training rows only, as training in memory does
+        if args.validation_split is None:
+            args.validation_split = defaults.VALIDATION_SPLIT
+        summary = summarize_tables(
+            client,
+            sources,
+            target,
+            SAMPLE_ROWS,
+            args.seed,
+            exclude=tuple(args.drop or ()),
+            holdout=(args.validation_split, args.seed),
+        )
         kind, output, classes = _task(args, summary, target)
-        sample = summary.sample[summary.sample[target].notna()]
-        features = sample.drop(columns=[target, *(args.drop or ())], errors="ignore")
-        encoder = TableEncoder(
+        encoder = summary.stats.encoder(
             keep=args.keep or (), scaling=defaults.NUMERIC_SCALING, clip=defaults.CLIP
-        ).fit(features)
+        )
         pre = encoder.preprocessing_
         pre.classes, pre.target = classes, target
         pre.ignored = [*(args.drop or ()), *encoder.left_out_]
@@ -296,7 +310,7 @@ def cmd_train_cluster(args: argparse.Namespace) -> int:
         if out is not None:
             check_header_room(pre)
         n_out = len(classes) if output == "softmax" and classes else 1
-        n0 = int(encoder.transform(features.iloc[:1]).shape[0])
+        n0 = len(encoder.feature_names_out_)
         task = "regression" if kind == "continuous" else "classification"
         split, patience, tolerance = _apply_plan(
             args, defaults.plan_for(summary.m, n0, n_out, task)

@@ -31,6 +31,7 @@ from ._loop import fit
 from .parts import (
     TableReader,
     TableSummary,
+    held_out_rows,
     read_frame,
     read_parts,
     scatter_parts,
@@ -45,4 +46,5 @@ __all__ = [
     "read_frame",
     "TableSummary",
     "summarize_tables",
+    "held_out_rows",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ __all__ = [
     "read_frame",
     "TableSummary",
     "summarize_tables",
+    "held_out_rows",
 ]
 
 #: a worker reports a target's distinct values up to this many (more: not a class label)
@@ -98,6 +100,16 @@ def read_parts(client: Any, sources: Sequence[Any], reader: Any) -> list[Any]:
         client.submit(reader, source, key=f"layerwise-part-{run}-{i}")
         for i, source in enumerate(sources)
     ]
+
+
+def held_out_rows(source: Any, m: int, fraction: float, seed: int) -> Any:
+    """Which of the m rows of ``source`` are validation rows: ``u_i < fraction``, u drawn
+    from a generator seeded with (seed, CRC-32 of the source's name), so the same rows on
+    every run and every worker."""
+    name = str(getattr(source, "path", source))
+    if fraction <= 0:
+        return np.zeros(m, dtype=bool)
+    return np.random.default_rng([seed, zlib.crc32(name.encode())]).random(m) < fraction
 
 
 def read_frame(source: Any) -> Any:
@@ -233,6 +245,10 @@ class TableSummary:
     target_mean, target_scale : float or None
         The mean and standard deviation of a numeric target over all the rows (1 when it is
         constant), for ``TableReader(..., output="linear")``; None for text labels.
+    stats : layerwise.tables.stats.TableStats
+        The feature columns' statistics over every training row (those with a target, not
+        held out), gathered by each worker on its files and merged:
+        ``stats.encoder(...)`` is the encoder the same rows would fit in memory.
     """
 
     sample: Any
@@ -240,12 +256,24 @@ class TableSummary:
     labels: list[Any] | None
     target_mean: float | None
     target_scale: float | None
+    stats: Any = None
 
 
-def _summary_of(source: Any, target: str, rows: int, seed: int) -> dict[str, Any]:
+def _summary_of(
+    source: Any,
+    target: str,
+    rows: int,
+    seed: int,
+    exclude: Sequence[str] = (),
+    holdout: tuple[float, int] = (0.0, 0),
+) -> dict[str, Any]:
     """On a worker: a source's row count, a sample of its rows, its target's distinct values
-    (up to :data:`_MAX_LABELS`) and, for a numeric target, its count, mean and Σ (y − mean)²."""
+    (up to :data:`_MAX_LABELS`), for a numeric target its count, mean and Σ (y − mean)², and
+    the statistics of its feature columns (every column but the target and ``exclude``) over
+    its training rows (those with a target and not held out by :func:`held_out_rows` with
+    ``holdout`` = (fraction, seed))."""
     from ..tables import class_labels
+    from ..tables.stats import TableStats
 
     frame = read_frame(source)
     if target not in frame.columns:
@@ -253,6 +281,12 @@ def _summary_of(source: Any, target: str, rows: int, seed: int) -> dict[str, Any
             f"{source}: the table has no target column {target!r}; it has "
             f"{list(frame.columns)[:12]}"
         )
+    fraction, split_seed = holdout
+    training = frame[target].notna().to_numpy() & ~held_out_rows(
+        source, len(frame), fraction, split_seed
+    )
+    features = [c for c in frame.columns if c != target and c not in set(exclude)]
+    stats = TableStats(sample_rows=rows, seed=seed).update(frame.loc[training, features])
     y = frame[target]
     distinct = y.dropna().unique()
     numeric = y.dtype.kind in "iuf"
@@ -266,18 +300,32 @@ def _summary_of(source: Any, target: str, rows: int, seed: int) -> dict[str, Any
             if values is None or values.size == 0
             else (values.size, float(values.mean()), float(((values - values.mean()) ** 2).sum()))
         ),
+        "stats": stats,
     }
 
 
 def summarize_tables(
-    client: Any, sources: Sequence[Any], target: str, rows_per_source: int = 5000, seed: int = 0
+    client: Any,
+    sources: Sequence[Any],
+    target: str,
+    rows_per_source: int = 5000,
+    seed: int = 0,
+    *,
+    exclude: Sequence[str] = (),
+    holdout: tuple[float, int] = (0.0, 0),
 ) -> TableSummary:
-    """Have the workers read ``sources`` and report a :class:`TableSummary`: a sample of rows
-    to fit the encoder on, and the target's labels and statistics over **every** row.
+    """Have the workers read ``sources`` and report a :class:`TableSummary`: a sample of rows,
+    the target's labels and statistics over **every** row, and the feature columns'
+    statistics over the training rows.
 
     The target's labels and its mean and standard deviation are exact (merged from each
-    source's counts, means and sums of squares); the encoder is then fitted in memory on the
-    sample (its medians, categories and standardization are the sample's).
+    source's counts, means and sums of squares). Each worker gathers the
+    :class:`~layerwise.tables.stats.TableStats` of its sources' training rows (the rows with
+    a target that :func:`held_out_rows` does not hold out with ``holdout`` = (fraction,
+    seed)), over every feature column (all but the target and ``exclude``); the client
+    merges them, and ``summary.stats.encoder()`` is the encoder those rows would fit in
+    memory (by the same rules; the median of a continuous column with missing values comes
+    from a sample of ``rows_per_source`` rows of each source).
     """
     pd = require("pandas", "tables", "summarizing tables on the workers")
     if isinstance(sources, (str, os.PathLike)):
@@ -295,7 +343,16 @@ def summarize_tables(
     from ..tables import class_labels
 
     futures = [
-        client.submit(_summary_of, source, target, rows_per_source, seed + i, pure=False)
+        client.submit(
+            _summary_of,
+            source,
+            target,
+            rows_per_source,
+            seed + i,
+            tuple(exclude),
+            holdout,
+            pure=False,
+        )
         for i, source in enumerate(sources)
     ]
     parts: list[dict[str, Any]] = client.gather(futures)
@@ -324,4 +381,7 @@ def summarize_tables(
         sd = float(np.sqrt(m2 / n))
         scale = sd if sd > 0 else 1.0
     sample = pd.concat([p["sample"] for p in parts], ignore_index=True)
-    return TableSummary(sample, m, labels, mean, scale)
+    stats = parts[0]["stats"]
+    for part in parts[1:]:
+        stats.merge(part["stats"])
+    return TableSummary(sample, m, labels, mean, scale, stats)
