@@ -352,8 +352,7 @@ def test_the_workers_statistics_make_the_encoder_of_the_training_rows(client, tm
         client, paths, "label", rows_per_source=1000, seed=3, exclude=["x2"], holdout=(0.2, 9)
     )
     training = [
-        frame[~lc.held_out_rows(path, len(frame), 0.2, 9)]
-        for path, frame in zip(paths, frames)
+        frame[~lc.held_out_rows(path, len(frame), 0.2, 9)] for path, frame in zip(paths, frames)
     ]
     rows = pd.concat(training, ignore_index=True).drop(columns=["label", "x2"])
     expected = TableEncoder(clip=3.0).fit(rows)
