@@ -335,3 +335,35 @@ def test_peak_memory_follows_the_chunks_not_the_table(tmp_path):
     assert grew_memory > 150 * 2**20, memory  # 180 000 more rows held and encoded
     assert grew_stream < 48 * 2**20, stream
     assert stream["big"] < memory["big"] - 150 * 2**20
+
+
+def test_a_damaged_or_mismatched_file_is_named(tmp_path):
+    frame = table(400)
+    write_folder(tmp_path / "t", frame, files=2)
+    (tmp_path / "t" / "part-1.parquet").write_bytes(b"PAR1 not really parquet PAR1")
+    with pytest.raises(ValueError, match=r"part-1\.parquet"):
+        streaming.prepare_stream(tmp_path / "t", "label")
+    write_folder(tmp_path / "u", frame, files=2)
+    other = frame.assign(x0=["text"] * len(frame)).iloc[:200]
+    other.to_parquet(tmp_path / "u" / "part-1.parquet", index=False)
+    with pytest.raises(ValueError, match=r"part-1\.parquet: column 'x0' must hold numbers.*row 200"):
+        streaming.prepare_stream(tmp_path / "u", "label")
+
+
+def test_a_streamed_regression_standardizes_its_target_over_every_training_row(tmp_path):
+    rng = np.random.default_rng(5)
+    m = 3_000
+    frame = pd.DataFrame({"a": rng.normal(size=m), "b": rng.normal(size=m)})
+    frame["price"] = 3.0 * frame["a"] - frame["b"] + 10 + 0.1 * rng.normal(size=m)
+    write_folder(tmp_path / "t", frame, files=3)
+    plan = streaming.prepare_stream(tmp_path / "t", "price", validation_split=0.2, seed=1)
+    train = frame["price"].to_numpy()[~streaming.held_out(np.arange(m), 1, 0.2)]
+    assert plan.kind == "continuous" and plan.output == "linear"
+    assert plan.target_mean == pytest.approx(train.mean(), rel=1e-12)
+    assert plan.target_scale == pytest.approx(train.std(), rel=1e-12)
+    assert "more than 1000 distinct values, trained as a regression" in plan.notices[0]
+    model = TableModel("price", epochs=30, stream=True, seed=0).fit(tmp_path / "t")
+    assert model.metrics["validation"]["r2"] > 0.95
+    test = frame.head(200)
+    pred = model.predict(test)
+    assert np.corrcoef(pred, test["price"])[0, 1] > 0.97

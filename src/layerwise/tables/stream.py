@@ -42,6 +42,7 @@ from .._optional import require
 from .._typing import Array
 from ..batches import batch_weights
 from ..callbacks import EarlyStopping
+from ..encoding import factorize
 from ..history import History
 from ..metrics import count_correct, r2_from_sums, task_of
 from ..network import Network
@@ -243,15 +244,36 @@ class TableStream:
         (int64), counted from ``start`` (default: the piece's offset, known once every piece
         has been counted)."""
         start = piece.offset if start is None else start
-        for batch in piece.fragment.to_batches(
-            batch_size=self.chunk_rows, columns=list(columns), use_threads=False
-        ):
+        for batch in self._batches(piece, columns):
             n = batch.num_rows
             if n == 0:
                 continue
             frame = batch.to_pandas()
-            yield frame, np.arange(start, start + n, dtype=np.int64)
+            positions = np.arange(start, start + n, dtype=np.int64)
+            frame.index = positions  # an error names the row by its place in the table
+            yield frame, positions
             start += n
+
+    def _batches(self, piece: _Piece, columns: Sequence[str]) -> Iterator[Any]:
+        """pyarrow's record batches of a piece; its errors (a damaged file, a column of
+        another type than in the first file) name the file."""
+        import pyarrow as pa
+
+        batches = piece.fragment.to_batches(
+            batch_size=self.chunk_rows, columns=list(columns), use_threads=False
+        )
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+            except (pa.ArrowException, OSError) as exc:
+                raise ValueError(f"cannot read {self.where(piece)}: {exc}") from None
+            yield batch
+
+    def where(self, piece: _Piece) -> str:
+        """The file a piece comes from."""
+        return str(getattr(piece.fragment, "path", self.source))
 
     def count_rows(self, piece: _Piece, n: int) -> None:
         """Record a CSV piece's row count once a pass has read it."""
@@ -430,10 +452,9 @@ class _TargetStats:
                 self.mean += delta * wb / total
                 self.w = total
         if self.counts is not None:
-            distinct, counts = np.unique(
-                values.astype(object) if not numeric else values, return_counts=True
-            )
-            for value, count in zip(distinct.tolist(), counts.tolist()):
+            codes, distinct = factorize(values)
+            counts = np.bincount(codes, minlength=len(distinct))
+            for value, count in zip(distinct, counts.tolist()):
                 self.counts[value] = self.counts.get(value, 0) + count
             if len(self.counts) > _MAX_LABELS:
                 self.counts = None
@@ -544,11 +565,14 @@ def prepare_stream(
             rows_in_piece += len(frame)
             m += len(frame)
             no_target += int(frame[target].isna().sum())
-            train, w = plan.rows(frame, positions, "train")
-            weights = np.ones(len(train)) if w is None else w
-            if len(train):
-                stats.update(train[features], weights)
-                target_stats.update(train[target], weights)
+            try:
+                train, w = plan.rows(frame, positions, "train")
+                weights = np.ones(len(train)) if w is None else w
+                if len(train):
+                    stats.update(train[features], weights)
+                    target_stats.update(train[target], weights)
+            except ValueError as exc:
+                raise ValueError(f"{stream.where(piece)}: {exc}") from None
             if fraction > 0 and n_val < VALIDATION_ROWS:
                 val, wv = plan.rows(frame, positions, "validation")
                 val = val.iloc[: VALIDATION_ROWS - n_val]
@@ -574,6 +598,12 @@ def prepare_stream(
     _choose_task(plan, target_stats, output)
     if target_stats.counts is not None:
         notices.insert(0, task_notice(target_stats.values(), target))
+    elif plan.kind == "continuous":
+        notices.insert(
+            0,
+            f"target {target!r}: numbers with more than {_MAX_LABELS} distinct values, trained "
+            f"as a regression (linear output); --output sets another output",
+        )
     if plan.kind == "continuous" and target_scaling:
         sd = float(np.sqrt(target_stats.m2 / target_stats.w)) if target_stats.w > 0 else 0.0
         plan.target_mean, plan.target_scale = target_stats.mean, sd if sd > 0 else 1.0
@@ -627,8 +657,8 @@ def _choose_task(plan: StreamPlan, stats: _TargetStats, output: str) -> None:
     classes = class_labels(list(stats.counts))
     if len(classes) < 2:
         raise ValueError(
-            f"target {target!r} has a single class ({classes[0]!r}) in all {stats.w or ''} "
-            f"training rows: a classifier needs at least two"
+            f"target {target!r} has a single class ({classes[0]!r}) in all "
+            f"{sum(stats.counts.values())} training rows: a classifier needs at least two"
         )
     if output == "sigmoid" and len(classes) > 2:
         raise ValueError(
@@ -649,12 +679,16 @@ def _encoded_chunks(
     stream = plan.stream
     needed = [c for c in stream.columns if c in {*plan.features, plan.target, plan.weight_column}]
     for i in order:
-        for frame, positions in stream.chunks(stream.pieces[i], needed):
-            rows, w = plan.rows(frame, positions, "train")
-            if not len(rows):
-                continue
-            X, _ = plan.encoder.encode(rows)
-            Y = plan.encode_target(rows[plan.target].to_numpy(), dtype)
+        piece = stream.pieces[i]
+        for frame, positions in stream.chunks(piece, needed):
+            try:
+                rows, w = plan.rows(frame, positions, "train")
+                if not len(rows):
+                    continue
+                X, _ = plan.encoder.encode(rows)
+                Y = plan.encode_target(rows[plan.target].to_numpy(), dtype)
+            except ValueError as exc:
+                raise ValueError(f"{stream.where(piece)}: {exc}") from None
             yield X, Y, w
 
 
