@@ -368,3 +368,42 @@ def test_a_streamed_regression_standardizes_its_target_over_every_training_row(t
     test = frame.head(200)
     pred = model.predict(test)
     assert np.corrcoef(pred, test["price"])[0, 1] > 0.97
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_evaluate_and_predict_read_a_folder_a_chunk_at_a_time(tmp_path, monkeypatch, capsys, task):
+    """The same figures and predictions as the same rows read in memory."""
+    from layerwise.cli import main
+
+    monkeypatch.setattr(streaming, "CHUNK_ROWS", 300)  # many chunks
+    frame = table(2_000, seed=6)
+    target = "label"
+    if task == "regression":
+        frame["value"] = frame["x0"] * 2 - frame["x1"] + 0.1
+        frame = frame.drop(columns="label")
+        target = "value"
+    write_folder(tmp_path / "data", frame, files=3)
+    frame.to_csv(tmp_path / "all.csv", index=False)
+    model = tmp_path / "m.st"
+    assert main(["train", str(tmp_path / "all.csv"), "--target", target, "--epochs", "3",
+                 "--quiet", "--out", str(model)]) == 0  # fmt: skip
+    capsys.readouterr()
+    outputs = []
+    for data in (tmp_path / "data", tmp_path / "all.csv"):
+        assert main(["evaluate", str(model), str(data)]) == 0
+        outputs.append(capsys.readouterr().out.split("\n", 2)[2])  # after Model: and Data:
+    assert outputs[0] == outputs[1]
+    if task == "classification":
+        assert "accuracy" in outputs[0] and "Confusion matrix" in outputs[0]
+    else:
+        assert "R²" in outputs[0] and "MAE" in outputs[0]
+    for suffix in ("csv", "parquet"):
+        paths = [tmp_path / f"p1.{suffix}", tmp_path / f"p2.{suffix}"]
+        assert main(["predict", str(model), str(tmp_path / "data"), "--out", str(paths[0])]) == 0
+        assert main(["predict", str(model), str(tmp_path / "all.csv"), "--out", str(paths[1])]) == 0
+        read = pd.read_csv if suffix == "csv" else pd.read_parquet
+        chunked, whole = (read(p) for p in paths)
+        assert len(chunked) == 2_000
+        np.testing.assert_array_equal(chunked["row"], np.arange(2_000))
+        pd.testing.assert_frame_equal(chunked, whole, check_dtype=False)
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".layerwise-")]

@@ -46,8 +46,40 @@ def _is_table_model(net: Network) -> bool:
     return net.preprocessing is not None and net.preprocessing.columns is not None
 
 
+def _stream_chunks(data: str) -> Any:
+    """The chunks of DATA (DataFrames) when it is read as a stream (a folder, or a file too
+    big for memory: :func:`layerwise.tables.stream.should_stream`), else None."""
+    from ..tables.stream import TableStream, should_stream
+
+    if not should_stream(data, None):
+        return None
+    stream = TableStream(data)
+
+    def chunks() -> Any:
+        for piece in stream.pieces:
+            for frame, _positions in stream.chunks(piece, stream.columns):
+                yield frame
+
+    return chunks()
+
+
+def _read(net: Network, source: Any, args: argparse.Namespace, **read: Any) -> Any:
+    """A table (or a chunk of one) read and encoded for the model."""
+    if _is_table_model(net):  # the table workflow's object, as train made it
+        return TableModel.from_network(net).read(source, target=args.target, encode=True, **read)
+    return model_data(net, source, target=args.target, **read)
+
+
+def _merge_unseen(total: dict[str, dict[Any, int]], unseen: dict[str, dict[Any, int]]) -> None:
+    for column, counts in unseen.items():
+        into = total.setdefault(column, {})
+        for value, n in counts.items():
+            into[value] = into.get(value, 0) + n
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Cost and accuracy (with the confusion matrix) or cost and R² of a model on a table."""
+    """Cost and accuracy (with the confusion matrix) or cost and R² of a model on a table; a
+    folder of files (or a file too big for memory) is read a chunk of rows at a time."""
     inputs = [("MODEL", args.model), ("DATA", args.data)]
     plot_dir = check_plot_dir(args.plot_dir, inputs) if args.plot_dir else None
     if plot_dir is not None:
@@ -56,38 +88,65 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         plot.require()  # an ImportError naming the plot extra, before any work
     net = load_model(args.model)
     read = dict(need_target=True, drop_missing=args.drop_missing, id_column=args.id)
-    if _is_table_model(net):  # the table workflow's object, as train made it
-        data = TableModel.from_network(net).read(args.data, target=args.target, encode=True, **read)
-    else:
-        data = model_data(net, args.data, target=args.target, **read)
-    assert data.X is not None and data.Y is not None
-    warn_unseen("evaluate", data.unseen)
-    metrics = net.evaluate(data.X, data.Y)
-    m = data.table.m
-    dropped = (
-        f" ({len(data.table.dropped)} with missing values dropped)" if data.table.dropped else ""
-    )
-    print(f"Model: {args.model}: n = {net.layer_dims}, output {net.activations[-1].name}")
-    print(f"Data: {args.data}: {m} rows{dropped}, target {data.table.target!r}")
+    chunks = _stream_chunks(args.data)
+    if chunks is not None and plot_dir is not None:
+        raise CLIError("--plot-dir is not available for a table read in chunks (a folder)")
     pre = net.preprocessing
+    regression = net.task == "regression"
+    classes = [] if regression else model_classes(net)
+    m = dropped = correct = 0
+    cost_sum = 0.0
+    sums = np.zeros(4)  # Σ residual², Σ |residual|, Σ y, Σ y² (regression, in the target's units)
+    counts = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    unseen: dict[str, dict[Any, int]] = {}
+    target = None
+    true: Any = np.empty(0)
+    pred: Any = np.empty(0)
+    for source in [args.data] if chunks is None else chunks:
+        data = _read(net, source, args, **read)
+        assert data.X is not None and data.Y is not None
+        _merge_unseen(unseen, data.unseen)
+        rows = data.table.m
+        if rows == 0:
+            continue
+        target = data.table.target
+        m += rows
+        dropped += len(data.table.dropped)
+        cost_sum += net.evaluate(data.X, data.Y)["cost"] * rows
+        AL = net.predict_proba(data.X)
+        if regression:
+            Y = data.Y
+            if pre is not None:  # R², RMSE and MAE in the target's own units
+                AL, Y = pre.inverse_target(AL), pre.inverse_target(Y)
+            residual = AL - Y
+            sums += [
+                float(np.sum(residual**2)),
+                float(np.sum(np.abs(residual))),
+                float(np.sum(Y)),
+                float(np.sum(Y**2)),
+            ]
+            continue
+        pred = predict_from_output(AL, net.task).reshape(-1)
+        true = data.Y.reshape(-1)
+        correct += int(np.count_nonzero(pred == true))
+        counts += confusion_counts(true, pred, len(classes))
+    warn_unseen("evaluate", unseen)
+    if m == 0:
+        raise CLIError(f"DATA {args.data}: no row with a target to evaluate on")
+    note = f" ({dropped} with missing values dropped)" if dropped else ""
+    print(f"Model: {args.model}: n = {net.layer_dims}, output {net.activations[-1].name}")
+    print(f"Data: {args.data}: {m} rows{note}, target {target!r}")
     scaled = pre is not None and pre.target_scale is not None
-    print(f"cost      {metrics['cost']:.6f}" + ("  (of the standardized target)" if scaled else ""))
-    if net.task == "regression":
-        AL, Y = net.predict_proba(data.X), data.Y
-        if pre is not None:  # R², RMSE and MAE in the target's own units
-            AL, Y = pre.inverse_target(AL), pre.inverse_target(Y)
-        residual = AL - Y
-        r2 = 1.0 - float(np.sum(residual**2)) / max(float(np.sum((Y - Y.mean()) ** 2)), 1e-300)
+    print(f"cost      {cost_sum / m:.6f}" + ("  (of the standardized target)" if scaled else ""))
+    if regression:
+        ss_res, abs_sum, y_sum, y2_sum = sums
+        ss_tot = y2_sum - y_sum**2 / m
+        r2 = 1.0 - ss_res / max(ss_tot, 1e-300)
         print(f"R²        {r2:.6f}")
-        print(f"RMSE      {math.sqrt(float(np.mean(residual**2))):.6g}")
-        print(f"MAE       {float(np.mean(np.abs(residual))):.6g}")
+        print(f"RMSE      {math.sqrt(ss_res / m):.6g}")
+        print(f"MAE       {abs_sum / m:.6g}")
         return 0
-    pred = predict_from_output(net.predict_proba(data.X), net.task).reshape(-1)
-    true = data.Y.reshape(-1)
-    correct = int(np.count_nonzero(pred == true))
-    print(f"accuracy  {metrics['accuracy']:.6f}  ({correct} of {m} correct)")
-    classes = model_classes(net)
-    counts = confusion_counts(true, pred, len(classes))
+    print(f"accuracy  {correct / m:.6f}  ({correct} of {m} correct)")
     print("\nConfusion matrix (rows: true class, columns: predicted class):")
     print(confusion_text(counts, classes))
     if plot_dir is not None:
@@ -108,26 +167,64 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    """Write one prediction per row (CSV): the row's id, the prediction, the probabilities."""
+    """Write one prediction per row (CSV): the row's id, the prediction, the probabilities; a
+    folder of files (or a file too big for memory) is read and written a chunk at a time."""
     inputs = [("MODEL", args.model), ("DATA", args.data)]
     out = check_output_file(args.out, "--out", inputs) if args.out else None
+    if out is not None and out.suffix.lower() not in (".csv", ".tsv", ".parquet"):
+        raise CLIError(f"--out {out}: the suffix must be .csv, .tsv or .parquet")
     net = load_model(args.model)
     if args.proba and net.task == "regression":
         raise CLIError("--proba needs a classifier; this model has a linear output (regression)")
-    if _is_table_model(net):  # the table workflow's object, as train made it
-        model = TableModel.from_network(net)
-        data = model.read(args.data, drop_missing=args.drop_missing, id_column=args.id)
-        AL, unseen = model.outputs(data)  # encoded in chunks of rows: bounded memory
+    chunks = _stream_chunks(args.data)
+    unseen: dict[str, dict[Any, int]] = {}
+    frames = (
+        _predictions(net, source, args, unseen, chunked=chunks is not None)
+        for source in ([args.data] if chunks is None else chunks)
+    )
+    if out is None:
+        for i, frame in enumerate(frames):
+            text = frame_to_bytes(frame, "predictions.csv").decode("utf-8")
+            sys.stdout.write(text if i == 0 else text.split("\n", 1)[1])
+        warn_unseen("predict", unseen)
+        return 0
+    if chunks is None:  # one table: written at once
+        frame = next(iter(frames))
+        atomic_write_bytes(out, frame_to_bytes(frame, out))
+        m = len(frame)
     else:
-        data = model_data(
-            net, args.data, target=None, need_target=False, drop_missing=args.drop_missing,
-            id_column=args.id,
-        )  # fmt: skip
-        AL, unseen = predict_rows(net, data)
+        m = write_frames(frames, out)
     warn_unseen("predict", unseen)
+    print(f"Wrote {m} predictions to {out}")
+    return 0
+
+
+def _predictions(
+    net: Network,
+    source: Any,
+    args: argparse.Namespace,
+    unseen: dict[str, dict[Any, int]],
+    chunked: bool,
+) -> Any:
+    """The predictions of a table (or a chunk of one) as a DataFrame: the id, the
+    prediction(s), the probabilities with --proba."""
     import pandas as pd
 
+    if _is_table_model(net):  # the table workflow's object, as train made it
+        model = TableModel.from_network(net)
+        data = model.read(source, drop_missing=args.drop_missing, id_column=args.id)
+        AL, new = model.outputs(data)  # encoded in chunks of rows: bounded memory
+    else:
+        data = model_data(
+            net, source, target=None, need_target=False, drop_missing=args.drop_missing,
+            id_column=args.id,
+        )  # fmt: skip
+        AL, new = predict_rows(net, data)
+    _merge_unseen(unseen, new)
     id_name = data.table.id_name
+    ids = data.table.ids
+    if chunked and id_name == "row":  # the row's place in the whole table, not in the chunk
+        ids = np.asarray(source.index)[np.asarray(ids, dtype=np.intp)]
     columns: dict[str, Any] = {}
     predictions = decode_predictions(net, AL)
     if predictions.ndim == 2:
@@ -140,26 +237,56 @@ def cmd_predict(args: argparse.Namespace) -> int:
         P = np.vstack([1.0 - AL[0], AL[0]]) if net.task == "binary" else AL
         for c, row in zip(classes, P):
             columns[f"proba_{c}"] = row
-    frame = pd.DataFrame({id_name: data.table.ids})
+    frame = pd.DataFrame({id_name: ids})
     for name, values in columns.items():
         written = name
         while written == id_name:  # the ids keep their column: the output takes another name
             written += "_"
-        if written != name:
+        if written != name and not getattr(args, "_told", False):
             print(
                 f"layerwise predict: the id column is named {printable(id_name)!r}: the "
                 f"predictions' column is {printable(written)!r}",
                 file=sys.stderr,
             )
+            args._told = True
         frame[written] = values
-    if out is None:
-        sys.stdout.write(frame_to_bytes(frame, "predictions.csv").decode("utf-8"))
-        return 0
-    if out.suffix.lower() not in (".csv", ".tsv", ".parquet"):
-        raise CLIError(f"--out {out}: the suffix must be .csv, .tsv or .parquet")
-    atomic_write_bytes(out, frame_to_bytes(frame, out))
-    print(f"Wrote {data.table.m} predictions to {out}")
-    return 0
+    return frame
+
+
+def write_frames(frames: Any, out: Any) -> int:
+    """Write DataFrames one after the other into one CSV, TSV or Parquet file, atomically (a
+    temporary file beside ``out``, renamed when every frame is written); returns the rows."""
+    import os
+    import tempfile
+
+    out = os.fspath(out)
+    folder = os.path.dirname(os.path.abspath(out))
+    fd, tmp = tempfile.mkstemp(prefix=".layerwise-", suffix=os.path.splitext(out)[1], dir=folder)
+    rows = 0
+    writer = None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for i, frame in enumerate(frames):
+                rows += len(frame)
+                if out.lower().endswith(".parquet"):
+                    import pyarrow as pa
+                    import pyarrow.parquet as pq
+
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    if writer is None:
+                        writer = pq.ParquetWriter(handle, table.schema)
+                    writer.write_table(table)
+                else:
+                    data = frame_to_bytes(frame, out)
+                    handle.write(data if i == 0 else data.split(b"\n", 1)[1])
+            if writer is not None:
+                writer.close()
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return rows
 
 
 _DATA_HELP = (
