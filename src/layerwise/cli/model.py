@@ -291,7 +291,8 @@ def write_frames(frames: Any, out: Any) -> int:
 
 _DATA_HELP = (
     "a data file or built-in data set with the model's feature columns (any order; besides "
-    "them only the target and an id column)"
+    "them only the target and an id column); a folder of Parquet or CSV files (or a file too "
+    "big for memory) is read a chunk of rows at a time"
 )
 
 
