@@ -407,3 +407,23 @@ def test_evaluate_and_predict_read_a_folder_a_chunk_at_a_time(tmp_path, monkeypa
         np.testing.assert_array_equal(chunked["row"], np.arange(2_000))
         pd.testing.assert_frame_equal(chunked, whole, check_dtype=False)
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".layerwise-")]
+
+
+def test_table_model_predicts_and_evaluates_a_folder_as_the_rows_in_memory(tmp_path, monkeypatch):
+    import pyarrow.dataset as ds
+
+    monkeypatch.setattr(streaming, "CHUNK_ROWS", 256)
+    frame = table(1_500, seed=8)
+    write_folder(tmp_path / "data", frame, files=3)
+    model = TableModel("label", epochs=3).fit(frame)
+    np.testing.assert_array_equal(model.predict(tmp_path / "data"), model.predict(frame))
+    np.testing.assert_allclose(
+        model.predict_proba(ds.dataset(tmp_path / "data")), model.predict_proba(frame), rtol=1e-12
+    )
+    got, expected = model.evaluate(tmp_path / "data"), model.evaluate(frame)
+    assert got.keys() == expected.keys() == {"cost", "accuracy"}
+    assert got["accuracy"] == expected["accuracy"]
+    assert got["cost"] == pytest.approx(expected["cost"], rel=1e-12)
+    # the scores equal the network's own evaluate on the encoded rows
+    X, Y = model.encoder.transform(frame), (frame["label"] == "yes").to_numpy()[None, :]
+    assert got["cost"] == pytest.approx(model.network.evaluate(X, Y)["cost"], rel=1e-10)

@@ -10,7 +10,6 @@ read and written in their original form and units.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from typing import Any
 
@@ -18,15 +17,14 @@ import numpy as np
 
 from .._text import printable
 from ..io import atomic_write_bytes
-from ..metrics import predict_from_output
 from ..network import Network
 from ..tables import TableModel, frame_to_bytes
+from ..tables.steps import Evaluation
 from .common import (
     CLIError,
     add_drop_missing,
     check_output_file,
     check_plot_dir,
-    confusion_counts,
     confusion_text,
     load_model,
 )
@@ -49,18 +47,9 @@ def _is_table_model(net: Network) -> bool:
 def _stream_chunks(data: str) -> Any:
     """The chunks of DATA (DataFrames) when it is read as a stream (a folder, or a file too
     big for memory: :func:`layerwise.tables.stream.should_stream`), else None."""
-    from ..tables.stream import TableStream, should_stream
+    from ..tables.stream import should_stream, table_chunks
 
-    if not should_stream(data, None):
-        return None
-    stream = TableStream(data)
-
-    def chunks() -> Any:
-        for piece in stream.pieces:
-            for frame, _positions in stream.chunks(piece, stream.columns):
-                yield frame
-
-    return chunks()
+    return table_chunks(data) if should_stream(data, None) else None
 
 
 def _read(net: Network, source: Any, args: argparse.Namespace, **read: Any) -> Any:
@@ -91,64 +80,40 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     chunks = _stream_chunks(args.data)
     if chunks is not None and plot_dir is not None:
         raise CLIError("--plot-dir is not available for a table read in chunks (a folder)")
-    pre = net.preprocessing
-    regression = net.task == "regression"
-    classes = [] if regression else model_classes(net)
-    m = dropped = correct = 0
-    cost_sum = 0.0
-    sums = np.zeros(4)  # Σ residual², Σ |residual|, Σ y, Σ y² (regression, in the target's units)
-    counts = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    evaluation = Evaluation(net)
+    dropped = 0
     unseen: dict[str, dict[Any, int]] = {}
     target = None
-    true: Any = np.empty(0)
-    pred: Any = np.empty(0)
     for source in [args.data] if chunks is None else chunks:
         data = _read(net, source, args, **read)
         assert data.X is not None and data.Y is not None
         _merge_unseen(unseen, data.unseen)
-        rows = data.table.m
-        if rows == 0:
-            continue
-        target = data.table.target
-        m += rows
-        dropped += len(data.table.dropped)
-        cost_sum += net.evaluate(data.X, data.Y)["cost"] * rows
-        AL = net.predict_proba(data.X)
-        if regression:
-            Y = data.Y
-            if pre is not None:  # R², RMSE and MAE in the target's own units
-                AL, Y = pre.inverse_target(AL), pre.inverse_target(Y)
-            residual = AL - Y
-            sums += [
-                float(np.sum(residual**2)),
-                float(np.sum(np.abs(residual))),
-                float(np.sum(Y)),
-                float(np.sum(Y**2)),
-            ]
-            continue
-        pred = predict_from_output(AL, net.task).reshape(-1)
-        true = data.Y.reshape(-1)
-        correct += int(np.count_nonzero(pred == true))
-        counts += confusion_counts(true, pred, len(classes))
+        if data.table.m:
+            target = data.table.target
+            dropped += len(data.table.dropped)
+            evaluation.add(data.X, data.Y)
     warn_unseen("evaluate", unseen)
+    m = evaluation.m
     if m == 0:
         raise CLIError(f"DATA {args.data}: no row with a target to evaluate on")
+    scores = evaluation.scores()
     note = f" ({dropped} with missing values dropped)" if dropped else ""
     print(f"Model: {args.model}: n = {net.layer_dims}, output {net.activations[-1].name}")
     print(f"Data: {args.data}: {m} rows{note}, target {target!r}")
+    pre = net.preprocessing
     scaled = pre is not None and pre.target_scale is not None
-    print(f"cost      {cost_sum / m:.6f}" + ("  (of the standardized target)" if scaled else ""))
-    if regression:
-        ss_res, abs_sum, y_sum, y2_sum = sums
-        ss_tot = y2_sum - y_sum**2 / m
-        r2 = 1.0 - ss_res / max(ss_tot, 1e-300)
-        print(f"R²        {r2:.6f}")
-        print(f"RMSE      {math.sqrt(ss_res / m):.6g}")
-        print(f"MAE       {abs_sum / m:.6g}")
+    print(f"cost      {scores['cost']:.6f}" + ("  (of the standardized target)" if scaled else ""))
+    if net.task == "regression":
+        print(f"R²        {scores['r2']:.6f}")
+        print(f"RMSE      {scores['rmse']:.6g}")
+        print(f"MAE       {scores['mae']:.6g}")
         return 0
-    print(f"accuracy  {correct / m:.6f}  ({correct} of {m} correct)")
+    correct = evaluation.correct
+    classes = model_classes(net)
+    print(f"accuracy  {scores['accuracy']:.6f}  ({correct} of {m} correct)")
     print("\nConfusion matrix (rows: true class, columns: predicted class):")
-    print(confusion_text(counts, classes))
+    print(confusion_text(evaluation.counts[: len(classes), : len(classes)], classes))
+    true, pred = evaluation.true, evaluation.pred
     if plot_dir is not None:
         from .. import plot
 

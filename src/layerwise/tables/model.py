@@ -45,6 +45,7 @@ from . import defaults
 from .encoder import TableEncoder
 from .loading import Table, load_table
 from .steps import (
+    Evaluation,
     ModelData,
     decode_predictions,
     encode_target,
@@ -56,7 +57,7 @@ from .steps import (
     target_scale,
     task_of,
 )
-from .stream import StreamPlan, fit_stream, prepare_stream, should_stream
+from .stream import StreamPlan, fit_stream, prepare_stream, should_stream, table_chunks
 
 __all__ = ["TableModel", "PreparedTable", "PreparedStream", "TASKS"]
 
@@ -668,9 +669,22 @@ class TableModel:
         return predict_rows(self._fitted(), read)
 
     def output_of(self, data: Any) -> Array:
-        """A[L] (n[L], m): the network's outputs for every row of ``data``."""
-        AL, _ = self.outputs(self.read(data))
-        return AL
+        """A[L] (n[L], m): the network's outputs for every row of ``data`` (a folder of files,
+        a pyarrow dataset or a file too big for memory read a chunk of rows at a time)."""
+        chunks = self._chunks(data)
+        if chunks is None:
+            AL, _ = self.outputs(self.read(data))
+            return AL
+        parts = [self.outputs(self.read(frame))[0] for frame in chunks]
+        if not parts:
+            raise ValueError(f"{data}: no rows to predict")
+        return np.concatenate(parts, axis=1)
+
+    def _chunks(self, data: Any) -> Any:
+        """The chunks of ``data`` when it is read as a stream (see ``stream``), else None."""
+        if self.stream is False or not should_stream(data, None):
+            return None
+        return table_chunks(data)
 
     def predict(self, data: Any) -> np.ndarray:
         """One prediction per row, shape (m,): the class label as the target held it, or the
@@ -699,12 +713,15 @@ class TableModel:
 
     def evaluate(self, data: Any) -> dict[str, float]:
         """The scores on a table that holds the target: cost and accuracy (classification),
-        or cost, R², RMSE and MAE in the target's units (regression)."""
-        net = self._fitted()
-        read = self.read(data, need_target=True, encode=True)
-        assert read.X is not None and read.Y is not None
-        kind = "continuous" if net.task == "regression" else "classification"
-        return _scores(net, read.X, read.Y, None, kind)
+        or cost, R², RMSE and MAE in the target's units (regression); a folder of files, a
+        pyarrow dataset or a file too big for memory is read a chunk of rows at a time."""
+        evaluation = Evaluation(self._fitted())
+        chunks = self._chunks(data)
+        for source in [data] if chunks is None else chunks:
+            read = self.read(source, need_target=True, encode=True)
+            assert read.X is not None and read.Y is not None
+            evaluation.add(read.X, read.Y)
+        return evaluation.scores()
 
     # ----------------------------------------------------------------------- files
 

@@ -30,6 +30,7 @@ __all__ = [
     "encode_for_model",
     "predict_rows",
     "decode_predictions",
+    "Evaluation",
 ]
 
 
@@ -232,3 +233,84 @@ def decode_predictions(net: Network, AL: Array) -> Array:
 
     idx = predict_from_output(AL, net.task).reshape(-1)
     return np.asarray(model_classes(net), dtype=object)[idx]
+
+
+class Evaluation:
+    """A model's scores on a table read in one piece or a chunk of rows at a time: the sums
+    of each chunk (:meth:`add`), the scores of all the rows (:meth:`scores`).
+
+    Classification: the cost J (the mean loss), the accuracy and the confusion counts
+    (``counts[i, j]``: rows of class i predicted as j). Regression: J (of the standardized
+    target when the model standardized it), and R², RMSE and MAE in the target's units (R²
+    averaged over the outputs). Equal, however the rows are cut, to the same figures on all
+    the rows at once.
+    """
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self.m = 0
+        self.cost_sum = 0.0
+        self.regression = net.task == "regression"
+        k = 0 if self.regression else len(model_classes(net))
+        self.counts = np.zeros((max(k, 2), max(k, 2)), dtype=np.int64)
+        n_out = net.layer_dims[-1]
+        # per output, in the target's units: Σ residual², Σ |residual|, and the mean of y and
+        # Σ (y − mean)² merged chunk by chunk (Chan's formula: no cancellation)
+        self.sums = np.zeros((2, n_out))
+        self.y_mean = np.zeros(n_out)
+        self.y_m2 = np.zeros(n_out)
+        #: the last chunk's true and predicted class indices (the whole table's when it was
+        #: read at once)
+        self.true: Any = np.empty(0)
+        self.pred: Any = np.empty(0)
+
+    def add(self, X: Array, Y: Array) -> None:
+        """Add the rows X (n[0], m), Y (n[L], m) (Y encoded as in training)."""
+        from ..metrics import predict_from_output
+
+        net = self.net
+        m = X.shape[1]
+        if m == 0:
+            return
+        AL = net.predict_proba(X)
+        # Y as the loss takes it (class indices become one-hot columns for softmax)
+        self.cost_sum += float(net.loss.cost(AL, net._check_Y(Y, m))) * m
+        seen, self.m = self.m, self.m + m
+        if self.regression:
+            pre = net.preprocessing
+            values: Array = AL
+            target: Array = np.asarray(Y, dtype=np.float64)
+            if pre is not None:
+                values, target = pre.inverse_target(values), pre.inverse_target(target)
+            residual = values - target
+            self.sums += np.stack([(residual**2).sum(axis=1), np.abs(residual).sum(axis=1)])
+            mean = target.mean(axis=1)
+            m2 = ((target - mean[:, None]) ** 2).sum(axis=1)
+            delta = mean - self.y_mean
+            self.y_m2 += m2 + delta**2 * seen * m / self.m
+            self.y_mean += delta * m / self.m
+            return
+        self.pred = predict_from_output(AL, net.task).reshape(-1)
+        self.true = np.asarray(Y).reshape(-1)
+        np.add.at(self.counts, (self.true.astype(np.intp), self.pred.astype(np.intp)), 1)
+
+    @property
+    def correct(self) -> int:
+        return int(np.trace(self.counts))
+
+    def scores(self) -> dict[str, float]:
+        """``{"cost", "accuracy"}`` or ``{"cost", "r2", "rmse", "mae"}`` over every row
+        added."""
+        if self.m == 0:
+            raise ValueError("no row to evaluate on")
+        scores = {"cost": self.cost_sum / self.m}
+        if not self.regression:
+            scores["accuracy"] = self.correct / self.m
+            return scores
+        from ..metrics import r2_from_sums
+
+        ss_res, abs_sum = self.sums
+        scores["r2"] = float(np.mean(r2_from_sums(ss_res, self.y_m2)))
+        scores["rmse"] = float(np.sqrt(ss_res.sum() / (self.m * ss_res.size)))
+        scores["mae"] = float(abs_sum.sum() / (self.m * abs_sum.size))
+        return scores

@@ -68,6 +68,7 @@ __all__ = [
     "stream_batches",
     "fit_stream",
     "is_streamable",
+    "table_chunks",
     "should_stream",
     "CHUNK_ROWS",
     "BUFFER_BYTES",
@@ -281,6 +282,16 @@ class TableStream:
             piece.rows = n
             if all(p.rows is not None for p in self.pieces):
                 self._set_offsets()
+
+
+def table_chunks(data: Any) -> Iterator[Any]:
+    """The rows of a stream (a Parquet or CSV file, a folder of them, a pyarrow dataset) as
+    pandas DataFrames of :data:`CHUNK_ROWS` rows, in file order, each indexed by its rows'
+    places in the table."""
+    stream = data if isinstance(data, TableStream) else TableStream(data)
+    for piece in stream.pieces:
+        for frame, _positions in stream.chunks(piece, stream.columns):
+            yield frame
 
 
 def _source_name(data: Any) -> str:
