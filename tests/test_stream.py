@@ -313,7 +313,7 @@ def _peak(args: list[str], cwd) -> int:
 
 def test_peak_memory_follows_the_chunks_not_the_table(tmp_path):
     """Four times the rows: the streamed run's peak RSS hardly moves, the in-memory run's
-    grows with the table."""
+    grows with the table (measured: +0 to +15 MiB, and +950 MiB)."""
     rng = np.random.default_rng(0)
     for name, m in (("small", 60_000), ("big", 240_000)):
         frame = pd.DataFrame(rng.normal(size=(m, 24)), columns=[f"x{i}" for i in range(24)])
@@ -333,7 +333,9 @@ def test_peak_memory_follows_the_chunks_not_the_table(tmp_path):
     grew_stream = stream["big"] - stream["small"]
     grew_memory = memory["big"] - memory["small"]
     assert grew_memory > 150 * 2**20, memory  # 180 000 more rows held and encoded
-    assert grew_stream < 48 * 2**20, stream
+    # the sample (up to 100 000 raw rows) and the validation rows grow a little with the table
+    assert grew_stream < 64 * 2**20, (stream, memory)
+    assert grew_stream < grew_memory / 4, (stream, memory)
     assert stream["big"] < memory["big"] - 150 * 2**20
 
 
