@@ -525,8 +525,9 @@ def factorize(values: Any) -> tuple[IndexArray, list[Any]]:
         import pandas as pd
     except ImportError:  # pragma: no cover - the tables extra brings pandas
         seen: dict[Any, int] = {}
+        items = values.reshape(-1).tolist() if isinstance(values, np.ndarray) else list(values)
         codes = np.fromiter(
-            (seen.setdefault(v, len(seen)) for v in values), dtype=np.intp, count=len(values)
+            (seen.setdefault(v, len(seen)) for v in items), dtype=np.intp, count=len(items)
         )
         return codes, [None if v is None or v != v else v for v in seen]
     array = values if isinstance(values, np.ndarray) else np.array(list(values), dtype=object)
