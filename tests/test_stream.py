@@ -429,3 +429,26 @@ def test_table_model_predicts_and_evaluates_a_folder_as_the_rows_in_memory(tmp_p
     # the scores equal the network's own evaluate on the encoded rows
     X, Y = model.encoder.transform(frame), (frame["label"] == "yes").to_numpy()[None, :]
     assert got["cost"] == pytest.approx(model.network.evaluate(X, Y)["cost"], rel=1e-10)
+
+
+def test_stream_options_as_in_memory(tmp_path):
+    """Weights, --drop-missing, the id column and the role checks behave as in memory."""
+    rng = np.random.default_rng(3)
+    frame = table(1_200, seed=3)
+    frame["w"] = rng.random(len(frame)) + 0.5
+    frame["id"] = np.arange(len(frame))
+    frame.loc[frame.index[::10], "x2"] = np.nan
+    frame.loc[frame.index[3], "label"] = None
+    write_folder(tmp_path / "t", frame, files=2)
+    plan = streaming.prepare_stream(tmp_path / "t", "label", sample_weight="w", drop_missing=True)
+    assert "id" not in plan.features and "w" not in plan.features
+    assert "120 row(s) with a missing value dropped (--drop-missing)" in plan.notices
+    assert "1 row(s) left out: their target 'label' is missing" in plan.notices
+    assert plan.w_val is not None and plan.w_val.shape == (1, plan.Y_val.shape[1])
+    with pytest.raises(ValueError, match="--keep id: column 'id' is the id, not a feature"):
+        streaming.prepare_stream(tmp_path / "t", "label", keep=["id"])
+    with pytest.raises(ValueError, match="weight column 'nope' is not in"):
+        streaming.prepare_stream(tmp_path / "t", "label", sample_weight="nope")
+    (tmp_path / "t" / "part-9.parquet").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"cannot read .*part-9\.parquet"):
+        streaming.prepare_stream(tmp_path / "t", "label")

@@ -20,10 +20,12 @@ kinds of passes over it:
 A row is a validation row when a hash of (seed, its position in the table) falls below the
 validation share: the same rows on every pass and every run, without the table in memory.
 
-Memory follows the chunk, the buffer and the validation rows, not the table: about
-:data:`CHUNK_ROWS` × n[0] × 8 bytes twice, :data:`BUFFER_BYTES` three times (the buffer, its
-shuffled copy, the next chunks), :data:`VALIDATION_ROWS` × n[0] × 8 bytes and a row group as
-pyarrow reads it. The training step is the notes' own
+Memory follows the chunk, the buffer and the validation rows, not the table: a chunk encoded
+(:data:`CHUNK_ROWS` × n[0] × 8 bytes, two or three times while it is encoded), the buffer's
+slots (:data:`BUFFER_BYTES`, allocated once: a batch is gathered from them, the rows are never
+copied into a shuffled whole), the validation rows (:data:`VALIDATION_ROWS` × n[0] × 8 bytes),
+the uniform sample of the encoder's statistics (:data:`~layerwise.tables.stats.SAMPLE_ROWS`
+raw rows, while preparing) and a row group as pyarrow reads it. The training step is the notes' own
 (:func:`layerwise.training.cost_and_gradient` through :func:`layerwise.training._step`), as in
 :meth:`Network.fit`.
 """
@@ -57,7 +59,7 @@ from ..training import (
 )
 from .encoder import TableEncoder
 from .formats import _pandas, _shorten
-from .loading import TARGET_NAMES
+from .loading import TARGET_NAMES, _check_roles
 from .stats import TableStats
 from .targets import class_labels, encode_labels, task_notice, type_of_target
 
@@ -190,12 +192,17 @@ class TableStream:
 
     def __init__(self, data: Any, chunk_rows: int | None = None) -> None:
         ds = _pyarrow_dataset()
+        import pyarrow as pa
+
         self.source = _source_name(data)
         if hasattr(data, "get_fragments") and hasattr(data, "schema"):
             dataset = data
         else:
             files, file_format = _files_and_format(data)
-            dataset = ds.dataset(files, format=file_format)
+            try:
+                dataset = ds.dataset(files, format=file_format)
+            except (pa.ArrowException, OSError) as exc:
+                raise ValueError(f"cannot read {self.source}: {exc}") from None
         self.dataset = dataset
         self.columns = [str(c) for c in dataset.schema.names if not str(c).startswith("__")]
         if not self.columns:
@@ -203,12 +210,16 @@ class TableStream:
         self.chunk_rows = CHUNK_ROWS if chunk_rows is None else int(chunk_rows)
         self.pieces: list[_Piece] = []
         for fragment in dataset.get_fragments():
-            groups = getattr(fragment, "row_groups", None)
-            if groups is not None and hasattr(fragment, "split_by_row_group"):
-                for part in fragment.split_by_row_group():
-                    self.pieces.append(_Piece(part, int(part.row_groups[0].num_rows)))
-            else:
-                self.pieces.append(_Piece(fragment, None))
+            try:
+                groups = getattr(fragment, "row_groups", None)
+                if groups is not None and hasattr(fragment, "split_by_row_group"):
+                    for part in fragment.split_by_row_group():
+                        self.pieces.append(_Piece(part, int(part.row_groups[0].num_rows)))
+                else:
+                    self.pieces.append(_Piece(fragment, None))
+            except (pa.ArrowException, OSError) as exc:
+                where = getattr(fragment, "path", self.source)
+                raise ValueError(f"cannot read {where}: {exc}") from None
         if not self.pieces:
             raise ValueError(f"{self.source} holds no rows (no file or row group)")
         self._set_offsets()
@@ -523,21 +534,14 @@ def prepare_stream(
     target = _choose_target(columns, target, source)
     if id_column is None:
         id_column = next((c for c in columns if c.lower() == "id" and c != target), None)
-    named = {"the id": id_column, "the weights": sample_weight}
-    for role, name in named.items():
-        if name is not None and name not in columns:
-            raise ValueError(
-                f"{role} column {name!r} is not in {source}; its columns are: {_shorten(columns)}"
-            )
-        if name is not None and name == target:
-            raise ValueError(f"column {name!r} cannot be both the target and {role}")
-    for option, names in (("--drop", drop), ("--keep", keep)):
-        unknown = [c for c in names if c not in columns]
-        if unknown:
-            raise ValueError(
-                f"{option} {unknown[0]}: no such column in {source}; its columns are: "
-                f"{_shorten(columns)}"
-            )
+    if id_column is not None and id_column not in columns:
+        raise ValueError(
+            f"id column {id_column!r} is not in {source}; its columns are: {_shorten(columns)}"
+        )
+    if id_column is not None and id_column == target:
+        raise ValueError(f"column {id_column!r} cannot be both the target and the id")
+    # the weight, dropped and kept columns exist and none has two roles (the in-memory checks)
+    _check_roles(columns, target, id_column, sample_weight, drop, keep, source)
     reserved = {target, id_column, sample_weight, *drop} - {None}
     features = [c for c in columns if c not in reserved]
     if not features:
@@ -569,13 +573,18 @@ def prepare_stream(
     target_stats = _TargetStats()
     val_frames: list[Any] = []
     val_weights: list[Array] = []
-    n_val = no_target = m = 0
+    n_val = no_target = m = incomplete = 0
     for piece in stream.pieces:
         rows_in_piece = 0
         for frame, positions in stream.chunks(piece, needed, start=m):
             rows_in_piece += len(frame)
             m += len(frame)
-            no_target += int(frame[target].isna().sum())
+            has_target = frame[target].notna().to_numpy()
+            no_target += int((~has_target).sum())
+            if drop_missing:
+                incomplete += int(
+                    (frame[features].isna().any(axis=1).to_numpy() & has_target).sum()
+                )
             try:
                 train, w = plan.rows(frame, positions, "train")
                 weights = np.ones(len(train)) if w is None else w
@@ -602,6 +611,8 @@ def prepare_stream(
     notices: list[str] = []
     if no_target:
         notices.append(f"{no_target} row(s) left out: their target {target!r} is missing")
+    if incomplete:
+        notices.append(f"{incomplete} row(s) with a missing value dropped (--drop-missing)")
     options = dict(encoder_options or {})
     encoder = stats.encoder(keep=keep, **options)
     plan.encoder = encoder
