@@ -154,7 +154,7 @@ class NetworkClassifier(ClassifierMixin, _BaseNetworkEstimator):
     >>> from layerwise.tables import mixed_table
     >>> frame = mixed_table(m=300, seed=0)
     >>> X, y = frame.drop(columns=["id", "species"]), frame["species"]
-    >>> clf = NetworkClassifier((16,), learning_rate_init=0.01, max_iter=300, random_state=0)
+    >>> clf = NetworkClassifier((16,), learning_rate_init=0.02, max_iter=300, random_state=0)
     >>> clf = clf.fit(X, y)
     >>> clf.n_features_in_                              # 9 columns ...
     9
