@@ -174,3 +174,36 @@ def test_a_scheduler_that_does_not_answer_is_named(capsys, folder, monkeypatch):
     code, _, err = run(capsys, "train", folder / "tab", "--scheduler", "tcp://127.0.0.1:9")
     assert code == 2
     assert "--scheduler tcp://127.0.0.1:9: no dask scheduler answered within 1 s" in err
+
+
+_CLIENT_PEAK = r"""
+import json, resource, sys
+from layerwise.cli import main
+code = main(json.loads(sys.argv[1]))
+print("PEAK", code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def test_the_client_holds_the_parameters_not_the_table(scheduler, tmp_path):
+    """Four times the rows on the workers: the client's peak RSS (a process of its own) stays
+    where it was, far below 512 MiB."""
+    import subprocess
+    import sys
+
+    peaks = {}
+    for name, m in (("small", 20_000), ("big", 80_000)):
+        (tmp_path / name).mkdir()
+        for i in range(4):
+            frame(m // 4, seed=10 + i).to_parquet(tmp_path / name / f"part-{i}.parquet")
+        args = ["train", str(tmp_path / name), "--scheduler", scheduler, "--epochs", "1"]
+        args += ["--quiet", "--early-stopping", "0"]
+        done = subprocess.run(
+            [sys.executable, "-c", _CLIENT_PEAK, json.dumps(args)],
+            capture_output=True,
+            text=True,
+        )
+        line = [x for x in done.stdout.splitlines() if x.startswith("PEAK")]
+        assert line and line[0].split()[1] == "0", done.stdout + done.stderr
+        peaks[name] = int(line[0].split()[2])
+    assert peaks["big"] < 512 * 2**20, peaks
+    assert peaks["big"] - peaks["small"] < 32 * 2**20, peaks
