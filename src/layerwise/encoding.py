@@ -445,6 +445,48 @@ def encode_columns(
 # --------------------------------------------------------------------------- chunks
 
 
+def encode_in_chunks(
+    columns: Sequence[ColumnEncoding],
+    raw: Mapping[str, Array],
+    transform: Callable[[Array, Array], Array] | None = None,
+    order: str = "F",
+    max_bytes: int = CHUNK_BYTES,
+) -> tuple[Array, dict[str, dict[str | None, int]]]:
+    """X (n[0], m) encoded from ``raw`` a chunk of rows at a time into one array of the given
+    memory ``order``: ``"F"`` stores it as rows (each example's features together), the
+    layout mini-batches are gathered from, so that training reads X without a copy of it.
+
+    ``transform(X_chunk, out)`` (the standardization, in place) is applied to each chunk;
+    only one chunk of the C-ordered encoding exists at a time beside the result.
+
+    Returns
+    -------
+    X : ndarray of shape (n[0], m), float64, in ``order``
+    unseen : dict
+        As :func:`encode_columns` counts them, over all the rows.
+    """
+    m = len(raw[columns[0].name]) if columns else 0
+    n0 = sum(c.width for c in columns)
+    check_encoding_size(columns, m)
+    try:
+        X = np.empty((n0, m), dtype=np.float64, order=order)  # type: ignore[call-overload]
+    except MemoryError:  # the system refused what the estimate let through
+        raise MemoryError(encoding_too_large(columns, m, None)) from None
+    step = max(1, int(max_bytes) // max(1, 8 * n0))
+    unseen: dict[str, Counter[str | None]] = {}
+    buffer = np.empty((n0, min(step, m)), dtype=np.float64)
+    for start in range(0, m, step):
+        stop = min(m, start + step)
+        chunk = {k: v[start:stop] for k, v in raw.items()}
+        block, counts = encode_columns(columns, chunk, out=buffer[:, : stop - start])
+        for name, found in counts.items():
+            unseen.setdefault(name, Counter()).update(found)
+        if transform is not None:
+            block = transform(block, block)
+        X[:, start:stop] = block
+    return X, {name: dict(c) for name, c in unseen.items()}
+
+
 def predict_in_chunks(
     predict: Callable[[Array], Array],
     columns: Sequence[ColumnEncoding],

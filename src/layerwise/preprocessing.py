@@ -138,15 +138,29 @@ class Preprocessing:
         if self.mean is None or self.scale is None:
             return np.array(X, copy=True)
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-        mean = self.mean.astype(dtype)[:, None]
-        scale = self.scale.astype(dtype)[:, None]
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            Z = np.subtract(X, mean, dtype=dtype)
-            Z /= scale
-        if not np.isfinite(Z).all():
-            self._refuse_overflow(X, Z)
-        if self.clip is not None:
-            _smooth_clip(Z, float(self.clip))
+        return self._standardize(X, np.empty(X.shape, dtype=dtype))
+
+    def _standardize(self, X: Array, Z: Array) -> Array:
+        """Write :meth:`transform` of X into Z (X itself for a transform in place), a block
+        of columns at a time: the smooth clip's scratch stays a block's size."""
+        assert self.mean is not None and self.scale is not None
+        mean = self.mean.astype(Z.dtype)[:, None]
+        scale = self.scale.astype(Z.dtype)[:, None]
+        step = max(1, _BLOCK_VALUES // max(1, X.shape[0]))
+        # in place, each block is computed aside first: an error then still has X's values
+        scratch = np.empty((X.shape[0], min(step, X.shape[1])), dtype=Z.dtype) if X is Z else None
+        for start in range(0, X.shape[1], step):
+            x, z = X[:, start : start + step], Z[:, start : start + step]
+            out = z if scratch is None else scratch[:, : x.shape[1]]
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                np.subtract(x, mean, out=out, dtype=Z.dtype)
+                out /= scale
+            if not np.isfinite(out).all():
+                self._refuse_overflow(x, out)
+            if self.clip is not None:
+                _smooth_clip(out, float(self.clip))
+            if scratch is not None:
+                np.copyto(z, out)
         return Z
 
     def _refuse_overflow(self, X: Array, Z: Array) -> None:
@@ -178,7 +192,10 @@ class Preprocessing:
         if self.columns is None:
             raise ValueError("this preprocessing has no column encoding (it takes numbers)")
         X, unseen = encode_columns(self.columns, raw)
-        return self.transform(X), unseen
+        if self.mean is None or self.scale is None:
+            return X, unseen
+        # X is this call's own: standardized in place, no second table-sized array
+        return self._standardize(X, X), unseen
 
     def predict_in_chunks(
         self,
@@ -418,6 +435,10 @@ def _columns(value: Any, n0: int, target: str | None) -> list[ColumnEncoding] | 
             f"preprocessing columns make {width} features but the network takes n[0] = {n0}"
         )
     return columns
+
+
+#: a block of the transform holds at most this many values (its scratch: 8 MiB in float64)
+_BLOCK_VALUES = 1 << 20
 
 
 def _smooth_clip(Z: Array, c: float) -> None:

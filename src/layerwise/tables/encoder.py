@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._typing import Array
-from ..encoding import ColumnEncoding, category_key, encode_columns
+from ..encoding import ColumnEncoding, category_key, encode_columns, encode_in_chunks
 from ..preprocessing import Preprocessing
 from .columns import (
     DATE_FRACTION,
@@ -186,15 +186,26 @@ class TableEncoder:
             isinstance(self.clip, (int, float)) and np.isfinite(self.clip) and self.clip > 0
         ):
             raise ValueError(f"clip must be a finite number > 0 or None; got {self.clip!r}")
-        X, _ = self._raw(frame, self.columns_)
-        pre = Preprocessing.fit(X, sample_weight=None if sample_weight is None else w[None, :])
-        assert pre.mean is not None and pre.scale is not None
-        # only a number's value and a date's parts are standardized: 0/1 features stay 0/1
+        # only a number's value and a date's parts are standardized: 0/1 features stay 0/1,
+        # so only the columns with such features are encoded to learn their statistics (the
+        # one-hot features of text, most of X, are never built here)
         standardized = np.array([s for c in self.columns_ for s in c.standardized])
-        if self.scaling == "robust":
-            for j in np.flatnonzero(standardized):
-                pre.mean[j], pre.scale[j] = _robust(X[j], w, float(pre.scale[j]))
-        pre.mean[~standardized], pre.scale[~standardized] = 0.0, 1.0
+        scaled = [c for c in self.columns_ if any(c.standardized)]
+        mean, scale = np.zeros(standardized.size), np.ones(standardized.size)
+        if scaled:
+            X, _ = self._raw(frame, scaled)
+            keep = np.array([s for c in scaled for s in c.standardized])
+            X = X[keep] if not keep.all() else X
+            stats = Preprocessing.fit(
+                X, sample_weight=None if sample_weight is None else w[None, :]
+            )
+            assert stats.mean is not None and stats.scale is not None
+            if self.scaling == "robust":
+                for j in range(X.shape[0]):
+                    stats.mean[j], stats.scale[j] = _robust(X[j], w, float(stats.scale[j]))
+            mean[standardized], scale[standardized] = stats.mean, stats.scale
+            del X
+        pre = Preprocessing(mean=mean, scale=scale)
         pre.clip = None if self.clip is None else float(self.clip)
         pre.columns = self.columns_
         pre.feature_names = [n for c in self.columns_ for n in c.feature_names()]
@@ -248,6 +259,22 @@ class TableEncoder:
             raise ValueError("this TableEncoder is not fitted yet: call fit(frame) first")
         raw = self._columns_of(frame, self.columns_)
         return self.preprocessing_.encode(raw)
+
+    def encode_rows(
+        self, frame: pd.DataFrame, rows: Array | None = None
+    ) -> tuple[Array, dict[str, dict[str | None, int]]]:
+        """:meth:`encode` of the rows ``rows`` of ``frame`` (positions; all, in order, when
+        None), stored as rows: X (n[0], m) in Fortran order, encoded a chunk at a time. A
+        slice of its first columns is what :meth:`Network.fit` gathers mini-batches from
+        without copying X, and no second table-sized array is made on the way."""
+        if not hasattr(self, "columns_"):
+            raise ValueError("this TableEncoder is not fitted yet: call fit(frame) first")
+        raw = self._columns_of(frame, self.columns_)
+        if rows is not None:
+            raw = {name: values[rows] for name, values in raw.items()}
+        pre = self.preprocessing_
+        transform = None if pre.mean is None else pre._standardize
+        return encode_in_chunks(self.columns_, raw, transform, order="F")
 
     def predict_in_chunks(
         self, frame: pd.DataFrame, predict: Callable[[Array], Array]

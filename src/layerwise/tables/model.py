@@ -72,6 +72,10 @@ class PreparedTable:
 
     ``X_all`` (n[0], m) and ``Y_all`` (n[L], m) hold every row, ``train`` and ``val`` the
     column indices of the training and validation rows (``val`` None without validation).
+    Without refit, the columns are the training rows (in the table's order) followed by the
+    validation rows, so that ``X`` is a view of ``X_all``; with refit, the table's order.
+    ``X_all`` is stored as rows (Fortran order): the mini-batches are gathered from it
+    without a copy.
     The plan's values are the ones actually used: those given, and the table's plan
     (:func:`~layerwise.tables.defaults.plan_for`) for the others.
     """
@@ -101,28 +105,35 @@ class PreparedTable:
     refit: bool = False
     notices: list[str] = field(default_factory=list)
 
+    def _rows(self, index: Array) -> Any:
+        """A slice (a view, no copy) when ``index`` is a run of consecutive columns."""
+        if index.size and index[-1] - index[0] == index.size - 1:
+            return slice(int(index[0]), int(index[-1]) + 1)
+        return index
+
     @property
     def X(self) -> Array:
         """The training rows' X (n[0], m_train)."""
-        return self.X_all[:, self.train]
+        return self.X_all[:, self._rows(self.train)]
 
     @property
     def Y(self) -> Array:
         """The training rows' Y (n[L], m_train)."""
-        return self.Y_all[:, self.train]
+        return self.Y_all[:, self._rows(self.train)]
 
     @property
     def sample_weight(self) -> Array | None:
         """The training rows' weights (1, m_train), or None."""
-        return None if self.weights is None else self.weights[:, self.train]
+        return None if self.weights is None else self.weights[:, self._rows(self.train)]
 
     @property
     def validation(self) -> tuple[Array, Array, Array | None] | None:
         """(X, Y, weights) of the validation rows, or None."""
         if self.val is None:
             return None
-        w = None if self.weights is None else self.weights[:, self.val]
-        return self.X_all[:, self.val], self.Y_all[:, self.val], w
+        rows = self._rows(self.val)
+        w = None if self.weights is None else self.weights[:, rows]
+        return self.X_all[:, rows], self.Y_all[:, rows], w
 
 
 @dataclass
@@ -454,13 +465,28 @@ class TableModel:
         encoder = TableEncoder(
             keep=table.keep, scaling=defaults.NUMERIC_SCALING, clip=defaults.CLIP
         ).fit(table.frame.iloc[train], sample_weight=None if w is None else w[0])
-        X_all, _ = encoder.encode(table.frame)
         pre = encoder.preprocessing_
         pre.classes, pre.target = classes, table.target
         pre.ignored = [*table.left_out, *encoder.left_out_]
         if kind == "continuous" and self.target_scaling:
             pre.target_mean, pre.target_scale = target_scale(Y_all[:, train], w)
             Y_all = pre.scale_target(Y_all)
+        refit = (
+            (plan.refit if self.refit is None else bool(self.refit))
+            and val is not None
+            and patience > 0
+        )
+        if not refit and val is not None:
+            # the training rows first, then the validation rows: X is then the slice
+            # X_all[:, :m_train] (no copy), in the same order as in the table
+            order = np.concatenate([train, val])
+            Y_all = Y_all[:, order]
+            w_all = None if w_all is None else w_all[:, order]
+            train, val = np.arange(train.size), np.arange(train.size, table.m)
+        else:
+            order = None
+        # stored as rows (Fortran order), as the mini-batches are gathered from them
+        X_all, _ = encoder.encode_rows(table.frame, order)
         layers = list(plan.layers if self.layers is None else self.layers)
         hidden = plan.hidden if self.hidden is None else self.hidden
         init = suited_init(hidden) if self.init == "auto" else self.init
@@ -502,9 +528,7 @@ class TableModel:
             validation_split=split,
             patience=patience,
             tol=tol,
-            refit=(plan.refit if self.refit is None else bool(self.refit))
-            and val is not None
-            and patience > 0,
+            refit=refit,
             notices=[*table.notices, *encoder.notices_],
         )
         if prepared.refit:
