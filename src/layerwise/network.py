@@ -48,6 +48,10 @@ __all__ = ["Network", "ParamsView", "dimension_table"]
 _NOT_OPTIONS = ("self", "X", "Y")
 
 
+#: predictions and evaluation run the forward pass this many examples at a time
+_FORWARD_COLUMNS = 65_536
+
+
 class Network:
     """An L-layer fully connected network: layer l computes A[l] = g[l](W[l] A[l−1] + b[l]).
 
@@ -303,6 +307,20 @@ class Network:
     # -- inference ---------------------------------------------------------------------
 
     def _forward(self, X: Array) -> Array:
+        """A[L] for X (n[0], m): the forward pass of every layer, a block of
+        :data:`_FORWARD_COLUMNS` examples at a time when m is larger (each column's A[L]
+        depends on its own column of X only), so that the hidden layers' A[l] of a large
+        table are never all in memory at once."""
+        m = X.shape[1]
+        if m <= _FORWARD_COLUMNS:
+            return self._forward_block(X)
+        parts = [
+            self._forward_block(X[:, start : start + _FORWARD_COLUMNS])
+            for start in range(0, m, _FORWARD_COLUMNS)
+        ]
+        return np.concatenate(parts, axis=1)
+
+    def _forward_block(self, X: Array) -> Array:
         A = X
         for layer in self.layers:
             A = layer_forward(A, layer.W, layer.b, layer.activation).A
