@@ -185,8 +185,11 @@ def _keys(column: pd.Series) -> list[str | None]:
         return [keys[i] for i in column.cat.codes.to_numpy()]
     values = column.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(column, skipna=True) == "string":
-        missing = column.isna().to_numpy()
-        return [None if miss or v == "" else v for v, miss in zip(values.tolist(), missing)]
+        # missing and "" are the missing key; the rest are their own keys (in C loops)
+        blank = column.isna().to_numpy() | (column == "").to_numpy(dtype=bool, na_value=False)
+        values = values.copy() if np.shares_memory(values, column.to_numpy()) else values
+        values[blank] = None
+        return list(values.tolist())
     return [category_key(v) for v in values.tolist()]
 
 

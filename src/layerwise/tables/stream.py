@@ -14,8 +14,9 @@ kinds of passes over it:
 2. **one pass per epoch** (:func:`stream_batches`): the pieces in a new random order each
    epoch, their chunks encoded into a *shuffle buffer* of :data:`BUFFER_BYTES` from which
    mini-batches are drawn at random, so that a batch mixes rows of many files and row
-   groups. (Reading the next chunks in a second thread was measured slower on two cores:
-   the matrix products already use both.)
+   groups. While the network trains on a batch, a second thread reads and encodes the next
+   chunks, and NumPy's BLAS keeps to the other cores (:func:`layerwise.threads.core_for_reading`;
+   with threadpoolctl, the ``threads`` extra, and more than one core).
 
 A row is a validation row when a hash of (seed, its position in the table) falls below the
 validation share: the same rows on every pass and every run, without the table in memory.
@@ -33,6 +34,8 @@ raw rows, while preparing) and a row group as pyarrow reads it. The training ste
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +52,7 @@ from ..history import History
 from ..metrics import count_correct, r2_from_sums, task_of
 from ..network import Network
 from ..optimizers import get_optimizer, get_schedule
+from ..threads import core_for_reading
 from ..training import (
     EpochLog,
     TrainConfig,
@@ -714,6 +718,46 @@ def _encoded_chunks(
             yield X, Y, w
 
 
+def _read_ahead(items: Iterator[Any], depth: int = 3) -> Iterator[Any]:
+    """``items`` made by a second thread, ``depth`` ahead (reading and encoding the next
+    chunks while the network trains on this one): the same items in the same order."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("end", None))
+        except BaseException as exc:  # raised in the consumer's thread
+            box.put(("error", exc))
+
+    thread = threading.Thread(target=work, name="layerwise-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            what, item = box.get()
+            if what == "end":
+                return
+            if what == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full box
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
+
+
 def stream_batches(
     plan: StreamPlan,
     batch_size: int,
@@ -721,11 +765,13 @@ def stream_batches(
     *,
     dtype: Any = np.float64,
     buffer_bytes: int | None = None,
+    read_ahead: bool = False,
 ) -> Iterator[tuple[Array, Array, Array | None]]:
     """One epoch's mini-batches (A[0] (n[0], b), Y (n[L], b), weights (1, b) or None): the
     pieces in an order drawn from (seed, epoch), their rows through a shuffle buffer of
     ``buffer_bytes`` (default :data:`BUFFER_BYTES`; at least eight batches). Every training
-    row comes once per epoch."""
+    row comes once per epoch. With ``read_ahead``, a second thread reads and encodes the
+    next chunks meanwhile (the same batches)."""
     buffer_bytes = BUFFER_BYTES if buffer_bytes is None else int(buffer_bytes)
     rng = np.random.default_rng([plan.seed, epoch, 0xB47C])
     order = rng.permutation(len(plan.stream.pieces)).tolist()
@@ -756,7 +802,8 @@ def stream_batches(
         free[n_free : n_free + chosen.size] = chosen
         n_free += chosen.size
 
-    for X, Y, w in _encoded_chunks(plan, order, dtype):
+    chunks = _encoded_chunks(plan, order, dtype)
+    for X, Y, w in _read_ahead(chunks) if read_ahead else chunks:
         if X_buf is None:
             X_buf = np.empty((capacity, X.shape[0]), dtype=dtype)
             Y_buf = np.empty((Y.shape[0], capacity), dtype=dtype)
@@ -830,7 +877,11 @@ def fit_stream(
         if hasattr(cb, "on_train_begin"):
             cb.on_train_begin(net)
     try:
-        with _stop_on_ctrl_c() as ctrl_c, np.errstate(over="ignore", invalid="ignore"):
+        with (
+            _stop_on_ctrl_c() as ctrl_c,
+            np.errstate(over="ignore", invalid="ignore"),
+            core_for_reading() as read_ahead,
+        ):
             for epoch in range(epochs):
                 np.copyto(snapshot, net._theta)
                 began = time.perf_counter()
@@ -842,7 +893,12 @@ def fit_stream(
                     bar.reset(total=plan.m_train)
                     bar.set_description(f"epoch {epoch + 1}/{epochs}")
                 for A0, Yb, wb in stream_batches(
-                    plan, batch_size, epoch, dtype=net.dtype, buffer_bytes=buffer_bytes
+                    plan,
+                    batch_size,
+                    epoch,
+                    dtype=net.dtype,
+                    buffer_bytes=buffer_bytes,
+                    read_ahead=read_ahead,
                 ):
                     weights = None if wb is None else batch_weights(wb)
                     cost, AL, norms = _step(net, A0, Yb, weights, cfg, learning_rate, True)
