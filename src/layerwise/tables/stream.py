@@ -87,9 +87,11 @@ CHUNK_ROWS = 16_384
 BUFFER_BYTES = 64 * 2**20
 #: at most this many validation rows (kept encoded in memory)
 VALIDATION_ROWS = 50_000
-#: a table streams by itself when reading it in memory would take more than this share of
-#: the memory available (its Arrow size times :data:`IN_MEMORY_FACTOR`)
-IN_MEMORY_FACTOR = 12
+#: a table streams by itself when reading it in memory would take more than the memory budget
+#: (half the memory available): its Arrow size times this factor, measured on
+#: benchmarks/stream.py's table (1 million rows, 192 MiB: 2.35 GB in memory with the numpy
+#: engine, 4.3 GB with the jax engine the command line takes for that much work; 12 and 22 times)
+IN_MEMORY_FACTOR = 24
 #: a target with more distinct values than this is not class labels
 _MAX_LABELS = 1000
 _SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv"}
