@@ -699,14 +699,16 @@ def test_one_hot_matrices_too_large_for_memory_are_refused_before_allocating(
     many_categories().to_csv(tmp_path / "cats.csv", index=False)
     # all 300 rows train: 60 categories of 5 rows + x = 61 features of 8 bytes each
     monkeypatch.setattr(memory, "memory_budget", lambda: 100_000)
-    every_row = ["--validation-split", "0", "--out", tmp_path / "m.st"]
+    # read into memory (--no-stream): with so little memory the table would otherwise stream
+    every_row = ["--validation-split", "0", "--no-stream", "--out", tmp_path / "m.st"]
     code, out, err = run(capsys, "train", tmp_path / "cats.csv", *every_row)
     assert code == 1 and "Training:" not in out and not (tmp_path / "m.st").exists()
     assert err.count("\n") == 1 and "column 'cat' one-hot encodes into 60 features" in err
     assert "(61, 300) needs 146.4 kB (146400 bytes)" in err and "--drop cat" in err
     code, out, err = run(
-        capsys, "train", tmp_path / "cats.csv", "--target", "cat", "--out", tmp_path / "m.st"
-    )
+        capsys, "train", tmp_path / "cats.csv", "--target", "cat", "--no-stream",
+        "--out", tmp_path / "m.st",
+    )  # fmt: skip
     assert code == 1 and "Training:" not in out and not (tmp_path / "m.st").exists()
     assert "target 'cat' has 60 classes" in err and "(60, 300) needs 144.0 kB" in err
     monkeypatch.setattr(memory, "memory_budget", lambda: 10**9)

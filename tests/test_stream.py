@@ -468,3 +468,17 @@ def test_stream_options_as_in_memory(tmp_path):
     (tmp_path / "t" / "part-9.parquet").write_bytes(b"")
     with pytest.raises(ValueError, match=r"cannot read .*part-9\.parquet"):
         streaming.prepare_stream(tmp_path / "t", "label")
+
+
+def test_the_command_line_streams_a_file_too_big_for_memory(tmp_path, monkeypatch, capsys):
+    import layerwise._memory as memory
+    from layerwise.cli import main
+
+    table(2_000).to_parquet(tmp_path / "t.parquet", index=False)
+    monkeypatch.setattr(memory, "memory_budget", lambda: 1_000_000)  # less than it would need
+    assert main(["train", str(tmp_path / "t.parquet"), "--target", "label", "--epochs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Streaming ") and "training rows per second" in out
+    monkeypatch.setattr(memory, "memory_budget", lambda: 10**12)
+    assert main(["train", str(tmp_path / "t.parquet"), "--target", "label", "--epochs", "2"]) == 0
+    assert "Streaming" not in capsys.readouterr().out
