@@ -452,3 +452,24 @@ def test_the_clip_travels_in_the_model_file_and_the_onnx_graph(tmp_path):
         if s.name == "probabilities"
     ]
     np.testing.assert_allclose(P[:, -1], net.predict_proba(X)[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("clip", [None, 3.0])
+def test_encoding_maps_one_hot_features_exactly_as_the_formula(clip):
+    """encode takes a shortcut for the 0/1 features (x · clip(1)) and encode_rows writes
+    the rows layout: both equal the formula applied to every feature of the raw encoding."""
+    from layerwise.encoding import encode_columns
+    from layerwise.tables import mixed_table
+
+    df = mixed_table(m=500, seed=3)
+    enc = TableEncoder(clip=clip).fit(df)
+    raw, _ = encode_columns(enc.columns_, enc._columns_of(df, enc.columns_))
+    by_formula = enc.preprocessing_.transform(raw)
+    fast, _ = enc.encode(df)
+    rows, _ = enc.encode_rows(df)
+    assert enc.preprocessing_._binary_rows().sum() > 10
+    np.testing.assert_array_equal(fast, by_formula)
+    np.testing.assert_array_equal(rows, by_formula)
+    assert rows.flags.f_contiguous
+    order = np.arange(500)[::-1]
+    np.testing.assert_array_equal(enc.encode_rows(df, order)[0], by_formula[:, order])

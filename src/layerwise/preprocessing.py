@@ -140,28 +140,66 @@ class Preprocessing:
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         return self._standardize(X, np.empty(X.shape, dtype=dtype))
 
-    def _standardize(self, X: Array, Z: Array) -> Array:
+    def _standardize(self, X: Array, Z: Array, encoded: bool = False) -> Array:
         """Write :meth:`transform` of X into Z (X itself for a transform in place), a block
-        of columns at a time: the smooth clip's scratch stays a block's size."""
+        of columns at a time: the smooth clip's scratch stays a block's size.
+
+        ``encoded``: X comes from :func:`~layerwise.encoding.encode_columns`, so its one-hot
+        and missing-indicator features hold exactly 0 and 1 (mean 0, scale 1): those rows
+        are mapped by x · clip(1) (the same value as the formula, computed once) instead of
+        the formula, most of a table's features for a few multiplications."""
         assert self.mean is not None and self.scale is not None
         mean = self.mean.astype(Z.dtype)[:, None]
         scale = self.scale.astype(Z.dtype)[:, None]
+        binary = self._binary_rows() if encoded else None
+        general: Any = slice(None)
+        on = None
+        if binary is not None and binary.any():
+            general = np.flatnonzero(~binary)
+            on = np.ones(1, dtype=Z.dtype)  # the image of 1: the clip's own arithmetic
+            if self.clip is not None:
+                _smooth_clip(on, float(self.clip))
+            mean, scale = mean[general], scale[general]
+            binary_rows = np.flatnonzero(binary)
         step = max(1, _BLOCK_VALUES // max(1, X.shape[0]))
         # in place, each block is computed aside first: an error then still has X's values
-        scratch = np.empty((X.shape[0], min(step, X.shape[1])), dtype=Z.dtype) if X is Z else None
+        width = min(step, X.shape[1])
+        scratch = (
+            np.empty((mean.shape[0], width), dtype=Z.dtype) if X is Z or on is not None else None
+        )
         for start in range(0, X.shape[1], step):
             x, z = X[:, start : start + step], Z[:, start : start + step]
+            xg = x if on is None else x[general]
             out = z if scratch is None else scratch[:, : x.shape[1]]
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                np.subtract(x, mean, out=out, dtype=Z.dtype)
+                np.subtract(xg, mean, out=out, dtype=Z.dtype)
                 out /= scale
             if not np.isfinite(out).all():
-                self._refuse_overflow(x, out)
+                self._refuse_overflow(x, out if on is None else _rows_back(out, general, x))
             if self.clip is not None:
                 _smooth_clip(out, float(self.clip))
-            if scratch is not None:
+            if on is not None:
+                z[binary_rows] = x[binary_rows] * on[0]
+                z[general] = out
+            elif scratch is not None:
                 np.copyto(z, out)
         return Z
+
+    def _binary_rows(self) -> Any:
+        """Which features an encoding writes as exactly 0 or 1 with mean 0 and scale 1 (the
+        categories' one-hot features, the missing indicators), or None without columns."""
+        if self.columns is None or self.mean is None or self.scale is None:
+            return None
+        rows: list[bool] = []
+        for c in self.columns:
+            if c.kind == "category":
+                rows += [True] * c.width
+            else:  # the value (or a date's parts), then the indicator
+                rows += [False] * (c.width - int(c.indicator)) + [True] * int(c.indicator)
+        mask = np.array(rows, dtype=bool)
+        if mask.size != self.mean.size:
+            return None
+        return mask & (self.mean == 0) & (self.scale == 1)
 
     def _refuse_overflow(self, X: Array, Z: Array) -> None:
         """Finite values that the stored statistics turn into inf or NaN: the fault is the
@@ -195,7 +233,7 @@ class Preprocessing:
         if self.mean is None or self.scale is None:
             return X, unseen
         # X is this call's own: standardized in place, no second table-sized array
-        return self._standardize(X, X), unseen
+        return self._standardize(X, X, encoded=True), unseen
 
     def predict_in_chunks(
         self,
@@ -435,6 +473,14 @@ def _columns(value: Any, n0: int, target: str | None) -> list[ColumnEncoding] | 
             f"preprocessing columns make {width} features but the network takes n[0] = {n0}"
         )
     return columns
+
+
+def _rows_back(out: Array, rows: Array, like: Array) -> Array:
+    """A block's computed rows put back in place among all its rows (the others 0), for
+    the overflow check's message."""
+    full = np.zeros(like.shape, dtype=out.dtype)
+    full[rows] = out
+    return full
 
 
 #: a block of the transform holds at most this many values (its scratch: 8 MiB in float64)

@@ -273,8 +273,13 @@ class TableEncoder:
         if rows is not None:
             raw = {name: values[rows] for name, values in raw.items()}
         pre = self.preprocessing_
-        transform = None if pre.mean is None else pre._standardize
-        return encode_in_chunks(self.columns_, raw, transform, order="F")
+
+        def transform(X: Array, Z: Array) -> Array:
+            return pre._standardize(X, Z, encoded=True)
+
+        return encode_in_chunks(
+            self.columns_, raw, None if pre.mean is None else transform, order="F"
+        )
 
     def predict_in_chunks(
         self, frame: pd.DataFrame, predict: Callable[[Array], Array]
