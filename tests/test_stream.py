@@ -238,9 +238,10 @@ def test_the_table_streams_by_itself_when_it_would_not_fit(tmp_path, monkeypatch
     model = TableModel("label")
     monkeypatch.setattr(memory, "memory_budget", lambda: 10**12)
     assert not model.streams(tmp_path / "t.parquet")
-    assert model.streams(tmp_path)  # a folder always streams
+    assert not model.streams(tmp_path)  # a folder that fits is read into memory
     monkeypatch.setattr(memory, "memory_budget", lambda: 1000)
     assert model.streams(tmp_path / "t.parquet")
+    assert model.streams(tmp_path)
     assert not model.streams(frame)  # in memory already
     assert not TableModel("label", stream=False).streams(tmp_path / "t.parquet")
     with pytest.raises(ValueError, match=r"stream=True reads a Parquet or CSV file.*DataFrame"):
@@ -274,22 +275,24 @@ def _cli(*args: str, cwd) -> subprocess.CompletedProcess:
 def test_cli_streams_a_folder_and_the_model_predicts(tmp_path):
     frame = table(4_000, seed=4)
     write_folder(tmp_path / "data", frame, files=4)
-    done = _cli(
-        "train", "data", "--target", "label", "--epochs", "3", "--out", "m.st", cwd=tmp_path
-    )
+    common = ("train", "data", "--target", "label", "--epochs", "3")
+    done = _cli(*common, "--stream", "--out", "m.st", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Streaming data" in done.stdout and "4000 rows" in done.stdout
     assert "training rows per second" in done.stdout
     frame.head(50).drop(columns="label").to_csv(tmp_path / "new.csv", index=False)
     done = _cli("predict", "m.st", "new.csv", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert set(done.stdout.split()[1:]) <= {"0,yes", "0,no"} or "prediction" in done.stdout
-    done = _cli("train", "data", "--target", "label", "--no-stream", cwd=tmp_path)
-    assert done.returncode != 0 and "folder" in done.stderr
-    done = _cli("train", "data", "--target", "label", "--plot-dir", "p", cwd=tmp_path)
-    assert (
-        done.returncode != 0 and "--plot-dir is not available for a streamed table" in done.stderr
-    )
+    lines = done.stdout.splitlines()
+    assert lines[0] == "row,prediction" and len(lines) == 51
+    assert {line.split(",")[1] for line in lines[1:]} <= {"yes", "no"}
+    # a folder that fits in memory is read into memory, as one file of its rows would be
+    done = _cli(*common, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Streaming" not in done.stdout and "(Parquet folder): 4000 rows" in done.stdout
+    done = _cli(*common, "--stream", "--plot-dir", "p", cwd=tmp_path)
+    assert done.returncode != 0
+    assert "--plot-dir is not available for a streamed table" in done.stderr
 
 
 _PEAK = r"""
@@ -391,6 +394,7 @@ def test_a_streamed_regression_standardizes_its_target_over_every_training_row(t
 @pytest.mark.parametrize("task", ["classification", "regression"])
 def test_evaluate_and_predict_read_a_folder_a_chunk_at_a_time(tmp_path, monkeypatch, capsys, task):
     """The same figures and predictions as the same rows read in memory."""
+    import layerwise._memory as memory
     from layerwise.cli import main
 
     monkeypatch.setattr(streaming, "CHUNK_ROWS", 300)  # many chunks
@@ -406,8 +410,11 @@ def test_evaluate_and_predict_read_a_folder_a_chunk_at_a_time(tmp_path, monkeypa
     assert main(["train", str(tmp_path / "all.csv"), "--target", target, "--epochs", "3",
                  "--quiet", "--out", str(model)]) == 0  # fmt: skip
     capsys.readouterr()
+    # the folder streams (a memory budget it does not fit in), the file is read into memory
+    budgets = {tmp_path / "data": 50_000, tmp_path / "all.csv": 10**12}
     outputs = []
-    for data in (tmp_path / "data", tmp_path / "all.csv"):
+    for data, budget in budgets.items():
+        monkeypatch.setattr(memory, "memory_budget", lambda budget=budget: budget)
         assert main(["evaluate", str(model), str(data)]) == 0
         outputs.append(capsys.readouterr().out.split("\n", 2)[2])  # after Model: and Data:
     assert outputs[0] == outputs[1]
@@ -417,8 +424,9 @@ def test_evaluate_and_predict_read_a_folder_a_chunk_at_a_time(tmp_path, monkeypa
         assert "R²" in outputs[0] and "MAE" in outputs[0]
     for suffix in ("csv", "parquet"):
         paths = [tmp_path / f"p1.{suffix}", tmp_path / f"p2.{suffix}"]
-        assert main(["predict", str(model), str(tmp_path / "data"), "--out", str(paths[0])]) == 0
-        assert main(["predict", str(model), str(tmp_path / "all.csv"), "--out", str(paths[1])]) == 0
+        for (data, budget), path in zip(budgets.items(), paths):
+            monkeypatch.setattr(memory, "memory_budget", lambda budget=budget: budget)
+            assert main(["predict", str(model), str(data), "--out", str(path)]) == 0
         read = pd.read_csv if suffix == "csv" else pd.read_parquet
         chunked, whole = (read(p) for p in paths)
         assert len(chunked) == 2_000
@@ -430,19 +438,26 @@ def test_evaluate_and_predict_read_a_folder_a_chunk_at_a_time(tmp_path, monkeypa
 def test_table_model_predicts_and_evaluates_a_folder_as_the_rows_in_memory(tmp_path, monkeypatch):
     import pyarrow.dataset as ds
 
+    import layerwise._memory as memory
+
     monkeypatch.setattr(streaming, "CHUNK_ROWS", 256)
     frame = table(1_500, seed=8)
     write_folder(tmp_path / "data", frame, files=3)
     model = TableModel("label", epochs=3).fit(frame)
-    np.testing.assert_array_equal(model.predict(tmp_path / "data"), model.predict(frame))
+    expected = (model.predict(frame), model.predict_proba(frame), model.evaluate(frame))
+    # a budget the folder does not fit in: it streams, a chunk of 256 rows at a time
+    monkeypatch.setattr(memory, "memory_budget", lambda: 20_000)
+    assert model.streams(tmp_path / "data") and not model.streams(frame)
+    np.testing.assert_array_equal(model.predict(tmp_path / "data"), expected[0])
     np.testing.assert_allclose(
-        model.predict_proba(ds.dataset(tmp_path / "data")), model.predict_proba(frame), rtol=1e-12
+        model.predict_proba(ds.dataset(tmp_path / "data")), expected[1], rtol=1e-12
     )
-    got, expected = model.evaluate(tmp_path / "data"), model.evaluate(frame)
-    assert got.keys() == expected.keys() == {"cost", "accuracy"}
-    assert got["accuracy"] == expected["accuracy"]
-    assert got["cost"] == pytest.approx(expected["cost"], rel=1e-12)
+    got = model.evaluate(tmp_path / "data")
+    assert got.keys() == expected[2].keys() == {"cost", "accuracy"}
+    assert got["accuracy"] == expected[2]["accuracy"]
+    assert got["cost"] == pytest.approx(expected[2]["cost"], rel=1e-12)
     # the scores equal the network's own evaluate on the encoded rows
+    monkeypatch.setattr(memory, "memory_budget", lambda: 10**12)
     X, Y = model.encoder.transform(frame), (frame["label"] == "yes").to_numpy()[None, :]
     assert got["cost"] == pytest.approx(model.network.evaluate(X, Y)["cost"], rel=1e-10)
 

@@ -117,8 +117,10 @@ def test_unknown_format_folder_and_garbage(tmp_path):
     (tmp_path / "book.xlsx").write_bytes(b"PK")
     with pytest.raises(ValueError, match=r"unknown format '.xlsx' of .*book.xlsx; expected one"):
         read_frame(tmp_path / "book.xlsx")
-    with pytest.raises(ValueError, match=r"is a folder"):
-        read_frame(tmp_path)
+    with pytest.raises(
+        ValueError, match=r"folder .* holds no \.parquet, \.pq, \.csv or \.tsv file"
+    ):
+        read_frame(tmp_path)  # a folder is read for its table files: it has none
     (tmp_path / "junk.parquet").write_bytes(b"not parquet at all")
     with pytest.raises(ValueError, match=r"cannot read .*junk.parquet as Parquet"):
         read_frame(tmp_path / "junk.parquet")

@@ -260,12 +260,13 @@ def table_model(args: argparse.Namespace) -> TableModel:
 _DESCRIPTION = f"""\
 Train an L-layer network on a table and save it as a model file.
 
-DATA is a .csv, .tsv, .parquet, .npz or .npy file with one example per row, or the name of a
-built-in data set (see 'layerwise datasets'). The target column follows --target (default: a
-column named target, y, label or class). A column named 'id' (or the one given with --id)
-identifies the rows, --sample-weight names a column of row weights and --drop COL leaves a
-column out; every other column is a feature, taken as it is, learned from the training rows
-only and stored in the model file:
+DATA is a .csv, .tsv, .parquet, .npz or .npy file with one example per row, a folder of
+Parquet (or CSV/TSV) files, or the name of a built-in data set (see 'layerwise datasets'); a
+table too big for memory is read a chunk of rows at a time (--stream). The target column
+follows --target (default: a column named target, y, label or class). A column named 'id' (or
+the one given with --id) identifies the rows, --sample-weight names a column of row weights
+and --drop COL leaves a column out; every other column is a feature, taken as it is, learned
+from the training rows only and stored in the model file:
 
   numbers      a missing value -> the training median; standardized with the training mean
                and standard deviation, then softly clipped, z/sqrt(1+(z/{defaults.CLIP:g})^2);
@@ -376,8 +377,9 @@ def add_train(sub: Any) -> None:
         default=None,
         help="read the table a chunk of rows at a time, never all of it: DATA is then a "
         "Parquet or CSV file or a folder of them; one pass fits the encoder, each epoch is a "
-        "pass with the rows shuffled through a buffer (default: a folder, or a table that "
-        "would not fit comfortably in memory; --no-stream reads it into memory)",
+        "pass with the rows shuffled through a buffer (default: when the table would not fit "
+        "comfortably in memory; a folder that fits is read into memory as one table; "
+        "--no-stream reads it into memory)",
     )
     p.add_argument(
         "--no-target-scaling",

@@ -203,8 +203,9 @@ class TableModel:
     stream : bool, optional
         Train a chunk of rows at a time, never holding the table
         (:mod:`layerwise.tables.stream`): for a Parquet or CSV file, a folder of them or a
-        pyarrow dataset. None (the default) streams a folder or a dataset, and a file whose
-        table would not fit comfortably in memory; False reads the table into memory.
+        pyarrow dataset. None (the default) streams a table that would not fit comfortably in
+        memory (a folder or a dataset that fits is read into memory as one table); False
+        reads the table into memory.
 
     Attributes
     ----------

@@ -62,7 +62,7 @@ from ..training import (
     check_run,
 )
 from .encoder import TableEncoder
-from .formats import _pandas, _shorten
+from .formats import STREAM_SUFFIXES, _pandas, _shorten, folder_files
 from .loading import TARGET_NAMES, _check_roles
 from .stats import TableStats
 from .targets import class_labels, encode_labels, task_notice, type_of_target
@@ -94,7 +94,7 @@ VALIDATION_ROWS = 50_000
 IN_MEMORY_FACTOR = 24
 #: a target with more distinct values than this is not class labels
 _MAX_LABELS = 1000
-_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv"}
+_SUFFIXES = STREAM_SUFFIXES
 
 
 # --------------------------------------------------------------------------- the source
@@ -122,8 +122,9 @@ def is_streamable(data: Any) -> bool:
 
 def should_stream(data: Any, stream: bool | None) -> bool:
     """Whether the table workflow streams ``data``: as asked (``stream`` True/False), or, when
-    None, for a folder or a pyarrow dataset, and for a file whose table would take more than
-    the memory budget (:func:`layerwise._memory.memory_budget`) in memory."""
+    None, for a file, a folder or a pyarrow dataset whose table would take more than the
+    memory budget (:func:`layerwise._memory.memory_budget`) in memory (its Arrow size times
+    :data:`IN_MEMORY_FACTOR`). A folder or a dataset that fits is read into memory."""
     if stream is False:
         return False
     if stream is True:
@@ -135,13 +136,17 @@ def should_stream(data: Any, stream: bool | None) -> bool:
         return True
     if not is_streamable(data):
         return False
-    if not isinstance(data, (str, os.PathLike)) or os.path.isdir(os.fspath(data)):
-        return True
     from .._memory import memory_budget
 
     budget = memory_budget()
     if budget is None:
         return False
+    if not isinstance(data, (str, os.PathLike)) or os.path.isdir(os.fspath(data)):
+        try:
+            size = TableStream(data).arrow_bytes
+        except ValueError:
+            return True  # unreadable: streaming names the file
+        return bool(size * IN_MEMORY_FACTOR > budget)
     path = os.fspath(data)
     try:
         if _SUFFIXES[os.path.splitext(path)[1].lower()] == "parquet":
@@ -320,30 +325,24 @@ def _source_name(data: Any) -> str:
 def _files_and_format(data: Any) -> tuple[Any, str]:
     path = os.fspath(data)
     if os.path.isdir(path):
-        found: dict[str, list[str]] = {"parquet": [], "csv": []}
-        for root, dirs, names in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-            for name in sorted(names):
-                kind = _SUFFIXES.get(os.path.splitext(name)[1].lower())
-                if kind and not name.startswith((".", "_")):
-                    found[kind].append(os.path.join(root, name))
-        if found["parquet"]:
-            return found["parquet"], "parquet"
-        if found["csv"]:
-            tsv = any(f.lower().endswith(".tsv") for f in found["csv"])
-            return found["csv"], _csv_format("\t" if tsv else ",")
-        raise ValueError(f"the folder {path!r} holds no .parquet, .pq, .csv or .tsv file")
+        files, kind = folder_files(path)
+        if kind == "parquet":
+            return files, "parquet"
+        tsv = any(f.lower().endswith(".tsv") for f in files)
+        return files, _csv_format("\t" if tsv else ",")
     if not os.path.isfile(path):
         raise ValueError(f"no such file or folder: {path}")
     suffix = os.path.splitext(path)[1].lower()
-    kind = _SUFFIXES.get(suffix)
-    if kind is None:
+    file_kind = _SUFFIXES.get(suffix)
+    if file_kind is None:
         raise ValueError(
             f"cannot stream {path!r}: expected a .parquet, .pq, .csv or .tsv file, or a folder"
         )
     if os.path.getsize(path) == 0:
         raise ValueError(f"{path} is empty (0 bytes)")
-    return path, kind if kind == "parquet" else _csv_format("\t" if suffix == ".tsv" else ",")
+    if file_kind == "parquet":
+        return path, file_kind
+    return path, _csv_format("\t" if suffix == ".tsv" else ",")
 
 
 def _csv_format(delimiter: str) -> Any:
