@@ -38,20 +38,9 @@ import numpy as np
 from blasenv import OPENBLAS_OVERRIDES
 
 _CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 
-
-def peak():
-    # this process's own high-water mark (VmHWM: a child forked from a large process would
-    # report the parent's in ru_maxrss); ru_maxrss where /proc is not there
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+from layerwise._memory import peak_rss as peak
 
 args = json.loads(sys.argv[1])
 from layerwise.cli import main

@@ -177,20 +177,9 @@ def test_a_scheduler_that_does_not_answer_is_named(capsys, folder, monkeypatch):
 
 
 _CLIENT_PEAK = r"""
-import json, resource, sys
+import json, sys
 
-
-def peak():
-    # this process's own high-water mark (VmHWM: a child forked from a large process would
-    # report the parent's in ru_maxrss); ru_maxrss where /proc is not there
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+from layerwise._memory import peak_rss as peak
 
 from layerwise.cli import main
 code = main(json.loads(sys.argv[1]))

@@ -296,20 +296,9 @@ def test_cli_streams_a_folder_and_the_model_predicts(tmp_path):
 
 
 _PEAK = r"""
-import json, resource, sys
+import json, sys
 
-
-def peak():
-    # this process's own high-water mark (VmHWM: a child forked from a large process would
-    # report the parent's in ru_maxrss); ru_maxrss where /proc is not there
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+from layerwise._memory import peak_rss as peak
 
 import layerwise.tables.stream as s
 s.CHUNK_ROWS, s.BUFFER_BYTES = 4096, 4 * 2**20

@@ -16,7 +16,13 @@ from ._checks import available_memory, format_bytes
 if TYPE_CHECKING:  # pragma: no cover
     from .encoding import ColumnEncoding
 
-__all__ = ["memory_budget", "check_encoding_size", "check_target_size", "encoding_too_large"]
+__all__ = [
+    "memory_budget",
+    "check_encoding_size",
+    "check_target_size",
+    "encoding_too_large",
+    "peak_rss",
+]
 
 
 def memory_budget() -> int | None:
@@ -81,3 +87,21 @@ def encoding_too_large(
         f"more than {room}: column {widest.name!r} {what}; leave it out (--drop "
         f"{widest.name} on the command line), or use fewer rows"
     )
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory in bytes: VmHWM from /proc (its own, where
+    ru_maxrss of a process forked from a large one starts at the parent's), ru_maxrss where
+    /proc is not there (kilobytes on Linux, bytes on macOS)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)

@@ -226,10 +226,29 @@ def _step(
 
 def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
     """Train ``net`` on X (n[0], m), Y (n[L], m) as configured; returns the History."""
+    cfg.hard_labels = bool(np.all((Y == 0) | (Y == 1)))
+
+    def epochs(log: EpochLog, ctrl_c: dict[str, bool]) -> None:
+        if cfg.run_epochs is not None:
+            cfg.run_epochs(net, X, Y, cfg, log, ctrl_c)
+        else:
+            with blas_threads_for(net.layer_dims, cfg.batch_size or X.shape[1]):
+                _numpy_epochs(net, X, Y, cfg, log, ctrl_c)
+
+    return run_with(net, cfg, epochs)
+
+
+def run_with(
+    net: Network, cfg: TrainConfig, epochs: Callable[[EpochLog, dict[str, bool]], None]
+) -> History:
+    """A training run around ``epochs(log, ctrl_c)``, which runs the epochs and records each
+    in ``log``: the optimizer reset, the callbacks' begin and end, Ctrl-C (the first one
+    sets ``ctrl_c["stop"]``; KeyboardInterrupt ends the run as interrupted), the best epoch
+    of early stopping and the check of the run as a whole. Every engine's epochs, and a
+    streamed table's, run inside it."""
     history = History()
     start = net._flat_params(copy=True)  # put back if the run as a whole diverged
     cfg.optimizer.reset()
-    cfg.hard_labels = bool(np.all((Y == 0) | (Y == 1)))
     log = EpochLog(net, cfg, history)
     for cb in log.callbacks:
         if hasattr(cb, "on_train_begin"):
@@ -238,11 +257,7 @@ def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
         # overflow on the way to divergence is caught by the divergence guard, with a message
         # that says what to do; NumPy's own warnings would only come first and say less
         with _stop_on_ctrl_c() as ctrl_c, np.errstate(over="ignore", invalid="ignore"):
-            if cfg.run_epochs is not None:
-                cfg.run_epochs(net, X, Y, cfg, log, ctrl_c)
-            else:
-                with blas_threads_for(net.layer_dims, cfg.batch_size or X.shape[1]):
-                    _numpy_epochs(net, X, Y, cfg, log, ctrl_c)
+            epochs(log, ctrl_c)
     except KeyboardInterrupt:
         history.interrupted = True
         history.stop_reason = "interrupted"

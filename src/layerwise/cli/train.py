@@ -89,15 +89,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         return _train_stream(args, model, out, plot_dir)
     prepared = model.prepare(args.data)
     table, net = prepared.table, prepared.network
-    for option, value in (
-        ("layers", prepared.layers),
-        ("hidden", prepared.hidden),
-        ("epochs", prepared.epochs),
-        ("lr", prepared.learning_rate),
-        ("optimizer", prepared.optimizer),
-        ("l2", prepared.l2),
-    ):
-        setattr(args, option, value)
+    _take_plan(args, prepared)
     assert net.preprocessing is not None
     if out is not None:  # a model file's header has a limit: known now, not after training
         check_header_room(net.preprocessing)
@@ -160,15 +152,7 @@ def _train_stream(args: argparse.Namespace, model: TableModel, out: Any, plot_di
     print(f"Streaming {args.data}: one pass to fit the encoder, then one pass per epoch")
     prepared = model.prepare_stream(args.data)
     data, net = prepared.data, prepared.network
-    for option, value in (
-        ("layers", prepared.layers),
-        ("hidden", prepared.hidden),
-        ("epochs", prepared.epochs),
-        ("lr", prepared.learning_rate),
-        ("optimizer", prepared.optimizer),
-        ("l2", prepared.l2),
-    ):
-        setattr(args, option, value)
+    _take_plan(args, prepared)
     assert net.preprocessing is not None
     if out is not None:
         check_header_room(net.preprocessing)
@@ -221,6 +205,20 @@ def _train_stream(args: argparse.Namespace, model: TableModel, out: Any, plot_di
         )
         return 130
     return 0
+
+
+def _take_plan(args: argparse.Namespace, prepared: Any) -> None:
+    """The options actually used (those given, the table's plan for the others) into args,
+    for the plan and the report printed."""
+    for option, value in (
+        ("layers", prepared.layers),
+        ("hidden", prepared.hidden),
+        ("epochs", prepared.epochs),
+        ("lr", prepared.learning_rate),
+        ("optimizer", prepared.optimizer),
+        ("l2", prepared.l2),
+    ):
+        setattr(args, option, value)
 
 
 def table_model(args: argparse.Namespace) -> TableModel:

@@ -59,14 +59,34 @@ from .steps import (
 )
 from .stream import StreamPlan, fit_stream, prepare_stream, should_stream, table_chunks
 
-__all__ = ["TableModel", "PreparedTable", "PreparedStream", "TASKS"]
+__all__ = ["TableModel", "PreparedTable", "PreparedStream", "TrainingChoices", "TASKS"]
 
 #: the target's type (:func:`~layerwise.tables.type_of_target`) -> the plan's task
 TASKS = {"binary": "classification", "multiclass": "classification", "continuous": "regression"}
 
 
-@dataclass
-class PreparedTable:
+@dataclass(kw_only=True)
+class TrainingChoices:
+    """The network and the training options a prepared table trains with: those given, and
+    the table's plan (:func:`~layerwise.tables.defaults.plan_for`) for the others."""
+
+    network: Network
+    layers: list[int]
+    hidden: str
+    init: str
+    epochs: int
+    learning_rate: float
+    optimizer: str
+    l2: float
+    batch_size: int | None
+    validation_split: float
+    patience: int
+    tol: float
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class PreparedTable(TrainingChoices):
     """A table read, encoded and split, with the network that will train on it: what
     :meth:`TableModel.prepare` returns and :meth:`TableModel.train` takes.
 
@@ -90,20 +110,7 @@ class PreparedTable:
     train: Array
     val: Array | None
     weights: Array | None  # (1, m) or None
-    network: Network
-    layers: list[int]
-    hidden: str
-    init: str
-    epochs: int
-    learning_rate: float
-    optimizer: str
-    l2: float
-    batch_size: int | None
-    validation_split: float
-    patience: int
-    tol: float
     refit: bool = False
-    notices: list[str] = field(default_factory=list)
 
     def _rows(self, index: Array) -> Any:
         """A slice (a view, no copy) when ``index`` is a run of consecutive columns."""
@@ -136,27 +143,14 @@ class PreparedTable:
         return self.X_all[:, rows], self.Y_all[:, rows], w
 
 
-@dataclass
-class PreparedStream:
+@dataclass(kw_only=True)
+class PreparedStream(TrainingChoices):
     """A streamed table prepared for training: what :meth:`TableModel.prepare_stream`
     returns and :meth:`TableModel.train_stream` takes. ``data`` holds the encoder, the task
     and the validation rows (:class:`~layerwise.tables.stream.StreamPlan`); the rest is the
     plan actually used."""
 
     data: StreamPlan
-    network: Network
-    layers: list[int]
-    hidden: str
-    init: str
-    epochs: int
-    learning_rate: float
-    optimizer: str
-    l2: float
-    batch_size: int
-    validation_split: float
-    patience: int
-    tol: float
-    notices: list[str] = field(default_factory=list)
 
 
 class TableModel:
@@ -334,35 +328,15 @@ class TableModel:
         _, patience, tol = defaults.stopping(plan, split, self.early_stopping, self.tol)
         if data_plan.validation is None:
             patience, tol = 0, 0.0
-        layers = list(plan.layers if self.layers is None else self.layers)
-        hidden = plan.hidden if self.hidden is None else self.hidden
-        init = suited_init(hidden) if self.init == "auto" else self.init
-        net = Network(
-            [n0, *layers, n_out],
-            hidden=hidden,
-            output=data_plan.output,
-            init=init,
-            seed=self.seed,
-            dtype=self.dtype,
-        )
-        net.preprocessing = data_plan.encoder.preprocessing_
-        optimizer = plan.optimizer if self.optimizer is None else self.optimizer
+        choices = self._choices(plan, n0, n_out, data_plan.output)
+        choices["network"].preprocessing = data_plan.encoder.preprocessing_
         batch_size = self.batch_size or defaults.batch_size_for(data_plan.m_train)
         notices = list(data_plan.notices)
         if self.refit:
             notices.append("refit is not available for a streamed table: the first run is kept")
         prepared = PreparedStream(
             data=data_plan,
-            network=net,
-            layers=layers,
-            hidden=hidden,
-            init=init,
-            epochs=plan.epochs if self.epochs is None else int(self.epochs),
-            learning_rate=plan.learning_rate
-            if self.learning_rate is None
-            else float(self.learning_rate),
-            optimizer=optimizer,
-            l2=plan.l2 if self.l2 is None else float(self.l2),
+            **choices,
             batch_size=int(batch_size),
             validation_split=data_plan.validation_fraction,
             patience=patience,
@@ -373,6 +347,35 @@ class TableModel:
         self.notices = list(notices)
         return prepared
 
+    def _choices(
+        self, plan: defaults.TrainingPlan, n0: int, n_out: int, output: str
+    ) -> dict[str, Any]:
+        """The network and the training options: those given, and the table's plan for the
+        others (one place for the in-memory and the streamed table)."""
+        layers = list(plan.layers if self.layers is None else self.layers)
+        hidden = plan.hidden if self.hidden is None else self.hidden
+        init = suited_init(hidden) if self.init == "auto" else self.init
+        network = Network(
+            [n0, *layers, n_out],
+            hidden=hidden,
+            output=output,
+            init=init,
+            seed=self.seed,
+            dtype=self.dtype,
+        )
+        return {
+            "network": network,
+            "layers": layers,
+            "hidden": hidden,
+            "init": init,
+            "epochs": plan.epochs if self.epochs is None else int(self.epochs),
+            "learning_rate": plan.learning_rate
+            if self.learning_rate is None
+            else float(self.learning_rate),
+            "optimizer": plan.optimizer if self.optimizer is None else self.optimizer,
+            "l2": plan.l2 if self.l2 is None else float(self.l2),
+        }
+
     def train_stream(
         self, prepared: PreparedStream, *, callbacks: Sequence[Any] = (), progress: bool = False
     ) -> TableModel:
@@ -380,6 +383,7 @@ class TableModel:
         (:func:`~layerwise.tables.stream.fit_stream`); keeps it with its history, scores and
         training record as :meth:`train` does. Returns self."""
         net, p = prepared.network, prepared
+        assert p.batch_size is not None  # a streamed table always trains by mini-batches
         start = time.perf_counter()
         history = fit_stream(
             net,
@@ -402,34 +406,19 @@ class TableModel:
             metrics["validation"] = _scores(net, X, Y, w[0] if w else None, p.data.kind)
         d = p.data
         net.metadata = {
-            "training": {
-                "data": d.stream.source,
-                "rows": d.m,
-                "training_rows": d.m_train,
-                "target": d.target,
-                "sample_weight": self.sample_weight,
-                "task": d.kind,
-                "layers": list(p.layers),
-                "hidden": p.hidden,
-                "init": p.init,
-                "epochs": p.epochs,
-                "epochs_run": history.epochs,
-                "learning_rate": p.learning_rate,
-                "batch_size": p.batch_size,
-                "optimizer": p.optimizer,
-                "l2": p.l2,
-                "validation_split": p.validation_split,
-                "early_stopping": p.patience,
-                "target_scaling": d.kind == "continuous" and self.target_scaling,
-                "drop": list(self.drop),
-                "seed": self.seed,
-                "dtype": self.dtype,
-                "stop_reason": history.stop_reason,
-                "best_epoch": history.best_epoch,
-                "seconds": round(seconds, 3),
-                "engine": "numpy",
-                "stream": True,
-            },
+            "training": _training_record(
+                self,
+                p,
+                history,
+                seconds,
+                "numpy",
+                data=d.stream.source,
+                rows=d.m,
+                target=d.target,
+                task=d.kind,
+                training_rows=d.m_train,
+                stream=True,
+            ),
             "metrics": metrics,
             "notices": list(p.notices),
         }
@@ -488,21 +477,10 @@ class TableModel:
             order = None
         # stored as rows (Fortran order), as the mini-batches are gathered from them
         X_all, _ = encoder.encode_rows(table.frame, order)
-        layers = list(plan.layers if self.layers is None else self.layers)
-        hidden = plan.hidden if self.hidden is None else self.hidden
-        init = suited_init(hidden) if self.init == "auto" else self.init
-        net = Network(
-            [X_all.shape[0], *layers, n_out],
-            hidden=hidden,
-            output=output,
-            init=init,
-            seed=self.seed,
-            dtype=self.dtype,
-        )
-        net.preprocessing = pre
-        optimizer = plan.optimizer if self.optimizer is None else self.optimizer
+        choices = self._choices(plan, X_all.shape[0], n_out, output)
+        choices["network"].preprocessing = pre
         batch_size = self.batch_size
-        if batch_size is None and optimizer != "gd":
+        if batch_size is None and choices["optimizer"] != "gd":
             batch_size = defaults.batch_size_for(len(train))
         prepared = PreparedTable(
             table=table,
@@ -515,16 +493,7 @@ class TableModel:
             train=train,
             val=val,
             weights=w_all,
-            network=net,
-            layers=layers,
-            hidden=hidden,
-            init=init,
-            epochs=plan.epochs if self.epochs is None else int(self.epochs),
-            learning_rate=plan.learning_rate
-            if self.learning_rate is None
-            else float(self.learning_rate),
-            optimizer=optimizer,
-            l2=plan.l2 if self.l2 is None else float(self.l2),
+            **choices,
             batch_size=batch_size,
             validation_split=split,
             patience=patience,
@@ -603,7 +572,20 @@ class TableModel:
         seconds = time.perf_counter() - start
         metrics = {"train": _scores(net, p.X, p.Y, p.sample_weight, p.kind), **metrics}
         net.metadata = {
-            "training": _training_record(self, p, history, seconds, engine),
+            "training": _training_record(
+                self,
+                p,
+                history,
+                seconds,
+                engine,
+                data=p.table.source,
+                rows=p.table.m,
+                target=p.table.target,
+                task=p.kind,
+                dropped_rows=len(p.table.dropped),
+                dropout=self.dropout,
+                refit=p.refit,
+            ),
             "metrics": metrics,
             "notices": list(p.notices),
         }
@@ -828,17 +810,26 @@ def _scores(net: Network, X: Array, Y: Array, w: Array | None, kind: str) -> dic
 
 
 def _training_record(
-    model: TableModel, p: PreparedTable, history: Any, seconds: float, engine: str
+    model: TableModel,
+    p: PreparedTable | PreparedStream,
+    history: Any,
+    seconds: float,
+    engine: str,
+    *,
+    data: str,
+    rows: int,
+    target: str | None,
+    task: str,
+    **extra: Any,
 ) -> dict[str, Any]:
     """How the network was trained, as the model file keeps it (``layerwise explain`` shows
-    the update rule from it)."""
+    the update rule from it); ``extra`` adds what only one kind of table has."""
     return {
-        "data": p.table.source,
-        "rows": p.table.m,
-        "dropped_rows": len(p.table.dropped),
-        "target": p.table.target,
+        "data": data,
+        "rows": rows,
+        "target": target,
         "sample_weight": model.sample_weight,
-        "task": p.kind,
+        "task": task,
         "layers": list(p.layers),
         "hidden": p.hidden,
         "init": p.init,
@@ -848,10 +839,9 @@ def _training_record(
         "batch_size": p.batch_size,
         "optimizer": p.optimizer,
         "l2": p.l2,
-        "dropout": model.dropout,
         "validation_split": p.validation_split,
         "early_stopping": p.patience,
-        "target_scaling": p.kind == "continuous" and model.target_scaling,
+        "target_scaling": task == "continuous" and model.target_scaling,
         "drop": list(model.drop),
         "seed": model.seed,
         "dtype": model.dtype,
@@ -859,7 +849,7 @@ def _training_record(
         "best_epoch": history.best_epoch,
         "seconds": round(seconds, 3),
         "engine": engine,
-        "refit": p.refit,
+        **extra,
     }
 
 

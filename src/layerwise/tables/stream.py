@@ -49,21 +49,14 @@ from ..batches import batch_weights
 from ..callbacks import EarlyStopping
 from ..encoding import factorize
 from ..history import History
-from ..metrics import count_correct, r2_from_sums, task_of
+from ..metrics import count_correct, r2_from_sums, squared_residuals, task_of
 from ..network import Network
 from ..optimizers import get_optimizer, get_schedule
 from ..threads import core_for_reading
-from ..training import (
-    EpochLog,
-    TrainConfig,
-    _step,
-    _stop_on_ctrl_c,
-    callbacks_from,
-    check_run,
-)
+from ..training import EpochLog, TrainConfig, _step, callbacks_from, run_with
 from .encoder import TableEncoder
 from .formats import STREAM_SUFFIXES, _pandas, _shorten, folder_files
-from .loading import TARGET_NAMES, _check_roles
+from .loading import _check_roles, _choose_target
 from .stats import TableStats
 from .targets import class_labels, encode_labels, task_notice, type_of_target
 
@@ -496,23 +489,6 @@ class _TargetStats:
         return np.repeat(array, repeats)
 
 
-def _choose_target(columns: list[str], target: str | None, source: str) -> str:
-    if target is not None:
-        if target not in columns:
-            raise ValueError(
-                f"target column {target!r} is not in {source}; its columns are: {_shorten(columns)}"
-            )
-        return target
-    lower = {c.lower(): c for c in reversed(columns)}
-    for name in TARGET_NAMES:
-        if name in lower:
-            return lower[name]
-    raise ValueError(
-        f"no target column given and none of {', '.join(TARGET_NAMES)} is in {source}; name "
-        f"it (--target COL); its columns are: {_shorten(columns)}"
-    )
-
-
 def prepare_stream(
     data: Any,
     target: str | None = None,
@@ -536,7 +512,8 @@ def prepare_stream(
     :class:`~layerwise.tables.TableModel`."""
     stream = data if isinstance(data, TableStream) else TableStream(data, chunk_rows)
     columns, source = stream.columns, stream.source
-    target = _choose_target(columns, target, source)
+    target = _choose_target(columns, target, None, True, source)
+    assert target is not None
     if id_column is None:
         id_column = next((c for c in columns if c.lower() == "id" and c != target), None)
     if id_column is not None and id_column not in columns:
@@ -867,28 +844,19 @@ def fit_stream(
         validation=plan.validation,
         hard_labels=plan.kind != "continuous",
     )
-    history = History()
-    start_params = net._flat_params(copy=True)
-    cfg.optimizer.reset()
-    log = EpochLog(net, cfg, history)
     task = task_of(net.activations[-1].name)
     snapshot = np.empty_like(net._theta)
     bar = _row_bar(plan.m_train) if progress else None
-    for cb in log.callbacks:
-        if hasattr(cb, "on_train_begin"):
-            cb.on_train_begin(net)
-    try:
-        with (
-            _stop_on_ctrl_c() as ctrl_c,
-            np.errstate(over="ignore", invalid="ignore"),
-            core_for_reading() as read_ahead,
-        ):
+
+    def run_epochs(log: EpochLog, ctrl_c: dict[str, bool]) -> None:
+        with core_for_reading() as read_ahead:
             for epoch in range(epochs):
                 np.copyto(snapshot, net._theta)
                 began = time.perf_counter()
-                total_cost, seen = 0.0, 0
-                correct = 0.0
-                sums = np.zeros((3, net.layer_dims[-1]))  # Σ (y − a)², Σ y, Σ y²
+                total_cost, seen, correct = 0.0, 0, 0.0
+                # per output: Σ (y − a)², and the mean of y and Σ (y − mean)² (Chan's merge)
+                ss_res = np.zeros(net.layer_dims[-1])
+                y_mean, y_m2 = np.zeros_like(ss_res), np.zeros_like(ss_res)
                 norms: list[float] = []
                 if bar is not None:
                     bar.reset(total=plan.m_train)
@@ -905,13 +873,17 @@ def fit_stream(
                     cost, AL, norms = _step(net, A0, Yb, weights, cfg, learning_rate, True)
                     b = A0.shape[1]
                     total_cost += cost * b
-                    seen += b
                     if task == "regression":
-                        sums[0] += ((Yb - AL) ** 2).sum(axis=1)
-                        sums[1] += Yb.sum(axis=1)
-                        sums[2] += (Yb.astype(np.float64) ** 2).sum(axis=1)
+                        ss_res += squared_residuals(AL, Yb)
+                        mean = Yb.mean(axis=1)
+                        delta = mean - y_mean
+                        y_m2 += ((Yb - mean[:, None]) ** 2).sum(axis=1) + delta**2 * (
+                            seen * b / (seen + b)
+                        )
+                        y_mean += delta * (b / (seen + b))
                     else:
                         correct += count_correct(AL, Yb, task, True)
+                    seen += b
                     if bar is not None:
                         bar.update(b)
                     if ctrl_c["stop"]:
@@ -919,32 +891,22 @@ def fit_stream(
                 if seen == 0:
                     raise ValueError(f"{plan.stream.source}: no training row in this epoch")
                 if task == "regression":
-                    ss_tot = sums[2] - sums[1] ** 2 / seen
-                    metric = float(np.mean(r2_from_sums(sums[0], ss_tot)))
+                    metric = float(np.mean(r2_from_sums(ss_res, y_m2)))
                 else:
                     metric = correct / seen
-                history.history.setdefault("rows_per_second", []).append(
+                log.history.history.setdefault("rows_per_second", []).append(
                     seen / max(time.perf_counter() - began, 1e-9)
                 )
                 if log.end_epoch(
                     epoch, total_cost / seen, metric, learning_rate, norms, lambda i: snapshot
                 ):
                     break
-    except KeyboardInterrupt:
-        history.interrupted = True
-        history.stop_reason = "interrupted"
+
+    try:
+        return run_with(net, cfg, run_epochs)
     finally:
         if bar is not None:
             bar.close()
-        for cb in log.callbacks:
-            if hasattr(cb, "on_train_end"):
-                cb.on_train_end()
-    for cb in log.callbacks:
-        if getattr(cb, "restore_best", False) and getattr(cb, "best_epoch", None) is not None:
-            history.best_epoch = cb.best_epoch
-    if history.epochs and not history.interrupted:
-        check_run(net, history, start_params, learning_rate)
-    return history
 
 
 def _row_bar(total: int) -> Any:
