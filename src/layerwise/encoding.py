@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -472,19 +472,34 @@ def encode_in_chunks(
         X = np.empty((n0, m), dtype=np.float64, order=order)  # type: ignore[call-overload]
     except MemoryError:  # the system refused what the estimate let through
         raise MemoryError(encoding_too_large(columns, m, None)) from None
-    step = max(1, int(max_bytes) // max(1, 8 * n0))
     unseen: dict[str, Counter[str | None]] = {}
+    for start, block in _blocks(columns, raw, max_bytes, unseen):
+        if transform is not None:
+            block = transform(block, block)
+        X[:, start : start + block.shape[1]] = block
+    return X, {name: dict(c) for name, c in unseen.items()}
+
+
+def _blocks(
+    columns: Sequence[ColumnEncoding],
+    raw: Mapping[str, Array],
+    max_bytes: int,
+    unseen: dict[str, Counter[str | None]],
+) -> Iterator[tuple[int, Array]]:
+    """(first row, X of the chunk) for the rows of ``raw``, each chunk's X (n[0], k) at most
+    ``max_bytes`` and written into one buffer (its pages faulted in once, not once per chunk:
+    use a chunk before asking for the next); the unseen values are added to ``unseen``."""
+    m = len(raw[columns[0].name]) if columns else 0
+    n0 = sum(c.width for c in columns)
+    step = max(1, int(max_bytes) // max(1, 8 * n0))
     buffer = np.empty((n0, min(step, m)), dtype=np.float64)
     for start in range(0, m, step):
         stop = min(m, start + step)
         chunk = {k: v[start:stop] for k, v in raw.items()}
-        block, counts = encode_columns(columns, chunk, out=buffer[:, : stop - start])
+        X, counts = encode_columns(columns, chunk, out=buffer[:, : stop - start])
         for name, found in counts.items():
             unseen.setdefault(name, Counter()).update(found)
-        if transform is not None:
-            block = transform(block, block)
-        X[:, start:stop] = block
-    return X, {name: dict(c) for name, c in unseen.items()}
+        yield start, X
 
 
 def predict_in_chunks(
@@ -522,19 +537,10 @@ def predict_in_chunks(
         When ``predict`` gives a non-finite output for finite features: the model's weights
         or statistics overflow (the message says so; the data is not to blame).
     """
-    m = len(raw[columns[0].name]) if columns else 0
     n0 = sum(c.width for c in columns)
-    step = max(1, int(max_bytes) // max(1, 8 * n0))
     parts: list[Array] = []
     unseen: dict[str, Counter[str | None]] = {}
-    # one buffer for every chunk: its pages are faulted in once, not once per chunk
-    buffer = np.empty((n0, min(step, m)), dtype=np.float64)
-    for start in range(0, m, step):
-        stop = min(m, start + step)
-        chunk = {k: v[start:stop] for k, v in raw.items()}
-        X, counts = encode_columns(columns, chunk, out=buffer[:, : stop - start])
-        for name, found in counts.items():
-            unseen.setdefault(name, Counter()).update(found)
+    for start, X in _blocks(columns, raw, max_bytes, unseen):
         if transform is not None:
             X = transform(X)
         A = np.asarray(predict(X))
