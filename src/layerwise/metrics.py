@@ -18,6 +18,7 @@ __all__ = [
     "accuracy",
     "r2_score",
     "squared_residuals",
+    "RunningMoments",
 ]
 
 
@@ -177,3 +178,53 @@ def power_of_two_above(values: Array, axis: int | None = None) -> Array:
     peak = np.max(np.abs(values), axis=axis, keepdims=axis is not None)
     _, exponent = np.frexp(np.where(peak > 0, peak, 1.0))
     return np.ldexp(1.0, exponent - 1)
+
+
+class RunningMoments:
+    """The (weighted) count, mean and Σ w (v − mean)² of vectors (k,), gathered a batch at a
+    time and merged with Chan's formula: exact whatever the batches, without the cancellation
+    of Σ v² − (Σ v)² / n. Every running mean and sum of squares in layerwise is one of these
+    (a table's streamed statistics, a streamed target, R² over chunks or over a cluster's
+    parts).
+
+    >>> moments = RunningMoments(1)
+    >>> moments.add(np.array([[1.0, 2.0]]))
+    >>> moments.add(np.array([[3.0, 4.0]]))
+    >>> float(moments.w), moments.mean.tolist(), moments.m2.tolist()
+    (4.0, [2.5], [5.0])
+    """
+
+    def __init__(self, k: int) -> None:
+        self.w = 0.0
+        self.mean = np.zeros(k)
+        self.m2 = np.zeros(k)
+
+    def add(self, V: Array, w: Array | None = None) -> None:
+        """Add the columns of V (k, n), each with its weight w (n,) (1 when None)."""
+        V = np.asarray(V, dtype=np.float64)
+        if w is None:
+            if V.shape[1] == 0:
+                return
+            mean = V.mean(axis=1)
+            self.merge(float(V.shape[1]), mean, ((V - mean[:, None]) ** 2).sum(axis=1))
+            return
+        wb = float(w.sum())
+        if wb <= 0:
+            return
+        mean = V @ w / wb
+        self.merge(wb, mean, ((V - mean[:, None]) ** 2) @ w)
+
+    def merge(self, w: float, mean: Array, m2: Array) -> None:
+        """Add another group's count (or weight), mean and Σ (v − mean)²."""
+        total = self.w + w
+        if total <= 0:
+            return
+        delta = np.asarray(mean, dtype=np.float64) - self.mean
+        self.m2 = self.m2 + m2 + delta**2 * (self.w * w / total)
+        self.mean = self.mean + delta * (w / total)
+        self.w = total
+
+    def copy(self) -> RunningMoments:
+        out = RunningMoments(self.mean.size)
+        out.w, out.mean, out.m2 = self.w, self.mean.copy(), self.m2.copy()
+        return out

@@ -42,6 +42,7 @@ from ..initializers import suited_init
 from ..io import check_header_room
 from ..network import Network
 from ..tables import TARGET_NAMES, defaults, output_for, type_of_target
+from ..tables.formats import folder_files
 from .common import CLIError, check_output_file, file_size
 from .report import make_callbacks
 
@@ -80,18 +81,17 @@ def add_cluster_options(p: Any) -> None:
 
 
 def data_files(data: str) -> list[str]:
-    """The files of DATA: a folder (its Parquet, CSV and TSV files, recursively, sorted), a
-    glob, or a file; absolute paths, so that a worker started elsewhere opens the same file.
+    """The files of DATA: a folder (its Parquet files, or when it has none its CSV and TSV
+    files, recursively, sorted: :func:`layerwise.tables.formats.folder_files`), a glob, or a
+    file; absolute paths, so that a worker started elsewhere opens the same file.
     A URL (``s3://...``) is passed on as one file for the workers to open."""
     if "://" in data:
         return [data]
     if os.path.isdir(data):
-        found = [
-            os.path.join(root, name)
-            for root, _dirs, names in os.walk(data)
-            for name in names
-            if name.lower().endswith(_SUFFIXES) and not name.startswith((".", "_"))
-        ]
+        try:  # the files a table kept as a folder has, wherever a folder is read
+            found, _kind = folder_files(data)
+        except ValueError as exc:
+            raise CLIError(f"{exc}: with --scheduler, DATA is a folder of Parquet files") from None
         what = f"the folder {data!r}"
     elif glob.has_magic(data):
         found = [path for path in glob.glob(data, recursive=True) if os.path.isfile(path)]

@@ -10,8 +10,6 @@ read and written in their original form and units.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
 from typing import Any
 
@@ -56,23 +54,9 @@ def _stream_chunks(data: str) -> Any:
 
 def _read(net: Network, source: Any, args: argparse.Namespace, **read: Any) -> Any:
     """A table (or a chunk of one) read and encoded for the model."""
-    with _named(source, args.data):
-        if _is_table_model(net):  # the table workflow's object, as train made it
-            return TableModel.from_network(net).read(
-                source, target=args.target, encode=True, **read
-            )
-        return model_data(net, source, target=args.target, **read)
-
-
-@contextlib.contextmanager
-def _named(source: Any, data: str) -> Any:
-    """A chunk's errors name DATA, not "the DataFrame" the chunk is."""
-    try:
-        yield
-    except ValueError as exc:
-        if isinstance(source, (str, os.PathLike)):
-            raise
-        raise ValueError(str(exc).replace("the DataFrame", data)) from None
+    if _is_table_model(net):  # the table workflow's object, as train made it
+        return TableModel.from_network(net).read(source, target=args.target, encode=True, **read)
+    return model_data(net, source, target=args.target, **read)
 
 
 def _merge_unseen(total: dict[str, dict[Any, int]], unseen: dict[str, dict[Any, int]]) -> None:
@@ -191,17 +175,16 @@ def _predictions(
     prediction(s), the probabilities with --proba."""
     import pandas as pd
 
-    with _named(source, args.data):
-        if _is_table_model(net):  # the table workflow's object, as train made it
-            model = TableModel.from_network(net)
-            data = model.read(source, drop_missing=args.drop_missing, id_column=args.id)
-            AL, new = model.outputs(data)  # encoded in chunks of rows: bounded memory
-        else:
-            data = model_data(
-                net, source, target=None, need_target=False, drop_missing=args.drop_missing,
-                id_column=args.id,
-            )  # fmt: skip
-            AL, new = predict_rows(net, data)
+    if _is_table_model(net):  # the table workflow's object, as train made it
+        model = TableModel.from_network(net)
+        data = model.read(source, drop_missing=args.drop_missing, id_column=args.id)
+        AL, new = model.outputs(data)  # encoded in chunks of rows: bounded memory
+    else:
+        data = model_data(
+            net, source, target=None, need_target=False, drop_missing=args.drop_missing,
+            id_column=args.id,
+        )  # fmt: skip
+        AL, new = predict_rows(net, data)
     _merge_unseen(unseen, new)
     id_name = data.table.id_name
     ids = data.table.ids

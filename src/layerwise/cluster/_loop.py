@@ -24,7 +24,7 @@ from .._optional import require
 from .._typing import Array
 from ..callbacks import EarlyStopping
 from ..history import History
-from ..metrics import r2_from_sums, task_of
+from ..metrics import RunningMoments, r2_from_sums, task_of
 from ..network import Network
 from ..optimizers import OptimizerLike, ScheduleLike, get_optimizer, get_schedule
 from ..training import TrainingDivergedError, check_divergence, check_run, l2_cost
@@ -55,16 +55,12 @@ class _Parts:
         return sum(self.sizes)
 
     def ss_tot(self) -> Array:
-        """Σ (y − ȳ)² per output over every part (Chan's combination of the parts' means
-        and sums of squares)."""
-        n, mean, m2 = 0, np.zeros_like(self.infos[0].y_mean), np.zeros_like(self.infos[0].y_m2)
+        """Σ (y − ȳ)² per output over every part (the parts' means and sums of squares
+        merged)."""
+        merged = RunningMoments(self.infos[0].y_mean.size)
         for size, info in zip(self.sizes, self.infos):
-            delta = info.y_mean - mean
-            total = n + size
-            mean = mean + delta * size / total
-            m2 = m2 + info.y_m2 + delta**2 * n * size / total
-            n = total
-        return m2
+            merged.merge(size, info.y_mean, info.y_m2)
+        return merged.m2
 
 
 def _check_parts(client: Any, net: Network, parts: Any, what: str, template: bytes) -> _Parts:

@@ -25,6 +25,7 @@ import numpy as np
 
 from .._optional import require
 from .._typing import Array
+from ..metrics import RunningMoments
 
 __all__ = [
     "scatter_parts",
@@ -370,15 +371,12 @@ def summarize_tables(
     mean = scale = None
     moments = [p["moments"] for p in parts if p["moments"] is not None]
     if moments and len(moments) == sum(p["m"] > 0 for p in parts):
-        # Chan's combination of the sources' (count, mean, Σ (y − mean)²)
-        n, mean, m2 = 0, 0.0, 0.0
+        # the sources' (count, mean, Σ (y − mean)²) merged
+        merged = RunningMoments(1)
         for count, part_mean, part_m2 in moments:
-            delta = part_mean - mean
-            total = n + count
-            mean += delta * count / total
-            m2 += part_m2 + delta**2 * n * count / total
-            n = total
-        sd = float(np.sqrt(m2 / n))
+            merged.merge(count, np.array([part_mean]), np.array([part_m2]))
+        mean = float(merged.mean[0])
+        sd = float(np.sqrt(merged.m2[0] / merged.w))
         scale = sd if sd > 0 else 1.0
     sample = pd.concat([p["sample"] for p in parts], ignore_index=True)
     stats = parts[0]["stats"]

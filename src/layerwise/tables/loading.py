@@ -263,6 +263,10 @@ def load_table(
 def _source_name(data: Any) -> str:
     if isinstance(data, (str, os.PathLike)):
         return os.fspath(data)
+    # a chunk of a streamed table names the file or folder it comes from
+    named = getattr(data, "attrs", None)
+    if isinstance(named, dict) and isinstance(named.get("source"), str):
+        return str(named["source"])
     return f"the {type(data).__name__}"
 
 

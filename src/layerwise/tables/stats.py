@@ -53,6 +53,7 @@ import numpy as np
 
 from .._typing import Array
 from ..encoding import DATE_PARTS, ColumnEncoding, date_parts
+from ..metrics import RunningMoments
 from ..preprocessing import Preprocessing, constant_features
 from .columns import (
     DATE_SAMPLE,
@@ -84,39 +85,6 @@ MAX_DISTINCT_NUMBERS = 10_000
 SAMPLE_ROWS = 100_000
 #: a row-number column is checked for repeats with a bitmap up to this value
 _ROW_NUMBER_BITS = 1 << 28
-
-
-class _Moments:
-    """The weighted count, mean and Σ w (v − mean)² of vectors (k,), merged chunk by chunk
-    (Chan's formula)."""
-
-    def __init__(self, k: int) -> None:
-        self.w = 0.0
-        self.mean = np.zeros(k)
-        self.m2 = np.zeros(k)
-
-    def add(self, V: Array, w: Array) -> None:
-        """Add the columns of V (k, n) with weights w (n,)."""
-        wb = float(w.sum())
-        if wb <= 0:
-            return
-        mean = V @ w / wb
-        m2 = ((V - mean[:, None]) ** 2) @ w
-        self.merge(wb, mean, m2)
-
-    def merge(self, wb: float, mean: Array, m2: Array) -> None:
-        total = self.w + wb
-        if total <= 0:
-            return
-        delta = mean - self.mean
-        self.m2 = self.m2 + m2 + delta**2 * (self.w * wb / total)
-        self.mean = self.mean + delta * (wb / total)
-        self.w = total
-
-    def copy(self) -> _Moments:
-        out = _Moments(self.mean.size)
-        out.w, out.mean, out.m2 = self.w, self.mean.copy(), self.m2.copy()
-        return out
 
 
 def _features(kind: str, values: Array) -> Array:
@@ -152,7 +120,7 @@ class ColumnStats:
         self.n_missing = 0
         self.w_missing = 0.0
         self.counts: dict[Any, float] | None = {}
-        self.moments: _Moments | None = None
+        self.moments: RunningMoments | None = None
         self.minimum = np.inf
         # a row number: distinct whole numbers, no missing value (bitmap of those seen)
         self.row_numbers = True
@@ -191,7 +159,7 @@ class ColumnStats:
         if present.size:
             self.minimum = min(self.minimum, float(present.min()))
             if self.moments is None:
-                self.moments = _Moments(len(DATE_PARTS) if self.kind == "date" else 1)
+                self.moments = RunningMoments(len(DATE_PARTS) if self.kind == "date" else 1)
             self.moments.add(_features(self.kind, present), wp)
             self._count_values(present, wp)
 
@@ -423,7 +391,7 @@ class ColumnStats:
             moments = self.moments.copy()
         else:  # numbers or dates read as text: from the counted values
             values, weights = self.values(sample)
-            moments = _Moments(len(DATE_PARTS) if encoding.kind == "date" else 1)
+            moments = RunningMoments(len(DATE_PARTS) if encoding.kind == "date" else 1)
             moments.add(_features(encoding.kind, values), weights)
         if self.w_missing > 0:
             moments.merge(

@@ -13,6 +13,7 @@ import numpy as np
 
 from .._typing import Array
 from ..encoding import check_target_size
+from ..metrics import RunningMoments, r2_from_sums
 from ..network import Network
 from .encoder import TableEncoder
 from .loading import Table, load_table
@@ -254,11 +255,10 @@ class Evaluation:
         k = 0 if self.regression else len(model_classes(net))
         self.counts = np.zeros((max(k, 2), max(k, 2)), dtype=np.int64)
         n_out = net.layer_dims[-1]
-        # per output, in the target's units: Σ residual², Σ |residual|, and the mean of y and
-        # Σ (y − mean)² merged chunk by chunk (Chan's formula: no cancellation)
+        # per output, in the target's units: Σ residual², Σ |residual|, and y's running
+        # moments (for R²)
         self.sums = np.zeros((2, n_out))
-        self.y_mean = np.zeros(n_out)
-        self.y_m2 = np.zeros(n_out)
+        self.y_moments = RunningMoments(n_out)
         #: the last chunk's true and predicted class indices (the whole table's when it was
         #: read at once)
         self.true: Any = np.empty(0)
@@ -275,7 +275,7 @@ class Evaluation:
         AL = net.predict_proba(X)
         # Y as the loss takes it (class indices become one-hot columns for softmax)
         self.cost_sum += float(net.loss.cost(AL, net._check_Y(Y, m))) * m
-        seen, self.m = self.m, self.m + m
+        self.m += m
         if self.regression:
             pre = net.preprocessing
             values: Array = AL
@@ -284,11 +284,7 @@ class Evaluation:
                 values, target = pre.inverse_target(values), pre.inverse_target(target)
             residual = values - target
             self.sums += np.stack([(residual**2).sum(axis=1), np.abs(residual).sum(axis=1)])
-            mean = target.mean(axis=1)
-            m2 = ((target - mean[:, None]) ** 2).sum(axis=1)
-            delta = mean - self.y_mean
-            self.y_m2 += m2 + delta**2 * seen * m / self.m
-            self.y_mean += delta * m / self.m
+            self.y_moments.add(target)
             return
         self.pred = predict_from_output(AL, net.task).reshape(-1)
         self.true = np.asarray(Y).reshape(-1)
@@ -307,10 +303,8 @@ class Evaluation:
         if not self.regression:
             scores["accuracy"] = self.correct / self.m
             return scores
-        from ..metrics import r2_from_sums
-
         ss_res, abs_sum = self.sums
-        scores["r2"] = float(np.mean(r2_from_sums(ss_res, self.y_m2)))
+        scores["r2"] = float(np.mean(r2_from_sums(ss_res, self.y_moments.m2)))
         scores["rmse"] = float(np.sqrt(ss_res.sum() / (self.m * ss_res.size)))
         scores["mae"] = float(abs_sum.sum() / (self.m * abs_sum.size))
         return scores

@@ -49,7 +49,13 @@ from ..batches import batch_weights
 from ..callbacks import EarlyStopping
 from ..encoding import factorize
 from ..history import History
-from ..metrics import count_correct, r2_from_sums, squared_residuals, task_of
+from ..metrics import (
+    RunningMoments,
+    count_correct,
+    r2_from_sums,
+    squared_residuals,
+    task_of,
+)
 from ..network import Network
 from ..optimizers import get_optimizer, get_schedule
 from ..threads import core_for_reading
@@ -267,6 +273,7 @@ class TableStream:
             frame = batch.to_pandas()
             positions = np.arange(start, start + n, dtype=np.int64)
             frame.index = positions  # an error names the row by its place in the table
+            frame.attrs["source"] = self.source  # ... and the table by its file or folder
             yield frame, positions
             start += n
 
@@ -399,15 +406,23 @@ class StreamPlan:
             return self.X_val, self.Y_val
         return self.X_val, self.Y_val, self.w_val
 
-    def rows(self, frame: Any, positions: Array, part: str) -> tuple[Any, Array | None]:
-        """The rows of a chunk that belong to ``part`` ("train" or "validation") and can
-        teach (a target; with ``drop_missing``, no missing value), with their weights."""
-        pd = _pandas()
-        keep: Any = frame[self.target].notna().to_numpy().copy()
-        held = held_out(positions, self.seed, self.validation_fraction)
-        keep &= held if part == "validation" else ~held
+    def masks(self, frame: Any, positions: Array) -> tuple[Array, Array, int, int]:
+        """The training and the validation rows of a chunk among those that can teach (a
+        target; with ``drop_missing``, no missing value), as two masks; and the counts of the
+        rows without a target and of those ``drop_missing`` drops."""
+        has_target = frame[self.target].notna().to_numpy()
+        usable: Any = has_target.copy()
+        incomplete = 0
         if self.drop_missing:
-            keep &= ~frame[self.features].isna().any(axis=1).to_numpy()
+            gaps = frame[self.features].isna().any(axis=1).to_numpy()
+            incomplete = int((gaps & has_target).sum())
+            usable &= ~gaps
+        held = held_out(positions, self.seed, self.validation_fraction)
+        return usable & ~held, usable & held, int((~has_target).sum()), incomplete
+
+    def take(self, frame: Any, positions: Array, keep: Array) -> tuple[Any, Array | None]:
+        """The rows ``keep`` of a chunk, with their weights (checked: finite, >= 0)."""
+        pd = _pandas()
         w = None
         if self.weight_column is not None:
             column = frame[self.weight_column]
@@ -442,14 +457,12 @@ class StreamPlan:
 
 class _TargetStats:
     """The target's labels (counted up to :data:`_MAX_LABELS` distinct values) and, for
-    numbers, the weighted mean and Σ w (y − mean)² (Chan's merge)."""
+    numbers, their weighted running moments."""
 
     def __init__(self) -> None:
         self.counts: dict[Any, int] | None = {}
-        self.labels: dict[str, Any] = {}
         self.numeric: bool | None = None
-        self.w = self.mean = self.m2 = 0.0
-        self.finite = True
+        self.moments = RunningMoments(1)
 
     def update(self, y: Any, w: Array) -> None:
         pd = _pandas()
@@ -462,15 +475,7 @@ class _TargetStats:
                 raise ValueError(
                     f"target {y.name!r} holds {v[~np.isfinite(v)][0]}; it must be finite"
                 )
-            wb = float(w.sum())
-            if wb > 0:
-                mean = float(v @ w / wb)
-                m2 = float(((v - mean) ** 2) @ w)
-                total = self.w + wb
-                delta = mean - self.mean
-                self.m2 += m2 + delta**2 * self.w * wb / total
-                self.mean += delta * wb / total
-                self.w = total
+            self.moments.add(v[None, :], w)
         if self.counts is not None:
             codes, distinct = factorize(values)
             counts = np.bincount(codes, minlength=len(distinct))
@@ -561,14 +566,11 @@ def prepare_stream(
         for frame, positions in stream.chunks(piece, needed, start=m):
             rows_in_piece += len(frame)
             m += len(frame)
-            has_target = frame[target].notna().to_numpy()
-            no_target += int((~has_target).sum())
-            if drop_missing:
-                incomplete += int(
-                    (frame[features].isna().any(axis=1).to_numpy() & has_target).sum()
-                )
+            train_rows, val_rows, missing_target, dropped = plan.masks(frame, positions)
+            no_target += missing_target
+            incomplete += dropped
             try:
-                train, w = plan.rows(frame, positions, "train")
+                train, w = plan.take(frame, positions, train_rows)
                 weights = np.ones(len(train)) if w is None else w
                 if len(train):
                     stats.update(train[features], weights)
@@ -576,7 +578,7 @@ def prepare_stream(
             except ValueError as exc:
                 raise ValueError(f"{stream.where(piece)}: {exc}") from None
             if fraction > 0 and n_val < VALIDATION_ROWS:
-                val, wv = plan.rows(frame, positions, "validation")
+                val, wv = plan.take(frame, positions, val_rows)
                 val = val.iloc[: VALIDATION_ROWS - n_val]
                 if len(val):
                     val_frames.append(val)
@@ -609,8 +611,9 @@ def prepare_stream(
             f"as a regression (linear output); --output sets another output",
         )
     if plan.kind == "continuous" and target_scaling:
-        sd = float(np.sqrt(target_stats.m2 / target_stats.w)) if target_stats.w > 0 else 0.0
-        plan.target_mean, plan.target_scale = target_stats.mean, sd if sd > 0 else 1.0
+        moments = target_stats.moments
+        sd = float(np.sqrt(moments.m2[0] / moments.w)) if moments.w > 0 else 0.0
+        plan.target_mean, plan.target_scale = float(moments.mean[0]), sd if sd > 0 else 1.0
     pre = encoder.preprocessing_
     pre.classes, pre.target = plan.classes, target
     pre.ignored = [c for c in columns if c in {*drop, id_column} - {None}] + encoder.left_out_
@@ -686,7 +689,7 @@ def _encoded_chunks(
         piece = stream.pieces[i]
         for frame, positions in stream.chunks(piece, needed):
             try:
-                rows, w = plan.rows(frame, positions, "train")
+                rows, w = plan.take(frame, positions, plan.masks(frame, positions)[0])
                 if not len(rows):
                     continue
                 X, _ = plan.encoder.encode(rows)
@@ -854,9 +857,9 @@ def fit_stream(
                 np.copyto(snapshot, net._theta)
                 began = time.perf_counter()
                 total_cost, seen, correct = 0.0, 0, 0.0
-                # per output: Σ (y − a)², and the mean of y and Σ (y − mean)² (Chan's merge)
+                # per output: Σ (y − a)², and y's running moments, for R²
                 ss_res = np.zeros(net.layer_dims[-1])
-                y_mean, y_m2 = np.zeros_like(ss_res), np.zeros_like(ss_res)
+                y_moments = RunningMoments(net.layer_dims[-1])
                 norms: list[float] = []
                 if bar is not None:
                     bar.reset(total=plan.m_train)
@@ -875,12 +878,7 @@ def fit_stream(
                     total_cost += cost * b
                     if task == "regression":
                         ss_res += squared_residuals(AL, Yb)
-                        mean = Yb.mean(axis=1)
-                        delta = mean - y_mean
-                        y_m2 += ((Yb - mean[:, None]) ** 2).sum(axis=1) + delta**2 * (
-                            seen * b / (seen + b)
-                        )
-                        y_mean += delta * (b / (seen + b))
+                        y_moments.add(Yb)
                     else:
                         correct += count_correct(AL, Yb, task, True)
                     seen += b
@@ -891,7 +889,7 @@ def fit_stream(
                 if seen == 0:
                     raise ValueError(f"{plan.stream.source}: no training row in this epoch")
                 if task == "regression":
-                    metric = float(np.mean(r2_from_sums(ss_res, y_m2)))
+                    metric = float(np.mean(r2_from_sums(ss_res, y_moments.m2)))
                 else:
                     metric = correct / seen
                 log.history.history.setdefault("rows_per_second", []).append(
