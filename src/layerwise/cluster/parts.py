@@ -14,6 +14,7 @@ Two ways to make them:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 import zlib
@@ -37,6 +38,8 @@ __all__ = [
     "held_out_rows",
 ]
 
+#: seconds scatter_parts waits for a worker before saying the cluster has none
+_WAIT_FOR_WORKERS = 10
 #: a worker reports a target's distinct values up to this many (more: not a class label)
 _MAX_LABELS = 1000
 
@@ -60,6 +63,11 @@ def scatter_parts(client: Any, parts: Sequence[tuple[Array, Array]]) -> list[Any
             )
         items.append((np.asarray(part[0]), np.asarray(part[1])))
     workers = sorted(client.scheduler_info().get("workers", {}))
+    if not workers:
+        # workers still starting, or one being restarted by its nanny: wait a little
+        with contextlib.suppress(OSError, TimeoutError):
+            client.wait_for_workers(1, timeout=_WAIT_FOR_WORKERS)
+        workers = sorted(client.scheduler_info().get("workers", {}))
     if not workers:
         raise ValueError("the cluster has no workers to scatter the parts to")
     futures = []
