@@ -221,7 +221,10 @@ def test_hello_reset_and_the_first_frame(page):
     hello, reset, frame = page.hello, page.reset, page.first
     assert re.fullmatch(r"[\w-]{16,}", hello["token"])
     assert hello["version"] == lw.__version__
-    assert hello["choices"]["dataset"] == ["planar", "moons", "circles", "xor", "spiral", "blobs"]
+    assert hello["choices"]["dataset"] == [
+        *("planar", "moons", "circles", "xor", "spiral", "blobs"),  # two classes
+        *("blobs3", "spiral3", "plane", "sine", "upload"),  # three classes, surfaces, a file
+    ]
     assert hello["defaults"]["hidden"] == "4" and hello["defaults"]["learning_rate"] == 1.2
     assert reset["layer_dims"] == [2, 4, 1] and reset["grid"] == 64
     assert len(base64.b64decode(reset["points"]["x1"])) == 4 * 400

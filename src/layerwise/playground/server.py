@@ -55,8 +55,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["create_app", "serve", "Guard", "loopback_hosts", "listen", "url_of", "has_display"]
 
 STATIC = Path(__file__).parent / "static"
-#: the largest message a page may send (a settings change is a few hundred bytes)
-MAX_MESSAGE = 64 * 1024
+#: the largest message a page may send (a settings change is a few hundred bytes; a CSV file
+#: of one's own up to upload.MAX_BYTES, escaped as JSON text)
+MAX_MESSAGE = 512 * 1024
 #: pages (WebSockets, each with a training thread) one server runs at once
 MAX_SESSIONS = 8
 #: seconds a download waits for the training thread to reach the end of an epoch
