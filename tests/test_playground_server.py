@@ -139,7 +139,10 @@ def test_the_page_fetches_nothing_from_elsewhere():
         text = path.read_text()
         assert not re.search(r"(src|href)=\"(https?:)?//", text), path.name
         assert "https://" not in text and "cdn" not in text.lower(), path.name
-    assert {p.name for p in STATIC.iterdir()} == {"index.html", "playground.css", "playground.js"}
+    assert {p.name for p in STATIC.iterdir()} == {
+        *("index.html", "playground.css", "playground.js"),
+        *("common.js", "draw.js", "diagram.js", "controls.js"),
+    }
 
 
 @pytest.mark.parametrize("path", ["/static/playground.js", "/static/playground.css"])

@@ -31,7 +31,7 @@ from ..activations import ACTIVATIONS
 from ..initializers import INITIALIZERS
 from ..optimizers import OPTIMIZERS
 from .data import DATASETS, DEFAULT_NOISE, FEATURES, POINTS, classes_of, data_call, make_data
-from .upload import MAX_NAME
+from .upload import MAX_BYTES, MAX_NAME
 
 __all__ = [
     "Settings",
@@ -154,6 +154,7 @@ def choices() -> dict[str, Any]:
             "validation": MAX_VALIDATION,
             "l2": MAX_L2,
             "points": POINTS,
+            "upload_bytes": MAX_BYTES,
         },
     }
 
