@@ -154,6 +154,12 @@ def _rows(text: str) -> list[list[str]]:
     return [row for row in rows if any(row)]
 
 
+def _first_text(column: list[str]) -> tuple[int, str]:
+    """The file's row number (the header is row 1) and text of a column's first cell that is
+    not a finite number."""
+    return next((r, c) for r, c in enumerate(column, start=2) if _float(c) is None)
+
+
 def parse_csv(text: str) -> Table:
     """The checked table of a CSV file's ``text`` (a header row, unless every cell of the
     first row is a number: then the columns are named c1, c2, ...).
@@ -203,10 +209,15 @@ def parse_csv(text: str) -> Table:
         if all(v is not None for v in numbers):
             values[name] = np.array(numbers, dtype=np.float64)
     if len(values) < 2 or (len(values) == 2 and header[-1] in values):
+        other = [
+            f"{name!r} (row {_first_text(column)[0]}: {_first_text(column)[1][:20]!r})"
+            for name, column in zip(header, cells)
+            if name not in values
+        ]
         raise UploadError(
-            f"the file has {len(values)} numeric column(s) ({list(values)}); the playground "
-            f"needs two numeric columns (finite numbers in every row) for x1 and x2, and a "
-            f"label besides"
+            f"the file has {len(values)} numeric column(s) ({', '.join(values) or 'none'}); "
+            f"not numeric: {', '.join(other[:3]) or 'none'}; the playground needs two numeric "
+            f"columns (a finite number in every row) for x1 and x2, and a label besides"
         )
     return Table(header, cells, values)
 
