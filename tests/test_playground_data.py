@@ -127,7 +127,9 @@ def test_a_csv_file_is_read_with_its_numeric_columns_and_classes():
     assert table.numeric == ["height", "weight"] and table.rows == 30
     assert table.defaults() == (("height", "weight"), "kind")
     X, Y, task, classes = table.select(("weight", "height"), "kind")
-    np.testing.assert_allclose(X[1], [1.5 + i / 100 for i in range(30)])
+    height = np.array([1.5 + i / 100 for i in range(30)])
+    np.testing.assert_allclose(X[1], (height - height.mean()) / height.std())  # standardized
+    np.testing.assert_allclose([X.mean(axis=1), X.std(axis=1)], [[0, 0], [1, 1]], atol=1e-12)
     assert task == "binary" and classes == ["a", "b"]
     assert Y[0].tolist() == [float(i % 2) for i in range(30)]
     _, Y, task, classes = table.select(("height", "weight"), "city")
@@ -165,6 +167,7 @@ def test_a_file_without_a_header_gets_column_names():
             f"holds 30 different texts; the playground takes up to {MAX_CLASSES} classes",
         ),
         (csv_text(label=lambda i: "same"), "holds one class only"),
+        ("a,b,c\n" + "1,2,0\n" * 10 + "1,3e15,1\n", "column 'b' holds 3e+15 (row 12)"),
     ],
     ids=[
         "too big",
@@ -176,6 +179,7 @@ def test_a_file_without_a_header_gets_column_names():
         "nan",
         "classes",
         "one class",
+        "huge",
     ],
 )
 def test_a_file_that_does_not_fit_is_refused_saying_why(text, expected):

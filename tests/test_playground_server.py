@@ -529,7 +529,8 @@ def test_an_uploaded_file_becomes_the_data_set(page):
     assert reset["layer_dims"] == [2, 4, 1] and reset["task"] == "binary"
     assert reset["classes"] == ["a", "b"] and reset["m"] == 50
     x1 = np.frombuffer(base64.b64decode(reset["points"]["x1"]), "<f4")
-    np.testing.assert_allclose(x1, [i / 10 for i in range(50)], rtol=1e-6)
+    x = np.arange(50) / 10
+    np.testing.assert_allclose(x1, (x - x.mean()) / x.std(), rtol=1e-6)  # standardized
     page.send(type="settings", settings={"label": "z"})  # 11 whole values: a regression
     reset = page.until(kind("reset", run=reset["run"] + 1))
     assert reset["task"] == "regression" and reset["activations"][-1] == "linear"

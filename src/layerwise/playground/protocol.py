@@ -234,6 +234,10 @@ def _upload(message: dict[str, Any], session: Session, outbox: Outbox) -> None:
     except UploadError as exc:
         outbox.error(f"{name} cannot be used: {exc}", "upload")
         return
+    except (OverflowError, RecursionError, TypeError, ValueError) as exc:
+        # a file no check foresaw: a message for the page rather than a dropped socket
+        outbox.error(f"{name} cannot be used: {str(exc)[:200]}", "upload")
+        return
     outbox._add(
         {
             "type": "upload",

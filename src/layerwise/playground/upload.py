@@ -42,6 +42,7 @@ __all__ = [
     "MIN_ROWS",
     "MAX_COLUMNS",
     "MAX_CLASSES",
+    "MAX_VALUE",
 ]
 
 MAX_BYTES = 200_000
@@ -49,6 +50,8 @@ MAX_ROWS = 2000
 MIN_ROWS = 10
 MAX_COLUMNS = 20
 MAX_CLASSES = 8
+#: the largest size of a number in a file (its square, an input x1², stays far from overflow)
+MAX_VALUE = 1e12
 #: the longest column name kept (a longer one is cut)
 MAX_NAME = 40
 
@@ -95,8 +98,10 @@ class Table:
         self.select(columns, label)
 
     def select(self, columns: Sequence[str], label: str) -> tuple[Array, Array, str, list[str]]:
-        """X (2, m) from the two ``columns``, Y (1, m) from ``label``, the task (binary,
-        multiclass or regression) and the class names (empty for a regression).
+        """X (2, m) from the two ``columns``, each standardized (x := (x − mean) / standard
+        deviation, as the plane of the built-in data sets is about that size), Y (1, m) from
+        ``label``, the task (binary, multiclass or regression) and the class names (empty
+        for a regression).
 
         Classes are numbered in sorted order (numbers as numbers, text as text)."""
         if len(columns) != 2 or columns[0] == columns[1]:
@@ -113,6 +118,8 @@ class Table:
         if label in columns:
             raise UploadError(f"the label {label!r} is also shown as x1 or x2; choose another")
         X = np.stack([self.values[c] for c in columns])
+        std = X.std(axis=1, keepdims=True)
+        X = (X - X.mean(axis=1, keepdims=True)) / np.where(std > 0, std, 1.0)
         Y, task, classes = self._target(label)
         return X, Y, task, classes
 
@@ -219,6 +226,13 @@ def parse_csv(text: str) -> Table:
             f"not numeric: {', '.join(other[:3]) or 'none'}; the playground needs two numeric "
             f"columns (a finite number in every row) for x1 and x2, and a label besides"
         )
+    for name, column in values.items():
+        big = np.flatnonzero(np.abs(column) > MAX_VALUE)
+        if big.size:
+            raise UploadError(
+                f"column {name!r} holds {column[big[0]]:g} (row {big[0] + 2}); the playground "
+                f"takes numbers up to {MAX_VALUE:g} in size"
+            )
     return Table(header, cells, values)
 
 
@@ -226,7 +240,8 @@ def load_csv(path: str | Path, columns: Sequence[str], label: str) -> tuple[Arra
     """X (2, m) and Y (1, m) of a CSV file, as the playground reads it (the script of a run
     on one's own data calls this).
 
-    Y holds the class index 0..K−1 (the classes in sorted order) or the regression target.
+    X holds the two columns standardized; Y the class index 0..K−1 (the classes in sorted
+    order) or the regression target.
     """
     text = Path(path).read_text(encoding="utf-8-sig")
     X, Y, _, _ = parse_csv(text).select(columns, label)
