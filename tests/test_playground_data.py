@@ -276,6 +276,21 @@ def test_an_edit_sets_the_weight_between_epochs_and_refuses_what_does_not_exist(
     assert "W[2] has columns 1 to 4 (n[1])" in errors[2]
 
 
+def test_a_run_takes_a_bounded_number_of_edits(session, monkeypatch):
+    from layerwise.playground import session as session_module
+
+    monkeypatch.setattr(session_module, "MAX_EDITS", 3)
+    for k in range(3):
+        session.edit("W", 1, 1, 1, float(k))
+    with pytest.raises(SettingsError, match="a run takes up to 3 edits; reset to start again"):
+        session.edit("W", 1, 1, 1, 9.0)
+    until(session, lambda: session.net.layer(1).W[0, 0] == 2.0, "the edits")
+    session.reset()
+    until(session, lambda: session.run == 2, "the reset")
+    session.edit("W", 1, 1, 1, 9.0)  # a new run takes edits again
+    until(session, lambda: session.net.layer(1).W[0, 0] == 9.0, "the edit after the reset")
+
+
 def test_the_script_reproduces_features_edits_and_three_classes(session, tmp_path, monkeypatch):
     pytest.importorskip("safetensors", reason="model files need the io extra")
     session.configure(
@@ -308,6 +323,7 @@ def test_own_data_trains_and_its_script_reads_the_file(session, tmp_path, monkey
     with pytest.raises(SettingsError, match="choose the file"):
         session.configure({"dataset": "upload"})  # no file yet
     table, settings = session.upload(text)
+    assert table.rows == 40 and table.numeric == ["height", "weight"]
     assert settings.dataset == "upload" and settings.columns == ("height", "weight")
     with pytest.raises(SettingsError, match="'city' is not numeric"):
         session.configure({"columns": "height,city"})

@@ -14,7 +14,9 @@ The server sends
 ----------------
 ``hello``      the session's token (for the downloads), the controls' choices and defaults
 ``state``      ``playing``: true or false
-``reset``      a new network on new data: ``run``, the settings, ``layer_dims``, the points
+``reset``      a new network on new data: ``run``, the settings, ``layer_dims``, the ``task``
+               (binary, multiclass, regression), the ``classes`` or the ``value_range``
+               of the targets, the ``features`` and their ``input_maps``, the points
                (packed), the plane's ``extent``, the grid sizes
 ``equations``  the network's equations with their shapes, for the current settings
 ``settings``   the settings after an accepted change, and whether they ``restart`` at epoch 0

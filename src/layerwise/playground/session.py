@@ -40,10 +40,12 @@ from .snippet import model_file, script
 from .upload import Table, UploadError, parse_csv
 from .worker import FPS, MAX_EPOCHS, Message, Requests, Worker
 
-__all__ = ["Session", "MAX_EPOCHS", "FPS", "MAX_WEIGHT"]
+__all__ = ["Session", "MAX_EPOCHS", "FPS", "MAX_WEIGHT", "MAX_EDITS"]
 
 #: the largest |value| a weight or bias may be set to from the page
 MAX_WEIGHT = 1000.0
+#: edits one run takes (each is a line of the script)
+MAX_EDITS = 10_000
 
 
 class Session(Worker):
@@ -255,6 +257,11 @@ class Session(Worker):
                 run = self.run
             if isinstance(run, bool) or not isinstance(run, int):
                 raise SettingsError("edit", f"run is a whole number. Received: run={run!r:.40}")
+            if self._req.edit_count >= MAX_EDITS:
+                raise SettingsError(
+                    "edit", f"a run takes up to {MAX_EDITS} edits; reset to start again"
+                )
+            self._req.edit_count += 1
             self._req.edits.append((run, param, ints["l"], ints["i"], ints["j"], float(number)))
             self._cond.notify_all()
 

@@ -50,6 +50,8 @@ class Requests:
     edits: list[tuple[int, str, int, int, int, float]] = field(default_factory=list)
     #: one's own data, once a CSV file has been read
     table: Table | None = None
+    #: edits taken since the last new run
+    edit_count: int = 0
 
 
 class _Controller:
@@ -159,6 +161,7 @@ class Worker:
             table = self._req.table
             # edits of the network being replaced are void
             self._req.edits.clear()
+            self._req.edit_count = 0
         self.run += 1
         self.epochs = 0
         self.segments = []

@@ -82,6 +82,12 @@ const handlers = {
     showMessage(msg.message, "error");
     const el = msg.field && document.querySelector(`[data-setting="${msg.field}"]`);
     if (el) el.classList.add("invalid");
+    // a choice refused goes back to the one the server holds (a typed text stays, to mend)
+    const chosen = el && (el.tagName === "SELECT" || el.type === "checkbox");
+    if (state.settings && (chosen || ["features", "columns"].includes(msg.field))) {
+      if (el) delete state.sent[msg.field];
+      showSettings(state.settings);
+    }
   },
 };
 
