@@ -226,11 +226,11 @@ def parse_csv(text: str) -> Table:
             f"not numeric: {', '.join(other[:3]) or 'none'}; the playground needs two numeric "
             f"columns (a finite number in every row) for x1 and x2, and a label besides"
         )
-    for name, numbers in values.items():
-        big = np.flatnonzero(np.abs(numbers) > MAX_VALUE)
+    for name, value_array in values.items():
+        big = np.flatnonzero(np.abs(value_array) > MAX_VALUE)
         if big.size:
             raise UploadError(
-                f"column {name!r} holds {numbers[big[0]]:g} (row {big[0] + 2}); the playground "
+                f"column {name!r} holds {value_array[big[0]]:g} (row {big[0] + 2}); the playground "
                 f"takes numbers up to {MAX_VALUE:g} in size"
             )
     return Table(header, cells, values)
