@@ -12,7 +12,8 @@ const DATASET_NAMES = {
 export function fillChoices(choices) {
   for (const name of ["dataset", "activation", "init", "optimizer", "speed"]) {
     const select = document.querySelector(`[data-setting="${name}"]`);
-    select.replaceChildren(...choices[name].map((v) => new Option(DATASET_NAMES[v] && name === "dataset" ? DATASET_NAMES[v] : v, v)));
+    const shown = (v) => (name === "dataset" && DATASET_NAMES[v]) || v;
+    select.replaceChildren(...choices[name].map((v) => new Option(shown(v), v)));
   }
   const box = $("features");
   box.querySelectorAll("label").forEach((el) => el.remove());
