@@ -332,6 +332,13 @@ def test_own_data_trains_and_its_script_reads_the_file(session, tmp_path, monkey
     until(session, lambda: session.epochs == 1 and session.net.layer_dims == [2, 4, 3], "own")
     script = session.call(session.script).result(timeout=30)
     assert "load_csv('your_data.csv', columns=['height', 'weight'], label='city')" in script
+    model = session.call(session.model_bytes).result(timeout=30)
+    (tmp_path / "played.safetensors").write_bytes(model)
+    training = lw.Network.load(tmp_path / "played.safetensors").metadata["training"]
+    assert training["data"] == (
+        "layerwise.playground.upload.load_csv(<one's own CSV file>, columns=['height', "
+        "'weight'], label='city')"
+    )
     (tmp_path / "your_data.csv").write_text(text)
     monkeypatch.chdir(tmp_path)
     exec(compile(script, "playground_run.py", "exec"), {"__name__": "__main__"})

@@ -91,10 +91,14 @@ class Run:
         return Network(self.layer_dims, hidden=s.activation, output=g, init=s.init, seed=s.seed)
 
     def data_source(self) -> str:
-        """How the script makes the data."""
-        if self.settings.dataset == "upload":
-            return "one's own CSV file"
-        return data_call(self.settings)
+        """How the data is made (or read), for the model file's metadata."""
+        s = self.settings
+        if s.dataset == "upload":
+            return (
+                f"layerwise.playground.upload.load_csv(<one's own CSV file>, "
+                f"columns={list(s.columns)!r}, label={s.label!r})"
+            )
+        return data_call(s)
 
     def _colour_values(self) -> Array:
         """Each point's colour: its class, or its value on the scale as a byte."""

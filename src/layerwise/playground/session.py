@@ -229,7 +229,7 @@ class Session(Worker):
         """
         if param not in ("W", "b"):
             raise SettingsError("edit", f"param is 'W' or 'b'. Received: param={param!r:.40}")
-        ints = {"l": l, "i": i, "j": 1 if param == "b" and j is None else j}
+        ints = {"l": l, "i": i, "j": 1 if param == "b" else j}  # b[l] has one column
         for name, v in ints.items():
             if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 64:
                 raise SettingsError(
