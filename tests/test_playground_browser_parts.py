@@ -147,6 +147,9 @@ def own_csv(rows: int, label=lambda i: "ab"[(i // 5) % 2]) -> str:
 def test_a_csv_file_of_ones_own_is_chosen_dropped_and_refused_when_it_does_not_fit(page, tmp_path):
     p = page.page
     message = p.get_by_test_id("message")
+    p.get_by_test_id("dataset").select_option("upload")  # no file yet
+    expect(message).to_contain_text("the data set 'upload' is a CSV file of one's own")
+    expect(p.get_by_test_id("dataset")).to_have_value("planar")  # the server's, again
     bad = {
         "few.csv": (own_csv(4), "4 rows of data; the playground takes 10 to 2000"),
         "words.csv": ("a,b,c\n" + "1,x,0\n" * 20, "not numeric: 'b' (row 2: 'x')"),
