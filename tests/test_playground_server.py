@@ -139,7 +139,10 @@ def test_the_page_fetches_nothing_from_elsewhere():
         text = path.read_text()
         assert not re.search(r"(src|href)=\"(https?:)?//", text), path.name
         assert "https://" not in text and "cdn" not in text.lower(), path.name
-    assert {p.name for p in STATIC.iterdir()} == {"index.html", "playground.css", "playground.js"}
+    assert {p.name for p in STATIC.iterdir()} == {
+        *("index.html", "playground.css", "playground.js"),
+        *("common.js", "draw.js", "diagram.js", "controls.js"),
+    }
 
 
 @pytest.mark.parametrize("path", ["/static/playground.js", "/static/playground.css"])
@@ -221,7 +224,10 @@ def test_hello_reset_and_the_first_frame(page):
     hello, reset, frame = page.hello, page.reset, page.first
     assert re.fullmatch(r"[\w-]{16,}", hello["token"])
     assert hello["version"] == lw.__version__
-    assert hello["choices"]["dataset"] == ["planar", "moons", "circles", "xor", "spiral", "blobs"]
+    assert hello["choices"]["dataset"] == [
+        *("planar", "moons", "circles", "xor", "spiral", "blobs"),  # two classes
+        *("blobs3", "spiral3", "plane", "sine", "upload"),  # three classes, surfaces, a file
+    ]
     assert hello["defaults"]["hidden"] == "4" and hello["defaults"]["learning_rate"] == 1.2
     assert reset["layer_dims"] == [2, 4, 1] and reset["grid"] == 64
     assert len(base64.b64decode(reset["points"]["x1"])) == 4 * 400
@@ -501,3 +507,80 @@ def test_the_outbox_replaces_an_unsent_frame():
 
 def test_static_folder_is_inside_the_package():
     assert STATIC.parent == Path(lw.__file__).parent / "playground"
+
+
+# --------------------------------------------------------------------------- own data, edits
+
+
+def own_csv(rows: int, label: Callable[[int], str] = lambda i: "ab"[i % 2]) -> str:
+    lines = ["x,y,z,group"] + [f"{i / 10},{i % 3},{(i * 7) % 11},{label(i)}" for i in range(rows)]
+    return "\n".join(lines)
+
+
+def test_an_uploaded_file_becomes_the_data_set(page):
+    page.send(type="upload", name="mine.csv", text=own_csv(50))
+    upload = page.until(kind("upload"))
+    assert upload["columns"] == ["x", "y", "z", "group"] and upload["numeric"] == ["x", "y", "z"]
+    assert upload["rows"] == 50 and upload["name"] == "mine.csv"
+    settings = page.until(kind("settings"))
+    assert settings["restart"] is True and settings["settings"]["dataset"] == "upload"
+    assert settings["settings"]["columns"] == "x,y" and settings["settings"]["label"] == "group"
+    reset = page.until(kind("reset", run=page.reset["run"] + 1))
+    assert reset["layer_dims"] == [2, 4, 1] and reset["task"] == "binary"
+    assert reset["classes"] == ["a", "b"] and reset["m"] == 50
+    x1 = np.frombuffer(base64.b64decode(reset["points"]["x1"]), "<f4")
+    x = np.arange(50) / 10
+    np.testing.assert_allclose(x1, (x - x.mean()) / x.std(), rtol=1e-6)  # standardized
+    page.send(type="settings", settings={"label": "z"})  # 11 whole values: a regression
+    reset = page.until(kind("reset", run=reset["run"] + 1))
+    assert reset["task"] == "regression" and reset["activations"][-1] == "linear"
+    assert reset["value_range"] == [0.0, 10.0]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ({"text": own_csv(5)}, "5 rows of data; the playground takes 10 to 2000"),
+        ({"text": own_csv(30, lambda i: f"g{i}")}, "holds 30 different texts"),
+        ({"text": "a,b,c\n" + "1,x,y\n" * 20}, "not numeric: 'b' (row 2: 'x'), 'c' (row 2: 'y')"),
+        ({"text": "9" * 300_000}, "the playground takes CSV files up to 200000 bytes"),
+        ({"text": 12}, "the file's text is a string; got int"),
+        ({"text": ["a"]}, "the file's text is a string; got list"),
+    ],
+    ids=["rows", "classes", "not numeric", "too big", "a number", "a list"],
+)
+def test_a_file_that_does_not_fit_gets_a_message_and_changes_nothing(page, message, expected):
+    page.send(type="upload", name="bad.csv", **message)
+    error = page.until(kind("error"))
+    assert error["field"] == "upload" and expected in error["message"]
+    assert error["message"].startswith("bad.csv cannot be used: ")
+    page.send(type="step")
+    frame = page.until(kind("frame"))
+    assert frame["epoch"] == 1 and frame["run"] == page.reset["run"]
+
+
+def test_the_data_set_upload_needs_a_file(page):
+    page.send(type="settings", settings={"dataset": "upload"})
+    error = page.until(kind("error"))
+    assert error["field"] == "dataset" and "choose the file" in error["message"]
+
+
+def test_an_edit_sets_a_weight_and_a_bad_one_gets_a_message(page):
+    page.send(type="edit", run=page.reset["run"], param="W", l=1, i=3, j=2, value="-1.25")
+    frame = page.until(lambda m: m["type"] == "frame" and m["id"] > page.first["id"])
+    W1 = np.frombuffer(base64.b64decode(frame["W"][0]), "<f4").reshape(4, 2)
+    assert W1[2, 1] == np.float32(-1.25) and frame["epoch"] == 0
+    for fields, expected in [
+        ({"param": "W", "l": 1, "i": 3, "j": 2, "value": "NaN"}, "a weight is a finite number"),
+        ({"param": "W", "l": 1, "i": 3, "j": 2, "value": 1e300}, "from -1000 to 1000"),
+        ({"param": "W", "l": "1", "i": 3, "j": 2, "value": 1}, "l is a whole number"),
+        ({"param": "W", "l": 1, "i": 3, "j": 99, "value": 1}, "j is a whole number"),
+        ({"param": "Z", "l": 1, "i": 3, "j": 2, "value": 1}, "param is 'W' or 'b'"),
+        ({"param": "W", "l": 1, "i": 3, "j": 2, "value": 1, "run": "x"}, "run is a whole"),
+        ({"param": "W", "l": 2, "i": 2, "j": 1, "value": 1}, "layer 2 has units 1 to 1"),
+    ]:
+        page.send(type="edit", **fields)
+        error = page.until(kind("error"))
+        assert error["field"] == "edit" and expected in error["message"], fields
+    page.send(type="step")
+    assert page.until(kind("frame"))["epoch"] == 1

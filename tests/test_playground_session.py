@@ -20,6 +20,7 @@ import pytest
 
 import layerwise as lw
 from layerwise.playground import frames
+from layerwise.playground.data import TASKS
 from layerwise.playground.session import Session
 from layerwise.playground.settings import (
     DATASETS,
@@ -196,15 +197,25 @@ def test_settings_cut_a_huge_value_short_in_the_message():
     assert len(str(info.value)) < 400 and "..." in str(info.value)
 
 
-@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("dataset", [d for d in DATASETS if d != "upload"])
 def test_data_call_is_the_code_that_makes_the_data(dataset):
+    import layerwise.playground.data  # noqa: F401  (the script's import of the surfaces)
+
     s = update_settings(Settings(), {"dataset": dataset, "seed": 3})
     X, Y = make_data(s)
     X2, Y2 = eval(data_call(s), {"lw": lw})  # the line the script holds
     np.testing.assert_array_equal(X, X2)
     np.testing.assert_array_equal(Y, Y2)
     assert X.shape == (2, 400) and Y.shape == (1, 400)
-    assert set(np.unique(Y)) == {0.0, 1.0}  # two classes, for one sigmoid output
+    task = TASKS[dataset]
+    if task == "binary":
+        assert set(np.unique(Y)) == {0.0, 1.0}  # two classes, for one sigmoid output
+    elif task == "multiclass":
+        assert set(np.unique(Y)) == {0.0, 1.0, 2.0}  # three classes, for softmax
+        assert s.layer_dims == [2, 4, 3]
+    else:
+        assert len(np.unique(Y)) == 400  # a surface to fit
+        assert s.layer_dims == [2, 4, 1]
 
 
 # --------------------------------------------------------------------------- frames

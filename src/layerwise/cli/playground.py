@@ -42,10 +42,13 @@ def add_playground(sub: Any) -> None:
         help="train a network live in a browser page",
         description=(
             "Start a local web server with the playground page: pick a data set of the "
-            "plane, a network and its training, and watch a real layerwise Network learn "
-            "(decision boundary, each hidden unit, cost curves, gradient norms per layer, "
-            "the equations with their shapes); download the model and a script that "
-            "reproduces the run. Needs the playground extra: pip install "
+            "plane (two or three classes, a surface to fit, or a CSV file of your own), its "
+            "inputs (x1, x2, x1², x2², x1·x2, sin x1, sin x2), a network and its training, "
+            "and watch a real layerwise Network learn (decision boundary, each unit, with "
+            "its weights to hover and edit, cost curves with the test data's, gradient norms "
+            "per layer, the equations with their shapes); share the settings as an address; "
+            "download the model and a script that reproduces the run. Needs the playground "
+            "extra: pip install "
             "'layerwise[playground]'. Ctrl-C stops the server."
         ),
     )

@@ -1,15 +1,19 @@
 """The playground: the notes' network training live in a browser page.
 
 ``layerwise playground`` serves a page on which a real :class:`~layerwise.Network` learns a
-two-class data set of the plane while one watches: the decision boundary, what each hidden
-unit computes, the cost and validation cost, ‖dW[l]‖ per layer, and the notes' equations with
-this network's shapes. The network trains in Python, in the server, by ``Network.fit``; the
-page only draws. The model and a script that reproduces the run can be downloaded.
+data set of the plane while one watches (two classes, three classes, a surface to fit, or a
+CSV file of one's own, with inputs chosen among x1, x2, x1², x2², x1·x2, sin x1, sin x2):
+the decision boundary, what each unit computes, the cost and test cost, ‖dW[l]‖ per layer,
+and the notes' equations with this network's shapes. The network trains in Python, in the
+server, by ``Network.fit``; the page only draws, and may set a weight. The model and a script
+that reproduces the run can be downloaded.
 
-Modules: :mod:`.settings` (the controls and their checks), :mod:`.session` (one page's
-training thread), :mod:`.frames` (what the page draws, packed), :mod:`.snippet` (equations
-and the reproducing script), :mod:`.server` (Starlette and uvicorn; the ``playground`` extra:
-``pip install 'layerwise[playground]'``).
+Modules: :mod:`.settings` (the controls and their checks), :mod:`.data` (the data sets and
+the inputs), :mod:`.upload` (one's own CSV file and its checks), :mod:`.run` (the data and
+network of one run), :mod:`.session` (one page's commands) over :mod:`.worker` (its training
+thread), :mod:`.frames` (what the page draws, packed), :mod:`.snippet` (equations and the
+reproducing script), :mod:`.protocol` (the messages), :mod:`.server` (Starlette and uvicorn;
+the ``playground`` extra: ``pip install 'layerwise[playground]'``).
 
 Examples
 --------

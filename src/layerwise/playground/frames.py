@@ -4,9 +4,12 @@ A frame is a JSON object. Its arrays travel as base64 of little-endian bytes, wh
 reads into typed arrays without parsing numbers:
 
 - the decision boundary: A[L] on a ``GRID`` × ``GRID`` grid over the input plane, each
-  probability quantized to a byte (0 → 0.0, 255 → 1.0);
-- each hidden unit's output A[l]_j on every other point of that grid, quantized to a byte
-  around 128 (128 → 0, 255 → +s, 1 → −s, where s = max(1, max |A[l]_j|) travels too);
+  probability quantized to a byte (0 → 0.0, 255 → 1.0); for several classes, the class of
+  largest probability and that probability (``confidence``), a byte each; for a regression,
+  the output on the colour scale of the targets' range (0 → the lowest, 255 → the highest);
+- each unit's output A[l]_j on every other point of that grid, quantized to a byte
+  around 128 (128 → 0, 255 → +s, 1 → −s, where s = max(1, max |A[l]_j|) travels too), and
+  the range of A[l]_j over the plane (the output layer's units come last);
 - W[l] and b[l] as float32, so that a clicked unit shows its row of W[l] and its b[l];
 - the cost, validation cost and ‖dW[l]‖ curves, thinned by :class:`Curve`, as float32.
 
@@ -34,6 +37,8 @@ __all__ = [
     "extent",
     "plane_grid",
     "pack",
+    "quantize",
+    "input_maps",
     "points",
     "plane_maps",
     "weights",
@@ -75,42 +80,83 @@ def plane_grid(box: Sequence[float], n: int = GRID) -> Array:
     return np.stack([G1.ravel(), G2.ravel()])
 
 
-def points(X: Array, Y: Array, validation: ArrayLike) -> dict[str, str]:
-    """The examples X (2, m), their labels Y (1, m) and which are held out (m,), packed."""
+def quantize(values: Array, value_range: Sequence[float]) -> Array:
+    """``values`` on the colour scale of ``value_range`` (low, high): bytes 0 to 255."""
+    low, high = value_range
+    with np.errstate(all="ignore"):
+        t = np.nan_to_num((np.asarray(values) - low) / (high - low), nan=0.5)
+    return np.rint(np.clip(t, 0.0, 1.0) * 255)
+
+
+def _unit_bytes(A: Array) -> tuple[list[str], list[float]]:
+    """Each row of A (units, n, n) quantized around 128 with its scale s."""
+    s = np.maximum(np.abs(A).max(axis=(1, 2)), 1.0)
+    q = np.rint(A / s[:, None, None] * 127) + 128
+    return [pack(unit, "u1") for unit in q], [float(v) for v in s]
+
+
+def input_maps(A0: Array) -> dict[str, Any]:
+    """Each input (a row of A[0] (n[0], n·n) on a grid of the plane) as a unit's map."""
+    n = round(math.sqrt(A0.shape[1]))
+    maps, scales = _unit_bytes(A0.reshape(-1, n, n))
+    return {"maps": maps, "scale": scales}
+
+
+def points(X: Array, y: ArrayLike, validation: ArrayLike) -> dict[str, str]:
+    """The examples X (2, m), their colours y (m,): the class, or the value on the colour
+    scale, a byte each, and which are held out (m,), packed."""
     return {
         "x1": pack(X[0], "f4"),
         "x2": pack(X[1], "f4"),
-        "y": pack(Y[0], "u1"),
+        "y": pack(y, "u1"),
         "validation": pack(validation, "u1"),
     }
 
 
-def plane_maps(net: Network, G: Array) -> dict[str, Any]:
-    """The boundary and every hidden unit's map on the grid points G (2, GRID²).
+def plane_maps(net: Network, G: Array, value_range: Sequence[float] = (0.0, 1.0)) -> dict[str, Any]:
+    """The boundary and every unit's map on the grid points G (n[0], GRID²): the inputs of
+    the points of the plane (see :func:`plane_grid`).
 
     Returns
     -------
     dict
-        ``boundary``: A[L] quantized (GRID², bytes); ``units``: for each hidden layer l, a
-        list of its units' quantized maps ((GRID / UNIT_STRIDE)², bytes); ``unit_scale``: s
-        of each unit.
+        ``boundary``: A[L] quantized (GRID², bytes): the probability of class 1, the class
+        of largest probability (with ``confidence``, its probability) or the output on the
+        scale of ``value_range``; ``units``: for each hidden layer l, a list of its units'
+        quantized maps ((GRID / UNIT_STRIDE)², bytes); ``unit_scale``: s of each hidden
+        unit; ``output_units``: the output units' maps, likewise; ``unit_range``: [min, max]
+        of each unit's A[l]_j over the plane, for l = 1..L.
     """
     n = round(math.sqrt(G.shape[1]))
+    out: dict[str, Any] = {}
     # large weights (a high learning rate) overflow on the way to a saturated unit: the maps
     # show the saturation, and the training loop reports the divergence itself
     with np.errstate(all="ignore"):
         AL, caches = forward(G, net.params, net.activations)
-        p = np.nan_to_num(AL[0], nan=0.5, posinf=1.0, neginf=0.0)
-        boundary = np.rint(np.clip(p, 0.0, 1.0) * 255)
-        units, scales = [], []
-        for cache in caches[:-1]:  # the hidden layers l = 1..L-1
+        output = net.activations[-1].name
+        if output == "softmax":
+            p = np.nan_to_num(AL, nan=0.0)
+            out["boundary"] = pack(p.argmax(axis=0), "u1")
+            out["confidence"] = pack(np.rint(np.clip(p.max(axis=0), 0.0, 1.0) * 255), "u1")
+        elif output == "linear":
+            out["boundary"] = pack(quantize(AL[0], value_range), "u1")
+        else:
+            p = np.nan_to_num(AL[0], nan=0.5, posinf=1.0, neginf=0.0)
+            out["boundary"] = pack(np.rint(np.clip(p, 0.0, 1.0) * 255), "u1")
+        units, scales, ranges = [], [], []
+        for cache in caches:  # the layers l = 1..L
             A = np.nan_to_num(cache.A, posinf=1e30, neginf=-1e30)
-            A = A.reshape(-1, n, n)[:, ::UNIT_STRIDE, ::UNIT_STRIDE]
-            s = np.maximum(np.abs(A).max(axis=(1, 2)), 1.0)
-            q = np.rint(A / s[:, None, None] * 127) + 128
-            units.append([pack(unit, "u1") for unit in q])
-            scales.append([float(v) for v in s])
-    return {"boundary": pack(boundary, "u1"), "units": units, "unit_scale": scales}
+            ranges.append([[float(lo), float(hi)] for lo, hi in zip(A.min(1), A.max(1))])
+            maps, s = _unit_bytes(A.reshape(-1, n, n)[:, ::UNIT_STRIDE, ::UNIT_STRIDE])
+            units.append(maps)
+            scales.append(s)
+    return {
+        **out,
+        "units": units[:-1],
+        "unit_scale": scales[:-1],
+        "output_units": units[-1],
+        "unit_range": ranges,
+    }
 
 
 def weights(net: Network) -> dict[str, list[str]]:
@@ -127,23 +173,31 @@ def frame(
     curve: Curve,
     train: tuple[Array, Array],
     validation: tuple[Array, Array] | None,
+    value_range: Sequence[float] = (0.0, 1.0),
 ) -> dict[str, Any]:
-    """Everything the page draws of ``net`` now: the cost and accuracy on the training and
-    validation examples (after the last epoch's updates), the maps on the grid G, the
-    weights and the curves."""
+    """Everything the page draws of ``net`` now: the cost and accuracy (R² for a
+    regression) on the training and held-out examples (after the last epoch's updates), the
+    maps on the grid G, the weights and the curves."""
     # a network on its way to diverging may overflow here; the training loop says so
     with np.errstate(all="ignore"):
         on_train = net.evaluate(*train)
-        on_val = net.evaluate(*validation) if validation is not None else None
+        on_val = net.evaluate(*validation) if validation is not None else {}
     return {
         "cost": on_train["cost"],
-        "accuracy": on_train["accuracy"],
-        "val_cost": None if on_val is None else on_val["cost"],
-        "val_accuracy": None if on_val is None else on_val["accuracy"],
+        "accuracy": _finite(on_train.get("accuracy")),
+        "r2": _finite(on_train.get("r2")),
+        "val_cost": on_val.get("cost"),
+        "val_accuracy": _finite(on_val.get("accuracy")),
+        "val_r2": _finite(on_val.get("r2")),
         "curve": curve.to_json(),
-        **plane_maps(net, G),
+        **plane_maps(net, G, value_range),
         **weights(net),
     }
+
+
+def _finite(value: float | None) -> float | None:
+    """``value``, or None where JSON has no number for it (NaN, ±inf)."""
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
 class Curve:

@@ -5,18 +5,24 @@ The page sends
 ``{"type": "play"}``, ``{"type": "pause"}``, ``{"type": "step"}`` (one epoch),
 ``{"type": "reset"}`` (epoch 0: the same data and initial weights),
 ``{"type": "settings", "settings": {control: value as typed, ...}}`` (checked on the server),
+``{"type": "upload", "name": file name, "text": a CSV file's text}`` (one's own data),
+``{"type": "edit", "run": run, "param": "W" or "b", "l": l, "i": i, "j": j, "value": v}``
+(set W[l]_ij or b[l]_i, 1-based as in the notes, between two epochs),
 ``{"type": "ack"}`` once it has drawn a frame.
 
 The server sends
 ----------------
 ``hello``      the session's token (for the downloads), the controls' choices and defaults
 ``state``      ``playing``: true or false
-``reset``      a new network on new data: ``run``, the settings, ``layer_dims``, the points
+``reset``      a new network on new data: ``run``, the settings, ``layer_dims``, the ``task``
+               (binary, multiclass, regression), the ``classes`` or the ``value_range``
+               of the targets, the ``features`` and their ``input_maps``, the points
                (packed), the plane's ``extent``, the grid sizes
 ``equations``  the network's equations with their shapes, for the current settings
 ``settings``   the settings after an accepted change, and whether they ``restart`` at epoch 0
 ``frame``      ``run``, ``epoch``, costs, accuracies, the boundary and unit maps, W[l], b[l],
                the curves (see :mod:`.frames`); ``id`` counts the frames sent
+``upload``     a CSV file read: its ``name``, ``columns``, ``numeric`` columns and ``rows``
 ``notice``     something to know (the epoch limit, the symmetry of zero weights)
 ``error``      a refused value or message: ``message``, and the ``field`` (control) it concerns
 
@@ -35,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from .session import Session
 from .settings import SettingsError
+from .upload import UploadError
 
 if TYPE_CHECKING:  # pragma: no cover
     from starlette.websockets import WebSocket
@@ -205,8 +212,41 @@ def handle(text: str | None, session: Session, outbox: Outbox) -> None:
             outbox.error(f"refused settings: {str(exc)[:200]}")
         else:
             outbox._add({"type": "settings", "settings": settings.to_json(), "restart": restart})
+    elif kind == "upload":
+        _upload(message, session, outbox)
+    elif kind == "edit":
+        fields = [message.get(k) for k in ("param", "l", "i", "j", "value", "run")]
+        try:
+            session.edit(*fields)
+        except SettingsError as exc:
+            outbox.error(str(exc), exc.field)
     else:
         outbox.error(
             f"unknown message type {str(kind)[:40]!r}; the page sends play, pause, step, "
-            f"reset, settings and ack"
+            f"reset, settings, upload, edit and ack"
         )
+
+
+def _upload(message: dict[str, Any], session: Session, outbox: Outbox) -> None:
+    """One's own CSV file: read and checked, then the data set; refused with a message."""
+    name = message.get("name")
+    name = name[:100] if isinstance(name, str) else "the file"
+    try:
+        table, settings = session.upload(message.get("text"))
+    except UploadError as exc:
+        outbox.error(f"{name} cannot be used: {exc}", "upload")
+        return
+    except (OverflowError, RecursionError, TypeError, ValueError) as exc:
+        # a file no check foresaw: a message for the page rather than a dropped socket
+        outbox.error(f"{name} cannot be used: {str(exc)[:200]}", "upload")
+        return
+    outbox._add(
+        {
+            "type": "upload",
+            "name": name,
+            "columns": table.columns,
+            "numeric": table.numeric,
+            "rows": table.rows,
+        }
+    )
+    outbox._add({"type": "settings", "settings": settings.to_json(), "restart": True})

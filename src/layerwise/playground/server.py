@@ -14,7 +14,7 @@ Safety
   it needs a credential: a secret token in the address it prints (``/?token=…``), which the
   page's first request turns into a cookie. A request or WebSocket without it gets nothing,
   not even one of the page slots, whatever Host and Origin it sends.
-- :class:`Guard` refuses any request whose Host header is not one of the server's own
+- :class:`~.guard.Guard` refuses any request whose Host header is not one of the server's own
   addresses with its port (a DNS-rebinding page would send its own host name), and any
   WebSocket whose Origin is not the page's own.
 - Every control value is checked on the server (:mod:`.settings`); a refused one gets a
@@ -33,11 +33,12 @@ import socket
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._version import __version__
+from .guard import COOKIE, LOOPBACK_ADDRESSES, Guard, loopback_hosts
 from .protocol import Outbox, handle
 from .session import Session
 from .settings import Settings, choices
@@ -49,158 +50,71 @@ if TYPE_CHECKING:  # pragma: no cover
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
     from starlette.websockets import WebSocket
 
-__all__ = ["create_app", "serve", "Guard", "loopback_hosts", "listen", "url_of", "has_display"]
+__all__ = [
+    "create_app",
+    "serve_page",
+    "serve",
+    "Guard",
+    "loopback_hosts",
+    "COOKIE",
+    "listen",
+    "url_of",
+    "has_display",
+]
 
 STATIC = Path(__file__).parent / "static"
-#: the largest message a page may send (a settings change is a few hundred bytes)
-MAX_MESSAGE = 64 * 1024
+#: the largest message a page may send (a settings change is a few hundred bytes; a CSV file
+#: of one's own up to upload.MAX_BYTES, escaped as JSON text)
+MAX_MESSAGE = 512 * 1024
 #: pages (WebSockets, each with a training thread) one server runs at once
 MAX_SESSIONS = 8
 #: seconds a download waits for the training thread to reach the end of an epoch
 DOWNLOAD_TIMEOUT = 30.0
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 MODEL_FILE = "playground.safetensors"
 SCRIPT_FILE = "playground_run.py"
 
-_SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cross-Origin-Resource-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 
+async def serve_page(websocket: WebSocket, sessions: dict[str, Session]) -> None:
+    """One page's WebSocket: its session (kept in ``sessions`` under its download token)
+    from the hello to the close, every message handled by :func:`.protocol.handle`."""
+    from starlette.websockets import WebSocketDisconnect
 
-def loopback_hosts(host: str, port: int) -> list[str]:
-    """The Host headers a browser sends for this server: its loopback names (and ``host``
-    itself when it listens elsewhere), each with the port."""
-    names = list(LOOPBACK)
-    shown = f"[{host}]" if ":" in host else host
-    if shown not in names and host not in ("0.0.0.0", "::"):
-        names.insert(0, shown)
-    return [f"{name}:{port}" for name in names]
-
-
-#: the cookie that carries a server's token once its page has been opened with it
-COOKIE = "layerwise_playground"
-LOOPBACK_ADDRESSES = ("127.0.0.1", "::1", "localhost")
-
-
-class Guard:
-    """ASGI middleware: only the server's own Host (name and port), only WebSockets from its
-    own page (Origin), and headers that keep the page from being framed or sniffed.
-
-    With a ``token``, every request but the page's static files, and every WebSocket, must
-    also carry it: as ``?token=`` (the page's address; the answer sets it as a cookie) or in
-    the cookie :data:`COOKIE`."""
-
-    def __init__(self, app: ASGIApp, hosts: Iterable[str], token: str | None = None) -> None:
-        self.app = app
-        self.token = token
-        self.hosts = [h.lower() for h in hosts]
-        self.origins = {f"http://{h}" for h in self.hosts}
-        # CSP has no syntax for an IPv6 literal; 'self' covers the page's own WebSocket
-        websockets = " ".join(f"ws://{h}" for h in self.hosts if not h.startswith("["))
-        self.headers = {
-            **_SECURITY_HEADERS,
-            "Content-Security-Policy": (
-                "default-src 'none'; script-src 'self'; style-src 'self'; "
-                f"img-src 'self' data:; connect-src 'self' {websockets}; "
-                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-            ),
+    await websocket.accept()
+    if len(sessions) >= MAX_SESSIONS:
+        # 1013: try again later, once a page has closed
+        reason = f"{MAX_SESSIONS} playground pages are open already; close one and reload"
+        await websocket.close(code=1013, reason=reason)
+        return
+    loop = asyncio.get_running_loop()
+    outbox = Outbox(loop)
+    token = secrets.token_urlsafe(16)
+    outbox._add(
+        {
+            "type": "hello",
+            "version": __version__,
+            "token": token,
+            "choices": choices(),
+            "defaults": Settings().to_json(),
         }
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from starlette.datastructures import Headers, MutableHeaders
-
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        host = headers.get("host", "").lower()
-        if host not in self.hosts:
-            await self._refuse(
-                scope,
-                receive,
-                send,
-                f"refused: the Host header is {host!r}, not this playground's address; "
-                f"open http://{self.hosts[0]}/",
-            )
-            return
-        if scope["type"] == "websocket":
-            origin = headers.get("origin")
-            if origin is None or origin.lower() not in self.origins:
-                await self._refuse(scope, receive, send, f"refused: Origin {origin!r}")
-                return
-        given, in_query = self._credential(scope, headers)
-        if not self._admitted(scope["path"], given):
-            what = "a wrong token" if given else "no token"
-            await self._refuse(
-                scope,
-                receive,
-                send,
-                f"refused: {what}; this playground listens beyond this machine and opens "
-                f"only at the address it printed (with ?token=...)",
-                status=403,
-            )
-            return
-        if scope["type"] == "websocket":
-            await self.app(scope, receive, send)
-            return
-        cookie = (
-            f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
-            if self.token is not None and in_query
-            else None
-        )
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response_headers = MutableHeaders(scope=message)
-                response_headers.update(self.headers)
-                if cookie is not None:
-                    response_headers.append("Set-Cookie", cookie)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-    def _admitted(self, path: str, given: str | None) -> bool:
-        """Whether a request may go on: no token is needed, or it has the right one (the
-        page's static files are public: they are the package's own)."""
-        if self.token is None or path.startswith("/static/"):
-            return True
-        # compared in constant time, as bytes (compare_digest refuses non-ASCII text)
-        return given is not None and secrets.compare_digest(
-            given.encode("utf-8", "replace"), self.token.encode()
-        )
-
-    @staticmethod
-    def _credential(scope: Scope, headers: Any) -> tuple[str | None, bool]:
-        """The token a request carries (from ``?token=``, else the cookie), and whether it
-        came in the query."""
-        from urllib.parse import parse_qs
-
-        from starlette.requests import cookie_parser
-
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        if query.get("token"):
-            return query["token"][0], True
-        return cookie_parser(headers.get("cookie", "")).get(COOKIE), False
-
-    @staticmethod
-    async def _refuse(
-        scope: Scope, receive: Receive, send: Send, reason: str, status: int = 400
-    ) -> None:
-        from starlette.responses import PlainTextResponse
-
-        if scope["type"] == "websocket":
-            # closing before accepting: the server answers the handshake with 403
-            await send({"type": "websocket.close", "code": 1008, "reason": reason[:120]})
-            return
-        await PlainTextResponse(reason, status_code=status)(scope, receive, send)
+    )
+    session = Session(outbox.put, outbox.put_frame)
+    outbox.session = session
+    sessions[token] = session
+    sender = asyncio.create_task(outbox.run(websocket))
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            handle(message.get("text"), session, outbox)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        sender.cancel()
+        del sessions[token]
+        await asyncio.to_thread(session.close)
 
 
 def create_app(host: str = "127.0.0.1", port: int = 8000, token: str | None = None) -> Starlette:
@@ -211,7 +125,6 @@ def create_app(host: str = "127.0.0.1", port: int = 8000, token: str | None = No
     from starlette.responses import FileResponse, PlainTextResponse, Response
     from starlette.routing import Mount, Route, WebSocketRoute
     from starlette.staticfiles import StaticFiles
-    from starlette.websockets import WebSocketDisconnect
 
     sessions: dict[str, Session] = {}
 
@@ -219,40 +132,7 @@ def create_app(host: str = "127.0.0.1", port: int = 8000, token: str | None = No
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
     async def socket_endpoint(websocket: WebSocket) -> None:
-        await websocket.accept()
-        if len(sessions) >= MAX_SESSIONS:
-            # 1013: try again later, once a page has closed
-            reason = f"{MAX_SESSIONS} playground pages are open already; close one and reload"
-            await websocket.close(code=1013, reason=reason)
-            return
-        loop = asyncio.get_running_loop()
-        outbox = Outbox(loop)
-        token = secrets.token_urlsafe(16)
-        outbox._add(
-            {
-                "type": "hello",
-                "version": __version__,
-                "token": token,
-                "choices": choices(),
-                "defaults": Settings().to_json(),
-            }
-        )
-        session = Session(outbox.put, outbox.put_frame)
-        outbox.session = session
-        sessions[token] = session
-        sender = asyncio.create_task(outbox.run(websocket))
-        try:
-            while True:
-                message = await websocket.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                handle(message.get("text"), session, outbox)
-        except WebSocketDisconnect:
-            pass
-        finally:
-            sender.cancel()
-            del sessions[token]
-            await asyncio.to_thread(session.close)
+        await serve_page(websocket, sessions)
 
     async def download(request: Request, name: str, media_type: str) -> Response:
         session = sessions.get(request.path_params["token"])

@@ -27,20 +27,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from .. import datasets
-from .._typing import Array, IndexArray
 from ..activations import ACTIVATIONS
 from ..initializers import INITIALIZERS
 from ..optimizers import OPTIMIZERS
+from .data import DATASETS, DEFAULT_NOISE, FEATURES, POINTS, classes_of, data_call, make_data
+from .upload import MAX_BYTES, MAX_NAME
 
 __all__ = [
     "Settings",
     "SettingsError",
     "update_settings",
     "make_data",
-    "split_data",
     "data_call",
     "choices",
     "DATASETS",
@@ -50,12 +47,8 @@ __all__ = [
     "POINTS",
 ]
 
-#: the data sets the page offers: every generated one of :mod:`layerwise.datasets`
-DATASETS = tuple(datasets.GENERATED)
 #: activations a hidden layer may use (softmax belongs to an output layer)
 HIDDEN_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name != "softmax")
-#: examples per data set (the flower's 2 × 200, as in the notes)
-POINTS = 400
 MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 16
 MAX_LEARNING_RATE = 10.0
@@ -66,19 +59,21 @@ MAX_SEED = 2**32 - 1
 #: epochs per second while playing; "max" trains as fast as the machine allows
 SPEEDS = ("1", "10", "30", "100", "300", "1000", "max")
 
-#: the noise each data set starts with (its generator's own default; the blobs' spread is
-#: their standard deviation); the flower's noise is fixed by the course's generator
-DEFAULT_NOISE: dict[str, float | None] = {
-    "planar": None,
-    "moons": 0.1,
-    "circles": 0.05,
-    "xor": 0.0,
-    "spiral": 0.2,
-    "blobs": 1.0,
-}
-
 #: controls whose change builds a new network on new data (epoch 0 again)
-STRUCTURE = frozenset({"dataset", "noise", "validation", "seed", "hidden", "activation", "init"})
+STRUCTURE = frozenset(
+    {
+        "dataset",
+        "noise",
+        "validation",
+        "seed",
+        "features",
+        "hidden",
+        "activation",
+        "init",
+        "columns",
+        "label",
+    }
+)
 #: controls whose change starts a new ``fit`` of the same network at the next epoch
 TRAINING = frozenset({"learning_rate", "optimizer", "batch_size", "l2", "keep_prob"})
 
@@ -115,16 +110,28 @@ class Settings:
     #: keep probability of each hidden unit under inverted dropout (1: no dropout)
     keep_prob: float = 1.0
     speed: str = "100"
+    #: the network's inputs, rows of A[0] (see :data:`~.data.FEATURES`)
+    features: tuple[str, ...] = ("x1", "x2")
+    #: draw the held-out examples (hollow) and show their cost and accuracy
+    show_test: bool = True
+    #: one's own data (dataset "upload"): the two columns shown as x1, x2, and the label
+    columns: tuple[str, ...] = ()
+    label: str = ""
 
     @property
     def layer_dims(self) -> list[int]:
-        """[n[0], n[1], ..., n[L]]: two inputs, the hidden sizes, one sigmoid output."""
-        return [2, *self.hidden, 1]
+        """[n[0], n[1], ..., n[L]]: the inputs, the hidden sizes, the outputs (one for two
+        classes or a regression, K for K classes; for one's own data the session counts
+        them)."""
+        outputs = 1 if self.dataset == "upload" else classes_of(self.dataset)
+        return [len(self.features), *self.hidden, outputs]
 
     def to_json(self) -> dict[str, Any]:
         """The values as the page shows them."""
         values = dataclasses.asdict(self)
         values["hidden"] = ",".join(map(str, self.hidden))
+        values["features"] = ",".join(self.features)
+        values["columns"] = ",".join(self.columns)
         values["batch_size"] = "all" if self.batch_size is None else self.batch_size
         return values
 
@@ -137,6 +144,7 @@ def choices() -> dict[str, Any]:
         "init": list(INITIALIZERS),
         "optimizer": list(OPTIMIZERS),
         "speed": list(SPEEDS),
+        "features": {name: shown for name, (shown, _) in FEATURES.items()},
         "default_noise": DEFAULT_NOISE,
         "limits": {
             "hidden_layers": MAX_HIDDEN_LAYERS,
@@ -146,6 +154,7 @@ def choices() -> dict[str, Any]:
             "validation": MAX_VALIDATION,
             "l2": MAX_L2,
             "points": POINTS,
+            "upload_bytes": MAX_BYTES,
         },
     }
 
@@ -237,6 +246,59 @@ def _hidden(value: Any) -> tuple[int, ...]:
     return sizes
 
 
+def _parts(value: Any) -> list[str] | None:
+    """A comma-separated text or a list of texts as its parts ("" -> []); None for
+    anything else."""
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",")]
+        return [] if parts == [""] else parts
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value]
+    return None
+
+
+def _features(value: Any) -> tuple[str, ...]:
+    """The chosen inputs, e.g. "x1,x2,x1^2", in the order of :data:`FEATURES`."""
+    parts = _parts(value)
+    what = (
+        f"features is a comma-separated choice of the inputs {', '.join(FEATURES)} (at least "
+        f"one, each once)"
+    )
+    if (
+        not parts
+        or len(parts) > len(FEATURES)
+        or len(set(parts)) != len(parts)
+        or not set(parts) <= set(FEATURES)
+    ):
+        raise SettingsError("features", f"{what}. Received: features={_shown(value)}")
+    return tuple(name for name in FEATURES if name in parts)
+
+
+def _flag(field: str, value: Any) -> bool:
+    text = _text(value)
+    if isinstance(text, bool):
+        return text
+    if isinstance(text, str) and text.lower() in ("true", "1", "on", "yes"):
+        return True
+    if isinstance(text, str) and text.lower() in ("false", "0", "off", "no"):
+        return False
+    raise SettingsError(field, f"{field} is true or false. Received: {field}={_shown(value)}")
+
+
+def _names(field: str, value: Any, count: int) -> tuple[str, ...]:
+    """``count`` column names of one's own data (checked against its table by the
+    session), or none."""
+    parts = _parts(value)
+    if parts == []:
+        return ()
+    if parts is None or len(parts) != count or not all(0 < len(p) <= MAX_NAME for p in parts):
+        what = "two column names, comma-separated" if count == 2 else "a column name"
+        raise SettingsError(
+            field, f"{field} is {what} of one's own data. Received: {field}={_shown(value)}"
+        )
+    return tuple(parts)
+
+
 def _batch_size(value: Any) -> int | None:
     if value is None or _text(value) in ("all", ""):
         return None
@@ -254,8 +316,9 @@ def _check(field: str, value: Any, dataset: str) -> Any:
     if field == "dataset":
         return _choice(field, value, DATASETS)
     if field == "noise":
-        if dataset == "planar" or value is None or value == "":
-            return DEFAULT_NOISE[dataset]  # the flower's noise is the course's
+        if DEFAULT_NOISE[dataset] is None or value is None or value == "":
+            # the flower's noise is the course's; one's own data has the noise it has
+            return DEFAULT_NOISE[dataset]
         what = f"noise is a number from 0 to {MAX_NOISE:g}"
         return _number(field, value, 0.0, MAX_NOISE, what, low_open=False)
     if field == "validation":
@@ -284,6 +347,15 @@ def _check(field: str, value: Any, dataset: str) -> Any:
         return _number(field, value, 0.0, 1.0, what, low_open=True)
     if field == "speed":
         return _choice(field, str(value), SPEEDS)
+    if field == "features":
+        return _features(value)
+    if field == "show_test":
+        return _flag(field, value)
+    if field == "columns":
+        return _names(field, value, 2)
+    if field == "label":
+        names = _names(field, value, 1)
+        return names[0] if names else ""
     raise SettingsError(  # pragma: no cover - update_settings checks the names first
         field, f"unknown control {field!r}"
     )
@@ -315,52 +387,6 @@ def update_settings(current: Settings, changes: Mapping[str, Any]) -> Settings:
         values["noise"] = DEFAULT_NOISE[dataset]
     for field, value in changes.items():
         values[field] = _check(field, value, dataset)
-    if dataset == "planar":
+    if DEFAULT_NOISE[dataset] is None:
         values["noise"] = None
     return dataclasses.replace(current, **values)
-
-
-# --------------------------------------------------------------------------- data
-
-
-def _data_kwargs(settings: Settings) -> dict[str, Any]:
-    """The arguments of the :mod:`layerwise.datasets` generator for these settings: two
-    classes of :data:`POINTS` examples."""
-    name, noise, seed = settings.dataset, settings.noise, settings.seed
-    if name == "planar":
-        return {"seed": seed}
-    if name == "blobs":
-        return {"m": POINTS, "centers": 2, "std": noise, "seed": seed}
-    if name == "spiral":
-        return {"m": POINTS, "classes": 2, "noise": noise, "seed": seed}
-    return {"m": POINTS, "noise": noise, "seed": seed}
-
-
-def data_call(settings: Settings) -> str:
-    """The Python call that makes the data, e.g. ``lw.datasets.moons(m=400, noise=0.1,
-    seed=1)``."""
-    args = ", ".join(f"{k}={v!r}" for k, v in _data_kwargs(settings).items())
-    return f"lw.datasets.{settings.dataset}({args})"
-
-
-def make_data(settings: Settings) -> tuple[Array, Array]:
-    """X (2, m) and Y (1, m), labels 0/1, as :func:`data_call` makes them."""
-    make: Any = datasets.GENERATED[settings.dataset]
-    X, Y = make(**_data_kwargs(settings))
-    return X, Y
-
-
-def split_data(X: Array, Y: Array, settings: Settings) -> tuple[IndexArray, IndexArray, np.ndarray]:
-    """The indices of the training examples and of those held out for validation (each
-    sorted), drawn from the settings' seed, and a 0/1 mark of the held-out ones (m,).
-
-    The script writes the same draw out: ``np.random.default_rng(seed).permutation(m)``, its
-    first round(m · share) for validation.
-    """
-    m = X.shape[1]
-    n_val = round(m * settings.validation)
-    order = np.random.default_rng(settings.seed).permutation(m)
-    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
-    held_out = np.zeros(m, dtype=np.uint8)
-    held_out[val] = 1
-    return train, val, held_out
