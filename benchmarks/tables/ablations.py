@@ -20,7 +20,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from report import results, summary  # noqa: E402
-from run import DEFAULT_SUITE, load_suite, run, table_name  # noqa: E402
+from run import DEFAULT_SUITES, load_suite, run, table_name  # noqa: E402
 
 REFIT = {"layerwise.tables.defaults.REFIT_ROWS": 3000, "layerwise.tables.defaults.CLIP": None}
 MIN_FREQUENCY_1 = {
@@ -74,23 +74,25 @@ VARIANTS: list[tuple[str, str, dict[str, Any], list[str]]] = [
 ]
 
 
-def table(suite: Path) -> str:
-    tables = [table_name(s) for s in load_suite(suite)]
-    refs = {m: results(m, "ref") for m in ("mlp", "hgb", "realmlp", "dummy")}
+def table(suites: list[Path]) -> str:
+    """One row per variant measured: its summary against the anchors on the tables it ran
+    (the variants before the 60-table suite ran on its first 24 tables)."""
+    tables = [table_name(s) for s in load_suite(suites)]
+    refs = {m: results(m, "ref") for m in ("mlp", "hgb", "realmlp", "tabm", "dummy")}
     rows = [
-        "| variant | what | tables ≥ MLP − 0.01 | worst vs MLP | mean | − MLP | − HGB | "
-        "− RealMLP | median train process (s) |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+        "| variant | what | tables ≥ best MLP-family − 0.01 | worst vs best | mean | − MLP | "
+        "− HGB | − RealMLP | − TabM | median train process (s) |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for tag, what, _, _ in VARIANTS:
         lw = results("lw", tag)
         if not lw:
             continue
-        s = summary({"lw": lw, **refs}, tables)
+        s = summary({"lw": lw, **refs}, [t for t in tables if t in lw])
 
         def diff(anchor: str, s: dict[str, Any] = s) -> str:
-            a, b = s["mean_lw"], s[f"mean_{anchor}"]
-            return "—" if a is None or b is None else f"{a - b:+.4f}"
+            paired = s[f"paired_{anchor}"]
+            return "—" if paired is None else f"{paired[0] - paired[1]:+.4f}"
 
         # the whole train process (start-up included), as every variant recorded it
         times = [
@@ -102,8 +104,8 @@ def table(suite: Path) -> str:
         mean = "—" if s["mean_lw"] is None else f"{s['mean_lw']:.4f}"
         worst = "—" if s["worst"] is None else f"{s['worst']:+.3f} ({s['worst_table']})"
         rows.append(
-            f"| `{tag}` | {what} | {s['within']}/{s['tables']} | {worst} | {mean} | "
-            f"{diff('mlp')} | {diff('hgb')} | {diff('realmlp')} | "
+            f"| `{tag}` | {what} | {s['within']}/{s['judged']} | {worst} | {mean} | "
+            f"{diff('mlp')} | {diff('hgb')} | {diff('realmlp')} | {diff('tabm')} | "
             f"{statistics.median(times):.2f} |"
         )
     return "\n".join(rows)
@@ -111,7 +113,7 @@ def table(suite: Path) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--suite", type=Path, default=DEFAULT_SUITE)
+    p.add_argument("--suite", type=Path, nargs="+", default=list(DEFAULT_SUITES))
     p.add_argument("--table-only", action="store_true", help="print the table from the cache")
     p.add_argument("--force", action="store_true")
     args = p.parse_args()

