@@ -295,7 +295,8 @@ def check_targets(
     """Y for a network with n[L] outputs: (n[L], m), or for softmax also class indices
     0..n[L]−1 of shape (1, m) or (m,), which become one-hot columns. ``check_loss_targets``
     is the loss's own check of the values (0/1 for cross-entropy, ...)."""
-    if task == "multiclass" and nL > 1:
+    if task == "multiclass":
+        check_softmax_units(nL)
         arr = np.asarray(Y.to_numpy() if hasattr(Y, "to_numpy") else Y)
         if (arr.ndim == 2 and arr.shape == (1, m)) or (arr.ndim == 1 and arr.shape == (m,)):
             return _labels_to_one_hot(arr.reshape(-1), nL, dtype)
@@ -348,21 +349,77 @@ def layer_dims_from_params(params: Mapping[str, Any]) -> list[int]:
             raise ValueError(
                 f"W{l} must be 2-D, (n[{l}], n[{l - 1}]); Received: W{l} with shape {W.shape}"
             )
+        # n[l] as b[l] (n[l], 1) tells it, so that a transposed W[l] is named as such
+        n_l = b.shape[0] if b.ndim == 2 and b.shape[1] == 1 else None
+        n_prev = dims[-1] if dims else None
+        after = np.shape(params.get(f"W{l + 1}", np.empty((0,))))
+        n_next = after[1] if len(after) == 2 else None  # n[l] as W[l+1] (n[l+1], n[l]) tells it
+        _check_W_orientation(l, W.shape, n_prev, n_l, n_next, np.shape(params.get(f"W{l - 1}")))
         if l == 1:
             dims.append(W.shape[1])
-        elif W.shape[1] != dims[-1]:
-            raise ValueError(
-                f"W{l} has shape {W.shape} but W[l] must be (n[l], n[l-1]) = "
-                f"({W.shape[0]}, {dims[-1]}): n[{l - 1}] = {dims[-1]} from W{l - 1} "
-                f"with shape {np.shape(params[f'W{l - 1}'])}"
-            )
         dims.append(W.shape[0])
         if b.shape != (W.shape[0], 1):
+            hint = (
+                f"; b[l] is a column: np.zeros((n[l], 1)), or b{l}.reshape(-1, 1)"
+                if b.shape == (W.shape[0],)
+                else ""
+            )
             raise ValueError(
                 f"b{l} has shape {b.shape} but b[l] must be (n[l], 1) = ({W.shape[0]}, 1) "
-                f"to match W{l} with shape {W.shape}"
+                f"to match W{l} with shape {W.shape}{hint}"
             )
     return dims
+
+
+def _check_W_orientation(
+    l: int,
+    shape: tuple,
+    n_prev: int | None,
+    n_l: int | None,
+    n_next: int | None,
+    prev_shape: tuple,
+) -> None:
+    """W[l] must be (n[l], n[l−1]), n[l−1] known from W[l−1] (l > 1) and n[l] from b[l]
+    (and from W[l+1]): a W[l] of shape (n[l−1], n[l]) is named transposed (not blamed on
+    b[l])."""
+    rows_ok = n_l is None or shape[0] == n_l
+    cols_ok = n_prev is None or shape[1] == n_prev
+    transposed = (
+        (n_l is None or shape[1] == n_l)
+        and (n_prev is None or shape[0] == n_prev)
+        and (n_next is None or shape[1] == n_next)
+    )
+    if rows_ok and cols_ok:
+        return
+    if transposed:
+        rows = n_l if n_l is not None else shape[1]
+        cols = n_prev if n_prev is not None else shape[0]
+        known = f"n[{l}] = {shape[1]}" + (f" from b{l}" if n_l is not None else "")
+        if n_prev is not None:
+            known += f" and n[{l - 1}] = {n_prev} from W{l - 1} with shape {prev_shape}"
+        raise ValueError(
+            f"W{l} has shape {shape} but W[l] must be (n[l], n[l-1]) = ({rows}, {cols}) with "
+            f"{known}: W{l} is transposed, (n[l-1], n[l]) instead of (n[l], n[l-1]), one row "
+            f"per unit of layer {l}; did you mean W{l}.T?"
+        )
+    if not cols_ok:
+        raise ValueError(
+            f"W{l} has shape {shape} but W[l] must be (n[l], n[l-1]) = "
+            f"({shape[0]}, {n_prev}): n[{l - 1}] = {n_prev} from W{l - 1} "
+            f"with shape {prev_shape}"
+        )
+    # rows that disagree with b[l] only: b[l]'s message says so
+
+
+def check_softmax_units(nL: int) -> None:
+    """A softmax output needs n[L] >= 2 units: over one unit it is always 1."""
+    if nL == 1:
+        raise ValueError(
+            "softmax over n[L] = 1 output unit is always 1 (e^z / e^z), so the network cannot "
+            "learn; for two classes use one sigmoid unit (output='sigmoid', Y of 0/1 with "
+            "shape (1, m)), or give softmax n[L] = the number of classes (Y one-hot, "
+            "(n[L], m))"
+        )
 
 
 def format_bytes(n: int) -> str:
