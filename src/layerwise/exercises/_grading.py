@@ -74,7 +74,10 @@ class CheckResult:
         if not failed:
             return f"{self.name}: all {n} test cases passed."
         lines = [f"{self.name}: {len(failed)} of {n} test cases failed."]
-        shown = failed[:2]
+        # the first failure, and one whose outputs gave a hint (not only an exception)
+        shown = failed[:1] + [c for c in failed[1:] if c.hints][:1] or failed[:2]
+        if len(shown) == 1 and len(failed) > 1:
+            shown.append(failed[1])
         for case in shown:
             lines.append(f"In {case.label}:")
             lines.extend(f"  - {p}" for p in case.problems[:6])

@@ -68,7 +68,7 @@ class Mistake:
 
 def _lin_back(dZ, cache, mistake=None):
     """linear_backward, with one of the mistakes "1/m", "keepdims", "axis", "transpose"."""
-    A_prev, W, b = cache
+    A_prev, W, _ = cache
     scale = 1.0 if mistake == "1/m" else 1.0 / dZ.shape[1]
     dW = scale * np.dot(dZ, A_prev.T)
     db = scale * np.sum(dZ, axis=1, keepdims=True)

@@ -152,7 +152,7 @@ def L_model_forward(X, parameters):
 def linear_backward(dZ, cache):
     """dW[l] = 1/m dZ[l] A[l−1]ᵀ, db[l] = 1/m np.sum(dZ[l], axis=1, keepdims=True),
     dA[l−1] = W[l]ᵀ dZ[l]. dZ (n[l], m), cache (A_prev, W, b) -> (dA_prev, dW, db)."""
-    A_prev, W, b = cache
+    A_prev, W, _ = cache  # b plays no part: db comes from dZ alone
     return lw.linear_backward(dZ, A_prev, W)
 
 
