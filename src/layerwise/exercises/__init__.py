@@ -78,15 +78,20 @@ def names(week: int | None = None) -> list[str]:
     Parameters
     ----------
     week : {3, 4}, optional
-        Only that week's exercises (``compute_cost`` and ``update_parameters`` belong to
-        both: they are listed once, in week 3, and again under ``week=4``).
+        Only that week's exercises, in the order of its notebook (``compute_cost`` and
+        ``update_parameters`` belong to both: listed once, in week 3, and again, in their
+        places, under ``week=4``).
     """
     if week is None:
         return list(EXERCISES)
     if week not in (3, 4):
         raise ValueError(f"week must be 3 or 4 (or None for all); Received: week={week!r}")
-    both = {"compute_cost", "update_parameters"}
-    return [n for n, e in EXERCISES.items() if e.week == week or (week == 4 and n in both)]
+    own = [n for n, e in EXERCISES.items() if e.week == week]
+    if week == 3:
+        return own
+    # week 4 takes the cost after its forward pass and the update at the end, as in week 3
+    forward = own.index("L_model_forward") + 1
+    return [*own[:forward], "compute_cost", *own[forward:], "update_parameters"]
 
 
 def _exercise(name: Any) -> Exercise:
