@@ -3,7 +3,7 @@ references pass; exceptions are reported with their line; inputs modified in pla
 dtype and a wrong shape are named. The course's printed values are the oracle of the
 course's cases (copied from the assignments' expected outputs)."""
 
-# ruff: noqa: N802, N803, N806 -- the notes' capital matrix names
+# ruff: noqa: RUF059 -- the learner-style functions unpack the course's caches whole
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_the_reference_passes_and_its_source_is_readable(name):
 
 
 def test_unknown_names():
-    with pytest.raises(ValueError, match="unknown exercise 'linear_backwards'.*linear_forward"):
+    with pytest.raises(ValueError, match=r"unknown exercise 'linear_backwards'.*linear_forward"):
         exercises.solution("linear_backwards")
     r = exercises.check("linear_backwards", lambda: None)
     assert not r.passed and "unknown exercise" in str(r)
@@ -92,9 +92,10 @@ def test_the_course_values_come_out_of_the_references():
     np.testing.assert_allclose(AL, [[0.03921668, 0.70498921, 0.19734387, 0.04728177]], atol=1e-8)
     assert len(caches) == 3
     J = exercises.solution("compute_cost")(*course("compute_cost"))
-    assert J == pytest.approx(0.2797765635793422, abs=1e-12)
+    assert pytest.approx(0.2797765635793422, abs=1e-12) == J
     dA_prev, dW, db = exercises.solution("linear_backward")(*course("linear_backward"))
-    np.testing.assert_allclose(dA_prev[0], [-1.15171336, 0.06718465, -0.3204696, 2.09812712], atol=1e-8)  # fmt: skip
+    first_row = [-1.15171336, 0.06718465, -0.3204696, 2.09812712]
+    np.testing.assert_allclose(dA_prev[0], first_row, atol=1e-8)
     np.testing.assert_allclose(db, [[-0.14713786], [-0.11313155], [-0.13209101]], atol=1e-8)
     args = c.activation_backward("sigmoid")(np.random.RandomState(2))
     dA_prev, dW, db = exercises.solution("linear_activation_backward")(*args)
@@ -105,16 +106,20 @@ def test_the_course_values_come_out_of_the_references():
     np.testing.assert_allclose(dW, [[0.44513824, 0.37371418, -0.10478989]], atol=1e-8)
     _, cache = exercises.solution("forward_propagation")(*course("forward_propagation"))
     means = [np.mean(cache[k]) for k in ("Z1", "A1", "Z2", "A2")]
-    np.testing.assert_allclose(means, [0.262818640198, 0.091999045227, -1.30766601287, 0.212877681719], atol=1e-10)  # fmt: skip
+    printed = [0.262818640198, 0.091999045227, -1.30766601287, 0.212877681719]
+    np.testing.assert_allclose(means, printed, atol=1e-10)
     new = exercises.solution("update_parameters")(*course("update_parameters"))
-    np.testing.assert_allclose(new["W1"][0], [-0.59562069, -0.09991781, -2.14584584, 1.82662008], atol=1e-8)  # fmt: skip
+    first_row = [-0.59562069, -0.09991781, -2.14584584, 1.82662008]
+    np.testing.assert_allclose(new["W1"][0], first_row, atol=1e-8)
 
 
 def test_the_initializations_match_init_course_and_leave_np_random_alone():
     np.random.seed(7)
     expected = np.random.random()
     np.random.seed(7)
-    assert exercises.check("initialize_parameters_deep", exercises.solution("initialize_parameters_deep"))
+    assert exercises.check(
+        "initialize_parameters_deep", exercises.solution("initialize_parameters_deep")
+    )
     assert np.random.random() == expected
     # the check seeds np.random with the case's seed: the reference then equals init="course"
     np.random.seed(3)
@@ -202,7 +207,12 @@ def cost_no_m(AL, Y):
 
 MISTAKES = [
     ("linear_backward", lb_no_m, "a missing 1/m", "dW"),
-    ("linear_backward", lb_no_keepdims, "keepdims=True", "db: expected shape (3, 1), given shape (3,)"),  # fmt: skip
+    (
+        "linear_backward",
+        lb_no_keepdims,
+        "keepdims=True",
+        "db: expected shape (3, 1), given shape (3,)",
+    ),
     ("linear_backward", lb_no_transpose, "W not transposed", "dA_prev: "),
     ("backward_propagation", planar_back_slip, "the slip of the notes (ERRATA 6)", "dW1"),
     ("L_model_backward", model_back_slip, "the slip of the notes (ERRATA 6)", "dW1"),

@@ -354,7 +354,8 @@ def layer_dims_from_params(params: Mapping[str, Any]) -> list[int]:
         n_prev = dims[-1] if dims else None
         after = np.shape(params.get(f"W{l + 1}", np.empty((0,))))
         n_next = after[1] if len(after) == 2 else None  # n[l] as W[l+1] (n[l+1], n[l]) tells it
-        _check_W_orientation(l, W.shape, n_prev, n_l, n_next, np.shape(params.get(f"W{l - 1}")))
+        prev_shape = np.shape(params[f"W{l - 1}"]) if l > 1 else ()
+        _check_W_orientation(l, W.shape, n_prev, n_l, n_next, prev_shape)
         if l == 1:
             dims.append(W.shape[1])
         dims.append(W.shape[0])

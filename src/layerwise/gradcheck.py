@@ -229,7 +229,7 @@ def _own_gradients(
             f"backward must return a dict {{'dW1': ..., 'db1': ..., ...}}; "
             f"Received: {type(grads).__name__}"
         )
-    out = {}
+    out: dict[str, Array] = {}
     for key, value in theta.items():
         gkey = "d" + key
         if gkey not in grads:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._typing import Array
 from . import _reference as ref
 
 MISSING_M = (
@@ -66,7 +67,7 @@ class Mistake:
     function: Callable[..., Any]
 
 
-def _lin_back(dZ, cache, mistake=None):
+def _lin_back(dZ: Array, cache: tuple, mistake: str | None = None) -> tuple:
     """linear_backward, with one of the mistakes "1/m", "keepdims", "axis", "transpose"."""
     A_prev, W, _ = cache
     scale = 1.0 if mistake == "1/m" else 1.0 / dZ.shape[1]
@@ -83,7 +84,7 @@ def _lin_back(dZ, cache, mistake=None):
 LINEAR = {"1/m": MISSING_M, "keepdims": KEEPDIMS, "axis": AXIS, "transpose": TRANSPOSE}
 
 
-def _derivative(Z, activation, mistake=None):
+def _derivative(Z: Array, activation: str, mistake: str | None = None) -> Array:
     """g'(Z) for "sigmoid", "relu" or "tanh", with a mistake "z_for_a" or "relu_at_0"."""
     if activation == "sigmoid":
         a = Z if mistake == "z_for_a" else ref.sigmoid(Z)
@@ -94,17 +95,27 @@ def _derivative(Z, activation, mistake=None):
     return (Z > 0 if mistake == "relu_at_0" else Z >= 0).astype(float)
 
 
-def _act_back(dA, cache, activation, linear=None, act=None):
+def _act_back(
+    dA: Array, cache: tuple, activation: str, linear: str | None = None, act: str | None = None
+) -> tuple:
     linear_cache, Z = cache
     dZ = dA if act == "none" else dA * _derivative(Z, activation, act)
     return _lin_back(dZ, linear_cache, linear)
 
 
-def _other(activation):
+def _other(activation: str) -> str:
     return "relu" if activation == "sigmoid" else "sigmoid"
 
 
-def _model_back(AL, Y, caches, linear=None, slip=False, sign=1.0, hidden="relu"):
+def _model_back(
+    AL: Array,
+    Y: Array,
+    caches: list,
+    linear: str | None = None,
+    slip: bool = False,
+    sign: float = 1.0,
+    hidden: str = "relu",
+) -> dict:
     L = len(caches)
     Y = Y.reshape(AL.shape)
     dA = -sign * (Y / AL - (1 - Y) / (1 - AL))
@@ -121,12 +132,20 @@ def _model_back(AL, Y, caches, linear=None, slip=False, sign=1.0, hidden="relu")
     return grads
 
 
-def _planar_back(parameters, cache, X, Y, linear=None, slip=False, z_for_a=False):
+def _planar_back(
+    parameters: dict,
+    cache: dict,
+    X: Array,
+    Y: Array,
+    linear: str | None = None,
+    slip: bool = False,
+    z_for_a: bool = False,
+) -> dict:
     m = X.shape[1]
     scale = 1.0 if linear == "1/m" else 1.0 / m
     dZ2 = cache["A2"] - Y
 
-    def db(dZ):
+    def db(dZ: Array) -> Array:
         s = scale * np.sum(dZ, axis=1, keepdims=True)
         return s.reshape(-1) if linear == "keepdims" else s
 
@@ -144,33 +163,35 @@ def _planar_back(parameters, cache, X, Y, linear=None, slip=False, z_for_a=False
     }
 
 
-def _init(dims, zeros=False, scale=0.01, rows_cols=True):
+def _init(dims: list[int], zeros: bool = False, scale: float = 0.01) -> dict:
     out = {}
     for l in range(1, len(dims)):
-        shape = (dims[l], dims[l - 1]) if rows_cols else (dims[l - 1], dims[l])
+        shape = (dims[l], dims[l - 1])
         out[f"W{l}"] = np.zeros(shape) if zeros else np.random.randn(*shape) * scale
         out[f"b{l}"] = np.zeros((dims[l], 1))
     return out
 
 
-def _forward_z(X, p):
+def _forward_z(X: Array, p: dict) -> tuple:
     Z1 = np.dot(p["W1"], X) + p["b1"]
     Z2 = np.dot(p["W2"], Z1) + p["b2"]
     A2 = ref.sigmoid(Z2)
     return A2, {"Z1": Z1, "A1": Z1, "Z2": Z2, "A2": A2}
 
 
-def _cost(AL, Y, sign=1.0, mean=True, one_term=False):
+def _cost(
+    AL: Array, Y: Array, sign: float = 1.0, mean: bool = True, one_term: bool = False
+) -> float:
     m = Y.shape[1] if mean else 1
     terms = Y * np.log(AL) + (0 if one_term else (1 - Y) * np.log(1 - AL))
     return float(-sign * np.sum(terms) / m)
 
 
-def _update(parameters, grads, learning_rate, sign=-1.0):
+def _update(parameters: dict, grads: dict, learning_rate: float, sign: float = -1.0) -> dict:
     return {k: v + sign * learning_rate * grads["d" + k] for k, v in parameters.items()}
 
 
-def _L_forward(X, parameters, hidden="relu", output="sigmoid"):
+def _L_forward(X: Array, parameters: dict, hidden: str = "relu", output: str = "sigmoid") -> tuple:
     L = len(parameters) // 2
     caches, A = [], X
     for l in range(1, L + 1):
@@ -180,7 +201,7 @@ def _L_forward(X, parameters, hidden="relu", output="sigmoid"):
     return A, caches
 
 
-def _with(fn, **kw):
+def _with(fn: Callable[..., Any], **kw: Any) -> Callable[..., Any]:
     return lambda *args: fn(*args, **kw)
 
 
