@@ -365,3 +365,38 @@ def test_the_course_cases_are_built_without_the_global_stream():
     exercises.check("linear_backward", lb_no_m)
     after = np.random.get_state()
     assert before[0] == after[0] and np.array_equal(before[1], after[1]) and before[2] == after[2]
+
+
+def test_the_notes_dZL_shortcut_passes_L_model_backward():
+    """dZ[L] = A[L] − Y (the notes) and the assignment's dA[L] chain agree on every case."""
+
+    def notes_backward(AL, Y, caches):
+        L = len(caches)
+        grads = {}
+        dZ = AL - Y
+        for l in range(L, 0, -1):
+            (A_prev, W, b), Z = caches[l - 1]
+            m = A_prev.shape[1]
+            grads[f"dW{l}"] = np.dot(dZ, A_prev.T) / m
+            grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True) / m
+            if l > 1:
+                Z_prev = caches[l - 2][1]
+                dZ = np.dot(W.T, dZ) * (Z_prev >= 0)  # g[l-1] = relu
+        return grads
+
+    r = exercises.check("L_model_backward", notes_backward)
+    assert r.passed, str(r)
+
+
+def test_seeding_inside_the_initialization_gets_its_hint():
+    def seeded(layer_dims):
+        np.random.seed(3)  # as the assignment's version does
+        return exercises.solution("initialize_parameters_deep")(layer_dims)
+
+    r = exercises.check("initialize_parameters_deep", seeded)
+    assert not r.passed and "do not call np.random.seed inside" in str(r)
+
+
+def test_a_wrong_signature_is_named():
+    text = str(exercises.check("linear_forward", lambda A, W: None))
+    assert "TypeError" in text and "signature is linear_forward(A, W, b)" in text

@@ -13,6 +13,7 @@ import contextlib
 import copy
 import html
 import os
+import re
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -74,15 +75,18 @@ class CheckResult:
         if not failed:
             return f"{self.name}: all {n} test cases passed."
         lines = [f"{self.name}: {len(failed)} of {n} test cases failed."]
-        # the first failure, and one whose outputs gave a hint (not only an exception)
-        shown = failed[:1] + [c for c in failed[1:] if c.hints][:1] or failed[:2]
-        if len(shown) == 1 and len(failed) > 1:
-            shown.append(failed[1])
+        # the first failure, and another that says something else (one with a hint first)
+        first = failed[0]
+        others = [c for c in failed[1:] if _said(c) != _said(first)]
+        shown = [first, *sorted(others, key=lambda c: not c.hints)[:1]]
         for case in shown:
             lines.append(f"In {case.label}:")
             lines.extend(f"  - {p}" for p in case.problems[:6])
-        if len(failed) > len(shown):
-            lines.append(f"({len(failed) - len(shown)} more failed the same way or another)")
+        rest = len(failed) - len(shown)
+        if rest and not others:
+            lines.append(f"(and the {rest} other cases the same way)")
+        elif rest:
+            lines.append(f"({rest} more failed, the same way or another)")
         lines.extend(f"Hint: {h}" for h in self.hints)
         return "\n".join(lines)
 
@@ -94,6 +98,11 @@ class CheckResult:
             f'<b style="color:{color}">{mark} {html.escape(self.name)}</b>'
             f'<pre style="white-space:pre-wrap">{html.escape(str(self))}</pre></div>'
         )
+
+
+def _said(case: CaseReport) -> list[str]:
+    """A case's problems without their numbers (shapes and values vary from case to case)."""
+    return [re.sub(r"[-\d.e+]+", "#", p) for p in case.problems]
 
 
 # --------------------------------------------------------------------------- running
@@ -123,7 +132,7 @@ def call(function: Callable, args: tuple, seed: int | None) -> tuple[Any, BaseEx
         return None, exc
 
 
-def describe_exception(exc: BaseException, function: Callable) -> str:
+def describe_exception(exc: BaseException, function: Callable, signature: str = "") -> str:
     """'ValueError at line 5: `dW = ...`: shapes ... not aligned', the line being the
     learner's own (the deepest frame outside NumPy and layerwise)."""
     frames = traceback.extract_tb(exc.__traceback__)
@@ -138,8 +147,10 @@ def describe_exception(exc: BaseException, function: Callable) -> str:
     if theirs:
         frame = theirs[-1]
         where = f" at line {frame.lineno}" + (f": `{frame.line.strip()}`" if frame.line else "")
-    text = f"your function raised {type(exc).__name__}{where}: {exc}"
-    if isinstance(exc, NotImplementedError):
+    text = f"your function raised {type(exc).__name__}{where}" + (f": {exc}" if str(exc) else "")
+    if not theirs and isinstance(exc, TypeError) and signature:
+        text += f" (the exercise's signature is {signature})"
+    elif isinstance(exc, NotImplementedError):
         text += " (not written yet: replace the `raise NotImplementedError` with your code)"
     elif "not aligned" in str(exc) or "broadcast" in str(exc) or "matmul" in str(exc):
         text += (
@@ -313,7 +324,8 @@ def run_case(
     mine = copy.deepcopy(args)
     given, exc = call(function, mine, seed)
     if exc is not None:
-        report.problems.append(describe_exception(exc, function))
+        signature = f"{getattr(reference, '__name__', '')}({', '.join(params)})"
+        report.problems.append(describe_exception(exc, function, signature))
         return report
     top = names if isinstance(names, str) else ""
     wrong: dict[str, str] = {}

@@ -56,6 +56,10 @@ UPHILL = "W := W - α dW (minus: gradient descent goes downhill)"
 Z_NOT_A = "layer l+1 takes A[l] = g[l](Z[l]), not Z[l]"
 ACTIVATIONS = "the hidden layers use relu (tanh in week 3) and the output layer sigmoid"
 DA_SIGN = "dA[L] = -(Y / A[L] - (1 - Y) / (1 - A[L])): the sign"
+SEEDED_INSIDE = (
+    "do not call np.random.seed inside the function: the check seeds np.random for each case "
+    "(the assignment's version seeds inside; here the caller does, as lw.init_params(seed=...))"
+)
 ONE_TERM = "the cost has two terms: y log a and (1 - y) log(1 - a)"
 
 
@@ -201,6 +205,14 @@ def _L_forward(X: Array, parameters: dict, hidden: str = "relu", output: str = "
     return A, caches
 
 
+def _seeded_inside(fn: Callable[..., Any], seed: int) -> Callable[..., Any]:
+    def seeded(*args: Any) -> Any:
+        np.random.seed(seed)  # the checker puts np.random's state back after the call
+        return fn(*args)
+
+    return seeded
+
+
 def _with(fn: Callable[..., Any], **kw: Any) -> Callable[..., Any]:
     return lambda *args: fn(*args, **kw)
 
@@ -224,6 +236,7 @@ MISTAKES: dict[str, list[Mistake]] = {
     "initialize_parameters": [
         Mistake(ZEROS, lambda n_x, n_h, n_y: _init([n_x, n_h, n_y], zeros=True)),
         Mistake(NOT_SMALL, lambda n_x, n_h, n_y: _init([n_x, n_h, n_y], scale=1.0)),
+        *(Mistake(SEEDED_INSIDE, _seeded_inside(ref.initialize_parameters, k)) for k in (1, 2, 3)),
     ],
     "forward_propagation": [Mistake(Z_NOT_A, _forward_z)],
     "compute_cost": [
@@ -240,6 +253,10 @@ MISTAKES: dict[str, list[Mistake]] = {
     "initialize_parameters_deep": [
         Mistake(ZEROS, lambda dims: _init(dims, zeros=True)),
         Mistake(NOT_SMALL, lambda dims: _init(dims, scale=1.0)),
+        *(
+            Mistake(SEEDED_INSIDE, _seeded_inside(ref.initialize_parameters_deep, k))
+            for k in (1, 2, 3)
+        ),
     ],
     "linear_forward": [],
     "linear_activation_forward": [

@@ -34,10 +34,12 @@ class Exercise:
     #: the function draws from np.random (the course's initializations): seeded per case
     draws: bool = False
     mistakes: list[Mistake] = field(default_factory=list)
+    #: what the fixed cases are called (the activations have no case of the course's)
+    fixed: str = "the course's test case"
 
     def cases(self) -> list[Case]:
         """The course's cases, then fresh random ones (new seeds at every call)."""
-        out = [Case(f"the course's test case ({label})", make, seed, True)
+        out = [Case(f"{self.fixed} ({label})", make, seed, True)
                for label, make, seed in self.course]  # fmt: skip
         for i in range(RANDOM_CASES):
             make = self.random[i % len(self.random)]
@@ -57,17 +59,21 @@ def _ex(name: str, week: int, outputs: Any, course: list, random: list, **kw: An
     )
 
 
-_ELEMENTWISE = [("Z with negative, zero and positive entries", c.elementwise_course, 0)]
+def _elementwise(name: str, output: str) -> Exercise:
+    """An activation or its derivative: elementwise on Z, with exact zeros among the entries."""
+    fixed = [("Z with negative, zero and positive entries", c.elementwise_course, 0)]
+    return _ex(name, 3, output, fixed, [c.elementwise], fixed="a fixed test case")
+
 
 EXERCISES: dict[str, Exercise] = {
     e.name: e
     for e in [
         # ---- week 3: activations and their derivatives, then the two-layer network
-        _ex("sigmoid", 3, "A", _ELEMENTWISE, [c.elementwise]),
-        _ex("sigmoid_derivative", 3, "g'(Z)", _ELEMENTWISE, [c.elementwise]),
-        _ex("tanh_derivative", 3, "g'(Z)", _ELEMENTWISE, [c.elementwise]),
-        _ex("relu", 3, "A", _ELEMENTWISE, [c.elementwise]),
-        _ex("relu_derivative", 3, "g'(Z)", _ELEMENTWISE, [c.elementwise]),
+        _elementwise("sigmoid", "A"),
+        _elementwise("sigmoid_derivative", "g'(Z)"),
+        _elementwise("tanh_derivative", "g'(Z)"),
+        _elementwise("relu", "A"),
+        _elementwise("relu_derivative", "g'(Z)"),
         _ex(
             "initialize_parameters",
             3,
