@@ -176,8 +176,27 @@ def gradient_check(
         return compute_cost(AL, Y64, loss_, l2=l2, params=theta)
 
     chosen = _chosen_entries(theta, sample, seed)
+    approx = _central_differences(cost, theta, chosen, eps)
+    exact = {"d" + key: grads["d" + key].reshape(-1)[where] for key, where in chosen.items()}
+
+    names = ["d" + key for key in theta]
+    total = _relative_difference(
+        np.concatenate([approx[k] for k in names]), np.concatenate([exact[k] for k in names])
+    )
+    if not report:
+        return total
+    per = {k: _relative_difference(approx[k], exact[k]) for k in names}
+    checked = sum(w.size for w in chosen.values())
+    size = sum(v.size for v in theta.values())
+    return GradientCheckResult(total, max(per, key=per.__getitem__), per, checked, size)
+
+
+def _central_differences(
+    cost: Callable[[], float], theta: Mapping[str, Array], chosen: Mapping[str, Array], eps: float
+) -> dict[str, Array]:
+    """(J(θ + ε) − J(θ − ε)) / 2ε for the ``chosen`` flat entries of each parameter, θ
+    perturbed in place (and put back) between calls of ``cost``."""
     approx: dict[str, Array] = {}
-    exact: dict[str, Array] = {}
     for key, value in theta.items():
         flat, where = value.reshape(-1), chosen[key]
         g = np.empty(where.size)
@@ -190,18 +209,7 @@ def gradient_check(
             flat[i] = saved
             g[j] = (plus - minus) / (2.0 * eps)
         approx["d" + key] = g
-        exact["d" + key] = grads["d" + key].reshape(-1)[where]
-
-    names = ["d" + key for key in theta]
-    total = _relative_difference(
-        np.concatenate([approx[k] for k in names]), np.concatenate([exact[k] for k in names])
-    )
-    if not report:
-        return total
-    per = {k: _relative_difference(approx[k], exact[k]) for k in names}
-    checked = sum(w.size for w in chosen.values())
-    size = sum(v.size for v in theta.values())
-    return GradientCheckResult(total, max(per, key=per.__getitem__), per, checked, size)
+    return approx
 
 
 def _own_gradients(
