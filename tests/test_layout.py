@@ -11,7 +11,7 @@ import layerwise
 
 PACKAGE = Path(layerwise.__file__).parent
 #: the edges with more than one module are subpackages
-EDGE_PACKAGES = ("cli", "tables", "sklearn", "playground", "cluster")
+EDGE_PACKAGES = ("cli", "tables", "sklearn", "playground", "cluster", "exercises")
 
 
 def _module_name(path: Path) -> str:

@@ -13,6 +13,9 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
+# the params dict's shapes live in their own module; callers keep reading them from here
+from ._param_shapes import check_softmax_units as check_softmax_units
+from ._param_shapes import layer_dims_from_params as layer_dims_from_params
 from ._typing import Array, DTypeLike, SeedLike
 
 FLOAT_DTYPES = ("float32", "float64")
@@ -295,7 +298,8 @@ def check_targets(
     """Y for a network with n[L] outputs: (n[L], m), or for softmax also class indices
     0..n[L]−1 of shape (1, m) or (m,), which become one-hot columns. ``check_loss_targets``
     is the loss's own check of the values (0/1 for cross-entropy, ...)."""
-    if task == "multiclass" and nL > 1:
+    if task == "multiclass":
+        check_softmax_units(nL)
         arr = np.asarray(Y.to_numpy() if hasattr(Y, "to_numpy") else Y)
         if (arr.ndim == 2 and arr.shape == (1, m)) or (arr.ndim == 1 and arr.shape == (m,)):
             return _labels_to_one_hot(arr.reshape(-1), nL, dtype)
@@ -315,54 +319,6 @@ def _labels_to_one_hot(labels: Array, nL: int, dtype: np.dtype) -> Array:
     Y = np.zeros((nL, labels.size), dtype)
     Y[labels.astype(np.intp), np.arange(labels.size)] = 1.0
     return Y
-
-
-def layer_dims_from_params(params: Mapping[str, Any]) -> list[int]:
-    """Read [n[0], ..., n[L]] off params {"W1", "b1", ...}, checking the (n[l], n[l-1]) rule."""
-    if not isinstance(params, Mapping):
-        raise TypeError(
-            f"params must be a dict {{'W1': ..., 'b1': ..., ...}}; "
-            f"Received: {type(params).__name__}"
-        )
-    L = 0
-    while f"W{L + 1}" in params:
-        L += 1
-    if L == 0:
-        raise ValueError(
-            f"params has no 'W1'; expected keys W1, b1, ..., WL, bL. "
-            f"Received keys: {sorted(params)}"
-        )
-    expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
-    if set(params) != expected:
-        missing = sorted(expected - set(params))
-        extra = sorted(set(params) - expected)
-        raise ValueError(
-            f"params must have exactly the keys W1, b1, ..., W{L}, b{L}; "
-            f"missing {missing}, unexpected {extra}"
-        )
-    dims: list[int] = []
-    for l in range(1, L + 1):
-        W = np.asarray(params[f"W{l}"])
-        b = np.asarray(params[f"b{l}"])
-        if W.ndim != 2:
-            raise ValueError(
-                f"W{l} must be 2-D, (n[{l}], n[{l - 1}]); Received: W{l} with shape {W.shape}"
-            )
-        if l == 1:
-            dims.append(W.shape[1])
-        elif W.shape[1] != dims[-1]:
-            raise ValueError(
-                f"W{l} has shape {W.shape} but W[l] must be (n[l], n[l-1]) = "
-                f"({W.shape[0]}, {dims[-1]}): n[{l - 1}] = {dims[-1]} from W{l - 1} "
-                f"with shape {np.shape(params[f'W{l - 1}'])}"
-            )
-        dims.append(W.shape[0])
-        if b.shape != (W.shape[0], 1):
-            raise ValueError(
-                f"b{l} has shape {b.shape} but b[l] must be (n[l], 1) = ({W.shape[0]}, 1) "
-                f"to match W{l} with shape {W.shape}"
-            )
-    return dims
 
 
 def format_bytes(n: int) -> str:

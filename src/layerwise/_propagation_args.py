@@ -48,6 +48,8 @@ def params_and_activations(
     dims = _checks.layer_dims_from_params(params)
     L = len(dims) - 1
     acts = resolve_activations(activations, L)
+    if acts[-1].name == "softmax":
+        _checks.check_softmax_units(dims[-1])
     Ws = [np.asarray(params[f"W{l}"]) for l in range(1, L + 1)]
     bs = [np.asarray(params[f"b{l}"]) for l in range(1, L + 1)]
     for name, arr in zip(
@@ -84,6 +86,8 @@ def check_masks(masks: Mapping[int, Array] | None, dims: list[int], m: int) -> d
 def check_cost_inputs(AL: Any, Y: Any, loss: Loss) -> tuple[Array, Array]:
     """A[L] as floats and Y shaped like it, with labels the loss accepts."""
     AL = _checks.as_float_array("AL", AL)
+    if loss.name == "categorical_crossentropy":
+        _checks.check_softmax_units(AL.shape[0])
     Y = _checks.check_Y(Y, AL.shape[0], AL.shape[1], dtype=AL.dtype)
     loss.check_targets(Y)
     return AL, Y

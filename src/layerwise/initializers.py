@@ -9,7 +9,14 @@
   hidden unit of a layer then computes the same function and receives the same gradient,
   so they stay identical through training.
 
-Randomness always comes from a ``numpy.random.Generator``; the global stream is never used.
+- ``course`` (:func:`init_params` only): the ``small`` rule drawn as the course's assignments
+  draw it, so that ``init_params(dims, init="course", seed=1)`` holds the numbers of
+  ``np.random.seed(1)`` followed by ``np.random.randn(n[l], n[l−1]) * 0.01`` in layer order
+  (W[1], then W[2], ...; the zeros of b[l] draw nothing), from a legacy
+  ``numpy.random.RandomState(seed)`` of its own.
+
+Randomness always comes from a ``numpy.random.Generator`` (for ``course``, a
+``RandomState``); the global stream is never used.
 :func:`init_params` returns the notes' dict {"W1", "b1", ...}; ``Network`` draws its weights
 from the same :func:`init_weights`.
 """
@@ -101,6 +108,22 @@ def init_weights(
     ]
 
 
+def course_weights(layer_dims: list[int], seed: SeedLike, scale: float | None) -> list[Array]:
+    """W[1], ..., W[L] as the course's assignments draw them after ``np.random.seed(seed)``:
+    ``np.random.randn(n[l], n[l−1]) * 0.01`` in layer order, here from a legacy
+    ``RandomState(seed)`` (the global stream is not touched)."""
+    if isinstance(seed, (np.random.Generator, bool)):
+        raise TypeError(
+            "init='course' reproduces np.random.seed(seed), which takes an integer seed; "
+            f"Received: seed={seed!r}"
+        )
+    _checks.check_rng(seed)  # the same checks of the seed as the other initializers
+    rs = np.random.RandomState(None if seed is None else int(seed))
+    s = 0.01 if scale is None else float(scale)
+    # W[l] = np.random.randn(n[l], n[l-1]) * 0.01, for l = 1..L in order
+    return [rs.randn(layer_dims[l], layer_dims[l - 1]) * s for l in range(1, len(layer_dims))]
+
+
 def init_params(
     layer_dims: Sequence[int],
     init: str = "small",
@@ -114,8 +137,13 @@ def init_params(
     ----------
     layer_dims : list of int
         [n[0], n[1], ..., n[L]].
-    init : {"small", "he", "xavier", "zeros"}
-        ``small`` is the notes' randn(n[l], n[l−1]) × 0.01.
+    init : {"small", "he", "xavier", "zeros", "course"}
+        ``small`` is the notes' randn(n[l], n[l−1]) × 0.01. ``course`` is the same rule with
+        the numbers of the course's assignments: those of ``np.random.seed(seed)`` then
+        ``np.random.randn(n[l], n[l−1]) * 0.01`` for l = 1..L (their
+        ``initialize_parameters(n_x, n_h, n_y)`` and ``initialize_parameters_deep``, which
+        seed inside), drawn from a ``RandomState(seed)`` of its own; ``seed`` must then be an
+        int (or None).
     seed : int, numpy.random.Generator or None
     dtype : {"float64", "float32"}
     scale : float, optional
@@ -131,12 +159,17 @@ def init_params(
     >>> params = init_params([2, 3, 5, 4, 2, 1], seed=0)
     >>> [params[f"W{l}"].shape for l in range(1, 6)]
     [(3, 2), (5, 3), (4, 5), (2, 4), (1, 2)]
+    >>> init_params([2, 4, 1], init="course", seed=2)["W1"][0]  # the planar assignment's W1
+    array([-0.00416758, -0.00056267])
     """
     dims = _checks.check_layer_dims(layer_dims)
     dt = _checks.check_dtype(dtype)
-    rng = _checks.check_rng(seed)
+    if isinstance(init, str) and init.strip().lower() == "course":
+        weights = [W.astype(dt, copy=False) for W in course_weights(dims, seed, scale)]
+    else:
+        weights = init_weights(dims, init, _checks.check_rng(seed), dt, scale)
     params: dict[str, Array] = {}
-    for l, W in enumerate(init_weights(dims, init, rng, dt, scale), start=1):
+    for l, W in enumerate(weights, start=1):
         params[f"W{l}"] = W
         # b[l] = np.zeros((n[l], 1))
         params[f"b{l}"] = np.zeros((dims[l], 1), dtype=dt)
