@@ -38,6 +38,8 @@ __all__ = [
     "fraction",
     "keep_probability",
     "check_output_file",
+    "check_model_file",
+    "check_outside_folders",
     "check_output_dir",
     "check_plot_dir",
     "load_model",
@@ -179,7 +181,60 @@ def check_output_file(path: str | os.PathLike[str], option: str, inputs: Inputs 
                 f"{option} {target} is the {what} itself ({source}); writing it would destroy "
                 f"the {what}: give another file name"
             )
+    check_outside_folders(target, option, inputs)
     return target
+
+
+#: the suffixes of a model file ``train --out`` writes: safetensors' own, and its short form
+MODEL_SUFFIXES = (".safetensors", ".st")
+
+
+def check_model_file(path: str | os.PathLike[str], option: str, inputs: Inputs = ()) -> Path:
+    """An output file (:func:`check_output_file`) for a model: its suffix is
+    :data:`MODEL_SUFFIXES`'s, so that a model never lands where a table (``--out
+    d/p1.parquet``) or an export is expected."""
+    target = check_output_file(path, option, inputs)
+    if target.suffix.lower() not in MODEL_SUFFIXES:
+        raise CLIError(
+            f"{option} {target}: a model file is written as {MODEL_SUFFIXES[0]}, not "
+            f"{target.suffix or 'without a suffix'}; give a name such as "
+            f"{target.with_suffix(MODEL_SUFFIXES[0]).name}"
+        )
+    return target
+
+
+def check_outside_folders(target: str | os.PathLike[str], option: str, inputs: Inputs) -> None:
+    """Refuse an output inside an input that is a folder (a table kept as a folder of
+    files), or equal to one of the folder's files: every file there is read as the table, so
+    an output there would replace an input or join the table on the next run. Paths are
+    compared resolved, symbolic links followed (a link into the folder, a file of the folder
+    linked from elsewhere)."""
+    real = Path(os.path.realpath(target))
+    for what, source in inputs:
+        if source is None or not os.path.isdir(source):
+            continue
+        folder = Path(os.path.realpath(source))
+        if real == folder or folder in real.parents:
+            raise CLIError(
+                f"{option} {target} is inside the {what} folder {source}, whose every table "
+                f"file is read as the data: write it outside that folder"
+            )
+        if any(_same_file(target, name) for name in _folder_files(source)):
+            raise CLIError(
+                f"{option} {target} is a file of the {what} folder {source} (through a "
+                f"symbolic link): writing it would destroy the {what}; give another file name"
+            )
+
+
+def _folder_files(folder: str | os.PathLike[str]) -> list[str]:
+    """The table files of a folder (:func:`layerwise.tables.formats.folder_files`), none when
+    it holds none."""
+    from ..tables.formats import folder_files
+
+    try:
+        return folder_files(os.fspath(folder))[0]
+    except (ValueError, OSError):
+        return []
 
 
 #: the plots the commands may write into ``--plot-dir``
@@ -212,6 +267,7 @@ def check_plot_dir(path: str | os.PathLike[str], inputs: Inputs = ()) -> Path:
         parent = parent.parent
     if not parent.is_dir():
         raise CLIError(f"--plot-dir {folder}: {parent} is a file, not a folder")
+    check_outside_folders(folder, "--plot-dir", inputs)
     where = f"--plot-dir {folder}" + ("" if parent == folder else f": the folder {parent}")
     _check_writable_folder(parent, where)
     if parent == folder:

@@ -30,7 +30,7 @@ from .common import (
     HIDDEN_ACTIVATIONS,
     CLIError,
     add_drop_missing,
-    check_output_file,
+    check_model_file,
     check_plot_dir,
     file_size,
     hidden_sizes,
@@ -72,7 +72,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             "come from the data; --dims n[0],...,n[L] is for summary, explain and gradcheck"
         )
     inputs = [("DATA", args.data)]
-    out = check_output_file(args.out, "--out", inputs) if args.out else None
+    out = check_model_file(args.out, "--out", inputs) if args.out else None
     plot_dir = check_plot_dir(args.plot_dir, inputs) if args.plot_dir else None
     if plot_dir is not None:
         _check_plot_extra()

@@ -1,0 +1,118 @@
+"""The command line's answers to careless input: outputs that would land inside the DATA
+folder, the id column written back by predict, the plot of a refit, the counts of columns,
+out-of-memory, and the help texts' defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+for _module in ("pandas", "pyarrow", "safetensors"):
+    pytest.importorskip(_module, reason="the command line's tests need the cli extra")
+
+import pandas as pd  # noqa: E402
+
+from layerwise.cli import main  # noqa: E402
+
+QUICK = ["--layers", "4", "--epochs", "2", "--quiet"]
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def frame(n: int, seed: int) -> pd.DataFrame:
+    """Numbers a and b, a text c (red/green/blue), a yes/no label."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    c = rng.choice(["red", "green", "blue"], size=n)
+    label = np.where(a + b + (c == "red") > 0.3, "yes", "no")
+    return pd.DataFrame({"a": a, "b": b, "c": c, "label": label})
+
+
+def folder(tmp_path: Path, suffix: str = ".csv") -> Path:
+    d = tmp_path / "d"
+    d.mkdir()
+    for i in (1, 2):
+        part = frame(3000, i)
+        if suffix == ".csv":
+            part.to_csv(d / f"p{i}.csv", index=False)
+        else:
+            part.to_parquet(d / f"p{i}{suffix}", index=False)
+    return d
+
+
+def contents(d: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(d.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    where = tmp_path_factory.mktemp("model")
+    frame(300, 0).to_csv(where / "train.csv", index=False)
+    assert (
+        main(["train", str(where / "train.csv"), "--out", str(where / "m.safetensors"), *QUICK])
+        == 0
+    )
+    return where / "m.safetensors"
+
+
+# --------------------------------------------------------------------------- outputs in DATA
+
+
+def test_an_output_inside_the_data_folder_is_refused_and_nothing_is_written(
+    capsys, tmp_path, model_file
+):
+    d = folder(tmp_path)
+    (tmp_path / "p").mkdir()
+    before = contents(d)
+    elsewhere = tmp_path / "p"
+    os.symlink(d / "p1.csv", elsewhere / "link.csv")  # a link to an input, outside the folder
+    os.symlink(d, tmp_path / "d_link")  # the folder under another name
+    attempts = [
+        ("predict", model_file, d, "--out", d / "p1.csv"),
+        ("predict", model_file, d, "--out", d / "new.csv"),
+        ("predict", model_file, d, "--out", d / "sub" / ".." / "new.parquet"),
+        ("predict", model_file, d, "--out", elsewhere / "link.csv"),
+        ("predict", model_file, tmp_path / "d_link", "--out", d / "new.csv"),
+        ("train", d, "--out", d / "m.safetensors", *QUICK),
+        ("train", d, "--out", tmp_path / "d_link" / "m.safetensors", *QUICK),
+        ("train", d, "--plot-dir", d / "plots", *QUICK),
+        ("train", d, "--plot-dir", d, *QUICK),
+        ("evaluate", model_file, d, "--plot-dir", d / "plots"),
+    ]
+    for argv in attempts:
+        code, out, err = run(capsys, *argv)
+        assert code == 2, (argv, out, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1, err
+        assert "folder" in lines[0] and "d" in lines[0], err
+        assert contents(d) == before, argv
+    assert not (d / "plots").exists() and not (d / "sub").exists()
+    # outside the folder it works, and the folder is as it was
+    code, _, err = run(capsys, "predict", model_file, d, "--out", tmp_path / "p.csv")
+    assert code == 0, err
+    assert len(pd.read_csv(tmp_path / "p.csv")) == 6000
+    assert contents(d) == before
+
+
+def test_train_writes_a_model_only_under_a_model_files_suffix(capsys, tmp_path):
+    d = folder(tmp_path, ".parquet")
+    frame(200, 3).to_csv(tmp_path / "t.csv", index=False)
+    for name in ("m.parquet", "m.csv", "m.onnx", "m"):
+        code, _, err = run(capsys, "train", tmp_path / "t.csv", "--out", tmp_path / name, *QUICK)
+        assert code == 2 and ".safetensors" in err and len(err.strip().splitlines()) == 1, err
+        assert not (tmp_path / name).exists()
+    before = contents(d)
+    code, _, err = run(capsys, "train", d, "--out", d / "p1.parquet", *QUICK)
+    assert code == 2 and "folder" in err
+    assert contents(d) == before
+    code, _, err = run(
+        capsys, "train", tmp_path / "t.csv", "--out", tmp_path / "m.safetensors", *QUICK
+    )
+    assert code == 0, err
