@@ -104,7 +104,7 @@ def test_an_output_inside_the_data_folder_is_refused_and_nothing_is_written(
 def test_train_writes_a_model_only_under_a_model_files_suffix(capsys, tmp_path):
     d = folder(tmp_path, ".parquet")
     frame(200, 3).to_csv(tmp_path / "t.csv", index=False)
-    for name in ("m.parquet", "m.csv", "m.onnx", "m"):
+    for name in ("m.parquet", "m.csv", "m.onnx", "m.png"):
         code, _, err = run(capsys, "train", tmp_path / "t.csv", "--out", tmp_path / name, *QUICK)
         assert code == 2 and ".safetensors" in err and len(err.strip().splitlines()) == 1, err
         assert not (tmp_path / name).exists()

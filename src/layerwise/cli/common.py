@@ -185,20 +185,20 @@ def check_output_file(path: str | os.PathLike[str], option: str, inputs: Inputs 
     return target
 
 
-#: the suffixes of a model file ``train --out`` writes: safetensors' own, and its short form
-MODEL_SUFFIXES = (".safetensors", ".st")
+#: the suffixes a model file ``train --out`` writes may have: safetensors' own, its short
+#: form, or none (a bare name, as scripts write it); any other says the file is something else
+MODEL_SUFFIXES = (".safetensors", ".st", "")
 
 
 def check_model_file(path: str | os.PathLike[str], option: str, inputs: Inputs = ()) -> Path:
-    """An output file (:func:`check_output_file`) for a model: its suffix is
-    :data:`MODEL_SUFFIXES`'s, so that a model never lands where a table (``--out
-    d/p1.parquet``) or an export is expected."""
+    """An output file (:func:`check_output_file`) for a model: its suffix is one of
+    :data:`MODEL_SUFFIXES`, so that a model never lands where a table (``--out
+    d/p1.parquet``), an ONNX graph or a plot is expected."""
     target = check_output_file(path, option, inputs)
     if target.suffix.lower() not in MODEL_SUFFIXES:
         raise CLIError(
             f"{option} {target}: a model file is written as {MODEL_SUFFIXES[0]}, not "
-            f"{target.suffix or 'without a suffix'}; give a name such as "
-            f"{target.with_suffix(MODEL_SUFFIXES[0]).name}"
+            f"{target.suffix}; give a name such as {target.with_suffix(MODEL_SUFFIXES[0]).name}"
         )
     return target
 
