@@ -116,3 +116,42 @@ def test_train_writes_a_model_only_under_a_model_files_suffix(capsys, tmp_path):
         capsys, "train", tmp_path / "t.csv", "--out", tmp_path / "m.safetensors", *QUICK
     )
     assert code == 0, err
+
+
+# --------------------------------------------------------------------------- predict's ids
+
+
+def test_predict_writes_back_the_id_column_the_model_was_trained_with(capsys, tmp_path):
+    train = frame(400, 0)
+    train.insert(0, "code", [f"{i:04d}" for i in range(400)])
+    train.to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "m.safetensors"
+    code, _, err = run(
+        capsys, "train", tmp_path / "train.csv", "--id", "code", "--out", model, *QUICK
+    )
+    assert code == 0, err
+    test = frame(50, 1)
+    codes = [f"Z{i:03d}" for i in range(50)][::-1]  # not in any sorted order
+    test.insert(2, "code", codes)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    code, _, err = run(capsys, "predict", model, tmp_path / "test.csv", "--out", tmp_path / "p.csv")
+    assert code == 0, err
+    written = pd.read_csv(tmp_path / "p.csv", dtype=str)
+    assert list(written.columns) == ["code", "prediction"]
+    assert written["code"].tolist() == codes
+    assert set(written["prediction"]) <= {"yes", "no"}
+    # a table without the column: the row numbers, and a notice that says why
+    test.drop(columns="code").to_csv(tmp_path / "plain.csv", index=False)
+    code, _, err = run(
+        capsys, "predict", model, tmp_path / "plain.csv", "--out", tmp_path / "q.csv"
+    )
+    assert code == 0, err
+    assert "'code'" in err and "numbered" in err and len(err.strip().splitlines()) == 1
+    written = pd.read_csv(tmp_path / "q.csv")
+    assert list(written.columns) == ["row", "prediction"]
+    assert written["row"].tolist() == list(range(50))
+    # --id given wins over the model's
+    test.to_csv(tmp_path / "test.csv", index=False)
+    code, out, err = run(capsys, "predict", model, tmp_path / "test.csv", "--id", "c")
+    assert code == 0, err
+    assert out.splitlines()[0] == "c,prediction"

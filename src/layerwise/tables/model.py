@@ -843,6 +843,7 @@ def _training_record(
         "early_stopping": p.patience,
         "target_scaling": task == "continuous" and model.target_scaling,
         "drop": list(model.drop),
+        "id_column": model.id_column,  # predict writes it back beside the predictions
         "seed": model.seed,
         "dtype": model.dtype,
         "stop_reason": history.stop_reason,
