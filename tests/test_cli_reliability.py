@@ -155,3 +155,30 @@ def test_predict_writes_back_the_id_column_the_model_was_trained_with(capsys, tm
     code, out, err = run(capsys, "predict", model, tmp_path / "test.csv", "--id", "c")
     assert code == 0, err
     assert out.splitlines()[0] == "c,prediction"
+
+
+# --------------------------------------------------------------------------- the refit's plot
+
+
+def test_the_confusion_matrix_after_a_refit_agrees_with_the_printed_validation(
+    capsys, tmp_path, monkeypatch
+):
+    import re
+
+    from layerwise import plot
+
+    drawn = []
+
+    def recording(y_true, y_pred, **kwargs):
+        drawn.append((np.asarray(y_true), np.asarray(y_pred), kwargs.get("title")))
+
+    monkeypatch.setattr(plot, "confusion_matrix", recording)
+    code, out, err = run(capsys, "train", "mixed", "--plot-dir", tmp_path, "--quiet")
+    assert code == 0, err
+    assert "trained again on every row" in out  # a refit ran
+    found = re.search(r"^Validation: .*accuracy (\d\.\d+)\s+\((\d+) rows\)", out, re.M)
+    assert found, out
+    accuracy, rows = float(found[1]), int(found[2])
+    (y_true, y_pred, title), *_ = drawn
+    assert y_true.size == rows and title == f"Confusion matrix, validation rows ({rows})"
+    assert int((y_true == y_pred).sum()) == round(accuracy * rows)

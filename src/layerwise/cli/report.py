@@ -161,9 +161,13 @@ def write_plots(
     rows: np.ndarray,
     which: str,
     folder: Any,
+    predicted: np.ndarray | None = None,
 ) -> None:
     """The cost curve, and for a classifier the confusion matrix of ``rows`` (``which`` says
-    whose: "validation" or "all") and, for two numeric inputs, the decision boundary."""
+    whose: "validation" or "all") and, for two numeric inputs, the decision boundary.
+    ``predicted`` (1, rows.size) are the predictions for ``rows`` of the network whose scores
+    were printed (before a refit trained on the validation rows too); without it the rows
+    are predicted by ``net``."""
     from .. import plot
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -175,7 +179,7 @@ def write_plots(
     assert pre is not None
     if net.task != "regression":
         classes = pre.classes or []
-        pred = net.predict(X_all[:, rows]).reshape(-1)
+        pred = (net.predict(X_all[:, rows]) if predicted is None else predicted).reshape(-1)
         true = Y_all[0, rows]
         whose = (
             f"validation rows ({rows.size})" if which == "validation" else f"all {rows.size} rows"

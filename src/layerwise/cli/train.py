@@ -124,7 +124,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     if plot_dir is not None and history.epochs:
         val = prepared.val
         rows, which = (val, "validation") if val is not None else (prepared.train, "all")
-        write_plots(net, history, table, prepared.X_all, prepared.Y_all, rows, which, plot_dir)
+        predicted = model.validation_predictions if val is not None else None
+        write_plots(
+            net, history, table, prepared.X_all, prepared.Y_all, rows, which, plot_dir, predicted
+        )
     if history.interrupted:
         saved = (
             f"the model as trained so far was saved to {out}"
