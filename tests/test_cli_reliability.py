@@ -210,3 +210,110 @@ def test_the_data_and_encoding_lines_count_the_same_columns(capsys, tmp_path):
     assert counts == {"numeric": 5, "text": 4, "date": 1}, out
     assert int(data[1]) == sum(counts.values()) == 10, out
     assert "column 'name' left out" in out
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def test_auto_takes_numpy_where_the_jax_engine_would_not_fit_in_memory(monkeypatch):
+    import resource
+
+    from layerwise import _checks
+    from layerwise.engines import choice
+
+    monkeypatch.setattr(choice, "jax_installed", lambda: True)
+    dims, m, epochs = [100, 128, 1], 1_000_000, 200  # 7.7e12 multiply-adds: jax's work
+    data = (100 + 1) * m * 8  # X and Y in float64: 808 MB
+    assert choice.work_of(dims, m, epochs) >= choice.JAX_MIN_WORK
+    monkeypatch.setattr(resource, "getrlimit", lambda what: (resource.RLIM_INFINITY,) * 2)
+    monkeypatch.setattr(_checks, "available_memory", lambda: 64 * 2**30)
+    assert choice.choose_engine("auto", dims, m, epochs, data) == "jax"
+    # the data once more and JAX itself (1.9 GB) do not fit in 1.5 GiB available
+    monkeypatch.setattr(_checks, "available_memory", lambda: 3 * 2**29)
+    assert choice.choose_engine("auto", dims, m, epochs, data) == "numpy"
+    notice = choice.engine_memory_notice(data)
+    assert "jax engine would need about" in notice and "memory available" in notice
+    # nor under an address-space limit 2 GiB above what the process holds
+    monkeypatch.setattr(_checks, "available_memory", lambda: 64 * 2**30)
+    limit = choice._address_space() + 2 * 2**30
+    monkeypatch.setattr(resource, "getrlimit", lambda what: (limit, resource.RLIM_INFINITY))
+    assert choice.choose_engine("auto", dims, m, epochs, data) == "numpy"
+    assert "address space" in choice.engine_memory_notice(data)
+    assert choice.choose_engine("auto", dims, m, epochs, data // 100) == "jax"
+    # asked for by name, jax is taken as it is
+    assert choice.choose_engine("jax", dims, m, epochs, data) == "jax"
+
+
+def test_train_says_which_engine_memory_chose(capsys, tmp_path, monkeypatch):
+    from layerwise import _checks
+    from layerwise.engines import choice
+
+    monkeypatch.setattr(choice, "jax_installed", lambda: True)
+    monkeypatch.setattr(choice, "JAX_MIN_WORK", 1.0)  # any training is work enough
+    monkeypatch.setattr(_checks, "available_memory", lambda: 2**20)
+    frame(300, 0).to_csv(tmp_path / "t.csv", index=False)
+    code, out, err = run(capsys, "train", tmp_path / "t.csv", *QUICK)
+    assert code == 0, err
+    line = next(line for line in out.splitlines() if line.startswith("Engine:"))
+    assert line.startswith("Engine: numpy (auto: the jax engine would need about"), line
+
+
+class XlaRuntimeError(RuntimeError):
+    """JAX's runtime error, as jaxlib names it."""
+
+
+def out_of_memory_errors():
+    errors = [
+        MemoryError("Unable to allocate 3.21 GiB for an array with shape (400, 1077000)"),
+        XlaRuntimeError(
+            "RESOURCE_EXHAUSTED: Out of memory while trying to allocate 4294967296 bytes.\n"
+            "BufferAssignment OOM Debugging.\n" + "  a line of XLA's report\n" * 28
+        ),
+    ]
+    try:
+        from jax.errors import JaxRuntimeError
+
+        errors.append(JaxRuntimeError("RESOURCE_EXHAUSTED: Out of memory allocating 4 GiB\nmore"))
+    except ImportError:  # the jax extra is optional: the stand-in above names itself alike
+        pass
+    return errors
+
+
+@pytest.mark.parametrize("error", out_of_memory_errors(), ids=lambda e: type(e).__name__)
+def test_out_of_memory_anywhere_in_train_is_one_line(capsys, tmp_path, monkeypatch, error):
+    from layerwise.tables import TableModel
+
+    frame(300, 0).to_csv(tmp_path / "t.csv", index=False)
+
+    def exhausted(self, *args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(TableModel, "train", exhausted)
+    code, out, err = run(capsys, "train", tmp_path / "t.csv", "--out", tmp_path / "m.safetensors")
+    assert code == 1
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("layerwise train: error: not enough memory"), err
+    assert ("--engine numpy" in err) == isinstance(error, RuntimeError)
+    assert not (tmp_path / "m.safetensors").exists()
+    # where the prepared data is read, too
+    monkeypatch.setattr(TableModel, "prepare", exhausted)
+    code, _, err = run(capsys, "train", tmp_path / "t.csv")
+    assert code == 1 and err.startswith("layerwise train: error: not enough memory"), err
+
+
+def test_another_runtime_error_is_not_called_out_of_memory(tmp_path, monkeypatch):
+    from layerwise.tables import TableModel
+
+    frame(300, 0).to_csv(tmp_path / "t.csv", index=False)
+
+    def broken(self, *args, **kwargs):
+        raise XlaRuntimeError("INTERNAL: something else")
+
+    monkeypatch.setattr(TableModel, "train", broken)
+    with pytest.raises(XlaRuntimeError):
+        main(["train", str(tmp_path / "t.csv"), "--quiet"])
+
+
+def test_the_readme_promises_the_out_of_memory_line():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "`not enough memory (...)` and what to do" in readme

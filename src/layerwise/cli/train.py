@@ -108,7 +108,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     for notice in prepared.notices:
         print(f"Notice: {printable(notice)}")
-    engine = pick_engine(args, net.layer_dims, m_train)
+    engine = pick_engine(
+        args, net.layer_dims, m_train, prepared.X_all.nbytes + prepared.Y_all.nbytes
+    )
     try:
         model.train(prepared, callbacks=make_callbacks(args), engine=engine)
     except TrainingDivergedError as exc:
