@@ -289,7 +289,7 @@ def test_out_of_memory_anywhere_in_train_is_one_line(capsys, tmp_path, monkeypat
         raise error
 
     monkeypatch.setattr(TableModel, "train", exhausted)
-    code, out, err = run(capsys, "train", tmp_path / "t.csv", "--out", tmp_path / "m.safetensors")
+    code, _, err = run(capsys, "train", tmp_path / "t.csv", "--out", tmp_path / "m.safetensors")
     assert code == 1
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert err.startswith("layerwise train: error: not enough memory"), err
@@ -317,3 +317,67 @@ def test_another_runtime_error_is_not_called_out_of_memory(tmp_path, monkeypatch
 def test_the_readme_promises_the_out_of_memory_line():
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert "`not enough memory (...)` and what to do" in readme
+
+
+# --------------------------------------------------------------------------- help's defaults
+
+
+def option_help(capsys, command: str) -> dict[str, str]:
+    """Each option's text in ``layerwise COMMAND --help``, its lines joined."""
+    import re
+
+    assert main([command, "--help"]) == 0
+    text = capsys.readouterr().out.split("options:", 1)[1].split("\n\n", 1)[0]
+    options: dict[str, str] = {}
+    name = None
+    for line in text.splitlines():
+        found = re.match(r"^  (--[\w-]+)(.*)$", line)
+        if found:
+            name = found[1]
+            options[name] = found[2]
+        elif name is not None:
+            options[name] += " " + line.strip()
+    return {k: " ".join(v.split()) for k, v in options.items()}
+
+
+def test_train_help_gives_the_defaults_of_tables_defaults(capsys):
+    from layerwise.tables import defaults
+
+    plan = defaults.plan_for(10_000, 12, 1, "classification")  # a table of any size
+    small = defaults.plan_for(100, 12, 1, "classification")
+    options = option_help(capsys, "train")
+    assert f"one layer of {defaults.WIDTH} units" in options["--layers"]
+    assert plan.layers == [defaults.WIDTH] and "20,7,5" not in options["--layers"]
+    assert f"(default {plan.hidden})" in options["--hidden"]
+    assert f"(default {plan.learning_rate:g})" in options["--lr"]
+    assert f"(default {plan.optimizer})" in options["--optimizer"]
+    assert f"(default {plan.l2:g})" in options["--l2"]
+    assert f"(default {plan.epochs};" in options["--epochs"]
+    split = f"default {plan.validation_split:g}, {small.validation_split:g} under {defaults.SMALL_ROWS} rows"
+    assert split in options["--validation-split"]
+    patience = f"default {plan.patience} epochs, or {defaults.PATIENCE_STEPS} mini-batch steps"
+    assert patience in options["--early-stopping"]
+    assert (
+        f"default {defaults.TOLERANCE:g} on a table of {defaults.BIG_TABLE_ROWS:,} rows"
+        in (options["--tol"])
+    )
+    assert f"under {defaults.REFIT_ROWS} rows" in options["--refit"]
+    assert " ".join(defaults.BATCH_RULE.split()) in options["--batch-size"]
+    for command in ("train", "evaluate", "predict"):
+        text = option_help(capsys, command)["--drop-missing"]
+        assert "refus" not in text and "left out either way" in text, (command, text)
+
+
+def test_the_readmes_train_row_gives_the_same_defaults():
+    from layerwise.tables import defaults
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `train DATA --out"))
+    assert "20,7,5" not in row
+    assert f"default one layer of {defaults.WIDTH}" in row
+    assert f"`--epochs` (at most; {defaults.EPOCHS})" in row
+    assert (
+        f"`--validation-split` ({defaults.VALIDATION_SPLIT:g}, {defaults.SMALL_VALIDATION_SPLIT:g} "
+        f"under {defaults.SMALL_ROWS} rows; 0: none)" in row
+    )
+    assert f"`--early-stopping N` ({defaults.PATIENCE}, or {defaults.PATIENCE_STEPS} steps" in row

@@ -156,8 +156,8 @@ def add_drop_missing(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--drop-missing",
         action="store_true",
-        help="drop the rows with a missing value (in the target or any feature) instead of "
-        "refusing them (target) or filling them in as in training (features)",
+        help="drop the rows with a missing value in a feature instead of filling it in as in "
+        "training (a row whose target is missing is left out either way)",
     )
 
 

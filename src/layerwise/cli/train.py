@@ -259,6 +259,9 @@ def table_model(args: argparse.Namespace) -> TableModel:
 
 # --------------------------------------------------------------------------- the parser
 
+#: the plan's defaults where no option is given (tables/defaults.py: the one place they live)
+_PLAN = defaults.TrainingPlan(layers=[defaults.WIDTH])
+
 
 _DESCRIPTION = f"""\
 Train an L-layer network on a table and save it as a model file.
@@ -350,16 +353,16 @@ def add_train(sub: Any) -> None:
         "--layers",
         type=hidden_sizes,
         default=None,
-        metavar="20,7,5",
-        help="hidden layer sizes n[1],...,n[L-1]; n[0] and n[L] come from the data "
-        "(default: the table's plan, see below)",
+        metavar="SIZES",
+        help="hidden layer sizes n[1],...,n[L-1], e.g. 64,32; n[0] and n[L] come from the "
+        f"data (default: one layer of {defaults.WIDTH} units, never narrower than the output)",
     )
     p.add_argument("--dims", help=argparse.SUPPRESS)  # the other commands' spelling: explained
     p.add_argument(
         "--hidden",
         choices=HIDDEN_ACTIVATIONS,
         default=None,
-        help="activation g of the hidden layers (default: the plan's, relu)",
+        help=f"activation g of the hidden layers (default {_PLAN.hidden})",
     )
     p.add_argument(
         "--output",
@@ -408,7 +411,7 @@ def add_train(sub: Any) -> None:
         type=positive_float,
         default=None,
         metavar="α",
-        help="learning rate α (default: the plan's, 0.001 for adam)",
+        help=f"learning rate α (default {_PLAN.learning_rate:g})",
     )
     p.add_argument(
         "--batch-size",
@@ -421,14 +424,14 @@ def add_train(sub: Any) -> None:
         "--optimizer",
         choices=list(OPTIMIZERS),
         default=None,
-        help="update rule (default: the plan's, adam)",
+        help=f"update rule (default {_PLAN.optimizer})",
     )
     p.add_argument(
         "--l2",
         type=nonnegative_float,
         default=None,
         metavar="λ",
-        help="L2 regularization λ (default: the plan's, 0)",
+        help=f"L2 regularization λ (default {_PLAN.l2:g})",
     )
     p.add_argument(
         "--dropout",
@@ -443,7 +446,9 @@ def add_train(sub: Any) -> None:
         default=None,
         metavar="F",
         help=f"hold out this fraction of the rows (drawn with --seed) for validation and "
-        f"early stopping (default {defaults.VALIDATION_SPLIT:g}; 0: none, train on every row)",
+        f"early stopping (default {defaults.VALIDATION_SPLIT:g}, "
+        f"{defaults.SMALL_VALIDATION_SPLIT:g} under {defaults.SMALL_ROWS} rows; 0: none, train "
+        f"on every row)",
     )
     p.add_argument(
         "--early-stopping",
@@ -451,7 +456,8 @@ def add_train(sub: Any) -> None:
         default=None,
         metavar="N",
         help=f"stop when the validation cost has not improved for N epochs and keep the best "
-        f"epoch's model (default {defaults.PATIENCE}; 0: run every epoch)",
+        f"epoch's model (default {defaults.PATIENCE} epochs, or {defaults.PATIENCE_STEPS} "
+        f"mini-batch steps when that is more; 0: run every epoch)",
     )
     p.add_argument(
         "--tol",
