@@ -353,7 +353,10 @@ def test_train_help_gives_the_defaults_of_tables_defaults(capsys):
     assert f"(default {plan.optimizer})" in options["--optimizer"]
     assert f"(default {plan.l2:g})" in options["--l2"]
     assert f"(default {plan.epochs};" in options["--epochs"]
-    split = f"default {plan.validation_split:g}, {small.validation_split:g} under {defaults.SMALL_ROWS} rows"
+    split = (
+        f"default {plan.validation_split:g}, {small.validation_split:g} under "
+        f"{defaults.SMALL_ROWS} rows"
+    )
     assert split in options["--validation-split"]
     patience = f"default {plan.patience} epochs, or {defaults.PATIENCE_STEPS} mini-batch steps"
     assert patience in options["--early-stopping"]
@@ -381,3 +384,104 @@ def test_the_readmes_train_row_gives_the_same_defaults():
         f"under {defaults.SMALL_ROWS} rows; 0: none)" in row
     )
     assert f"`--early-stopping N` ({defaults.PATIENCE}, or {defaults.PATIENCE_STEPS} steps" in row
+
+
+# --------------------------------------------------------------------------- installing
+
+ROOT = Path(__file__).parents[1]
+
+
+def pyproject() -> dict:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def distributions(extras: list[str]) -> set[str]:
+    """The distributions an install of these extras brings (the extras' own resolved)."""
+    import re
+
+    table = pyproject()["project"]["optional-dependencies"]
+    found: set[str] = set()
+    todo = list(extras)
+    while todo:
+        for requirement in table[todo.pop()]:
+            inner = re.fullmatch(r"layerwise\[([\w,]+)\]", requirement)
+            if inner:
+                todo += inner[1].split(",")
+            else:
+                found.add(re.split(r"[<>=!\[ ]", requirement, maxsplit=1)[0].lower())
+    return found
+
+
+def test_the_license_is_an_spdx_expression_with_its_file():
+    import re
+
+    project = pyproject()["project"]
+    assert project["license"] == "MIT"
+    assert all((ROOT / name).is_file() for name in project["license-files"])
+    requires = pyproject()["build-system"]["requires"]
+    floor = next(r for r in requires if r.startswith("setuptools"))
+    assert int(re.search(r">=(\d+)", floor)[1]) >= 77  # the first to take the SPDX string
+
+
+def test_the_cli_extra_brings_every_listed_command():
+    have = distributions(["cli"])
+    # export: onnx; datasets, train, predict: pandas and pyarrow; the model file: safetensors;
+    # the plots: matplotlib; the built-in data sets of scikit-learn; the progress bar
+    needed = {"onnx", "onnxruntime", "pandas", "pyarrow", "safetensors", "matplotlib"}
+    assert needed | {"scikit-learn", "tqdm"} <= have, needed - have
+
+
+def test_install_lines_install_from_the_repository():
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "pip install 'layerwise[" not in text, page
+        assert 'pip install "layerwise[' not in text, page
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert '```bash\npip install ".[plot]" && layerwise demo\n```' in readme
+    assert '```bash\npip install -e ".[test]" && python -m pytest -n 2\n```' in readme
+    assert '`pip install ".[cli]"`' in readme
+
+
+def test_the_notebooks_install_line_brings_what_they_import():
+    import json
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Notebooks", 1)[1].split("\n## ", 1)[0]
+    extras = re.search(r'pip install "\.\[([\w,]+)\]"', section)[1].split(",")
+    have = distributions(extras)
+    # a module the notebooks import, and the distribution (or layerwise's extra) it needs
+    needs = {
+        "sklearn": "scikit-learn",
+        "onnxruntime": "onnxruntime",
+        "pandas": "pandas",
+        "matplotlib": "matplotlib",
+        "layerwise.live": "ipython",
+        "layerwise.tables": "pandas",
+    }
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        for module in re.findall(r"^\s*(?:import|from)\s+([\w.]+)", code, re.M):
+            for prefix, distribution in needs.items():
+                if module == prefix or module.startswith(prefix + "."):
+                    assert distribution in have, (notebook.name, module, extras)
+
+
+def test_the_readmes_session_is_what_the_current_code_prints(capsys, tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    session = readme.split(
+        "$ layerwise train survey.csv --out survey.safetensors --plot-dir plots\n"
+    )
+    shown = session[1].split("\n$ ", 1)[0].splitlines()
+    monkeypatch.chdir(tmp_path)
+    assert main(["datasets", "mixed", "--out", "survey.csv"]) == 0
+    code, out, err = run(capsys, "train", "survey.csv", "--out", "survey.safetensors")
+    assert code == 0, err
+    plan = ("Data:", "  column", "Encoding:", "Task:", "Network:", "Training: adam", "Notice:")
+    printed = [line for line in out.splitlines() if line.startswith(plan)]
+    assert [line for line in shown if line.startswith(plan)] == printed
+    assert "Network: n = [23, 20, 7, 5, 3]" not in readme
