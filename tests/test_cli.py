@@ -242,7 +242,7 @@ def test_early_stopping_needs_a_validation_split(capsys, bc_csv, tmp_path):
     code, _, err = run(
         capsys,
         *("train", bc_csv, "--early-stopping", "3", "--validation-split", "0"),
-        *("--out", tmp_path / "m"),
+        *("--out", tmp_path / "m.safetensors"),
     )
     assert code == 2
     one_error_line(err, "--early-stopping", "--validation-split")

@@ -89,20 +89,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(args.command, exc)
         return 2
     except MemoryError as exc:
-        text = str(exc)
-        if text.startswith("Unable to allocate"):  # NumPy's own words: say what they mean
-            text = (
-                f"not enough memory ({text}); use fewer rows, or leave out a text column "
-                f"with very many categories (--drop COL)"
-            )
-        _error(args.command, text)
+        _error(args.command, _out_of_memory(exc))
         return 1
     except (ValueError, TypeError, OSError, ImportError) as exc:
         _error(args.command, exc)
         return 1
+    except RuntimeError as exc:
+        if not _exhausted(exc):
+            raise
+        _error(args.command, _out_of_memory(exc))
+        return 1
     except KeyboardInterrupt:
         print(f"layerwise {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _exhausted(exc: RuntimeError) -> bool:
+    """Whether ``exc`` is JAX's out-of-memory (an XlaRuntimeError, or JaxRuntimeError, whose
+    status is RESOURCE_EXHAUSTED), told without importing JAX."""
+    name = type(exc).__name__
+    return name in ("XlaRuntimeError", "JaxRuntimeError") and "RESOURCE_EXHAUSTED" in str(exc)
+
+
+def _out_of_memory(exc: Exception) -> str:
+    """The one line of a command that ran out of memory: a message of layerwise's own as it
+    is; NumPy's "Unable to allocate" and JAX's RESOURCE_EXHAUSTED (its first line only) said
+    in plain words, with what to do."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, RuntimeError):  # JAX's: the jax engine held more than there was
+        return (
+            f"not enough memory for the jax engine ({text[:200]}); train with --engine numpy, "
+            f"which needs less, or use fewer rows"
+        )
+    if text.startswith("Unable to allocate"):  # NumPy's own words: say what they mean
+        return (
+            f"not enough memory ({text}); use fewer rows, or leave out a text column with "
+            f"very many categories (--drop COL)"
+        )
+    return str(exc)
 
 
 def _error(command: str, message: object) -> None:

@@ -1,5 +1,6 @@
-"""What the command line's commands share: the parser, argument types, output checks, model
-files, and plain-text tables (a table read for a model is in :mod:`layerwise.cli.model_data`).
+"""What the command line's commands share: the parser, argument types, model files, and
+plain-text tables (the checks of output paths are in :mod:`layerwise.cli.paths`, re-exported
+here; a table read for a model is in :mod:`layerwise.cli.model_data`).
 
 Every user mistake found here is a :class:`CLIError` (exit code 2) or a ``ValueError`` (exit
 code 1), turned into one line on stderr by :func:`layerwise.cli.main`.
@@ -10,9 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
@@ -23,6 +22,15 @@ from ..activations import ACTIVATIONS, Activation, get_activation
 from ..initializers import suited_init
 from ..losses import Loss, loss_for_activation
 from ..network import Network
+from ._errors import CLIError
+from .paths import (
+    check_model_file,
+    check_output_dir,
+    check_output_file,
+    check_outside_folders,
+    check_plot_dir,
+    file_size,
+)
 
 __all__ = [
     "CLIError",
@@ -38,6 +46,8 @@ __all__ = [
     "fraction",
     "keep_probability",
     "check_output_file",
+    "check_model_file",
+    "check_outside_folders",
     "check_output_dir",
     "check_plot_dir",
     "load_model",
@@ -50,10 +60,6 @@ __all__ = [
     "file_size",
     "confusion_counts",
 ]
-
-
-class CLIError(Exception):
-    """A user mistake on the command line: printed as one line, exit code 2."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -154,95 +160,9 @@ def add_drop_missing(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--drop-missing",
         action="store_true",
-        help="drop the rows with a missing value (in the target or any feature) instead of "
-        "refusing them (target) or filling them in as in training (features)",
+        help="drop the rows with a missing value in a feature instead of filling it in as in "
+        "training (a row whose target is missing is left out either way)",
     )
-
-
-#: (what, path) of a command's inputs, e.g. ("DATA", "train.csv")
-Inputs = Sequence[tuple[str, "str | os.PathLike[str] | None"]]
-
-
-def check_output_file(path: str | os.PathLike[str], option: str, inputs: Inputs = ()) -> Path:
-    """An output file that can be written and is none of the command's ``inputs``: its
-    folder exists, is a folder and is writable, it is not itself a folder, and it is not the
-    same file as an input (after links are resolved). Checked before any work is done, so a
-    mistake costs nothing, writes nothing and destroys nothing."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise CLIError(f"{option} {target} is a folder; give a file name")
-    _check_writable_folder(folder, f"{option} {target}: the folder {folder}")
-    for what, source in inputs:
-        if source is not None and _same_file(target, source):
-            raise CLIError(
-                f"{option} {target} is the {what} itself ({source}); writing it would destroy "
-                f"the {what}: give another file name"
-            )
-    return target
-
-
-#: the plots the commands may write into ``--plot-dir``
-PLOT_FILES = ("cost_curve.png", "confusion_matrix.png", "decision_boundary.png")
-
-
-def check_output_dir(
-    path: str | os.PathLike[str], option: str, writes: Sequence[str] = (), inputs: Inputs = ()
-) -> Path:
-    """An existing, writable folder, none of whose files the command writes (``writes``) is
-    one of its ``inputs``."""
-    folder = Path(path)
-    if not folder.is_dir():
-        raise CLIError(f"{option} {folder} is not an existing folder")
-    _check_writable_folder(folder, f"{option} {folder}")
-    for name in writes:
-        check_output_file(folder / name, option, inputs)
-    return folder
-
-
-def check_plot_dir(path: str | os.PathLike[str], inputs: Inputs = ()) -> Path:
-    """A folder for the plots: an existing, writable one none of whose plot files is one of
-    the ``inputs``, or one that does not exist yet under a writable folder (it is created when
-    the plots are written). Checked before any work: a path through a file is refused."""
-    folder = Path(path)
-    if folder.exists() and not folder.is_dir():
-        raise CLIError(f"--plot-dir {folder} is a file, not a folder")
-    parent = folder
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise CLIError(f"--plot-dir {folder}: {parent} is a file, not a folder")
-    where = f"--plot-dir {folder}" + ("" if parent == folder else f": the folder {parent}")
-    _check_writable_folder(parent, where)
-    if parent == folder:
-        for name in PLOT_FILES:
-            check_output_file(folder / name, "--plot-dir", inputs)
-    return folder
-
-
-def _check_writable_folder(folder: Path, what: str) -> None:
-    if not folder.is_dir():
-        raise CLIError(f"{what} does not exist" if not folder.exists() else f"{what} is a file")
-    # a real probe (an unnamed temporary file, gone when closed) answers for permissions, a
-    # read-only file system and special folders alike, where os.access can be wrong (root)
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise CLIError(f"{what} cannot be written ({exc.strerror or exc})") from None
-
-
-def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # either does not exist (a built-in data set's name, a new file)
-        return False
-
-
-def file_size(path: str | os.PathLike[str]) -> str:
-    """``"12.3 kB"``."""
-    n = Path(path).stat().st_size
-    return f"{n} bytes" if n < 1000 else f"{n / 1000:.1f} kB"
 
 
 # --------------------------------------------------------------------------- networks

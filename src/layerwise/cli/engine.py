@@ -32,16 +32,21 @@ def check_engine(args: argparse.Namespace) -> None:
         choose_engine("jax", [1, 1], 1, 1)
 
 
-def pick_engine(args: argparse.Namespace, layer_dims: Sequence[int], m: int) -> str:
-    """The engine for this training, printed as one line of the plan."""
-    engine = choose_engine(args.engine, layer_dims, m, args.epochs)
+def pick_engine(
+    args: argparse.Namespace, layer_dims: Sequence[int], m: int, data_bytes: int = 0
+) -> str:
+    """The engine for this training (X and Y of ``data_bytes`` bytes), printed as one line of
+    the plan."""
+    engine = choose_engine(args.engine, layer_dims, m, args.epochs, data_bytes)
     if args.engine == "auto":
         work = work_of(layer_dims, m, args.epochs)
         threshold = choice.JAX_MIN_WORK
         side = "≥" if work >= threshold else "<"
         why = f"auto: {work:.1e} multiply-adds {side} {threshold:.0e}"
         if engine == "numpy" and work >= threshold:
-            why = "auto: JAX is not installed"
+            known = data_bytes and choice.jax_installed()
+            notice = choice.engine_memory_notice(data_bytes) if known else None
+            why = "auto: JAX is not installed" if notice is None else f"auto: {notice}"
         print(f"Engine: {engine} ({why})")
     else:
         print(f"Engine: {engine}")

@@ -175,16 +175,20 @@ def _predictions(
     prediction(s), the probabilities with --proba."""
     import pandas as pd
 
-    if _is_table_model(net):  # the table workflow's object, as train made it
-        model = TableModel.from_network(net)
-        data = model.read(source, drop_missing=args.drop_missing, id_column=args.id)
-        AL, new = model.outputs(data)  # encoded in chunks of rows: bounded memory
-    else:
-        data = model_data(
-            net, source, target=None, need_target=False, drop_missing=args.drop_missing,
-            id_column=args.id,
-        )  # fmt: skip
-        AL, new = predict_rows(net, data)
+    remembered = None if args.id is not None else _trained_id(net)
+    try:
+        data, AL, new = _predict_table(net, source, args, args.id or remembered)
+    except ValueError as exc:
+        if remembered is None or not str(exc).startswith(f"id column {remembered!r} is not in"):
+            raise
+        if not getattr(args, "_told_id", False):
+            print(
+                f"layerwise predict: notice: the model's id column {printable(remembered)!r} "
+                f"is not in {printable(args.data)}: the rows are numbered from 0 instead",
+                file=sys.stderr,
+            )
+            args._told_id = True
+        data, AL, new = _predict_table(net, source, args, None)
     _merge_unseen(unseen, new)
     id_name = data.table.id_name
     ids = data.table.ids
@@ -216,6 +220,30 @@ def _predictions(
             args._told = True
         frame[written] = values
     return frame
+
+
+def _trained_id(net: Network) -> str | None:
+    """The id column the model was trained with (``train --id``), as its file keeps it."""
+    name = (net.metadata.get("training") or {}).get("id_column")
+    return name if isinstance(name, str) else None
+
+
+def _predict_table(
+    net: Network, source: Any, args: argparse.Namespace, id_column: str | None
+) -> tuple[Any, Any, dict[str, dict[Any, int]]]:
+    """A table (or a chunk of one) read for the model with ``id_column`` as its ids, its
+    outputs A[L] (n[L], m) and its unseen values."""
+    if _is_table_model(net):  # the table workflow's object, as train made it
+        model = TableModel.from_network(net)
+        data = model.read(source, drop_missing=args.drop_missing, id_column=id_column)
+        AL, new = model.outputs(data)  # encoded in chunks of rows: bounded memory
+        return data, AL, new
+    data = model_data(
+        net, source, target=None, need_target=False, drop_missing=args.drop_missing,
+        id_column=id_column,
+    )  # fmt: skip
+    AL, new = predict_rows(net, data)
+    return data, AL, new
 
 
 def write_frames(frames: Any, out: Any) -> int:
@@ -300,7 +328,12 @@ def add_predict(sub: Any) -> None:
         help="write the predictions here (.csv, .tsv or .parquet; default: stdout)",
     )
     p.add_argument("--proba", action="store_true", help="add a probability column per class")
-    p.add_argument("--id", metavar="COL", help="a column identifying the rows (default: 'id')")
+    p.add_argument(
+        "--id",
+        metavar="COL",
+        help="a column identifying the rows (default: the model's --id, else a column 'id', "
+        "else the row number)",
+    )
     add_drop_missing(p)
     p.set_defaults(func=cmd_predict)
 

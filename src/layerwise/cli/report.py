@@ -93,9 +93,14 @@ def print_plan(
     patience: int = 0,
 ) -> None:
     dropped = f", {len(table.dropped)} with missing values dropped" if table.dropped else ""
+    pre = net.preprocessing
+    # the feature columns are those the encoding keeps (after its own rules left some out,
+    # each with a notice): the one count this line and the encoding's line both give
+    columns = pre.columns if pre is not None and pre.columns is not None else None
+    n_columns = len(table.feature_names) if columns is None else len(columns)
     print(
         f"Data: {table.source} ({table.kind}): {table.m} rows{dropped}, "
-        f"{len(table.feature_names)} feature columns, target {table.target!r}"
+        f"{n_columns} feature columns, target {table.target!r}"
     )
     if table.id_name != "row":
         print(f"  column {table.id_name!r} identifies the rows (not a feature)")
@@ -103,12 +108,11 @@ def print_plan(
         print(f"  column {args.sample_weight!r} weights the rows (not a feature)")
     if getattr(args, "drop", None):
         print(f"  left out: {', '.join(repr(c) for c in args.drop)}")
-    pre = net.preprocessing
-    if pre is not None and pre.columns is not None:
-        kinds = [c.kind for c in pre.columns]
-        words = {"number": "numeric", "boolean": "boolean", "category": "text"}
+    if columns is not None:
+        kinds = [c.kind for c in columns]
+        words = {"number": "numeric", "boolean": "boolean", "category": "text", "date": "date"}
         counts = ", ".join(f"{kinds.count(k)} {words[k]}" for k in words if k in kinds)
-        filled = sum(1 for c in pre.columns if c.indicator or None in c.categories)
+        filled = sum(1 for c in columns if c.indicator or None in c.categories)
         note = f"; {filled} with missing values" if filled else ""
         print(
             f"Encoding: {counts}{note} -> n[0] = {net.layer_dims[0]} features "
@@ -161,9 +165,13 @@ def write_plots(
     rows: np.ndarray,
     which: str,
     folder: Any,
+    predicted: np.ndarray | None = None,
 ) -> None:
     """The cost curve, and for a classifier the confusion matrix of ``rows`` (``which`` says
-    whose: "validation" or "all") and, for two numeric inputs, the decision boundary."""
+    whose: "validation" or "all") and, for two numeric inputs, the decision boundary.
+    ``predicted`` (1, rows.size) are the predictions for ``rows`` of the network whose scores
+    were printed (before a refit trained on the validation rows too); without it the rows
+    are predicted by ``net``."""
     from .. import plot
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -175,7 +183,7 @@ def write_plots(
     assert pre is not None
     if net.task != "regression":
         classes = pre.classes or []
-        pred = net.predict(X_all[:, rows]).reshape(-1)
+        pred = (net.predict(X_all[:, rows]) if predicted is None else predicted).reshape(-1)
         true = Y_all[0, rows]
         whose = (
             f"validation rows ({rows.size})" if which == "validation" else f"all {rows.size} rows"

@@ -16,6 +16,14 @@ rows and epochs on a 2-core machine (27 cases from 4e7 to 2e11 multiply-adds): f
 engine, its import and compilation included, was faster in every case, by 5 to 15 %; below,
 NumPy was faster in all but two cases (and then by under 15 %), often many times over, since
 a fit of a few seconds or less cannot win back the jax engine's start.
+
+``auto`` also counts the memory the jax engine needs beyond what the process already holds,
+and takes numpy when that is more than there is (:func:`jax_memory_need`,
+:func:`memory_room`): a fit of X (64, 250 000) and (64, 500 000) float64 after its data was
+in memory grew the peak resident memory by 1.0 times the bytes of X and Y with the numpy
+engine and by 2.0 times with the jax engine (a copy of the data on the device and a shuffled
+one per run of epochs), after JAX itself had taken 0.3 GiB of resident memory and 1.4 GiB of
+address space (what a process's address-space limit counts).
 """
 
 from __future__ import annotations
@@ -24,7 +32,17 @@ import importlib.util
 import itertools
 from collections.abc import Sequence
 
-__all__ = ["ENGINES", "JAX_MIN_WORK", "work_of", "jax_installed", "choose_engine"]
+__all__ = [
+    "ENGINES",
+    "JAX_MIN_WORK",
+    "JAX_DATA_FACTOR",
+    "work_of",
+    "jax_installed",
+    "jax_memory_need",
+    "memory_room",
+    "choose_engine",
+    "engine_memory_notice",
+]
 
 #: the names ``train --engine`` takes
 ENGINES = ("auto", "numpy", "jax")
@@ -32,6 +50,68 @@ ENGINES = ("auto", "numpy", "jax")
 #: the work (multiply-adds) from which ``auto`` picks the jax engine, measured with
 #: benchmarks/engine_choice.py (see the module's docstring and the README's "Engines")
 JAX_MIN_WORK = 1e11
+
+
+#: the bytes the jax engine's fit holds beyond the data's, per byte of X and Y, and what JAX
+#: itself takes once imported: resident memory and address space (measured, see above)
+JAX_DATA_FACTOR = 2.0
+JAX_RESIDENT_BYTES = 300 * 2**20
+JAX_ADDRESS_BYTES = 1400 * 2**20
+
+
+def jax_memory_need(data_bytes: int) -> tuple[int, int]:
+    """(resident bytes, address space bytes) the jax engine's fit needs beyond what the
+    process holds, for X and Y of ``data_bytes`` bytes."""
+    extra = int(JAX_DATA_FACTOR * data_bytes)
+    return extra + JAX_RESIDENT_BYTES, extra + JAX_ADDRESS_BYTES
+
+
+def memory_room() -> tuple[int | None, int | None]:
+    """(memory available, address space left under the process's limit) in bytes, each None
+    where the system does not say (or sets no limit)."""
+    from .._checks import available_memory
+
+    room = None
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            room = soft - _address_space()
+    except (ImportError, OSError, ValueError):  # pragma: no cover - not on POSIX
+        pass
+    return available_memory(), room
+
+
+def _address_space() -> int:
+    """The process's address space now (VmSize), 0 where /proc does not say."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def engine_memory_notice(data_bytes: int) -> str | None:
+    """Why the jax engine would not fit in memory for X and Y of ``data_bytes`` bytes, or
+    None when it fits (or nothing is known)."""
+    from .._checks import format_bytes
+
+    resident, address = jax_memory_need(data_bytes)
+    available, room = memory_room()
+    for need, have, what in (
+        (resident, available, "of the memory available"),
+        (address, room, "of address space left under the process's limit"),
+    ):
+        if have is not None and need > have:
+            return (
+                f"the jax engine would need about {format_bytes(need)} more, and there is "
+                f"{format_bytes(max(have, 0))} {what}"
+            )
+    return None
 
 
 def work_of(layer_dims: Sequence[int], m: int, epochs: int) -> float:
@@ -52,7 +132,9 @@ def jax_installed() -> bool:
     return importlib.util.find_spec("jax") is not None
 
 
-def choose_engine(engine: str, layer_dims: Sequence[int], m: int, epochs: int) -> str:
+def choose_engine(
+    engine: str, layer_dims: Sequence[int], m: int, epochs: int, data_bytes: int = 0
+) -> str:
     """The engine ``"numpy"`` or ``"jax"`` that trains a network of ``layer_dims`` on m
     examples for at most ``epochs`` epochs.
 
@@ -60,8 +142,11 @@ def choose_engine(engine: str, layer_dims: Sequence[int], m: int, epochs: int) -
     ----------
     engine : {"auto", "numpy", "jax"}
         ``"numpy"`` and ``"jax"`` are taken as they are (``"jax"`` needs the ``jax`` extra);
-        ``"auto"`` is ``"jax"`` when JAX is installed and :func:`work_of` is at least
-        :data:`JAX_MIN_WORK`, else ``"numpy"``.
+        ``"auto"`` is ``"jax"`` when JAX is installed, :func:`work_of` is at least
+        :data:`JAX_MIN_WORK` and the jax engine fits in memory
+        (:func:`engine_memory_notice`), else ``"numpy"``.
+    data_bytes : int
+        The bytes of X (n[0], m) and Y (n[L], m) the fit takes (0: not counted).
 
     Raises
     ------
@@ -86,5 +171,7 @@ def choose_engine(engine: str, layer_dims: Sequence[int], m: int, epochs: int) -
     if engine == "numpy":
         return "numpy"
     if work_of(layer_dims, m, epochs) >= JAX_MIN_WORK and jax_installed():
+        if data_bytes and engine_memory_notice(data_bytes) is not None:
+            return "numpy"
         return "jax"
     return "numpy"

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "RowInputs",
+    "column_kind",
     "is_pandas_frame",
     "is_raw_table",
     "is_sparse",
@@ -64,6 +65,38 @@ def is_raw_table(X: Any) -> bool:
     return bool(X.isna().to_numpy().any())
 
 
+#: what a DataFrame column holds, in words, by the kind :func:`column_kind` gives it
+_KIND_WORDS = {"boolean": "True/False", "number": "numbers", "date": "dates", "text": "text"}
+
+
+def column_kind(column: Any) -> str | None:
+    """What a DataFrame column holds: ``"boolean"``, ``"number"`` (integers or floats, pandas'
+    nullable ones too), ``"date"`` or ``"text"`` (strings, categoricals); an object column by
+    the values it holds (True/False with gaps is still boolean); None for one with no value."""
+    dtype = column.dtype
+    if type(dtype).__name__ == "CategoricalDtype":
+        return "text"
+    kind = getattr(dtype, "kind", "O")
+    if kind == "b":
+        return "boolean"
+    if kind in "iuf":
+        return "number"
+    if kind in "mM":
+        return "date"
+    from pandas.api.types import infer_dtype
+
+    inferred = infer_dtype(column, skipna=True)
+    if inferred == "empty":
+        return None
+    if inferred == "boolean":
+        return "boolean"
+    if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return "number"
+    if inferred.startswith("date"):
+        return "date"
+    return "text"
+
+
 def shorten(names: list[str], limit: int = 12) -> str:
     """Names for a message: the first ``limit``, quoted, and how many there are in all."""
     shown = ", ".join(repr(n) for n in names[:limit])
@@ -93,9 +126,36 @@ class RowInputs:
     n_features_in_: int
     standardize: bool
 
+    def _check_kinds(self, X: Any, reset: bool) -> None:
+        """Remember what each column of a DataFrame X holds at fit (:func:`column_kind`, as
+        ``feature_names_in_`` remembers the names) and refuse, later, a column whose kind
+        changed: True/False where numbers were trained would be taken as 0/1 in silence,
+        as numbers where text was trained would be taken as unseen categories."""
+        if reset:
+            self._feature_kinds = (
+                {str(c): (column_kind(X[c]), str(X[c].dtype)) for c in X.columns}
+                if is_pandas_frame(X) and X.columns.is_unique
+                else {}
+            )
+            return
+        trained = getattr(self, "_feature_kinds", None)
+        if not trained or not is_pandas_frame(X) or not X.columns.is_unique:
+            return
+        for c in X.columns:
+            kind, dtype = trained.get(str(c), (None, ""))
+            given = column_kind(X[c])
+            if kind is not None and given is not None and given != kind:
+                raise ValueError(
+                    f"{type(self).__name__}: column {str(c)!r} holds {_KIND_WORDS[given]} "
+                    f"(dtype {X[c].dtype}) but held {_KIND_WORDS[kind]} at fit (dtype "
+                    f"{dtype}); give it as it was at fit (e.g. X[{str(c)!r}].astype("
+                    f"{dtype!r})), or fit again"
+                )
+
     def _check_X_y(self, X: Any, y: Any, reset: bool, y_numeric: bool = False) -> tuple[Any, Any]:
         """X as dense rows, sparse CSR rows or (fitted with the encoder) a DataFrame whose
         columns are named as text; y as an array."""
+        self._check_kinds(X, reset)
         table = is_raw_table(X) if reset else hasattr(self, "encoder_")
         if not table:
             return validate_data(
@@ -123,7 +183,9 @@ class RowInputs:
         return frame, y
 
     def _check_X(self, X: Any) -> Any:
-        """X at predict: as at fit (a DataFrame with the same columns when fitted on one)."""
+        """X at predict: as at fit (a DataFrame with the same columns when fitted on one, each
+        holding what it held at fit)."""
+        self._check_kinds(X, reset=False)
         if hasattr(self, "encoder_"):
             return self._check_frame(X, reset=False)
         try:

@@ -275,6 +275,9 @@ class TableModel:
         self.metrics: dict[str, dict[str, float]] = {}
         self.notices: list[str] = []
         self.plan: PreparedTable | None = None
+        #: predictions (1, m_val) for the validation rows by the network the validation
+        #: scores are of (the first run's, when a refit follows); None before training
+        self.validation_predictions: Array | None = None
 
     # ----------------------------------------------------------------------- training
 
@@ -542,8 +545,12 @@ class TableModel:
             engine=engine,
         )
         metrics: dict[str, dict[str, float]] = {}
+        self.validation_predictions = None
         if p.validation is not None:
             metrics["validation"] = _scores(net, *p.validation, p.kind)
+            # those of the network the validation scores are of, before a refit trains on
+            # the validation rows too (a plot of them must agree with the scores)
+            self.validation_predictions = net.predict(p.validation[0])
         if p.refit and history.best_epoch is not None and not history.interrupted:
             # the epochs chosen on the held-out rows, now on every row: the validation
             # scores above are those of the run that chose them
@@ -843,6 +850,7 @@ def _training_record(
         "early_stopping": p.patience,
         "target_scaling": task == "continuous" and model.target_scaling,
         "drop": list(model.drop),
+        "id_column": model.id_column,  # predict writes it back beside the predictions
         "seed": model.seed,
         "dtype": model.dtype,
         "stop_reason": history.stop_reason,
