@@ -101,14 +101,71 @@ def network_html(net: Any) -> str:
 
     names = ", ".join(g.name for g in net.activations)
     title = f"Network n = {list(net.layer_dims)}, L = {net.L} ({names})"
-    eqs = equations(net.layer_dims, net.activations, net.loss.name)
+    metadata = getattr(net, "metadata", None)
+    training = metadata.get("training") if isinstance(metadata, dict) else None
+    training = training if isinstance(training, dict) else None
+    eqs = equations(net.layer_dims, net.activations, net.loss.name, training=training)
     return (
         '<div class="layerwise-network">'
         f"<strong>{html.escape(title)}</strong>"
+        f"<p>{html.escape(trained_with(training))}</p>"
         f"{_pre(net.summary())}"
         "<details><summary>Forward and backward equations, with their shapes</summary>"
         f"{_pre(eqs)}</details></div>"
     )
+
+
+#: the update rules' names as a sentence says them
+_RULES = {
+    "gd": "gradient descent",
+    "sgd": "gradient descent",
+    "momentum": "gradient descent with momentum",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
+
+
+def trained_with(training: dict[str, Any] | None) -> str:
+    """One sentence on how a network was trained: its update rule, α, the batch size and the
+    epochs, from its training record (``net.metadata["training"]``, written by ``fit`` and by
+    the table workflow); for a network without one, that it was not trained here.
+
+    Parameters
+    ----------
+    training : dict or None
+        ``optimizer`` (a name or ``{"name": ...}``), ``learning_rate``, ``batch_size`` (None:
+        the whole set), ``epochs`` and ``epochs_run``, ``examples`` or ``training_rows``.
+
+    Returns
+    -------
+    str
+    """
+    if not training:
+        return "Not trained yet (no record of a fit): the update rule is chosen by fit."
+    optimizer = training.get("optimizer") or "gd"
+    if isinstance(optimizer, dict):
+        optimizer = optimizer.get("name", "gd")
+    rule = _RULES.get(str(optimizer).lower(), str(optimizer))
+    lr = training.get("learning_rate")
+    if isinstance(lr, (int, float)):
+        rule += f" (α = {lr:g})"
+    batch = training.get("batch_size")
+    m = training.get("examples", training.get("training_rows"))
+    if isinstance(batch, int) and not (isinstance(m, int) and batch >= m):
+        steps = f"on mini-batches of {batch} examples"
+    else:
+        whole = f"all {m} examples" if isinstance(m, int) else "all the examples"
+        steps = f"on {whole} at each step"
+        if rule.startswith("gradient descent ("):
+            steps += " (batch gradient descent, as in the notes)"
+    ran, asked = training.get("epochs_run"), training.get("epochs")
+    if isinstance(ran, int) and isinstance(asked, int) and ran != asked:
+        epochs = f"{ran} of {asked} epochs"
+    elif isinstance(ran, int) or isinstance(asked, int):
+        epochs = f"{ran if isinstance(ran, int) else asked} epochs"
+    else:
+        epochs = "epochs not recorded"
+    return f"Trained with {rule} {steps}, {epochs}."
 
 
 # --------------------------------------------------------------------------- history
