@@ -66,3 +66,56 @@ def test_drawing_on_given_axes_returns_their_figure(trained):
     assert plot.cost_curve(history, ax=ax) is fig
     assert [line.get_label() for line in ax.get_lines()] == ["training cost"]
     assert list(ax.get_lines()[0].get_ydata()) == history.cost
+
+
+def _rendered(fig):
+    """The figure drawn by Agg (as when written), and its renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()
+
+
+def _overlapping(boxes):
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[i + 1 :], i + 1)
+        if a.overlaps(b)
+    ]
+
+
+@pytest.mark.parametrize("k", [6, 12])
+@pytest.mark.parametrize("name", ["{}", "class {}", "a longer class name {}"])
+def test_confusion_matrix_labels_do_not_overlap_nor_the_colorbar_the_title(tmp_path, k, name):
+    import numpy as np
+    from matplotlib.text import Text
+
+    rng = np.random.default_rng(0)
+    names = [name.format(i) for i in range(k)]
+    true = rng.integers(0, k, 400)
+    pred = np.where(rng.random(400) < 0.7, true, rng.integers(0, k, 400))
+    title = "Confusion matrix, all 400 rows of /data/surveys/the_survey_of_2026_final.csv"
+    fig = plot.confusion_matrix(
+        [names[i] for i in true],
+        [names[i] for i in pred],
+        labels=names,
+        path=tmp_path / "cm.png",
+        title=title,
+    )
+    renderer = _rendered(fig)
+    ax, colorbar = fig.axes
+    for labels in (ax.get_xticklabels(), ax.get_yticklabels()):
+        assert [t.get_text() for t in labels] == names
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        assert _overlapping(boxes) == []
+        # and each is inside the figure, not cut off
+        assert all(
+            fig.bbox.x0 <= b.x0 and b.x1 <= fig.bbox.x1 and fig.bbox.y0 <= b.y0 for b in boxes
+        )
+    (heading,) = [t for t in fig.findobj(Text) if t.get_text().replace("\n", " ") == title]
+    top = heading.get_window_extent(renderer)
+    assert not colorbar.get_tightbbox(renderer).overlaps(top)
+    assert not ax.get_tightbbox(renderer).overlaps(top)
+    assert top.y1 <= fig.bbox.y1 and top.x0 >= fig.bbox.x0 and top.x1 <= fig.bbox.x1

@@ -52,21 +52,23 @@ def _figure(
     ax: Axes | None,
     path: str | os.PathLike[str] | None,
     size: tuple[float, float] = (6.0, 4.5),
+    layout: str | None = None,
 ) -> tuple[Figure, Axes]:
     """The axes to draw on: ``ax``'s own; else a figure of the current backend (pyplot, so a
     notebook or a window shows it) when nothing is written, or a figure outside pyplot (never
-    shown, never kept open) when it goes to ``path``."""
+    shown, never kept open) when it goes to ``path``. ``layout`` is matplotlib's layout
+    engine of a new figure ("constrained": room for the labels and a colorbar)."""
     if ax is not None:
         return ax.figure, ax  # type: ignore[return-value]
     _matplotlib()
     if path is not None:
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=size)
+        fig = Figure(figsize=size, layout=layout)
         return fig, fig.add_subplot()
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=size)
+    fig, ax = plt.subplots(figsize=size, layout=layout)
     return fig, ax
 
 
@@ -76,7 +78,8 @@ def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Figure:
 
         from .io import atomic_write_bytes
 
-        fig.tight_layout()
+        if fig.get_layout_engine() is None:
+            fig.tight_layout()
         buf = _io.BytesIO()
         fig.savefig(buf, format="png", dpi=120)
         atomic_write_bytes(Path(path), buf.getvalue())
@@ -188,7 +191,26 @@ def confusion_matrix(
     ax: Axes | None = None,
     title: str = "Confusion matrix",
 ) -> Figure:
-    """Counts of (true class, predicted class), rows true, columns predicted."""
+    """Counts of (true class, predicted class), rows true, columns predicted, with a colorbar
+    beside them.
+
+    The figure grows with the number of classes k; the column labels are turned (45°, or 90°
+    for long ones) when they would not fit side by side, and the labels and counts shrink for many classes, so that
+    no two labels overlap. On a new figure the title is the figure's (above the colorbar too,
+    wrapped when long) and the layout is matplotlib's constrained one.
+
+    Parameters
+    ----------
+    y_true, y_pred : sequence of shape (m,)
+        The true and the predicted label of each example (any labels: ids or texts).
+    labels : sequence, optional
+        The classes in the order shown (default: the labels seen, sorted).
+    path : str, optional
+        Write a PNG there (atomically).
+    ax : Axes, optional
+        Draw there (its figure's layout is left as it is).
+    title : str
+    """
     t = np.asarray(y_true).reshape(-1)
     p = np.asarray(y_pred).reshape(-1)
     if t.shape != p.shape:
@@ -198,22 +220,47 @@ def confusion_matrix(
     counts = np.zeros((len(classes), len(classes)), dtype=int)
     for a, b in zip(t.tolist(), p.tolist()):
         counts[index[a], index[b]] += 1
-    fig, ax = _figure(ax, path, (5.0, 4.5))
+    k = len(classes)
+    names = [str(c) for c in classes]
+    longest = max((len(n) for n in names), default=1)
+    # about 0.45 inch a class (more for long names), within what a page shows
+    side = min(11.0, max(4.5, 1.5 + k * max(0.45, 0.09 * min(longest, 12))))
+    own = ax is None
+    fig, ax = _figure(ax, path, (side + 1.2, side), layout="constrained")
+    font = 10.0 if k <= 8 else max(5.0, 10.0 - 0.35 * (k - 8))
     im = ax.imshow(counts, cmap="Blues")
-    fig.colorbar(im, ax=ax)
-    ax.set_xticks(range(len(classes)), [str(c) for c in classes])
-    ax.set_yticks(range(len(classes)), [str(c) for c in classes])
-    for i in range(len(classes)):
-        for j in range(len(classes)):
+    from matplotlib.ticker import MaxNLocator
+
+    fig.colorbar(im, ax=ax, shrink=0.8, label="examples", ticks=MaxNLocator(integer=True))
+    ax.set_xticks(range(k), names, fontsize=font)
+    ax.set_yticks(range(k), names, fontsize=font)
+    # a column label wider than its column is turned: 45° when short, upright when long
+    # (long ones at 45° would reach over their neighbours)
+    if longest * font / 10.0 > 4.0 * side / max(k, 1):
+        if longest <= 8:
+            ax.tick_params(axis="x", labelrotation=45)
+            for label in ax.get_xticklabels():
+                label.set_horizontalalignment("right")
+                label.set_rotation_mode("anchor")
+        else:
+            ax.tick_params(axis="x", labelrotation=90)
+    for i in range(k):
+        for j in range(k):
             ax.text(
                 j,
                 i,
                 str(counts[i, j]),
                 ha="center",
                 va="center",
+                fontsize=font,
                 color="white" if counts[i, j] > counts.max() / 2 else "black",
             )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(title)
+    if own:
+        import textwrap
+
+        fig.suptitle("\n".join(textwrap.wrap(title, 60)) or title)
+    else:
+        ax.set_title(title)
     return _finish(fig, path)
