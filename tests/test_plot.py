@@ -119,3 +119,52 @@ def test_confusion_matrix_labels_do_not_overlap_nor_the_colorbar_the_title(tmp_p
     assert not colorbar.get_tightbbox(renderer).overlaps(top)
     assert not ax.get_tightbbox(renderer).overlaps(top)
     assert top.y1 <= fig.bbox.y1 and top.x0 >= fig.bbox.x0 and top.x1 <= fig.bbox.x1
+
+
+def test_a_grid_of_boundaries_draws_each_model_on_its_own_data(trained, tmp_path):
+    import numpy as np
+
+    net, _, X, Y = trained
+    other_X, other_Y = lw.datasets.moons(m=60, seed=0)
+    half = lambda G: (G[0] > 0).astype(int)[None, :]  # noqa: E731 - a model by hand
+    panels = [("net", net, X, Y), ("x1 > 0", half, other_X, other_Y), ("again", half, X, Y)]
+    fig = plot.decision_boundaries(panels, ncols=2, path=tmp_path / "grid.png", resolution=30)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in shown] == ["net", "x1 > 0", "again"]
+    assert len(fig.axes) == 4 and not fig.axes[3].get_visible()  # 2 × 2, the last one unused
+    # each panel's points are its own data set's, and no panel has a legend of its own
+    for ax, (_, _, data, _) in zip(shown, panels):
+        points = np.concatenate([c.get_offsets() for c in ax.collections[1:]])
+        assert sorted(map(tuple, points)) == sorted(map(tuple, data.T))
+        assert ax.get_legend() is None
+    with Image.open(tmp_path / "grid.png") as image:
+        assert image.format == "PNG"
+    with pytest.raises(ValueError, match="ncols must be a positive integer; Received: 0"):
+        plot.decision_boundaries(panels, ncols=0, path=tmp_path / "x.png")
+
+
+def test_images_show_each_column_with_its_label_and_prediction(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.random((12, 5))  # five images of 3 × 4 pixels, one per column
+    fig = plot.images(
+        X,
+        (3, 4),
+        labels=[1, 0, 1, 1, 0],
+        predicted=["a", "b", "c", "d", "e"],
+        ncols=3,
+        path=tmp_path / "images.png",
+    )
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(shown) == 5 and len(fig.axes) == 6
+    for i, ax in enumerate(shown):
+        # the picture is column i, row by row
+        np.testing.assert_array_equal(ax.images[0].get_array(), X[:, i].reshape(3, 4))
+        assert ax.get_title() == f"y = {[1, 0, 1, 1, 0][i]}\nŷ = {'abcde'[i]}"
+    with Image.open(tmp_path / "images.png") as image:
+        assert image.format == "PNG"
+    with pytest.raises(ValueError, match=r"an image of shape \(8, 8\) has 64 pixels but X has"):
+        plot.images(X, (8, 8))
+    with pytest.raises(ValueError, match="labels has 2 entries but X has 5 images"):
+        plot.images(X, (3, 4), labels=[0, 1])
