@@ -17,6 +17,8 @@ NEEDS = {
     "02_week4_deep_network.ipynb": ["sklearn"],
     "03_gradient_checking_and_errata.ipynb": [],
     "04_table_workflow.ipynb": ["pandas", "pyarrow", "sklearn", "onnx", "onnxruntime"],
+    "07_week3_hidden_units_and_datasets.ipynb": ["matplotlib"],
+    "08_week4_application.ipynb": ["matplotlib", "sklearn"],
 }
 
 
