@@ -167,6 +167,8 @@ def _functions_by_line(tree: ast.Module) -> dict[int, tuple[str, str]]:
 
     visit(tree, "", "")
     return where
+
+
 def _api_pages() -> dict[str, str]:
     """Each module documented with ``::: module`` -> its page under docs/ (e.g. api/x.md)."""
     pages: dict[str, str] = {}

@@ -212,7 +212,7 @@ def _said(net) -> tuple[str, str]:
 
 
 def test_network_html_says_batch_gradient_descent_when_trained_so(trained):
-    net, history = trained  # 300 epochs of gradient descent, α 1.2, on 300 of the 400 examples
+    net, _ = trained  # 300 epochs of gradient descent, α 1.2, on 300 of the 400 examples
     sentence, eqs = _said(net)
     assert sentence == (
         "Trained with gradient descent (α = 1.2) on all 300 examples at each step "
@@ -239,6 +239,8 @@ def test_network_html_of_an_untrained_network_says_so():
     sentence, eqs = _said(lw.Network([2, 3, 1], seed=0))
     assert sentence.startswith("Not trained yet")
     assert "Trained with" not in sentence
+    # the equations give fit's default rule, with no α of its own
+    assert "Update (gradient descent, learning rate α)" in eqs
 
 
 def test_network_html_says_when_early_stopping_cut_the_run():

@@ -173,7 +173,7 @@ def gaussian_quantiles(
     K = _count("classes", classes)
     if not (isinstance(cov, (int, float)) and cov > 0):
         raise ValueError(f"cov is the variance of each feature and must be > 0; Received: {cov!r}")
-    if K > m:
+    if m < K:
         raise ValueError(f"classes={K} rings need at least {K} points; Received: m={m}")
     rng = _checks.check_rng(seed)
     X = np.sqrt(cov) * rng.standard_normal((2, m))

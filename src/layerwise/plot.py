@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -60,7 +60,7 @@ def _figure(
     ax: Axes | None,
     path: str | os.PathLike[str] | None,
     size: tuple[float, float] = (6.0, 4.5),
-    layout: str | None = None,
+    layout: Literal["constrained"] | None = None,
 ) -> tuple[Figure, Axes]:
     """The axes to draw on: ``ax``'s own, else those of a new figure (:func:`_new_figure`)."""
     if ax is not None:
@@ -70,7 +70,9 @@ def _figure(
 
 
 def _new_figure(
-    path: str | os.PathLike[str] | None, size: tuple[float, float], layout: str | None = None
+    path: str | os.PathLike[str] | None,
+    size: tuple[float, float],
+    layout: Literal["constrained"] | None = None,
 ) -> Figure:
     """A figure of the current backend (pyplot, so a notebook or a window shows it) when
     nothing is written, or a figure outside pyplot (never shown, never kept open) when it goes
