@@ -15,7 +15,7 @@ less than ``interval`` seconds after the one before:
 
 So the view costs under 5 % of the training time however fast or slow each epoch and each
 redraw is. The pictures are an SVG and a small PNG written with NumPy and zlib alone
-(``layerwise._html``): matplotlib is not needed.
+(``layerwise._pictures``): matplotlib is not needed.
 
 Labels may be class ids (0/1 or 0..k−1), texts (each distinct text gets a colour, in sorted
 order, as the estimators number their classes) or one-hot columns (k, m).
@@ -110,6 +110,10 @@ class LiveView:
         What the view has received so far.
     updates : int
         Frames shown (the first one included).
+    Y : ndarray of int, shape (1, m), or None
+        The class id of each example (its colour).
+    classes : ndarray or None
+        For text labels, the distinct texts, which ``Y`` indexes; None for class ids.
     """
 
     def __init__(
@@ -134,7 +138,6 @@ class LiveView:
         if (X is None) != (Y is None):
             raise ValueError("give X and Y together (for the decision boundary), or neither")
         self.X = None if X is None else np.asarray(X, dtype=float)
-        #: the labels as given, for the texts (None: they were class ids)
         self.classes: Array | None = None
         self.Y: Array | None = None
         if self.X is not None and Y is not None:
