@@ -8,6 +8,8 @@ to that page of the site, ``#anchor`` a link to the page that holds the heading,
 any other file of the repository the file's path in code (the site holds only docs/); a
 link to a file that does not exist stops the build, as MkDocs' own check does for pages.
 Links to files outside docs/ in the docs pages themselves are treated the same way.
+``<!-- formulas: MODULE ... -->`` becomes the table of the formula comments of those modules
+(docs/formulas.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"^<!-- (readme|readme-page): (.+?) -->$", re.MULTILINE)
+#: ``<!-- formulas: MODULE ... -->``: the table of the formula comments of these modules
+FORMULAS = re.compile(r"^<!-- formulas: (.+?) -->$", re.MULTILINE)
 LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^()\s]+)\)")
 FENCE = re.compile(r"^(```|~~~)", re.MULTILINE)
 CODE_SPAN = re.compile(r"(`+[^`\n]*?`+)")
@@ -165,7 +169,21 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
 
     own_dir = posixpath.join("docs", page_dir) if page_dir else "docs"
     markdown = _rewrite_links(markdown, own_dir, page_dir, config)
+    markdown = FORMULAS.sub(
+        lambda match: _formulas().formula_table(match.group(1).split(), page_dir), markdown
+    )
     return MARKER.sub(include, markdown)
+
+
+def _formulas() -> Any:
+    """docs/formulas.py (the formula comments of the code), loaded by its path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("docs_formulas", ROOT / "docs" / "formulas.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:

@@ -459,15 +459,34 @@ def test_gradcheck_reports_fail_with_exit_1(capsys):
     assert code == 1 and "overall:" in out and "FAIL (worst: d" in out
 
 
+def test_gradcheck_verdict_agrees_with_its_rows(capsys):
+    # a threshold between the difference of all gradients together and the worst one's: the
+    # worst row fails, and so must the verdict (it said PASS under a row that said FAIL)
+    args = ("gradcheck", "--dims", "3,5,4,3", "--hidden", "tanh")
+    code, out, _ = run(capsys, *args)
+    lines = out.splitlines()
+    rows = {line.split()[0]: float(line.split()[-2]) for line in lines if line.endswith(" ok")}
+    overall = float(next(line for line in lines if line.startswith("overall:")).split()[1])
+    worst = max(rows.values())
+    assert code == 0 and len(rows) == 6 and overall < worst  # the rows spread around it
+    threshold = (overall * worst) ** 0.5
+    code, out, _ = run(capsys, *args, "--threshold", f"{threshold:.6e}")
+    failing = [line.split()[0] for line in out.splitlines() if line.endswith("FAIL")]
+    assert failing == [k for k, v in rows.items() if v >= threshold] != []
+    verdict = next(line for line in out.splitlines() if line.startswith("overall:"))
+    assert code == 1 and verdict.split()[2] == "FAIL"
+    assert f"failed: {', '.join(failing)}" in verdict
+
+
 def test_gradcheck_of_a_model_on_its_data_agrees_with_the_library(capsys, model, bc_csv):
     code, out, _ = run(capsys, "gradcheck", model, bc_csv, "--examples", "30", "--epsilon", "1e-4")
     net = lw.Network.load(model)
     table = pd.read_csv(bc_csv).head(30)
     X = net.preprocessing.transform(table[net.preprocessing.feature_names].to_numpy().T)
     Y = (table["target"] == "malignant").to_numpy(float)[None, :]
-    expected = lw.gradient_check(X, Y, dict(net.params), net.activations, epsilon=1e-4)
-    assert f"overall: {expected:.3e}" in out
-    assert code == (0 if expected < 1e-7 else 1)
+    expected = lw.gradient_check(X, Y, dict(net.params), net.activations, epsilon=1e-4, report=True)
+    assert f"overall: {expected.difference:.3e}" in out
+    assert code == (0 if max(expected.per_parameter.values()) < 1e-7 else 1)
 
 
 def test_gradcheck_of_millions_of_parameters_checks_a_sample_and_says_so(capsys, monkeypatch):

@@ -180,3 +180,49 @@ def test_bad_sizes_are_rejected(name):
         fn(m=0, **kwargs)
     with pytest.raises(TypeError, match="m must be a positive integer"):
         fn(m=10.5, **kwargs)
+
+
+# --------------------------------------------------------------------------- gaussian quantiles
+
+
+def test_gaussian_quantiles_cuts_rings_of_equal_size_at_the_distance():
+    X, Y = datasets.gaussian_quantiles(m=201, classes=3, cov=0.5, seed=0)
+    assert X.shape == (2, 201) and Y.shape == (1, 201) and Y.dtype == np.float64
+    r2 = np.sum(X**2, axis=0)
+    labels = Y[0]
+    # 67 a ring, computed by hand: 201 // 3; every point of a ring is farther than the last
+    assert np.bincount(labels.astype(int)).tolist() == [67, 67, 67]
+    for k in (0, 1):
+        assert r2[labels == k].max() < r2[labels == k + 1].min()
+
+
+def test_gaussian_quantiles_follows_the_chi_square_quantile():
+    # with 2 classes the cut is the median of ‖x‖², which is cov · χ²₂'s median = cov · 2 ln 2
+    X, Y = datasets.gaussian_quantiles(m=20_000, cov=0.5, seed=1)
+    r2 = np.sum(X**2, axis=0)
+    cut = (r2[Y[0] == 0].max() + r2[Y[0] == 1].min()) / 2
+    assert cut == pytest.approx(0.5 * 2 * np.log(2), rel=0.03)
+    assert np.cov(X) == pytest.approx(0.5 * np.eye(2), abs=0.02)
+
+
+@pytest.mark.parametrize(("m", "classes"), [(200, 2), (200, 3), (203, 4)])
+def test_gaussian_quantiles_rings_are_scikit_learns(m, classes):
+    sk = pytest.importorskip("sklearn.datasets")
+    Xs, ys = sk.make_gaussian_quantiles(
+        cov=0.5, n_samples=m, n_features=2, n_classes=classes, random_state=3
+    )
+    X, Y = datasets.gaussian_quantiles(m=m, classes=classes, cov=0.5, seed=3)
+    # the same ring sizes (the remainder in the outermost), each ring ordered by distance
+    assert np.bincount(Y[0].astype(int)).tolist() == np.bincount(ys).tolist()
+    for labels, r2 in ((ys, np.sum(Xs**2, axis=1)), (Y[0], np.sum(X**2, axis=0))):
+        for k in range(classes - 1):
+            assert r2[labels == k].max() < r2[labels == k + 1].min()
+
+
+def test_gaussian_quantiles_is_seeded_and_refuses_bad_arguments():
+    a, b = datasets.gaussian_quantiles(seed=5), datasets.gaussian_quantiles(seed=5)
+    np.testing.assert_array_equal(a[0], b[0])
+    with pytest.raises(ValueError, match=r"cov .* must be > 0; Received: -1"):
+        datasets.gaussian_quantiles(cov=-1)
+    with pytest.raises(ValueError, match=r"classes=5 rings need at least 5 points; Received: m=3"):
+        datasets.gaussian_quantiles(m=3, classes=5)

@@ -83,3 +83,73 @@ def test_the_docs_extra_and_the_ci_step_exist():
     for package in ("mkdocs", "mkdocs-material", "mkdocstrings[python]", "mkdocs-jupyter"):
         assert f'"{package}>=' in docs
     assert "mkdocs build --strict" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def formulas():
+    spec = importlib.util.spec_from_file_location("docs_formulas", ROOT / "docs" / "formulas.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_notebook_is_executed_for_the_site():
+    # a notebook left out of execution is shown without its outputs
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "execute: true" in text and "execute_ignore" not in text
+    notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks and all(f"notebooks/{name}" in text for name in notebooks)
+
+
+def test_the_formula_comments_of_linear_backward_are_found(formulas):
+    source = (ROOT / "src" / "layerwise" / "propagation.py").read_text(encoding="utf-8")
+    found = [text.splitlines()[0] for _, text in formulas.formula_blocks(source)]
+    # the notes' three backward lines, as written above the lines that compute them
+    for formula in ("dW[l] = 1/m dZ[l] A[l-1]^T", "dA[l-1] = W[l]^T dZ[l]"):
+        assert any(line.startswith(formula) for line in found), formula
+    assert any("np.sum(dZ[l], axis=1, keepdims=True)" in line for line in found)
+    # prose comments are not formulas
+    assert not any(line.startswith("(products use") for line in found)
+
+
+def test_the_api_pages_show_the_formula_comments(formulas):
+    griffe = pytest.importorskip("griffe")
+    module = griffe.load(
+        "layerwise.propagation",
+        search_paths=[str(ROOT / "src")],
+        extensions=griffe.load_extensions(formulas.FormulaComments()),
+    )
+    doc = module["linear_backward"].docstring.value
+    summary, _, rest = doc.partition("\n\n")
+    assert summary == "The notes' three backward lines for layer l."
+    assert rest.startswith("In the code, the formula comments")
+    block = rest[rest.index("```text\n") : rest.index("\n```\n")]
+    assert "dW[l] = 1/m dZ[l] A[l-1]^T" in block and "keepdims=True" in block
+    assert "dA[l-1] = W[l]^T dZ[l]" in block
+    assert "Parameters\n----------" in rest  # the numpydoc sections stay after it
+    # a method without a docstring of its own: its formulas are on its class
+    activations = griffe.load(
+        "layerwise.activations",
+        search_paths=[str(ROOT / "src")],
+        extensions=griffe.load_extensions(formulas.FormulaComments()),
+    )
+    assert "derivative: g'(z) = a (1 − a)" in activations["Sigmoid"].docstring.value
+
+
+def test_the_notation_page_lists_each_formula_with_its_function(formulas, hooks):
+    page = (ROOT / "docs" / "api" / "notation.md").read_text(encoding="utf-8")
+    assert "dimensions" in page and "keepdims=True" in page
+    out = hooks.on_page_markdown(page, _page("api/notation.md"), CONFIG, None)
+    rows = [line for line in out.splitlines() if line.startswith("| `")]
+    row = next(r for r in rows if "keepdims=True" in r)
+    assert row == (
+        "| `db[l] = 1/m np.sum(dZ[l], axis=1, keepdims=True)` | "
+        "[`layerwise.propagation.linear_backward`]"
+        "(propagation.md#layerwise.propagation.linear_backward) |"
+    )
+    # a method links to its class's entry, a private helper to its module's
+    sigmoid = next(r for r in rows if r.startswith("| `g'(z) = a (1 − a)`"))
+    assert sigmoid.endswith("(propagation.md#layerwise.activations.Sigmoid) |")
+    small = next(r for r in rows if "randn" in r)
+    assert small.endswith("(propagation.md#layerwise.initializers) |")
+    assert "api/notation.md" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ the costs say, escaped names, and a PNG that an independent reader decodes."""
 from __future__ import annotations
 
 import html
+import importlib.util
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -202,3 +203,56 @@ def test_a_diverged_history_draws_its_finite_costs_only():
     (line,) = _points(next(root.iter(f"{SVG}svg")))
     assert len(line) == 2  # the two finite epochs
     assert "nan" in "".join(root.itertext())  # the last figure, as it is
+
+
+def _said(net) -> tuple[str, str]:
+    """The sentence under the network's title, and its folded equations."""
+    root = _tree(net._repr_html_())
+    return next(root.iter("p")).text, [p.text for p in root.iter("pre")][1]
+
+
+def test_network_html_says_batch_gradient_descent_when_trained_so(trained):
+    net, _ = trained  # 300 epochs of gradient descent, α 1.2, on 300 of the 400 examples
+    sentence, eqs = _said(net)
+    assert sentence == (
+        "Trained with gradient descent (α = 1.2) on all 300 examples at each step "
+        "(batch gradient descent, as in the notes), 300 epochs."
+    )
+    assert "Update (gradient descent, α = 1.2)" in eqs and "one step per pass" in eqs
+
+
+def test_network_html_says_adam_on_mini_batches_of_32(tmp_path):
+    X, Y = lw.datasets.planar(seed=1)
+    net = lw.Network([2, 4, 1], hidden="tanh", seed=1)
+    net.fit(X, Y, epochs=7, learning_rate=0.01, optimizer="adam", batch_size=32)
+    sentence, eqs = _said(net)
+    assert sentence == "Trained with Adam (α = 0.01) on mini-batches of 32 examples, 7 epochs."
+    assert "batch gradient descent" not in sentence + eqs
+    assert "Update (Adam, β₁ = 0.9, β₂ = 0.999" in eqs and "mini-batch of 32 examples" in eqs
+    # the record survives the model file
+    if importlib.util.find_spec("safetensors") is not None:
+        net.save(tmp_path / "m.safetensors")
+        assert _said(lw.Network.load(tmp_path / "m.safetensors"))[0] == sentence
+
+
+def test_network_html_of_an_untrained_network_says_so():
+    sentence, eqs = _said(lw.Network([2, 3, 1], seed=0))
+    assert sentence.startswith("Not trained yet")
+    assert "Trained with" not in sentence
+    # the equations give fit's default rule, with no α of its own
+    assert "Update (gradient descent, learning rate α)" in eqs
+
+
+def test_network_html_says_when_early_stopping_cut_the_run():
+    X, Y = lw.datasets.planar(seed=1)
+    net = lw.Network([2, 4, 1], hidden="tanh", seed=1)
+    net.fit(X, Y, epochs=50, learning_rate=1.2, callbacks=[_StopAt(9)])
+    assert _said(net)[0].endswith(", 10 of 50 epochs.")
+
+
+class _StopAt:
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch: int, logs: dict) -> bool:
+        return epoch >= self.epoch

@@ -13,7 +13,7 @@ import pytest
 
 import layerwise as lw
 from layerwise.callbacks import LiveView as LiveViewFromCallbacks
-from layerwise.live import LiveView
+from layerwise.live import GRACE, LiveView
 
 
 class FakeDisplay:
@@ -178,3 +178,124 @@ def test_without_ipython_the_error_names_what_to_install(flower, monkeypatch):
 
 def test_callbacks_module_offers_the_live_view():
     assert LiveViewFromCallbacks is LiveView
+
+
+class FakeClock:
+    """The live view's clock, moved by hand: each epoch and each frame take the time the test
+    says, however fast the machine is."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ClockedDisplay(FakeDisplay):
+    """A display whose frames take ``frame`` seconds of the fake clock; it notes when each
+    frame was shown."""
+
+    def __init__(self, clock: FakeClock, frame: float) -> None:
+        super().__init__()
+        self.clock, self.frame = clock, frame
+        self.times: list[float] = []
+        self.drawing = 0.0
+
+    def __call__(self, obj: object, display_id: bool = False) -> FakeDisplay:
+        self.update(obj)
+        self.displays += 1
+        return self
+
+    def update(self, obj: object) -> None:
+        self.clock.now += self.frame
+        self.drawing += self.frame
+        self.times.append(self.clock.now)
+        self.shown.append(obj)
+
+
+def _run_on_the_fake_clock(monkeypatch, seconds, epoch, frame, X=None, Y=None):
+    """The view's calls for a run of ``seconds`` at ``epoch`` seconds per epoch, each frame
+    taking ``frame`` seconds; returns the display."""
+    import layerwise.live
+
+    clock = FakeClock()
+    monkeypatch.setattr(layerwise.live, "_clock", clock)
+    display = ClockedDisplay(clock, frame)
+    view = LiveView(X, Y, display=display)
+    net = lw.Network([2, 4, 1], hidden="tanh", seed=1)
+    view.on_train_begin(net)
+    epochs = round(seconds / epoch)
+    for i in range(epochs):
+        clock.now += epoch
+        view.on_epoch_end(i, {"cost": 1.0 / (i + 1)})
+    view.on_train_end()
+    assert view.updates == len(display.times)
+    return display
+
+
+@pytest.mark.parametrize("seconds", [2.0, 3.0, 5.0])
+@pytest.mark.parametrize("frame", [0.002, 0.006, 0.015])  # a frame of the flower: ~6 ms
+def test_a_short_run_is_redrawn_at_least_once_a_second(flower, monkeypatch, seconds, frame):
+    display = _run_on_the_fake_clock(monkeypatch, seconds, 0.001, frame, *flower)
+    # the first frame, one a second, the last: a 2-s run shows its boundary forming
+    assert len(display.times) >= seconds + 1 >= 3
+    gaps = np.diff(display.times)
+    assert gaps.max() <= 1.0 + frame + 0.001 + 1e-9, gaps
+    assert display.drawing / display.times[-1] < 0.05  # within 5 %, even so
+
+
+@pytest.mark.parametrize("frame", [0.005, 0.02, 0.1])
+def test_a_long_run_keeps_to_its_budget(monkeypatch, frame):
+    display = _run_on_the_fake_clock(monkeypatch, 300.0, 0.05, frame)
+    total = display.times[-1]
+    share = display.drawing / total
+    # the budget (2 %), give or take the once-a-second frames of the start (at most GRACE
+    # seconds beyond it) and the last frame
+    assert share <= 0.02 + (GRACE + frame) / total, share
+    # and it still redraws: as often as the budget allows, and at least once a second when
+    # frames are cheap
+    assert len(display.times) >= 0.9 * 0.02 * total / frame
+    if frame <= 0.015:
+        assert np.diff(display.times).max() <= 1.0 + frame + 0.05 + 1e-9  # + an epoch
+
+
+def test_text_labels_get_colours_in_sorted_order(flower):
+    X, Y = flower
+    words = np.where(Y == 1, "red", "blue")  # sorted: blue = 0, red = 1, as Y
+    display = FakeDisplay()
+    view = LiveView(X, words, interval=0.0, display=display)
+    np.testing.assert_array_equal(view.Y, Y.astype(int))
+    assert list(view.classes) == ["blue", "red"]
+    net = lw.Network([2, 4, 1], hidden="tanh", seed=1)
+    net.fit(X, Y, epochs=5, learning_rate=1.2, callbacks=[view])
+    same = FakeDisplay()
+    net2 = lw.Network([2, 4, 1], hidden="tanh", seed=1)
+    net2.fit(X, Y, epochs=5, learning_rate=1.2, callbacks=[LiveView(X, Y, display=same)])
+    # the picture is the one the class ids give
+    assert display.shown[-1]._repr_html_() == same.shown[-1]._repr_html_()
+
+
+def test_one_hot_labels_are_read_as_their_class(flower):
+    X, Y = flower
+    one_hot = np.vstack([1 - Y, Y])
+    view = LiveView(X, one_hot, display=FakeDisplay())
+    np.testing.assert_array_equal(view.Y, Y.astype(int))
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (np.full(400, 0.5), r"Received the value 0\.5, which is not a class id"),
+        (np.array([None] * 400, dtype=object), r"Received a label None of type NoneType"),
+    ],
+)
+def test_labels_that_are_not_classes_are_refused_with_what_was_given(flower, labels, message):
+    with pytest.raises(ValueError, match=message):
+        LiveView(flower[0], labels)
+
+
+def test_every_is_checked(flower):
+    with pytest.raises(ValueError, match=r"every must be .* Received: 0"):
+        LiveView(every=0)
+    with pytest.raises(ValueError, match=r">= interval \(2\); Received: 1"):
+        LiveView(interval=2, every=1)

@@ -19,10 +19,12 @@ NEEDS = {
     "04_table_workflow.ipynb": ["pandas", "pyarrow", "sklearn", "onnx", "onnxruntime"],
     "05_week3_exercises.ipynb": [],
     "06_week4_exercises.ipynb": [],
+    "07_week3_hidden_units_and_datasets.ipynb": ["matplotlib"],
+    "08_week4_application.ipynb": ["matplotlib", "sklearn"],
 }
 
 
-def test_there_are_the_four_notebooks():
+def test_every_notebook_is_listed_with_what_it_needs():
     assert [p.name for p in NOTEBOOKS] == sorted(NEEDS)
 
 

@@ -2,8 +2,13 @@
 
 Every function returns ``X`` of shape (2, m) (one example per column, as in the notes) and
 ``Y`` of shape (1, m) holding float labels (never uint8: integer label arrays silently wrap
-in dot products), except :func:`blobs` and :func:`spiral` with more than two classes, whose
-``Y`` holds the class index 0..K−1 (use :func:`one_hot` for a softmax output).
+in dot products), except :func:`blobs`, :func:`spiral` and :func:`gaussian_quantiles` with
+more than two classes, whose ``Y`` holds the class index 0..K−1 (use :func:`one_hot` for a
+softmax output).
+
+The course's "other data sets" of week 3 are ``circles(m=200, noise=0.3)`` (noisy circles),
+``moons(m=200, noise=0.2)`` (noisy moons), ``blobs(m=200, centers=6)`` with Y % 2 (blobs, two
+classes) and ``gaussian_quantiles()``.
 
 Examples
 --------
@@ -19,7 +24,17 @@ import numpy as np
 from . import _checks
 from ._typing import Array, SeedLike
 
-__all__ = ["planar", "moons", "circles", "xor", "spiral", "blobs", "one_hot", "GENERATED"]
+__all__ = [
+    "planar",
+    "moons",
+    "circles",
+    "xor",
+    "spiral",
+    "blobs",
+    "gaussian_quantiles",
+    "one_hot",
+    "GENERATED",
+]
 
 
 def _count(name: str, value: int) -> int:
@@ -140,6 +155,34 @@ def blobs(
     labels = np.arange(m) % K
     X = C[:, labels] + std * rng.standard_normal((2, m))
     return _shuffled(X, labels.astype(np.float64)[None, :], rng)
+
+
+def gaussian_quantiles(
+    m: int = 200, classes: int = 2, cov: float = 0.5, seed: SeedLike = None
+) -> tuple[Array, Array]:
+    """Points of a Gaussian N(0, cov·I) in the plane, in ``classes`` rings of equal size cut
+    at the quantiles of the distance from the centre (class 0 the innermost), as
+    scikit-learn's ``make_gaussian_quantiles`` (the course's "gaussian quantiles" set:
+    ``cov=0.5``, 200 points, 2 classes). With 2 classes, ‖x‖²/cov follows χ² with 2 degrees
+    of freedom, so the boundary is near the circle ‖x‖² = 2 ln 2 · cov.
+
+    The remainder of m / classes goes to the outermost class; Y holds the class index
+    0..K−1 (float).
+    """
+    m = _count("m", m)
+    K = _count("classes", classes)
+    if not (isinstance(cov, (int, float)) and cov > 0):
+        raise ValueError(f"cov is the variance of each feature and must be > 0; Received: {cov!r}")
+    if m < K:
+        raise ValueError(f"classes={K} rings need at least {K} points; Received: m={m}")
+    rng = _checks.check_rng(seed)
+    X = np.sqrt(cov) * rng.standard_normal((2, m))
+    order = np.argsort(np.sum(X**2, axis=0), kind="stable")
+    step = m // K
+    labels = np.minimum(np.arange(m) // step, K - 1)
+    Y = np.empty(m)
+    Y[order] = labels
+    return X, Y[None, :]
 
 
 def one_hot(Y: Array, n_classes: int | None = None) -> Array:

@@ -28,6 +28,7 @@ import numpy as np
 
 from . import _checks
 from ._fit_options import FitOptions, keep_probabilities
+from ._fit_record import fit_record
 from ._propagation_args import resolve_activations
 from ._text import text_table
 from ._typing import Array, DTypeLike, SeedLike
@@ -299,7 +300,10 @@ class Network:
                 layer.release_buffers()  # the dropout buffers come and go with keep_prob
             layer.keep_prob = keep
         try:
-            return run(self, X, Y, config)
+            history = run(self, X, Y, config)
+            # what it was trained with, for its notebook view and `layerwise explain`
+            self.metadata["training"] = fit_record(config, history, X.shape[1])
+            return history
         finally:
             for layer in self.layers:
                 layer.release_buffers()
