@@ -283,102 +283,27 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
     return model
 
 
-#: the text that pandas' read_csv takes as missing by default (its ``na_values``): the command
-#: line reads these cells as missing, so the graph gives them what "" (missing) gets
-NA_TEXT = (
-    "",
-    "#N/A",
-    "#N/A N/A",
-    "#NA",
-    "-1.#IND",
-    "-1.#QNAN",
-    "-NaN",
-    "-nan",
-    "1.#IND",
-    "1.#QNAN",
-    "<NA>",
-    "N/A",
-    "NA",
-    "NULL",
-    "NaN",
-    "None",
-    "n/a",
-    "nan",
-    "null",
-)
-
-
-def _category_keys(column: ColumnEncoding) -> tuple[list[str], list[int], int]:
-    """The LabelEncoder's string keys and feature indices of a category column, and its
-    default (unseen values): the infrequent feature, or −1 (all 0).
-
-    The missing value (None) is the key "", and every text of :data:`NA_TEXT` that is not a
-    category of its own maps where "" does, as the command line (pandas) reads them.
-    """
-    rare = len(column.categories) if column.infrequent else -1
-    index: dict[str, int] = {}
-    for j, c in enumerate(column.categories):
-        index["" if c is None else c] = j
-    for c in column.infrequent:
-        index["" if c is None else c] = rare
-    missing = index.get("", rare)
-    for text in NA_TEXT:
-        index.setdefault(text, missing)
-    return list(index), list(index.values()), rare
-
-
 def _column_inputs(
     columns: list[ColumnEncoding], nodes: list[Any], inits: list[Any]
 ) -> tuple[list[Any], str | None]:
-    """One graph input per column and the nodes that encode it as in training, joined by
-    ``Concat`` into ``X_encoded`` [N, n[0]]; returns the inputs and the name of the [N, 1]
-    mask of invalid rows (None without number or boolean columns).
+    """One graph input per column and the nodes that encode it as in training (each kind's
+    own, :meth:`layerwise.tables.kinds.Kind.onnx_nodes`), joined by ``Concat`` into
+    ``X_encoded`` [N, n[0]]; returns the inputs and the name of the [N, 1] mask of invalid
+    rows (None without number, boolean or date columns).
 
-    Invalid: inf or −inf in a number column, anything but 0, 1 and NaN (missing) in a boolean
-    column; layerwise refuses such values, so the graph gives those rows no output."""
-    from onnx import TensorProto, helper, numpy_helper
+    Invalid: inf or −inf in a number or date column, anything but 0, 1 and NaN (missing) in
+    a boolean column; layerwise refuses such values, so the graph gives those rows no output."""
+    from onnx import helper
+
+    from .tables.kinds import KINDS
 
     inputs, pieces, invalid = [], [], []
     for i, column in enumerate(columns):
-        name, t = column.name, f"lw_column{i}"
-        if column.kind == "category":
-            inputs.append(helper.make_tensor_value_info(name, TensorProto.STRING, ["N", 1]))
-            # each category to the index of its feature; "" (and pandas' NA text) is the
-            # missing value (None)
-            keys, values, rare = _category_keys(column)
-            nodes.append(
-                helper.make_node(
-                    "LabelEncoder",
-                    [name],
-                    [f"{t}_index"],
-                    domain="ai.onnx.ml",
-                    keys_strings=keys,
-                    values_int64s=values,
-                    default_int64=rare,  # unseen: the infrequent feature, or none (all 0)
-                )
-            )
-            positions = numpy_helper.from_array(np.arange(column.width, dtype=np.int64), f"{t}_k")
-            inits.append(positions)
-            nodes.append(helper.make_node("Equal", [f"{t}_index", f"{t}_k"], [f"{t}_hot"]))
-            nodes.append(helper.make_node("Cast", [f"{t}_hot"], [t], to=TensorProto.FLOAT))
-            pieces.append(t)
-            continue
-        inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", 1]))
-        fill = numpy_helper.from_array(np.array([column.fill], dtype=np.float32), f"{t}_fill")
-        inits.append(fill)
-        invalid.append(_invalid_values(column, name, t, nodes, inits))
-        # a missing value (NaN) takes the training median; the indicator is the NaN mask
-        nodes.append(helper.make_node("IsNaN", [name], [f"{t}_isnan"]))
-        nodes.append(helper.make_node("Where", [f"{t}_isnan", f"{t}_fill", name], [t]))
-        if column.kind == "date":
-            pieces += _date_parts(column, t, nodes, inits)
-        else:
-            pieces.append(t)
-        if column.indicator:
-            nodes.append(
-                helper.make_node("Cast", [f"{t}_isnan"], [f"{t}_missing"], to=TensorProto.FLOAT)
-            )
-            pieces.append(f"{t}_missing")
+        info, features, mask = KINDS[column.kind].onnx_nodes(column, f"lw_column{i}", nodes, inits)
+        inputs.append(info)
+        pieces += features
+        if mask is not None:
+            invalid.append(mask)
     nodes.append(helper.make_node("Concat", pieces, ["X_encoded"], axis=1))
     if not invalid:
         return inputs, None
@@ -387,88 +312,6 @@ def _column_inputs(
         nodes.append(helper.make_node("Or", [mask, other], [f"lw_invalid{k}"]))
         mask = f"lw_invalid{k}"
     return inputs, mask
-
-
-def _invalid_values(
-    column: ColumnEncoding, name: str, t: str, nodes: list[Any], inits: list[Any]
-) -> str:
-    """The [N, 1] bool mask of the values of a number or boolean column that layerwise
-    refuses: inf and −inf (in a number or a date column, days since 1970-01-01); for a
-    boolean column anything but 0, 1 and NaN."""
-    from onnx import helper, numpy_helper
-
-    if column.kind in ("number", "date"):
-        nodes.append(helper.make_node("IsInf", [name], [f"{t}_invalid"]))
-        return f"{t}_invalid"
-    for v in (0, 1):
-        inits.append(numpy_helper.from_array(np.array(v, np.float32), f"{t}_{v}"))
-        nodes.append(helper.make_node("Equal", [name, f"{t}_{v}"], [f"{t}_is{v}"]))
-    nodes.append(helper.make_node("Or", [f"{t}_is0", f"{t}_is1"], [f"{t}_01"]))
-    nodes.append(helper.make_node("IsNaN", [name], [f"{t}_nan"]))
-    nodes.append(helper.make_node("Or", [f"{t}_01", f"{t}_nan"], [f"{t}_valid"]))
-    nodes.append(helper.make_node("Not", [f"{t}_valid"], [f"{t}_invalid"]))
-    return f"{t}_invalid"
-
-
-def _date_parts(column: ColumnEncoding, days: str, nodes: list[Any], inits: list[Any]) -> list[str]:
-    """The four features of a date column from ``days`` [N, 1] (days since 1970-01-01, a
-    missing one already filled in): the year, the day of the year and the day of the week
-    by the civil-from-days arithmetic (H. Hinnant's ``civil_from_days``), in float32 with
-    Floor and exact divisions (every value below 2^24), and the days since the origin.
-    Returns the names of the four [N, 1] values."""
-    from onnx import TensorProto, helper, numpy_helper
-
-    count = iter(range(1_000))
-
-    def const(value: float) -> str:
-        name = f"{days}_c{next(count)}"
-        inits.append(numpy_helper.from_array(np.array([value], dtype=np.float32), name))
-        return name
-
-    def op(kind: str, a: str, b: str | None = None, **attrs: Any) -> str:
-        out = f"{days}_v{next(count)}"
-        nodes.append(helper.make_node(kind, [a] if b is None else [a, b], [out], **attrs))
-        return out
-
-    def floor_div(a: str, b: float) -> str:
-        return op("Floor", op("Div", a, const(b)))
-
-    def year_days(yoe: str) -> str:  # 365 yoe + ⌊yoe/4⌋ − ⌊yoe/100⌋
-        return op(
-            "Sub", op("Add", op("Mul", yoe, const(365)), floor_div(yoe, 4)), floor_div(yoe, 100)
-        )
-
-    d = op("Floor", days)
-    # the 400-year era of the day, counted from 0000-03-01, and the day in it
-    z = op("Add", d, const(719_468))
-    era = floor_div(z, 146_097)
-    doe = op("Sub", z, op("Mul", era, const(146_097)))
-    # yoe = ⌊(doe − ⌊doe/1460⌋ + ⌊doe/36524⌋ − ⌊doe/146096⌋) / 365⌋, the year of the era
-    leaps = op(
-        "Sub",
-        op("Add", op("Sub", doe, floor_div(doe, 1460)), floor_div(doe, 36_524)),
-        floor_div(doe, 146_096),
-    )
-    yoe = floor_div(leaps, 365)
-    doy_march = op("Sub", doe, year_days(yoe))  # 0 on March 1
-    month_march = floor_div(op("Add", op("Mul", doy_march, const(5)), const(2)), 153)
-    january_or_february = op(
-        "Cast", op("GreaterOrEqual", month_march, const(10)), to=TensorProto.FLOAT
-    )
-    year = op("Add", op("Add", yoe, op("Mul", era, const(400))), january_or_february)
-    # day of the year: d − (1 January of that year) + 1, 1 January by days_from_civil
-    before = op("Sub", year, const(1))
-    era1 = floor_div(before, 400)
-    yoe1 = op("Sub", before, op("Mul", era1, const(400)))
-    doe1 = op("Add", year_days(yoe1), const(306))
-    january_1 = op("Sub", op("Add", op("Mul", era1, const(146_097)), doe1), const(719_468))
-    day_of_year = op("Add", op("Sub", d, january_1), const(1))
-    # 1970-01-01 was a Thursday: Monday 0
-    shifted = op("Add", d, const(3))
-    day_of_week = op("Sub", shifted, op("Mul", floor_div(shifted, 7), const(7)))
-    assert column.origin is not None
-    since = op("Sub", days, const(column.origin))
-    return [year, day_of_year, day_of_week, since]
 
 
 def _check_names(columns: list[ColumnEncoding], nodes: list[Any], inits: list[Any]) -> None:
