@@ -24,13 +24,22 @@ from ._base import ColumnStats, Kind, ValueStats, is_inf_node, value_nodes
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["Number", "NumberStats", "ROW_NUMBER_MIN_ROWS", "ROW_NUMBER_SPAN", "row_number_reason"]
+__all__ = [
+    "Number",
+    "NumberStats",
+    "ROW_NUMBER_MIN_ROWS",
+    "ROW_NUMBER_SPAN",
+    "ROW_NUMBER_START",
+    "row_number_reason",
+]
 
 #: whole numbers that number the rows: at least this many rows, distinct, none missing, at
 #: most ROW_NUMBER_SPAN times as many numbers from 0 to the largest as rows (a split or a
 #: filter kept at least half of the numbered rows), from a small start (see row_number_reason)
 ROW_NUMBER_MIN_ROWS = 20
 ROW_NUMBER_SPAN = 2.0
+#: ... and a start below ROW_NUMBER_START · m, or within twice the largest gap inside
+ROW_NUMBER_START = 0.1
 #: a row-number column is checked for repeats with a bitmap up to this value (streamed)
 _ROW_NUMBER_BITS = 1 << 28
 
@@ -42,17 +51,19 @@ def row_number_reason(m: int, low: float, high: float, gap: float, increasing: b
 
     Row numbers (R's ``rownames``, pandas' ``Unnamed: 0``) of a table of N rows, after a split
     or a filter kept m ≥ N / :data:`ROW_NUMBER_SPAN` of them, lie in [0, N] ⊂ [0, 2m): so
-    ``high < 2m``. Their smallest is where the numbering starts (0 or 1) plus the first gap,
-    which, for rows kept at random, is no longer than the gaps inside: so ``low ≤ 2·gap + 1``
-    (a random 75/25 split of 1..2000 starts at 2 or more a quarter of the time, beyond 13 with
-    odds 10⁻⁸). A genuine measurement of distinct whole numbers spreads over a wider range
-    (incomes, areas: ``high`` far beyond 2m) or starts far from 0 (codes 1000..2999); only a
-    permutation of about 0..m (a rank) is taken for row numbers, which shuffled row numbers
+    ``high < 2m``, whatever the gap at the end. The gap at the start is small: for rows kept
+    at random it is no longer than the gaps inside (``low ≤ 2·gap + 1``: a random 75/25 split
+    of 1..2000 starts at 2 or more a quarter of the time, beyond 13 with odds 10⁻⁸), and a
+    filter that took rows off the top took fewer than :data:`ROW_NUMBER_START` of them.
+
+    A genuine measurement of distinct whole numbers spreads over a wider range (incomes,
+    areas: ``high`` far beyond 2m) or starts far from 0 (codes 1000..2999 on 1500 rows); only
+    a permutation of about 0..m (a rank) is taken for row numbers, which shuffled row numbers
     are: ``keep`` keeps it.
     """
     if m < ROW_NUMBER_MIN_ROWS or low < 0 or high >= ROW_NUMBER_SPAN * m:
         return None
-    if low > ROW_NUMBER_SPAN * gap + 1:
+    if low > max(ROW_NUMBER_SPAN * gap + 1, ROW_NUMBER_START * m):
         return None
     order = "in file order" if increasing else "in some order"
     return (
