@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 
+from ._onnx_labels import labels
 from ._optional import plain, require
 from ._version import __version__
 from .io import atomic_write_bytes
@@ -114,20 +115,6 @@ def _network_of(net: Any) -> Network:
         f"export_network needs a layerwise Network or a fitted NetworkClassifier/"
         f"NetworkRegressor; Received: {type(net).__name__}"
     )
-
-
-def _classes_tensor(onnx: Any, classes: list[Any]) -> Any:
-    """The class labels as a 1-D initializer, typed as documented in the module."""
-    arr = np.asarray(classes)
-    if arr.dtype.kind == "b":
-        values = arr.astype(bool)
-    elif arr.dtype.kind in "iu":
-        values = arr.astype(np.int64)
-    elif arr.dtype.kind == "f":
-        values = arr.astype(np.float64)
-    else:
-        values = np.array([str(c) for c in classes], dtype=object)
-    return onnx.numpy_helper.from_array(values, name="classes")
 
 
 def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: int = 17) -> Any:
@@ -184,53 +171,9 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
         inputs, invalid = _column_inputs(columns, nodes, inits)
         A = "X_encoded"
     if pre is not None and pre.mean is not None and pre.scale is not None:
-        # x := (x − mean) / scale, one statistic per feature (column of the rows)
-        nodes.append(helper.make_node("Sub", [A, const("mean", pre.mean)], ["X_centered"]))
-        nodes.append(helper.make_node("Div", ["X_centered", const("scale", pre.scale)], ["A0"]))
-        A = "A0"
-        if pre.clip is not None:
-            # the smooth clip z / sqrt(1 + (z/c)²)
-            nodes.append(helper.make_node("Div", [A, const("clip", pre.clip)], ["z_over_c"]))
-            nodes.append(helper.make_node("Mul", ["z_over_c", "z_over_c"], ["z_over_c_sq"]))
-            nodes.append(
-                helper.make_node("Add", ["z_over_c_sq", const("clip_one", 1.0)], ["clip_den2"])
-            )
-            nodes.append(helper.make_node("Sqrt", ["clip_den2"], ["clip_den"]))
-            nodes.append(helper.make_node("Div", [A, "clip_den"], ["A0_clipped"]))
-            A = "A0_clipped"
-
+        A = _standardize_nodes(pre, A, nodes, const)
+    A = _layer_nodes(network, A, nodes, const)
     task = network.task
-    L = network.L
-    for layer in network.layers:
-        l = layer.index
-        g = layer.activation
-        W = const(f"W{l}", layer.W)  # (n[l], n[l−1]), the notes' orientation
-        b = const(f"b{l}", layer.b.reshape(-1))  # (n[l],), broadcast over the N rows
-        # rows: Z[l]ᵀ = A[l−1]ᵀ W[l]ᵀ + b[l]ᵀ, shape [N, n[l]]
-        nodes.append(helper.make_node("Gemm", [A, W, b], [f"Z{l}"], transB=1, name=f"layer{l}"))
-        last = "values" if task == "regression" else "probabilities"
-        scaled = task == "regression" and pre is not None and pre.target_scale is not None
-        out = f"A{l}" if l < L else ("values_standardized" if scaled else last)
-        attrs: dict[str, Any] = {}
-        if g.name == "leaky_relu":
-            attrs["alpha"] = float(g.get_config()["slope"])
-        elif g.name == "softmax":
-            attrs["axis"] = -1
-        nodes.append(helper.make_node(_OPS[g.name], [f"Z{l}"], [out], name=f"g{l}", **attrs))
-        A = out
-    if A == "values_standardized":
-        assert pre is not None
-        # the network was trained on (y − mean) / sd: back to the target's units
-        nodes.append(
-            helper.make_node("Mul", [A, const("target_scale", pre.target_scale)], ["values_sd"])
-        )
-        nodes.append(
-            helper.make_node(
-                "Add", ["values_sd", const("target_mean", pre.target_mean)], ["values"]
-            )
-        )
-        A = "values"
-
     if invalid is not None:
         # a row with an invalid input gets NaN outputs (and, below, no label)
         nodes[-1].output[0] = f"{A}_of_every_row"
@@ -240,10 +183,26 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
     nL = dims[-1]
     outputs = [helper.make_tensor_value_info(A, TensorProto.FLOAT, ["N", nL])]
     if task != "regression":
-        outputs.append(_labels(network, nodes, inits, A, invalid))
+        outputs.append(labels(network, nodes, inits, A, invalid))
 
     if columns is not None:
         _check_names(columns, nodes, inits)
+    model = _model(network, opset, nodes, inits, inputs, outputs)
+    onnx.checker.check_model(model, full_check=True)
+    if path is not None:
+        atomic_write_bytes(path, model.SerializeToString())
+    return model
+
+
+def _model(
+    network: Network, opset: int, nodes: list[Any], inits: list[Any], inputs: Any, outputs: Any
+) -> Any:
+    """The ModelProto of the graph, with its opsets and the model's metadata as JSON."""
+    from onnx import helper
+
+    dims = network.layer_dims
+    pre = network.preprocessing
+    columns = None if pre is None else pre.columns
     graph = helper.make_graph(
         nodes,
         "layerwise_network",
@@ -277,10 +236,65 @@ def export_network(net: Any, path: str | os.PathLike[str] | None = None, opset: 
         "columns": None if columns is None else [c.to_dict() for c in columns],
     }
     helper.set_model_props(model, {k: json.dumps(v, default=str) for k, v in meta.items()})
-    onnx.checker.check_model(model, full_check=True)
-    if path is not None:
-        atomic_write_bytes(path, model.SerializeToString())
     return model
+
+
+def _standardize_nodes(pre: Any, A: str, nodes: list[Any], const: Any) -> str:
+    """x := (x − mean) / scale, one statistic per feature (column of the rows), then the
+    smooth clip when the preprocessing has one; returns the name of A[0]."""
+    from onnx import helper
+
+    nodes.append(helper.make_node("Sub", [A, const("mean", pre.mean)], ["X_centered"]))
+    nodes.append(helper.make_node("Div", ["X_centered", const("scale", pre.scale)], ["A0"]))
+    if pre.clip is None:
+        return "A0"
+    # the smooth clip z / sqrt(1 + (z/c)²)
+    nodes.append(helper.make_node("Div", ["A0", const("clip", pre.clip)], ["z_over_c"]))
+    nodes.append(helper.make_node("Mul", ["z_over_c", "z_over_c"], ["z_over_c_sq"]))
+    nodes.append(helper.make_node("Add", ["z_over_c_sq", const("clip_one", 1.0)], ["clip_den2"]))
+    nodes.append(helper.make_node("Sqrt", ["clip_den2"], ["clip_den"]))
+    nodes.append(helper.make_node("Div", ["A0", "clip_den"], ["A0_clipped"]))
+    return "A0_clipped"
+
+
+def _layer_nodes(network: Network, A: str, nodes: list[Any], const: Any) -> str:
+    """The dense layers and their activations from A[0] ``A``, and a standardized regression
+    target mapped back to its units; returns the name of the output."""
+    from onnx import helper
+
+    pre = network.preprocessing
+    task = network.task
+    L = network.L
+    for layer in network.layers:
+        l = layer.index
+        g = layer.activation
+        W = const(f"W{l}", layer.W)  # (n[l], n[l−1]), the notes' orientation
+        b = const(f"b{l}", layer.b.reshape(-1))  # (n[l],), broadcast over the N rows
+        # rows: Z[l]ᵀ = A[l−1]ᵀ W[l]ᵀ + b[l]ᵀ, shape [N, n[l]]
+        nodes.append(helper.make_node("Gemm", [A, W, b], [f"Z{l}"], transB=1, name=f"layer{l}"))
+        last = "values" if task == "regression" else "probabilities"
+        scaled = task == "regression" and pre is not None and pre.target_scale is not None
+        out = f"A{l}" if l < L else ("values_standardized" if scaled else last)
+        attrs: dict[str, Any] = {}
+        if g.name == "leaky_relu":
+            attrs["alpha"] = float(g.get_config()["slope"])
+        elif g.name == "softmax":
+            attrs["axis"] = -1
+        nodes.append(helper.make_node(_OPS[g.name], [f"Z{l}"], [out], name=f"g{l}", **attrs))
+        A = out
+    if A == "values_standardized":
+        assert pre is not None
+        # the network was trained on (y − mean) / sd: back to the target's units
+        nodes.append(
+            helper.make_node("Mul", [A, const("target_scale", pre.target_scale)], ["values_sd"])
+        )
+        nodes.append(
+            helper.make_node(
+                "Add", ["values_sd", const("target_mean", pre.target_mean)], ["values"]
+            )
+        )
+        A = "values"
+    return A
 
 
 def _column_inputs(
@@ -323,90 +337,3 @@ def _check_names(columns: list[ColumnEncoding], nodes: list[Any], inits: list[An
                 f"column {column.name!r} has the name of a value inside the ONNX graph; rename "
                 f"the column (and train again) to export this model"
             )
-
-
-def _labels(
-    network: Network, nodes: list[Any], inits: list[Any], P: str, invalid: str | None = None
-) -> Any:
-    """Append the label nodes for probabilities ``P`` [N, n[L]]; return the output's info.
-
-    Rows of the [N, 1] mask ``invalid`` get no label: −1 for integer labels, "" for strings,
-    NaN for floats; for True/False classes, whose type has no such value, the graph fails
-    at run time with such a row (a Reshape to a size that does not fit)."""
-    onnx = _onnx()
-    from onnx import TensorProto, helper
-
-    nL = network.layer_dims[-1]
-    pre = network.preprocessing
-    classes = None if pre is None else pre.classes
-    multiclass = network.task == "multiclass"
-    expected = nL if multiclass else 2
-    if classes is not None and len(classes) != expected:
-        need = "one per unit" if multiclass else "[negative, positive]"
-        raise ValueError(
-            f"net.preprocessing.classes has {len(classes)} labels but a {network.task} output "
-            f"of n[L] = {nL} units needs {expected} ({need})"
-        )
-    # without classes the class indices are the labels, as Network.predict returns them
-    index = "label" if classes is None else "index"
-    shape: list[Any] = ["N"]
-    if multiclass:
-        # the row of the largest probability: the notes' argmax over a column
-        nodes.append(helper.make_node("ArgMax", [P], [index], axis=1, keepdims=0))
-    else:
-        # 1 where a > 0.5, as Network.predict
-        inits.append(onnx.numpy_helper.from_array(np.array(0.5, np.float32), name="half"))
-        nodes.append(helper.make_node("Greater", [P, "half"], ["positive"]))
-        if nL == 1:
-            nodes.append(helper.make_node("Cast", ["positive"], ["index_2d"], to=TensorProto.INT64))
-            inits.append(onnx.numpy_helper.from_array(np.array([-1], np.int64), name="rows"))
-            nodes.append(helper.make_node("Reshape", ["index_2d", "rows"], [index]))
-        else:  # several sigmoid units (multilabel): one 0/1 label per unit
-            nodes.append(helper.make_node("Cast", ["positive"], [index], to=TensorProto.INT64))
-            shape = ["N", nL]
-    if classes is None:
-        label_type = TensorProto.INT64
-    else:
-        table = _classes_tensor(onnx, list(classes))
-        inits.append(table)
-        nodes.append(helper.make_node("Gather", ["classes", index], ["label"], axis=0))
-        label_type = table.data_type
-    if invalid is not None:
-        _no_label_for(invalid, label_type, len(shape), nodes, inits)
-    return helper.make_tensor_value_info("label", label_type, shape)
-
-
-def _no_label_for(
-    invalid: str, label_type: int, ndim: int, nodes: list[Any], inits: list[Any]
-) -> None:
-    """Replace the labels of the rows of ``invalid`` [N, 1] by no label (see :func:`_labels`);
-    the node that made ``label`` now makes ``label_of_every_row``."""
-    from onnx import TensorProto, helper, numpy_helper
-
-    producer = next(node for node in reversed(nodes) if "label" in node.output)
-    producer.output[list(producer.output).index("label")] = "label_of_every_row"
-    rows = invalid
-    if ndim == 1:  # labels [N]: the mask as [N]
-        inits.append(numpy_helper.from_array(np.array([-1], np.int64), "lw_invalid_shape"))
-        nodes.append(helper.make_node("Reshape", [invalid, "lw_invalid_shape"], ["lw_rows"]))
-        rows = "lw_rows"
-    if label_type == TensorProto.BOOL:
-        # no "no label" among True/False: a row of invalid input makes the graph fail, by
-        # reshaping the N labels to N + (number of invalid rows) elements
-        nodes.append(helper.make_node("Cast", [rows], ["lw_rows64"], to=TensorProto.INT64))
-        nodes.append(helper.make_node("ReduceSum", ["lw_rows64"], ["lw_n_invalid"], keepdims=0))
-        nodes.append(helper.make_node("Shape", ["label_of_every_row"], ["lw_label_shape"]))
-        nodes.append(helper.make_node("Size", ["label_of_every_row"], ["lw_n_labels"]))
-        inits.append(numpy_helper.from_array(np.array([1], np.int64), "lw_one"))
-        nodes.append(helper.make_node("Reshape", ["lw_n_labels", "lw_one"], ["lw_n_labels1"]))
-        nodes.append(helper.make_node("Add", ["lw_n_labels1", "lw_n_invalid"], ["lw_need"]))
-        nodes.append(helper.make_node("Reshape", ["label_of_every_row", "lw_need"], ["lw_checked"]))
-        nodes.append(helper.make_node("Reshape", ["lw_checked", "lw_label_shape"], ["label"]))
-        return
-    nones: dict[int, np.ndarray] = {
-        int(TensorProto.INT64): np.array(-1, np.int64),
-        int(TensorProto.STRING): np.array("", dtype=object),
-        int(TensorProto.DOUBLE): np.array(np.nan, np.float64),
-    }
-    inits.append(numpy_helper.from_array(nones[int(label_type)], "lw_no_label"))
-    nodes.append(helper.make_node("Where", [rows, "lw_no_label", "label_of_every_row"], ["label"]))

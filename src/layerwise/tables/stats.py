@@ -6,7 +6,12 @@ for every column what the encoder's rules need, and :meth:`TableStats.encoder` b
 encoder from it. Two statistics can be merged (:meth:`TableStats.merge`): each worker of a
 cluster, or each file, may gather its own.
 
-What is exact, whatever the table's size:
+Each column's statistics are those of its kind (:mod:`layerwise.tables.kinds`), which this
+module chooses per column and does not compute itself. With ``exact=True`` the values are kept
+and every statistic below is computed from them: :meth:`TableEncoder.fit` is
+``TableStats(exact=True).update(frame, w).encoder(...)``, the same rules over one chunk.
+
+Streamed (the default), what is exact whatever the table's size:
 
 - the mean and the standard deviation of every standardized feature (a number's value with its
   missing entries filled in, a date's parts): weighted running moments merged with Chan's
@@ -31,7 +36,7 @@ memory.
 
 Examples
 --------
->>> from layerwise.tables import mixed_table
+>>> from layerwise.tables import TableEncoder, mixed_table
 >>> df = mixed_table(m=300, seed=0).drop(columns="species")
 >>> stats = TableStats()
 >>> for start in range(0, 300, 100):           # three chunks of rows, as a stream reads them

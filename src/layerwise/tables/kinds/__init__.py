@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 from ..._typing import Array
 from ...encoding import ColumnEncoding
 from ..formats import _pandas
-from ._base import MAX_DISTINCT, MAX_DISTINCT_NUMBERS, ColumnStats, Kind, ValueStats
+from ._base import MAX_DISTINCT, MAX_DISTINCT_NUMBERS, ColumnStats, Kind
+from ._values import ValueStats
 from .boolean import BOOLEAN
 from .category import CATEGORY
 from .date import DATE

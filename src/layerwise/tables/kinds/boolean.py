@@ -17,7 +17,8 @@ import numpy as np
 
 from ..._typing import Array
 from ...encoding import ColumnEncoding, category_key
-from ._base import ColumnStats, Kind, ValueStats, value_nodes
+from ._base import ColumnStats, Kind
+from ._values import ValueStats, value_nodes
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -24,7 +24,8 @@ import numpy as np
 from ..._typing import Array
 from ...encoding import ColumnEncoding, category_key
 from ..formats import _pandas
-from ._base import ColumnStats, Kind, ValueStats, is_inf_node, value_nodes
+from ._base import ColumnStats, Kind
+from ._values import ValueStats, is_inf_node, value_nodes
 from .category import keys
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -19,7 +19,8 @@ import numpy as np
 from ..._typing import Array
 from ...encoding import ColumnEncoding
 from ..formats import _pandas, _shorten
-from ._base import MAX_DISTINCT, ColumnStats, Kind, ValueStats, no_values
+from ._base import MAX_DISTINCT, ColumnStats, Kind, no_values
+from ._values import ValueStats
 from .category import CategoryStats, keys
 from .date import DATE, DATE_SAMPLE, reads_as_dates
 from .number import NUMBER
