@@ -51,14 +51,17 @@ import numpy as np
 from .._typing import Array
 from ..encoding import ColumnEncoding, encode_in_chunks
 from ..preprocessing import Preprocessing
+from ._gathering import Gathering
 from .columns import DATE_FRACTION, DISTINCT_FRACTION, DISTINCT_MIN_ROWS, left_out_reason
 from .formats import _pandas, _shorten
 from .kinds import values_of
 from .kinds._base import weighted_median, weighted_quantile
-from .stats import MIN_FREQUENCY, TableStats
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+#: categories seen in fewer training rows than this share the infrequent feature
+MIN_FREQUENCY = 5
 
 __all__ = [
     "TableEncoder",
@@ -153,12 +156,7 @@ class TableEncoder:
             raise ValueError(f"TableEncoder.fit needs rows and columns; got shape {frame.shape}")
         self._check_options()
         # the streamed statistics over one chunk, its values kept: exact medians and moments
-        stats = TableStats(exact=True).update(frame, sample_weight)
-        fitted = stats.encoder(self.min_frequency, self.keep, self.scaling, self.clip)
-        for attribute in ("left_out_", "notices_", "columns_", "preprocessing_"):
-            setattr(self, attribute, getattr(fitted, attribute))
-        self.feature_names_out_ = list(fitted.feature_names_out_)
-        return self
+        return Gathering(exact=True).update(frame, sample_weight).fit(self)
 
     def _check_options(self) -> None:
         """The options' values, refused with a message that names them."""
