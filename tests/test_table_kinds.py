@@ -177,3 +177,22 @@ def test_every_registered_kind_reads_what_its_column_encoding_takes():
         assert ColumnEncoding.from_dict(column.to_dict()) == column
     with pytest.raises(ValueError, match="column 'wait' holds timedelta64 values"):
         kind_of("wait", pd.Series(pd.to_timedelta([1, 2], "D")))
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["streamed", "exact"])
+def test_a_part_without_values_adds_its_missing_rows_to_the_other_parts(exact):
+    frame = every_kind(4)
+    empty = frame.iloc[:40].copy()
+    for name in ("num", "colour", "when"):
+        empty[name] = None
+    rest = frame.iloc[40:]
+    whole = pd.concat([empty, rest], ignore_index=True)
+    for parts in ((empty, rest), (rest, empty)):
+        stats = (
+            TableStats(exact=exact).update(parts[0]).merge(TableStats(exact=exact).update(parts[1]))
+        )
+        got, want = stats.encoder(), TableEncoder().fit(whole)
+        assert got.columns_ == want.columns_
+        assert got.columns_[0].indicator  # num: missing in the empty part
+        np.testing.assert_allclose(got.preprocessing_.mean, want.preprocessing_.mean, rtol=1e-10)
+        np.testing.assert_allclose(got.preprocessing_.scale, want.preprocessing_.scale, rtol=1e-10)

@@ -94,19 +94,25 @@ def _update(
 
 
 def _merge(a: ColumnStats, b: ColumnStats) -> ColumnStats:
+    """The statistics of both parts of a column; a part whose every value was missing adds its
+    rows to the other's kind (exact: its chunks, replayed)."""
     if isinstance(b, _Missing):
         a, b = b, a
-    if isinstance(a, _Missing):
-        if isinstance(b, _Missing):
-            a.merge(b)
-            a.chunks += b.chunks
-            return a
-        b.n, b.n_missing, b.w_missing = b.n + a.n, b.n_missing + a.n, b.w_missing + a.w_missing
-        if isinstance(b, NumberStats) and a.n:
-            b.row_numbers = False
+    if not isinstance(a, _Missing):
+        a.merge(b)
+        return a
+    if isinstance(b, _Missing):
+        a.merge(b)
+        a.chunks += b.chunks
+        return a
+    if b.exact:
+        for chunk, w in a.chunks:
+            b.update(chunk, w)
         return b
-    a.merge(b)
-    return a
+    b.n, b.n_missing, b.w_missing = b.n + a.n, b.n_missing + a.n, b.w_missing + a.w_missing
+    if isinstance(b, NumberStats) and a.n:
+        b.row_numbers = False  # a missing value: not a row number
+    return b
 
 
 class _Sample:

@@ -1,8 +1,11 @@
 """TableEncoder: a raw table (text, booleans, missing values) in, X = A[0] out, as the command
 line encodes it.
 
-What it learns from the training rows, one column at a time (:mod:`layerwise.encoding` holds
-what a model file keeps of it and the NumPy transform):
+What it learns from the training rows, one column at a time, each by its kind
+(:mod:`layerwise.tables.kinds`; :mod:`layerwise.encoding` holds what a model file keeps of it
+and the NumPy transform). :meth:`TableEncoder.fit` is the streamed statistics over one chunk
+of rows whose values are kept (:class:`~layerwise.tables.stats.TableStats` with ``exact=True``):
+one fit, in memory and streamed.
 
 - **numbers** (any numeric dtype): a missing value becomes the training median; the column is
   then standardized with the training mean and standard deviation. A column with missing
@@ -27,7 +30,8 @@ what a model file keeps of it and the NumPy transform):
 - a column with no value in the training rows is refused with a ValueError naming it.
 
 The names follow :mod:`layerwise.encoding` (column, feature, kind, fill, indicator, infrequent,
-unseen); this module adds only what learning them from a pandas table needs.
+unseen); this module chooses and encodes nothing itself: it holds the options, the fitted
+attributes and the transform.
 
 Examples
 --------
