@@ -18,6 +18,11 @@ a column in the registry's order. :class:`~layerwise.tables.TableEncoder` and
 themselves. A new kind: a module here with a :class:`~._base.Kind`, a line in :data:`KINDS`,
 and, when it makes a new kind of :class:`~layerwise.encoding.ColumnEncoding`, its NumPy
 transform and its model-file fields there.
+
+>>> import pandas as pd
+>>> [kind_of(name, column).name for name, column in pd.DataFrame(
+...     {"age": [31, 45], "smoker": [True, False], "city": ["Lyon", "Nice"]}).items()]
+['number', 'boolean', 'text']
 """
 
 from __future__ import annotations

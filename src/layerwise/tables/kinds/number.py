@@ -61,6 +61,11 @@ def row_number_reason(m: int, low: float, high: float, gap: float, increasing: b
     areas: ``high`` far beyond 2m) or starts far from 0 (codes 1000..2999 on 1500 rows); only
     a permutation of about 0..m (a rank) is taken for row numbers, which shuffled row numbers
     are: ``keep`` keeps it.
+
+    >>> row_number_reason(1500, 2, 2000, 5, increasing=False)[:40]  # the part of a split
+    'it numbers the rows (1500 distinct whole'
+    >>> row_number_reason(1500, 1000, 2999, 4, increasing=False) is None  # codes from 1000
+    True
     """
     if m < ROW_NUMBER_MIN_ROWS or low < 0 or high >= ROW_NUMBER_SPAN * m:
         return None
