@@ -12,6 +12,9 @@ import layerwise
 PACKAGE = Path(layerwise.__file__).parent
 #: the edges with more than one module are subpackages
 EDGE_PACKAGES = ("cli", "tables", "sklearn", "playground", "cluster", "exercises")
+#: imports of an edge by the core that DESIGN.md's layers allow, named one by one: the ONNX
+#: export (views and export) comes after tables, whose kinds of column say their ONNX nodes
+ALLOWED = {("layerwise.onnx_export", "layerwise.tables.kinds")}
 
 
 def _module_name(path: Path) -> str:
@@ -58,7 +61,11 @@ def test_the_core_never_imports_an_edge():
     for module in core:
         if module == "layerwise.__main__":  # `python -m layerwise` is the command line
             continue
-        edges = sorted(t for t in graph[module] if t.split(".")[1] in EDGE_PACKAGES)
+        edges = sorted(
+            t
+            for t in graph[module]
+            if t.split(".")[1] in EDGE_PACKAGES and (module, t) not in ALLOWED
+        )
         assert edges == [], f"{module} imports {edges}"
 
 

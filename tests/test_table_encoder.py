@@ -19,8 +19,9 @@ from sklearn.impute import MissingIndicator, SimpleImputer  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
-from layerwise.tables import TableEncoder, mixed_table  # noqa: E402
+from layerwise.tables import TableEncoder, load_table, mixed_table  # noqa: E402
 from layerwise.tables.encoder import weighted_median  # noqa: E402
+from layerwise.tables.stats import TableStats  # noqa: E402
 
 
 def generated(m: int, seed: int, unseen: bool = False) -> pd.DataFrame:
@@ -253,6 +254,73 @@ def test_a_row_number_column_is_left_out(column, first):
 def test_numbers_that_do_not_number_the_rows_stay(column):
     frame = pd.DataFrame({"n": column})
     assert TableEncoder().fit(frame).left_out_ == []
+
+
+def split_of_a_numbered_table(seed: int, shuffled: bool) -> pd.DataFrame:
+    """The training part of a random 75/25 split of a table of 2000 rows numbered 1..2000
+    (R's ``rownames``), sorted by its target: the numbers alone predict y."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=2000)
+    y = np.sort(rng.normal(size=2000))
+    table = pd.DataFrame({"rownames": np.arange(1, 2001), "x": x, "y": y})
+    rows = rng.permutation(2000)[:1500]
+    return table.iloc[rows if shuffled else np.sort(rows)].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("shuffled", [False, True], ids=["in order", "shuffled"])
+def test_the_row_numbers_of_a_split_are_left_out_whatever_its_gaps(shuffled):
+    # a quarter of the splits start at 2 or more: every one must still be caught
+    seeds = range(12)
+    starts = [int(split_of_a_numbered_table(s, shuffled).rownames.min()) for s in seeds]
+    assert max(starts) >= 2 and min(starts) == 1  # the case the test is for is among them
+    for seed in seeds:
+        train = split_of_a_numbered_table(seed, shuffled)
+        features = train.drop(columns="y")
+        encoder = TableEncoder().fit(features)
+        assert encoder.left_out_ == ["rownames"], seed
+        low, high = train.rownames.min(), train.rownames.max()
+        order = "in some order" if shuffled else "in file order"
+        assert encoder.notices_ == [
+            f"column 'rownames' left out: it numbers the rows (1500 distinct whole numbers "
+            f"from {low} to {high}, {order}), as a row number does; --keep rownames keeps it"
+        ]
+        # streamed a chunk at a time, the same rule
+        stats = TableStats()
+        for start in range(0, 1500, 400):
+            stats.update(features.iloc[start : start + 400])
+        assert stats.encoder().left_out_ == ["rownames"], seed
+        # and the loader's notice, the same column named
+        table = load_table(train, target="y")
+        assert "rownames" not in table.feature_names
+        assert any(n.startswith("column 'rownames' left out: it numbers") for n in table.notices)
+
+
+def test_numbered_rows_with_gaps_at_both_ends_are_row_numbers():
+    # rows 1..2000, the first 25 and the last 60 filtered out, then a random 75 % kept
+    rng = np.random.default_rng(5)
+    numbers = rng.permutation(np.arange(26, 1941))[:1400]
+    frame = pd.DataFrame({"rownames": numbers, "x": rng.normal(size=1400)})
+    assert TableEncoder().fit(frame).left_out_ == ["rownames"]
+
+
+def test_a_genuine_measurement_of_distinct_whole_numbers_is_a_feature():
+    rng = np.random.default_rng(3)
+    m = 1500
+    y = rng.normal(size=m)
+    order = np.argsort(np.argsort(y))  # each row's rank of y
+    frame = pd.DataFrame(
+        {
+            # distinct incomes in whole euros, rising with y
+            "income": np.sort(rng.choice(np.arange(20_000, 200_000), m, replace=False))[order],
+            # distinct four-digit codes measured in the order of y (1000..2999 on 1500 rows)
+            "code": np.sort(rng.choice(np.arange(1000, 3000), m, replace=False))[order],
+            # distinct areas in square metres, spread over 30..6000
+            "area": rng.choice(np.arange(30, 6000), m, replace=False),
+        }
+    )
+    encoder = TableEncoder().fit(frame)
+    assert encoder.left_out_ == [] and encoder.notices_ == []
+    assert encoder.feature_names_out_ == ["income", "code", "area"]
 
 
 def test_text_in_a_held_out_row_of_a_number_column_is_named_with_its_row():

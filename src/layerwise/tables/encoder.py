@@ -1,8 +1,11 @@
 """TableEncoder: a raw table (text, booleans, missing values) in, X = A[0] out, as the command
 line encodes it.
 
-What it learns from the training rows, one column at a time (:mod:`layerwise.encoding` holds
-what a model file keeps of it and the NumPy transform):
+What it learns from the training rows, one column at a time, each by its kind
+(:mod:`layerwise.tables.kinds`; :mod:`layerwise.encoding` holds what a model file keeps of it
+and the NumPy transform). :meth:`TableEncoder.fit` is the streamed statistics over one chunk
+of rows whose values are kept (:class:`~layerwise.tables.stats.TableStats` with ``exact=True``):
+one fit, in memory and streamed.
 
 - **numbers** (any numeric dtype): a missing value becomes the training median; the column is
   then standardized with the training mean and standard deviation. A column with missing
@@ -27,7 +30,8 @@ what a model file keeps of it and the NumPy transform):
 - a column with no value in the training rows is refused with a ValueError naming it.
 
 The names follow :mod:`layerwise.encoding` (column, feature, kind, fill, indicator, infrequent,
-unseen); this module adds only what learning them from a pandas table needs.
+unseen); this module chooses and encodes nothing itself: it holds the options, the fitted
+attributes and the transform.
 
 Examples
 --------
@@ -44,27 +48,24 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._typing import Array
-from ..encoding import ColumnEncoding, category_key, encode_columns, encode_in_chunks
+from ..encoding import ColumnEncoding, encode_in_chunks
 from ..preprocessing import Preprocessing
-from .columns import (
-    DATE_FRACTION,
-    DISTINCT_FRACTION,
-    DISTINCT_MIN_ROWS,
-    _as_days,
-    _keys,
-    _kind_of,
-    left_out_reason,
-    numbers_read_as_text,
-)
+from ._gathering import Gathering
+from .columns import DATE_FRACTION, DISTINCT_FRACTION, DISTINCT_MIN_ROWS, left_out_reason
 from .formats import _pandas, _shorten
+from .kinds import values_of
+from .kinds._base import weighted_median, weighted_quantile
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+#: categories seen in fewer training rows than this share the infrequent feature
+MIN_FREQUENCY = 5
 
 __all__ = [
     "TableEncoder",
@@ -74,12 +75,8 @@ __all__ = [
     "DATE_FRACTION",
     "left_out_reason",
     "weighted_median",
+    "weighted_quantile",
 ]
-
-#: categories seen in fewer training rows than this share the infrequent feature
-MIN_FREQUENCY = 5
-_TRUE = {"true", "1", "1.0", "yes"}
-_FALSE = {"false", "0", "0.0", "no"}
 
 
 class TableEncoder:
@@ -119,6 +116,12 @@ class TableEncoder:
         One line for each column left out, naming it and the option that keeps it.
     """
 
+    columns_: list[ColumnEncoding]
+    feature_names_out_: list[str]
+    preprocessing_: Preprocessing
+    left_out_: list[str]
+    notices_: list[str]
+
     def __init__(
         self,
         min_frequency: float = MIN_FREQUENCY,
@@ -155,63 +158,20 @@ class TableEncoder:
             )
         if frame.shape[0] == 0 or frame.shape[1] == 0:
             raise ValueError(f"TableEncoder.fit needs rows and columns; got shape {frame.shape}")
-        m = frame.shape[0]
-        w = np.ones(m) if sample_weight is None else np.asarray(sample_weight, float).reshape(-1)
-        if w.shape != (m,) or not np.isfinite(w).all() or (w < 0).any():
-            raise ValueError(f"sample_weight must be {m} finite numbers >= 0 (one per row)")
-        min_count = self._min_count(float(w.sum()))
-        names = [str(c) for c in frame.columns]
-        if len(set(names)) != len(names):
-            dup = next(n for n in names if names.count(n) > 1)
-            raise ValueError(f"the table has two columns named {dup!r}")
-        kept = {str(k) for k in self.keep}
-        self.left_out_: list[str] = []
-        self.notices_: list[str] = []
-        self.columns_: list[ColumnEncoding] = []
-        for name, column in zip(names, frame.columns):
-            reason = None if name in kept else left_out_reason(frame[column])
-            if reason is not None:
-                self.left_out_.append(name)
-                self.notices_.append(f"column {name!r} left out: {reason}; --keep {name} keeps it")
-                continue
-            self.columns_.append(_fit_column(name, frame[column], w, min_count))
-        if not self.columns_:
-            raise ValueError(
-                f"no column of the table can be a feature: {_shorten(self.left_out_)} "
-                f"were left out (keep one with keep=[...], --keep COL)"
-            )
+        self._check_options()
+        # the streamed statistics over one chunk, its values kept: exact medians and moments
+        return Gathering(exact=True).update(frame, sample_weight).fit(self)
+
+    def _check_options(self) -> None:
+        """The options' values, refused with a message that names them."""
+        self._min_count(1.0)
         if self.scaling not in ("standard", "robust"):
             raise ValueError(f"scaling must be 'standard' or 'robust'; got {self.scaling!r}")
-        if self.clip is not None and not (
-            isinstance(self.clip, (int, float)) and np.isfinite(self.clip) and self.clip > 0
+        clip = self.clip
+        if clip is not None and not (
+            isinstance(clip, (int, float)) and np.isfinite(clip) and clip > 0
         ):
-            raise ValueError(f"clip must be a finite number > 0 or None; got {self.clip!r}")
-        # only a number's value and a date's parts are standardized: 0/1 features stay 0/1,
-        # so only the columns with such features are encoded to learn their statistics (the
-        # one-hot features of text, most of X, are never built here)
-        standardized = np.array([s for c in self.columns_ for s in c.standardized])
-        scaled = [c for c in self.columns_ if any(c.standardized)]
-        mean, scale = np.zeros(standardized.size), np.ones(standardized.size)
-        if scaled:
-            X, _ = self._raw(frame, scaled)
-            keep = np.array([s for c in scaled for s in c.standardized])
-            X = X[keep] if not keep.all() else X
-            stats = Preprocessing.fit(
-                X, sample_weight=None if sample_weight is None else w[None, :]
-            )
-            assert stats.mean is not None and stats.scale is not None
-            if self.scaling == "robust":
-                for j in range(X.shape[0]):
-                    stats.mean[j], stats.scale[j] = _robust(X[j], w, float(stats.scale[j]))
-            mean[standardized], scale[standardized] = stats.mean, stats.scale
-            del X
-        pre = Preprocessing(mean=mean, scale=scale)
-        pre.clip = None if self.clip is None else float(self.clip)
-        pre.columns = self.columns_
-        pre.feature_names = [n for c in self.columns_ for n in c.feature_names()]
-        self.preprocessing_ = pre
-        self.feature_names_out_ = list(pre.feature_names)
-        return self
+            raise ValueError(f"clip must be a finite number > 0 or None; got {clip!r}")
 
     def _min_count(self, total: float) -> float:
         f = self.min_frequency
@@ -292,162 +252,9 @@ class TableEncoder:
         raw = self._columns_of(frame, self.columns_)
         return self.preprocessing_.predict_in_chunks(raw, predict)
 
-    def _raw(self, frame: pd.DataFrame, columns: Sequence[ColumnEncoding]) -> tuple[Array, Any]:
-        return encode_columns(columns, self._columns_of(frame, columns))
-
     @staticmethod
     def _columns_of(frame: pd.DataFrame, columns: Sequence[ColumnEncoding]) -> dict[str, Array]:
         missing = [c.name for c in columns if c.name not in frame.columns]
         if missing:
             raise ValueError(f"the table lacks the column(s) {_shorten(missing)}")
-        return {c.name: _values(frame[c.name], c) for c in columns}
-
-
-# --------------------------------------------------------------------------- one column
-
-
-def _fit_column(name: str, column: pd.Series, w: Array, min_count: float) -> ColumnEncoding:
-    kind = _kind_of(name, column)
-    if kind == "category" and numbers_read_as_text(column):
-        # every training value is a number, nearly all distinct: the column was read as text
-        # for a cell outside the training rows (a held-out row); as a number column, that
-        # cell is named with its row when the table is encoded
-        kind = "number"
-    if kind in ("number", "boolean", "date"):
-        v = _values(column, ColumnEncoding(name, kind))
-        missing = np.isnan(v)
-        if missing.all():
-            raise ValueError(
-                f"column {name!r} has no values in the training rows; leave it out "
-                f"(--drop {name} on the command line)"
-            )
-        fill = weighted_median(v[~missing], w[~missing])
-        origin = float(v[~missing].min()) if kind == "date" else None
-        return ColumnEncoding(name, kind, fill=fill, indicator=bool(missing.any()), origin=origin)
-    keys = _keys(column)
-    if all(k is None for k in keys):
-        raise ValueError(
-            f"column {name!r} has no values in the training rows; leave it out "
-            f"(--drop {name} on the command line)"
-        )
-    counts: dict[str | None, float] = {}
-    for k, weight in zip(keys, w.tolist()):
-        counts[k] = counts.get(k, 0.0) + weight
-    frequent = [k for k, n in counts.items() if n >= min_count]
-    rare = [k for k, n in counts.items() if n < min_count]
-    return ColumnEncoding(name, "category", categories=_sorted(frequent), infrequent=_sorted(rare))
-
-
-def _sorted(keys: list[str | None]) -> tuple[str | None, ...]:
-    # as scikit-learn orders categories: the strings sorted, the missing value last
-    return (*sorted(k for k in keys if k is not None), *([None] if None in keys else []))
-
-
-def _robust(values: Array, weights: Array, sd: float) -> tuple[float, float]:
-    """The median and the interquartile range / 1.349 of a feature (weighted); the standard
-    deviation ``sd`` where that range is 0 (a feature mostly of one value), 1 where both are."""
-    q25, q50, q75 = (weighted_quantile(values, weights, q) for q in (0.25, 0.5, 0.75))
-    scale = (q75 - q25) / 1.349
-    if not scale > 0:
-        scale = sd if sd > 0 else 1.0
-    return q50, scale
-
-
-def weighted_quantile(values: Array, weights: Array, q: float) -> float:
-    """The q-quantile of ``values`` with each counted ``weights`` times (the lower of the two
-    middle values' mean at q = 0.5, as :func:`weighted_median`).
-
-    >>> weighted_quantile(np.array([1.0, 2.0, 3.0, 4.0]), np.ones(4), 0.5)
-    2.5
-    """
-    total = float(weights.sum())
-    if total <= 0:
-        return float(np.quantile(values, q))
-    order = np.argsort(values, kind="stable")
-    v, c = values[order], np.cumsum(weights[order])
-    lo = v[int(np.searchsorted(c, total * q, side="left"))]
-    hi = v[min(int(np.searchsorted(c, total * q, side="right")), v.size - 1)]
-    return float((lo + hi) / 2)
-
-
-def weighted_median(values: Array, weights: Array) -> float:
-    """The median of ``values`` with each counted ``weights`` times: equal to ``np.median`` of
-    the values repeated by integer weights (the mean of the two middle ones for an even count).
-
-    >>> weighted_median(np.array([1.0, 2.0, 10.0]), np.array([1.0, 2.0, 1.0]))
-    2.0
-    >>> weighted_median(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
-    1.5
-    """
-    total = float(weights.sum())
-    if total <= 0:  # every weight 0: the rows still say where the values lie
-        return float(np.median(values))
-    order = np.argsort(values, kind="stable")
-    v, c = values[order], np.cumsum(weights[order])
-    # the values at the middle positions (total − 1)/2 of the rows repeated by weight
-    lo = v[int(np.searchsorted(c, total / 2, side="left"))]
-    hi = v[min(int(np.searchsorted(c, total / 2, side="right")), v.size - 1)]
-    return float((lo + hi) / 2)
-
-
-# --------------------------------------------------------------------------- values
-
-
-def _values(column: pd.Series, encoding: ColumnEncoding) -> Array:
-    """A column as :meth:`ColumnEncoding.encode` takes it."""
-    if encoding.kind == "number":
-        return _as_float(column, encoding.name)
-    if encoding.kind == "boolean":
-        return _as_bool(column, encoding.name)
-    if encoding.kind == "date":
-        return _as_days(column)
-    return np.array(_keys(column), dtype=object)
-
-
-def _as_float(column: pd.Series, name: str) -> Array:
-    """Numbers as float64, NaN where missing; text that is not a number is refused by row."""
-    pd = _pandas()
-    if pd.api.types.is_bool_dtype(column) or pd.api.types.infer_dtype(column) == "boolean":
-        # a column of True/False where training saw numbers: a mix-up of columns or of
-        # files more often than a 0/1 column in another spelling, so it is not taken silently
-        raise ValueError(
-            f"column {name!r} holds True/False but was a number in training; if the numbers "
-            f"were 0/1, write them as 0/1 here too"
-        )
-    if pd.api.types.is_numeric_dtype(column):
-        v = column.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        v = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        failed = np.flatnonzero(np.isnan(v) & column.notna().to_numpy())
-        bad = [int(i) for i in failed if category_key(column.iloc[i]) is not None]
-        if bad:
-            raise ValueError(
-                f"column {name!r} must hold numbers, as it did in training; it holds "
-                f"{column.iloc[bad[0]]!r} at row {column.index[bad[0]]}"
-            )
-    inf = np.flatnonzero(np.isinf(v))
-    if inf.size:
-        raise ValueError(
-            f"column {name!r} holds {v[inf[0]]} at row {column.index[inf[0]]}; a number must "
-            f"be finite (leave the cell empty for a missing value)"
-        )
-    return v
-
-
-def _as_bool(column: pd.Series, name: str) -> Array:
-    """True/False (or 1/0, yes/no) as 1.0/0.0, NaN where missing; anything else refused."""
-    out = np.empty(len(column))
-    for i, value in enumerate(column.tolist()):
-        key = category_key(value)
-        if key is None:
-            out[i] = np.nan
-        elif key.lower() in _TRUE:
-            out[i] = 1.0
-        elif key.lower() in _FALSE:
-            out[i] = 0.0
-        else:
-            raise ValueError(
-                f"column {name!r} must hold True/False, as it did in training; it holds "
-                f"{value!r} at row {column.index[i]}"
-            )
-    return out
+        return {c.name: values_of(frame[c.name], c) for c in columns}
