@@ -194,8 +194,57 @@ def load_table(
         missing values in the features or weights (row and column named, ``--drop-missing``
         offered), inf, no rows.
     """
+    try:
+        return _load_table(
+            data, target, features=features, require_target=require_target,
+            drop_missing=drop_missing, id_column=id_column, weight_column=weight_column,
+            raw=raw, drop=drop, ignored=ignored, keep=keep,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise cell_error(data, exc) from None
+
+
+def cell_error(data: Any, error: ValueError) -> ValueError:
+    """``error``, raised on the rows of ``data``; for a chunk of a streamed table
+    (:meth:`~layerwise.tables.stream.TableStream.chunks`), naming first the file of the row
+    it names and the row's place in that file."""
+    from .pieces import file_of_row
+
+    files = _chunk_files(data)
+    named = file_of_row(files, error) if files else None
+    if named is None or str(error).startswith(named):
+        return error
+    return type(error)(f"{named}: {error}")
+
+
+def _chunk_files(data: Any) -> list[tuple[str, int, int, int]] | None:
+    """The files of a chunk of a streamed table (its ``attrs``), or None for any other DATA."""
+    named = getattr(data, "attrs", None)
+    if isinstance(named, dict) and isinstance(named.get("files"), list):
+        return list(named["files"])
+    return None
+
+
+def _load_table(
+    data: Any,
+    target: str | None,
+    *,
+    features: Sequence[str] | None,
+    require_target: bool,
+    drop_missing: bool,
+    id_column: str | None,
+    weight_column: str | None,
+    raw: bool,
+    drop: Sequence[str],
+    ignored: Sequence[str],
+    keep: Sequence[str],
+) -> Table:
+    """:func:`load_table`'s steps."""
     frame, kind = read_frame(data)
     source = _source_name(data)
+    chunk = _chunk_files(data) is not None
+    if chunk:  # a chunk of a stream keeps its rows' places in the table, as errors say
+        frame.index = data.index
     cols = list(frame.columns)
     notices: list[str] = []
 
@@ -222,17 +271,19 @@ def load_table(
         weight_column=weight_column,
         checked_features=feature_names if drop_missing or not raw else [],
         drop_missing=drop_missing,
-        where=lambda row: _where(source, kind, row),
+        where=lambda row: _where(source, kind, int(frame.index[row]) if chunk else row),
         source=source,
         notices=notices,
+        chunk=chunk,
     )
     rows = frame.loc[keep_rows]
     row_numbers = np.flatnonzero(keep_rows)
+    places = np.asarray(frame.index)[row_numbers] if chunk else row_numbers
 
-    X = None if raw else _numbers(rows, feature_names, row_numbers, source, kind)
+    X = None if raw else _numbers(rows, feature_names, places, source, kind)
     y = None
     if target is not None:
-        y = _target_values(rows[target], target, require_target, row_numbers, source, kind)
+        y = _target_values(rows[target], target, require_target, places, source, kind)
         if require_target and features is None and y.size:
             notices.append(task_notice(y, target))
     ids = rows[id_column].to_numpy() if id_column is not None else row_numbers
@@ -413,18 +464,21 @@ def _rows_kept(
     where: Callable[[int], str],
     source: str,
     notices: list[str],
+    chunk: bool = False,
 ) -> tuple[np.ndarray, list[int]]:
     """The rows kept (a boolean mask) and the row numbers left out.
 
     A row whose target is missing is left out (counted in a notice): it cannot teach
-    anything. A missing weight, or a missing feature in ``checked_features``, is refused
-    with its row and column named, or its row dropped with ``drop_missing``.
+    anything; every row of a table without one is refused, but not every row of a
+    ``chunk`` of a streamed table (the other chunks may have them). A missing weight, or a
+    missing feature in ``checked_features``, is refused with its row and column named, or
+    its row dropped with ``drop_missing``.
     """
     m = len(frame)
     keep = np.ones(m, dtype=bool)
     if target is not None:
         no_target = frame[target].isna().to_numpy()
-        if no_target.all():
+        if no_target.all() and not chunk:
             raise ValueError(f"target {target!r} is missing in every row of {source}")
         if no_target.any():
             keep &= ~no_target

@@ -22,7 +22,7 @@ from typing import Any
 from .._optional import require
 from .folders import FileState, _first_line, delimiter_of
 
-__all__ = ["Part", "Piece", "group_parts", "parquet_parts", "read_piece"]
+__all__ = ["Part", "Piece", "file_of_row", "group_parts", "parquet_parts", "read_piece"]
 
 #: a CSV piece gathers consecutive files until it holds this many bytes per chunk row
 CSV_BYTES_PER_ROW = 32
@@ -36,6 +36,8 @@ class Part:
     row_group: int | None
     rows: int | None
     nbytes: int
+    #: the row of the file its first row is (a row group's place in its file)
+    file_row: int = 0
 
 
 @dataclass
@@ -56,10 +58,12 @@ def parquet_parts(path: str) -> list[Part]:
         meta = pq.read_metadata(path)
     except Exception as exc:  # pyarrow's own errors for a damaged file
         raise ValueError(f"cannot read {path}: {_first_line(exc)}") from None
-    return [
-        Part(path, i, int(meta.row_group(i).num_rows), int(meta.row_group(i).total_byte_size))
-        for i in range(meta.num_row_groups)
-    ]
+    parts, file_row = [], 0
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        parts.append(Part(path, i, group.num_rows, group.total_byte_size, file_row))
+        file_row += group.num_rows
+    return parts
 
 
 def group_parts(parts: Sequence[Part], chunk_rows: int) -> list[Piece]:
@@ -91,37 +95,57 @@ def read_piece(
     chunk_rows: int,
     states: dict[str, FileState],
     task: str,
-) -> Iterator[Any]:
+) -> Iterator[tuple[Any, list[tuple[str, int, int]]]]:
     """The rows of a piece of files as pandas DataFrames of about ``chunk_rows`` rows (small
-    parts' rows gathered into one); a file that changed since it was first read is refused
+    parts' rows gathered into one), each with the files its rows come from: (file, row of
+    the file of the first, rows). A file that changed since it was first read is refused
     (:class:`~layerwise.tables.folders.DataChangedError`), a file pyarrow cannot read is
     named."""
     pa = require("pyarrow", "tables", "streaming tables")
     pending: list[Any] = []
-    held = 0
+    spans: list[tuple[str, int, int]] = []
     for part in piece.parts:
         state = states.get(part.path)
         if state is not None:
             state.check(task)
         rows = 0
         for batch in _part_batches(part, columns, chunk_rows, state, task):
-            rows += batch.num_rows
             if pending and not batch.schema.equals(pending[0].schema):
                 # a file of other column types: a chunk of its own, as the encoder's
                 # statistics check each chunk's types against the first's
-                yield _gathered(pa, pending)
-                pending, held = [], 0
+                yield _gathered(pa, pending), spans
+                pending, spans = [], []
             pending.append(batch)
-            held += batch.num_rows
-            if held >= chunk_rows:
-                yield _gathered(pa, pending)
-                pending, held = [], 0
+            spans.append((part.path, part.file_row + rows, batch.num_rows))
+            rows += batch.num_rows
+            if sum(b.num_rows for b in pending) >= chunk_rows:
+                yield _gathered(pa, pending), spans
+                pending, spans = [], []
         if part.rows is None:
             part.rows = rows
         if state is not None:
             state.check(task, rows if part.row_group is None else None)
-    if held:
-        yield _gathered(pa, pending)
+    if pending:
+        yield _gathered(pa, pending), spans
+
+
+#: how a cell's error names its row (its place in the table)
+_ROW = re.compile(r"\bat row (\d+)\b")
+
+
+def file_of_row(spans: Sequence[tuple[str, int, int, int]], error: BaseException) -> str | None:
+    """The file of the row an error on a chunk names (``at row N``: its place in the table)
+    and the row's place in that file (``d/p2.parquet (row 1500 of the file)``), from spans of
+    (file, position of the first row, its row of the file, rows); None when no span holds
+    it."""
+    found = _ROW.search(str(error))
+    if found is None:
+        return None
+    position = int(found.group(1))
+    for path, first, file_row, rows in spans:
+        if first <= position < first + rows:
+            return f"{path} (row {file_row + position - first} of the file)"
+    return None
 
 
 def _gathered(pa: Any, batches: list[Any]) -> Any:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import os
 import queue
-import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -66,7 +65,7 @@ from .._files import regular_file
 from .folders import FileState, check_same_columns, file_columns
 from .formats import STREAM_SUFFIXES, _pandas, _shorten, folder_files
 from .loading import _check_roles, _choose_target
-from .pieces import Part, Piece, group_parts, parquet_parts, read_piece
+from .pieces import Part, Piece, file_of_row, group_parts, parquet_parts, read_piece
 from .stats import TableStats
 from .targets import class_labels, encode_labels, task_notice, type_of_target
 
@@ -295,14 +294,19 @@ class TableStream:
                 piece, columns, self.chunk_rows, self.states, self.task
             )
         else:
-            frames = (batch.to_pandas() for batch in self._batches(piece, columns))
-        for frame in frames:
+            frames = ((batch.to_pandas(), []) for batch in self._batches(piece, columns))
+        for frame, spans in frames:
             n = len(frame)
             if n == 0:
                 continue
             positions = np.arange(start, start + n, dtype=np.int64)
             frame.index = positions  # an error names the row by its place in the table
             frame.attrs["source"] = self.source  # ... and the table by its file or folder
+            files, first = [], start
+            for path, file_row, rows in spans:
+                files.append((path, first, file_row, rows))
+                first += rows
+            frame.attrs["files"] = files  # ... and the file by a row's place (file_of_row)
             yield frame, positions
             start += n
 
@@ -323,36 +327,31 @@ class TableStream:
                 raise ValueError(f"cannot read {self.where(piece)}: {exc}") from None
             yield batch
 
-    def where(self, piece: _Piece, error: BaseException | None = None) -> str:
-        """The file a piece comes from; with the ``error`` raised on one of its chunks, the
-        file of the row it names (``at row N``: its place in the table) and the row's place
-        in that file."""
-        if piece.fragment is not None:
+    def where(self, piece: _Piece | None, error: BaseException | None = None) -> str:
+        """The file a piece comes from; with the ``error`` raised on one of its chunks (or on
+        rows of any piece: None), the file of the row it names (``at row N``: its place in
+        the table) and the row's place in that file."""
+        if piece is not None and piece.fragment is not None:
             return str(getattr(piece.fragment, "path", self.source))
-        found = _ROW.search(str(error)) if error is not None else None
-        if found is not None:
-            located = self.locate(int(found.group(1)))
-            if located is not None:
-                return f"{located[0]} (row {located[1]} of the file)"
+        named = file_of_row(self.spans(), error) if error is not None else None
+        if named is not None:
+            return named
+        if piece is None:
+            return self.source
         paths = list(dict.fromkeys(part.path for part in piece.parts))
         return paths[0] if len(paths) == 1 else f"{paths[0]} ... {paths[-1]}"
 
-    def locate(self, position: int) -> tuple[str, int] | None:
-        """(file, row in that file) of the row at ``position`` in the table, once the rows
-        before it have been counted; None otherwise."""
-        start = 0
-        file_start: dict[str, int] = {}
-        for piece in self.pieces:
-            if piece.fragment is not None:
-                return None
-            for part in piece.parts:
-                if part.rows is None:
-                    return None
-                file_start.setdefault(part.path, start)
-                if position < start + part.rows:
-                    return part.path, position - file_start[part.path]
-                start += part.rows
-        return None
+    def spans(self) -> list[tuple[str, int, int, int]]:
+        """(file, position of its first row in the table, its row of the file, rows) of each
+        part whose rows, and those of every part before it, are counted."""
+        spans, start = [], 0
+        parts = [part for piece in self.pieces if piece.fragment is None for part in piece.parts]
+        for part in parts:
+            if part.rows is None:
+                break
+            spans.append((part.path, start, part.file_row, part.rows))
+            start += part.rows
+        return spans
 
     def count_rows(self, piece: _Piece, n: int) -> None:
         """Record a CSV piece's row count once a pass has read it."""
@@ -360,10 +359,6 @@ class TableStream:
             piece.rows = n
             if all(p.rows is not None for p in self.pieces):
                 self._set_offsets()
-
-
-#: how a cell's error names its row (its place in the table)
-_ROW = re.compile(r"\bat row (\d+)\b")
 
 
 def table_chunks(data: Any) -> Iterator[Any]:
@@ -633,7 +628,7 @@ def prepare_stream(
                     stats.update(train[features], weights)
                     target_stats.update(train[target], weights)
             except ValueError as exc:
-                raise ValueError(f"{stream.where(piece)}: {exc}") from None
+                raise ValueError(f"{stream.where(piece, exc)}: {exc}") from None
             if fraction > 0 and n_val < VALIDATION_ROWS:
                 val, wv = plan.take(frame, positions, val_rows)
                 val = val.iloc[: VALIDATION_ROWS - n_val]
@@ -677,8 +672,11 @@ def prepare_stream(
     pre.target_mean, pre.target_scale = plan.target_mean, plan.target_scale
     if val_frames:
         pd = _pandas()
-        val = pd.concat(val_frames, ignore_index=True)
-        X_val, _ = encoder.encode(val)
+        val = pd.concat(val_frames)  # indexed by their places in the table, as errors say
+        try:
+            X_val, _ = encoder.encode(val)
+        except ValueError as exc:
+            raise ValueError(f"{stream.where(None, exc)}: {exc}") from None
         plan.X_val = X_val.astype(dtype, copy=False)
         plan.Y_val = plan.encode_target(val[target].to_numpy(), dtype)
         if val_weights:
@@ -752,7 +750,7 @@ def _encoded_chunks(
                 X, _ = plan.encoder.encode(rows)
                 Y = plan.encode_target(rows[plan.target].to_numpy(), dtype)
             except ValueError as exc:
-                raise ValueError(f"{stream.where(piece)}: {exc}") from None
+                raise ValueError(f"{stream.where(piece, exc)}: {exc}") from None
             yield X, Y, w
 
 
