@@ -278,3 +278,13 @@ def test_csv_with_values_over_several_lines_streams(tmp_path):
     chunks = pd.concat(streaming.table_chunks(tmp_path / "t.csv"))
     assert chunks["note"].tolist() == rows["note"].tolist()
     np.testing.assert_allclose(chunks["a"], rows["a"])
+
+
+def test_preparing_many_files_shows_a_bar_of_the_files_read(tmp_path, capsys):
+    pytest.importorskip("tqdm")
+    d = folder(tmp_path / "d", "parquet", n=7, files=120)
+    TableModel("label", epochs=1).prepare_stream(d, progress=True)
+    err = capsys.readouterr().err
+    assert "reading the files" in err and "120/120" in err
+    TableModel("label", epochs=1).prepare_stream(d)
+    assert "reading the files" not in capsys.readouterr().err

@@ -190,6 +190,9 @@ class TableStream:
     task : str
         What a file that changes while it is read stops (``"training"``, ``"reading"``), for
         the message.
+    progress : bool
+        A bar of the files the first pass has read (tqdm, the ``progress`` extra): the pass
+        that prepares a folder of many files shows how far it is.
 
     Attributes
     ----------
@@ -204,11 +207,19 @@ class TableStream:
         when the stream was made: a file that changes since is refused by name.
     """
 
-    def __init__(self, data: Any, chunk_rows: int | None = None, task: str = "training") -> None:
+    def __init__(
+        self,
+        data: Any,
+        chunk_rows: int | None = None,
+        task: str = "training",
+        progress: bool = False,
+    ) -> None:
         _pyarrow_dataset()
         self.source = _source_name(data)
         self.chunk_rows = CHUNK_ROWS if chunk_rows is None else int(chunk_rows)
         self.task = task
+        self._bar: Any = None
+        self._unread: set[int] = set()
         self.states: dict[str, FileState] = {}
         self.dataset: Any = None
         if hasattr(data, "get_fragments") and hasattr(data, "schema"):
@@ -234,6 +245,19 @@ class TableStream:
         if not self.pieces:
             raise ValueError(f"{self.source} holds no rows (no file or row group)")
         self._set_offsets()
+        if progress:
+            self._unread = {id(piece) for piece in self.pieces}
+            self._bar = _files_bar(len(self.states) or len(self.pieces))
+
+    def _read_once(self, piece: _Piece) -> None:
+        """The first pass's bar: ``piece`` read."""
+        if id(piece) not in self._unread or self._bar is None:
+            return
+        self._unread.discard(id(piece))
+        self._bar.update(len({part.path for part in piece.parts}) if piece.parts else 1)
+        if not self._unread:
+            self._bar.close()
+            self._bar = None
 
     def _fragment_pieces(self, dataset: Any) -> list[_Piece]:
         """A pyarrow dataset's row groups (Parquet) or fragments."""
@@ -309,6 +333,8 @@ class TableStream:
             frame.attrs["files"] = files  # ... and the file by a row's place (file_of_row)
             yield frame, positions
             start += n
+        if self._bar is not None:
+            self._read_once(piece)
 
     def _batches(self, piece: _Piece, columns: Sequence[str]) -> Iterator[Any]:
         """pyarrow's record batches of a fragment of a dataset; its errors (a damaged file,
@@ -375,6 +401,15 @@ def table_chunks(data: Any) -> Iterator[Any]:
             m += len(frame)
             yield frame
         stream.count_rows(piece, rows)
+
+
+def _files_bar(total: int) -> Any:
+    """A tqdm bar of the files a pass has read, or None without the progress extra."""
+    try:
+        tqdm = require("tqdm.auto", "progress", "the progress bar").tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="files", desc="reading the files", leave=False)
 
 
 def _source_name(data: Any) -> str:
