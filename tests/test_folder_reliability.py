@@ -132,7 +132,7 @@ def test_a_csv_file_that_keeps_its_size_and_time_but_not_its_rows_is_refused(tmp
     info = os.stat(path)
     text = path.read_text().splitlines()
     # the same bytes, one row fewer: a line joined into a quoted cell of the row before it
-    joined = text[:5] + [text[5].replace(",red,", ',"red\n' + text[6] + '",') ]
+    joined = [*text[:5], text[5].replace(",red,", ',"red\n' + text[6] + '",')]
     body = "\n".join(joined + text[7:]) + "\n"
     body = body[: info.st_size].ljust(info.st_size, "\n")
     path.write_text(body)

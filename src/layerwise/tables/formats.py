@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import datasets
+from .._files import regular_file
 from .._optional import require
 from .._typing import Array
-from .._files import regular_file
 from .folders import STREAM_SUFFIXES, folder_files, read_folder  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover

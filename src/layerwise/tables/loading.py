@@ -220,7 +220,7 @@ def cell_error(data: Any, error: ValueError) -> ValueError:
 def _chunk_files(data: Any) -> list[tuple[str, int, int, int]] | None:
     """The files of a chunk of a streamed table (its ``attrs``), or None for any other DATA."""
     named = getattr(data, "attrs", None)
-    if isinstance(named, dict) and isinstance(named.get("files"), list):
+    if isinstance(named, dict) and isinstance(named.get("files"), (list, tuple)):
         return list(named["files"])
     return None
 

@@ -22,7 +22,7 @@ from typing import Any
 from .._optional import require
 from .folders import FileState, _first_line, delimiter_of
 
-__all__ = ["Part", "Piece", "file_of_row", "group_parts", "parquet_parts", "read_piece"]
+__all__ = ["Part", "Piece", "Spans", "file_of_row", "group_parts", "parquet_parts", "read_piece"]
 
 #: a CSV piece gathers consecutive files until it holds this many bytes per chunk row
 CSV_BYTES_PER_ROW = 32
@@ -127,6 +127,15 @@ def read_piece(
             state.check(task, rows if part.row_group is None else None)
     if pending:
         yield _gathered(pa, pending), spans
+
+
+class Spans(tuple):
+    """A chunk's files as (file, position of the first row, its row of the file, rows), kept
+    in ``DataFrame.attrs``: shared, not copied, by the frames pandas derives from the chunk
+    (which deep-copy their attrs: a tuple per tiny file each time)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Spans:
+        return self
 
 
 #: how a cell's error names its row (its place in the table)

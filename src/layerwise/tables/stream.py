@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from .._files import regular_file
 from .._optional import require
 from .._typing import Array
 from ..batches import batch_weights
@@ -61,11 +62,10 @@ from ..optimizers import get_optimizer, get_schedule
 from ..threads import core_for_reading
 from ..training import EpochLog, TrainConfig, _step, callbacks_from, run_with
 from .encoder import TableEncoder
-from .._files import regular_file
 from .folders import FileState, check_same_columns, file_columns
 from .formats import STREAM_SUFFIXES, _pandas, _shorten, folder_files
 from .loading import _check_roles, _choose_target
-from .pieces import Part, Piece, file_of_row, group_parts, parquet_parts, read_piece
+from .pieces import Part, Piece, Spans, file_of_row, group_parts, parquet_parts, read_piece
 from .stats import TableStats
 from .targets import class_labels, encode_labels, task_notice, type_of_target
 
@@ -323,14 +323,14 @@ class TableStream:
             n = len(frame)
             if n == 0:
                 continue
-            positions = np.arange(start, start + n, dtype=np.int64)
+            positions: Any = np.arange(start, start + n, dtype=np.int64)
             frame.index = positions  # an error names the row by its place in the table
             frame.attrs["source"] = self.source  # ... and the table by its file or folder
             files, first = [], start
             for path, file_row, rows in spans:
                 files.append((path, first, file_row, rows))
                 first += rows
-            frame.attrs["files"] = files  # ... and the file by a row's place (file_of_row)
+            frame.attrs["files"] = Spans(files)  # ... and the file by a row's place
             yield frame, positions
             start += n
         if self._bar is not None:
