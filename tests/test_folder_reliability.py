@@ -285,6 +285,6 @@ def test_preparing_many_files_shows_a_bar_of_the_files_read(tmp_path, capsys):
     d = folder(tmp_path / "d", "parquet", n=7, files=120)
     TableModel("label", epochs=1).prepare_stream(d, progress=True)
     err = capsys.readouterr().err
-    assert "reading the files" in err and "120/120" in err
+    assert "reading the files" in err and "/120 " in err  # the files of the first pass
     TableModel("label", epochs=1).prepare_stream(d)
     assert "reading the files" not in capsys.readouterr().err

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._files import regular_file
+from ._common import _check_unique, _pandas, _shorten
 
 __all__ = [
     "STREAM_SUFFIXES",
@@ -83,8 +84,6 @@ def file_columns(path: str, kind: str) -> list[str]:
 def check_same_columns(files: Sequence[str], kind: str, folder: str) -> list[str]:
     """Every file's columns are the first file's (in any order); returns them. A file that
     lacks some or has others is refused by name, with the columns and what to do."""
-    from .formats import _shorten
-
     first = file_columns(files[0], kind)
     expected = set(first)
     for name in files[1:]:
@@ -160,8 +159,6 @@ def read_folder(text: str) -> tuple[Any, str]:
     """Every file of a folder (:func:`folder_files`), in the order
     :mod:`layerwise.tables.stream` reads them, as one table: a folder that fits in memory is
     read as one file of its rows would be (the same files, the same columns' rule)."""
-    from .formats import _check_unique, _pandas
-
     pd = _pandas()
     files, file_format = folder_files(text)
     parquet = file_format == "parquet"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from .. import datasets
 from .._files import regular_file
 from .._optional import require
 from .._typing import Array
+from ._common import _check_unique, _pandas, _shorten
 from .folders import STREAM_SUFFIXES, folder_files, read_folder  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,17 +60,6 @@ BUILTIN: dict[str, str] = {
     "mixed": "a penguin survey: 4 numbers, 3 text columns, a boolean, a year, missing values; "
     "3 species (generated)",
 }
-
-
-def _pandas() -> Any:
-    return require("pandas", "tables", "reading tables")
-
-
-def _shorten(names: Sequence[Any], limit: int = 12) -> str:
-    shown = ", ".join(repr(str(n)) for n in names[:limit])
-    if len(names) > limit:
-        shown += f", ... ({len(names)} in all)"
-    return shown
 
 
 # --------------------------------------------------------------------------- reading
@@ -337,16 +326,6 @@ def _check_named(names: Sequence[str], source: str) -> None:
         raise NamelessColumnError(
             f"column {position} of {source} has no name, only blanks ({str(name)!r}): give "
             f"it a name in the header"
-        )
-
-
-def _check_unique(names: Sequence[str], source: str) -> None:
-    """Two columns of one name would be merged or renamed without a word: refuse them."""
-    repeated = [name for name, count in Counter(names).items() if count > 1]
-    if repeated:
-        raise ValueError(
-            f"{source} has more than one column named {repeated[0]!r}; column names must be "
-            f"unique (rename or drop the repeated ones)"
         )
 
 

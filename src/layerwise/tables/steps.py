@@ -16,7 +16,8 @@ from ..encoding import check_target_size
 from ..metrics import RunningMoments, r2_from_sums
 from ..network import Network
 from .encoder import TableEncoder
-from .loading import Table, cell_error, load_table
+from .loading import Table, load_table
+from .rows import cell_error
 from .targets import class_labels, encode_labels, output_for, type_of_target
 
 __all__ = [
