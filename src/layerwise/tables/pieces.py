@@ -104,6 +104,7 @@ def read_piece(
     pa = require("pyarrow", "tables", "streaming tables")
     pending: list[Any] = []
     spans: list[tuple[str, int, int]] = []
+    held = 0  # the rows pending
     for part in piece.parts:
         state = states.get(part.path)
         if state is not None:
@@ -114,13 +115,14 @@ def read_piece(
                 # a file of other column types: a chunk of its own, as the encoder's
                 # statistics check each chunk's types against the first's
                 yield _gathered(pa, pending), spans
-                pending, spans = [], []
+                pending, spans, held = [], [], 0
             pending.append(batch)
             spans.append((part.path, part.file_row + rows, batch.num_rows))
             rows += batch.num_rows
-            if sum(b.num_rows for b in pending) >= chunk_rows:
+            held += batch.num_rows
+            if held >= chunk_rows:
                 yield _gathered(pa, pending), spans
-                pending, spans = [], []
+                pending, spans, held = [], [], 0
         if part.rows is None:
             part.rows = rows
         if state is not None:
