@@ -356,7 +356,7 @@ def test_a_damaged_or_mismatched_file_is_named(tmp_path):
     write_folder(tmp_path / "u", frame, files=2)
     other = frame.assign(x0=["text"] * len(frame)).iloc[:200]
     other.to_parquet(tmp_path / "u" / "part-1.parquet", index=False)
-    mismatch = r"part-1\.parquet: column 'x0' must hold numbers.*row 200"
+    mismatch = r"part-1\.parquet \(row 0 of the file\): column 'x0' must hold numbers.*row 200"
     with pytest.raises(ValueError, match=mismatch):
         streaming.prepare_stream(tmp_path / "u", "label")
 

@@ -17,13 +17,14 @@ flushed to disk, and the temporary file is renamed over the target in one step. 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
 import stat
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "TEMP_SUFFIX"]
+__all__ = ["atomic_write_bytes", "TEMP_SUFFIX", "regular_file", "special_kind"]
 
 #: what every temporary file of :func:`atomic_write_bytes` ends with
 TEMP_SUFFIX = ".layerwise-tmp"
@@ -103,3 +104,63 @@ def _running(pid: int) -> bool:
     except OSError:  # exists, but belongs to someone else
         return True
     return True
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular file is (``mode``: its ``st_mode``)."""
+    kinds = (
+        (stat.S_ISDIR, "folder"),
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "special file")
+
+
+def regular_file(path: str | os.PathLike[str], what: str = "a table's file") -> os.stat_result:
+    """``path``'s ``os.stat`` when it is a regular file (through any symbolic links), checked
+    without opening it: a FIFO would block the reader and a device never end.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and why: missing, a broken symbolic link (and where it points), a loop
+        of symbolic links, not a regular file (a FIFO, a device, a socket, a folder), or the
+        system's reason; and what to do.
+    """
+    name = os.fspath(path)
+    try:
+        info = os.stat(name)
+    except FileNotFoundError:
+        if os.path.islink(name):
+            raise ValueError(
+                f"cannot read {name}: it is a symbolic link to {_link_target(name)!r}, which "
+                f"does not exist (a broken link): restore that file, or remove the link"
+            ) from None
+        raise ValueError(f"cannot read {name}: no such file") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ValueError(
+                f"cannot read {name}: it is a loop of symbolic links (it points to "
+                f"{_link_target(name)!r}, which leads back to itself): point the link at a "
+                f"file, or remove it"
+            ) from None
+        raise ValueError(f"cannot read {name}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(
+            f"cannot read {name}: it is a {special_kind(info.st_mode)}, not a regular file "
+            f"(reading it could block or never end); {what} must be a regular file: move it "
+            f"out of the way"
+        )
+    return info
+
+
+def _link_target(name: str) -> str:
+    try:
+        return os.readlink(name)
+    except OSError:  # pragma: no cover - raced away
+        return "?"

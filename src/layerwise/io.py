@@ -36,7 +36,7 @@ from typing import IO, Any
 import numpy as np
 
 from ._checks import is_int, is_number
-from ._files import atomic_write_bytes
+from ._files import atomic_write_bytes, special_kind
 from ._optional import jsonable, require
 from ._typing import Array
 from ._version import __version__
@@ -247,13 +247,7 @@ def _open_regular(p: Path) -> tuple[IO[bytes], int]:
 
 
 def _kind(mode: int) -> str:
-    kinds = (
-        (stat.S_ISFIFO, "FIFO"),
-        (stat.S_ISCHR, "character device"),
-        (stat.S_ISBLK, "block device"),
-        (stat.S_ISSOCK, "socket"),
-    )
-    return next((name for test, name in kinds if test(mode)), "special file")
+    return special_kind(mode)
 
 
 def _json(p: Any, raw: bytes, what: str) -> Any:

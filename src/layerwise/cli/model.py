@@ -88,9 +88,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         data = _read(net, source, args, **read)
         assert data.X is not None and data.Y is not None
         _merge_unseen(unseen, data.unseen)
+        dropped += len(data.table.dropped)  # a chunk's rows without a target too
         if data.table.m:
             target = data.table.target
-            dropped += len(data.table.dropped)
             evaluation.add(data.X, data.Y)
     warn_unseen("evaluate", unseen)
     m = evaluation.m

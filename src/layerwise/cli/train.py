@@ -143,7 +143,7 @@ def _train_stream(args: argparse.Namespace, model: TableModel, out: Any, plot_di
     if args.dropout is not None:
         raise CLIError("--dropout is not available for a streamed table; train without it")
     print(f"Streaming {args.data}: one pass to fit the encoder, then one pass per epoch")
-    prepared = model.prepare_stream(args.data)
+    prepared = model.prepare_stream(args.data, progress=not args.quiet and sys.stderr.isatty())
     data, net = prepared.data, prepared.network
     _take_plan(args, prepared)
     assert net.preprocessing is not None

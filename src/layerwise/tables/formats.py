@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,8 +18,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import datasets
+from .._files import regular_file
 from .._optional import require
 from .._typing import Array
+from ._common import _check_unique, _pandas, _shorten
+from .folders import STREAM_SUFFIXES, folder_files, read_folder  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -58,17 +60,6 @@ BUILTIN: dict[str, str] = {
     "mixed": "a penguin survey: 4 numbers, 3 text columns, a boolean, a year, missing values; "
     "3 species (generated)",
 }
-
-
-def _pandas() -> Any:
-    return require("pandas", "tables", "reading tables")
-
-
-def _shorten(names: Sequence[Any], limit: int = 12) -> str:
-    shown = ", ".join(repr(str(n)) for n in names[:limit])
-    if len(names) > limit:
-        shown += f", ... ({len(names)} in all)"
-    return shown
 
 
 # --------------------------------------------------------------------------- reading
@@ -143,6 +134,8 @@ def read_frame(data: str | os.PathLike[str] | Any) -> tuple[pd.DataFrame, str]:
     text = os.fspath(data)
     path = Path(text)
     if not path.exists():
+        if os.path.islink(text):
+            regular_file(text, "a table")  # a broken link or a loop: says which
         if text.strip().lower() in BUILTIN and not path.suffix:
             return load_builtin(text), "built-in"
         if path.suffix or os.sep in text:
@@ -152,14 +145,14 @@ def read_frame(data: str | os.PathLike[str] | Any) -> tuple[pd.DataFrame, str]:
             f"{', '.join(FORMATS)}; the built-in data sets are: {', '.join(BUILTIN)}"
         )
     if path.is_dir():
-        return _read_folder(text)
+        return read_folder(text)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ValueError(
             f"unknown format {suffix or '(no suffix)'!r} of {text}; "
             f"expected one of {', '.join(FORMATS)}"
         )
-    if path.stat().st_size == 0:
+    if regular_file(text, "a table").st_size == 0:
         raise ValueError(f"{text} is empty (0 bytes)")
     kind = FORMATS[suffix]
     pd = _pandas()
@@ -198,65 +191,6 @@ def read_frame(data: str | os.PathLike[str] | Any) -> tuple[pd.DataFrame, str]:
         raise ValueError(
             f"{text} has no rows (only a header with columns {_shorten(frame.columns)})"
         )
-    return frame, kind
-
-
-#: the files a folder of a table contributes, by suffix (Parquet first: a folder with Parquet
-#: files is read for them alone)
-STREAM_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv"}
-
-
-def folder_files(path: str) -> tuple[list[str], str]:
-    """The files of a table kept as a folder, in name order (subfolders too, hidden and
-    ``_``-prefixed names skipped): its Parquet files, or when it has none its CSV/TSV files;
-    and which ("parquet" or "csv")."""
-    found: dict[str, list[str]] = {"parquet": [], "csv": []}
-    for root, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-        for name in sorted(names):
-            kind = STREAM_SUFFIXES.get(os.path.splitext(name)[1].lower())
-            if kind and not name.startswith((".", "_")):
-                found[kind].append(os.path.join(root, name))
-    for kind in ("parquet", "csv"):
-        if found[kind]:
-            return found[kind], kind
-    raise ValueError(f"the folder {path!r} holds no .parquet, .pq, .csv or .tsv file")
-
-
-def _read_folder(text: str) -> tuple[pd.DataFrame, str]:
-    """Every file of a folder (:func:`folder_files`), in the order
-    :mod:`layerwise.tables.stream` reads them, as one table: a folder that fits in memory is
-    read as one file of its rows would be."""
-    pd = _pandas()
-    files, file_format = folder_files(text)
-    parquet = file_format == "parquet"
-    kind = "Parquet folder" if parquet else "CSV folder"
-    parts = []
-    for name in files:
-        try:
-            if parquet:
-                parts.append(pd.read_parquet(name))
-            else:
-                parts.append(pd.read_csv(name, sep="\t" if name.lower().endswith(".tsv") else ","))
-        except ImportError:
-            raise ImportError(
-                f"reading {kind} needs pandas and pyarrow: pip install 'layerwise[tables]'"
-            ) from None
-        except Exception as exc:  # every reader has its own exception types
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ValueError(f"cannot read {name}: {first}") from None
-    columns = [list(map(str, part.columns)) for part in parts]
-    for name, cols in zip(files, columns):
-        if cols != columns[0]:
-            raise ValueError(
-                f"the files of {text} have different columns: {files[0]} has "
-                f"{_shorten(columns[0])}, {name} has {_shorten(cols)}"
-            )
-    frame = pd.concat(parts, ignore_index=True)
-    frame.columns = [str(c) for c in frame.columns]
-    _check_unique(list(frame.columns), text)
-    if frame.shape[0] == 0:
-        raise ValueError(f"{text} has no rows")
     return frame, kind
 
 
@@ -392,16 +326,6 @@ def _check_named(names: Sequence[str], source: str) -> None:
         raise NamelessColumnError(
             f"column {position} of {source} has no name, only blanks ({str(name)!r}): give "
             f"it a name in the header"
-        )
-
-
-def _check_unique(names: Sequence[str], source: str) -> None:
-    """Two columns of one name would be merged or renamed without a word: refuse them."""
-    repeated = [name for name, count in Counter(names).items() if count > 1]
-    if repeated:
-        raise ValueError(
-            f"{source} has more than one column named {repeated[0]!r}; column names must be "
-            f"unique (rename or drop the repeated ones)"
         )
 
 

@@ -57,7 +57,14 @@ from .steps import (
     target_scale,
     task_of,
 )
-from .stream import StreamPlan, fit_stream, prepare_stream, should_stream, table_chunks
+from .stream import (
+    StreamPlan,
+    TableStream,
+    fit_stream,
+    prepare_stream,
+    should_stream,
+    table_chunks,
+)
 
 __all__ = ["TableModel", "PreparedTable", "PreparedStream", "TrainingChoices", "TASKS"]
 
@@ -294,7 +301,7 @@ class TableModel:
         """Whether :meth:`fit` streams ``data`` (see ``stream``)."""
         return should_stream(data, self.stream)
 
-    def prepare_stream(self, data: Any) -> PreparedStream:
+    def prepare_stream(self, data: Any, *, progress: bool = False) -> PreparedStream:
         """Every step before training a streamed table, in one pass over it
         (:func:`~layerwise.tables.stream.prepare_stream`): the roles of the columns, the task,
         the encoder fitted on the training rows by the same rules as in memory, the
@@ -309,6 +316,8 @@ class TableModel:
         split = (
             defaults.VALIDATION_SPLIT if self.validation_split is None else self.validation_split
         )
+        if progress and not isinstance(data, TableStream):  # a bar of the files read
+            data = TableStream(data, progress=True)
         data_plan = prepare_stream(
             data,
             self.target,

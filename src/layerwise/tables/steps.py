@@ -17,6 +17,7 @@ from ..metrics import RunningMoments, r2_from_sums
 from ..network import Network
 from .encoder import TableEncoder
 from .loading import Table, load_table
+from .rows import cell_error
 from .targets import class_labels, encode_labels, output_for, type_of_target
 
 __all__ = [
@@ -154,7 +155,10 @@ def model_data(
         assert table.frame is not None
         if not encode:  # the caller encodes the rows in chunks (TableEncoder.predict_in_chunks)
             return ModelData(table, None, None, {})
-        X, unseen = TableEncoder.from_preprocessing(pre).encode(table.frame)
+        try:
+            X, unseen = TableEncoder.from_preprocessing(pre).encode(table.frame)
+        except ValueError as exc:  # a chunk of a streamed table: its file named too
+            raise cell_error(data, exc) from None
         Y = encode_for_model(net, table) if need_target else None
         return ModelData(table, X, Y, unseen)
     features = pre.feature_names if pre is not None else None
@@ -186,7 +190,10 @@ def predict_rows(net: Network, data: ModelData) -> tuple[Array, dict[str, dict[A
         return net.predict_proba(data.X), data.unseen
     pre, frame = net.preprocessing, data.table.frame
     assert pre is not None and frame is not None
-    return TableEncoder.from_preprocessing(pre).predict_in_chunks(frame, net.predict_proba)
+    try:
+        return TableEncoder.from_preprocessing(pre).predict_in_chunks(frame, net.predict_proba)
+    except ValueError as exc:  # a chunk of a streamed table: its file named too
+        raise cell_error(frame, exc) from None
 
 
 def model_classes(net: Network) -> list[Any]:

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from .._files import regular_file
 from .._optional import require
 from .._typing import Array
 from ..batches import batch_weights
@@ -61,8 +62,10 @@ from ..optimizers import get_optimizer, get_schedule
 from ..threads import core_for_reading
 from ..training import EpochLog, TrainConfig, _step, callbacks_from, run_with
 from .encoder import TableEncoder
+from .folders import FileState, check_same_columns, file_columns
 from .formats import STREAM_SUFFIXES, _pandas, _shorten, folder_files
 from .loading import _check_roles, _choose_target
+from .pieces import Part, Piece, Spans, file_of_row, group_parts, parquet_parts, read_piece
 from .stats import TableStats
 from .targets import class_labels, encode_labels, task_notice, type_of_target
 
@@ -170,13 +173,7 @@ def _describe(data: Any) -> str:
     return f"a {type(data).__name__}, which is in memory already (stream=False)"
 
 
-@dataclass
-class _Piece:
-    """A row group of a Parquet file, or a CSV file: a fragment of the dataset."""
-
-    fragment: Any
-    rows: int | None
-    offset: int = 0
+_Piece = Piece  # a row group, a CSV file, or consecutive small ones: layerwise.tables.pieces
 
 
 class TableStream:
@@ -190,49 +187,95 @@ class TableStream:
         a pyarrow dataset.
     chunk_rows : int, optional
         Rows read at a time (default :data:`CHUNK_ROWS`).
+    task : str
+        What a file that changes while it is read stops (``"training"``, ``"reading"``), for
+        the message.
+    progress : bool
+        A bar of the files the first pass has read (tqdm, the ``progress`` extra): the pass
+        that prepares a folder of many files shows how far it is.
 
     Attributes
     ----------
     columns : list of str
     pieces : list
-        The row groups (Parquet) or files (CSV), in file order.
+        The row groups (Parquet) or files (CSV), in file order; consecutive small ones are
+        read together, as one piece of at least ``chunk_rows`` rows.
     m : int or None
         The number of rows (None for CSV until a pass has counted them).
+    states : dict
+        Each file's :class:`~layerwise.tables.folders.FileState` (size, modified time, rows)
+        when the stream was made: a file that changes since is refused by name.
     """
 
-    def __init__(self, data: Any, chunk_rows: int | None = None) -> None:
-        ds = _pyarrow_dataset()
-        import pyarrow as pa
-
+    def __init__(
+        self,
+        data: Any,
+        chunk_rows: int | None = None,
+        task: str = "training",
+        progress: bool = False,
+    ) -> None:
+        _pyarrow_dataset()
         self.source = _source_name(data)
+        self.chunk_rows = CHUNK_ROWS if chunk_rows is None else int(chunk_rows)
+        self.task = task
+        self._bar: Any = None
+        self._unread: set[int] = set()
+        self.states: dict[str, FileState] = {}
+        self.dataset: Any = None
         if hasattr(data, "get_fragments") and hasattr(data, "schema"):
-            dataset = data
+            self.dataset = data
+            columns = [str(c) for c in data.schema.names]
+            self.pieces = self._fragment_pieces(data)
         else:
-            files, file_format = _files_and_format(data)
-            try:
-                dataset = ds.dataset(files, format=file_format)
-            except (pa.ArrowException, OSError) as exc:
-                raise ValueError(f"cannot read {self.source}: {exc}") from None
-        self.dataset = dataset
-        self.columns = [str(c) for c in dataset.schema.names if not str(c).startswith("__")]
+            files, kind = _files_and_format(data)
+            self.states = {name: FileState.of(name) for name in files}
+            columns = (
+                check_same_columns(files, kind, self.source)
+                if len(files) > 1
+                else file_columns(files[0], kind)
+            )
+            if kind == "parquet":
+                parts = [part for name in files for part in parquet_parts(name)]
+            else:
+                parts = [Part(name, None, None, self.states[name].size) for name in files]
+            self.pieces = group_parts(parts, self.chunk_rows)
+        self.columns = [c for c in columns if not c.startswith("__")]
         if not self.columns:
             raise ValueError(f"{self.source} has no columns")
-        self.chunk_rows = CHUNK_ROWS if chunk_rows is None else int(chunk_rows)
-        self.pieces: list[_Piece] = []
+        if not self.pieces:
+            raise ValueError(f"{self.source} holds no rows (no file or row group)")
+        self._set_offsets()
+        if progress:
+            self._unread = {id(piece) for piece in self.pieces}
+            self._bar = _files_bar(len(self.states) or len(self.pieces))
+
+    def _read_once(self, piece: _Piece) -> None:
+        """The first pass's bar: ``piece`` read."""
+        if id(piece) not in self._unread or self._bar is None:
+            return
+        self._unread.discard(id(piece))
+        self._bar.update(len({part.path for part in piece.parts}) if piece.parts else 1)
+        if not self._unread:
+            self._bar.close()
+            self._bar = None
+
+    def _fragment_pieces(self, dataset: Any) -> list[_Piece]:
+        """A pyarrow dataset's row groups (Parquet) or fragments."""
+        import pyarrow as pa
+
+        pieces = []
         for fragment in dataset.get_fragments():
             try:
                 groups = getattr(fragment, "row_groups", None)
                 if groups is not None and hasattr(fragment, "split_by_row_group"):
                     for part in fragment.split_by_row_group():
-                        self.pieces.append(_Piece(part, int(part.row_groups[0].num_rows)))
+                        pieces.append(_Piece(part, int(part.row_groups[0].num_rows)))
                 else:
-                    self.pieces.append(_Piece(fragment, None))
+                    pieces.append(_Piece(fragment, None))
             except (pa.ArrowException, OSError) as exc:
                 where = getattr(fragment, "path", self.source)
                 raise ValueError(f"cannot read {where}: {exc}") from None
-        if not self.pieces:
-            raise ValueError(f"{self.source} holds no rows (no file or row group)")
-        self._set_offsets()
+        return pieces
 
     def _set_offsets(self) -> None:
         offset = 0
@@ -252,6 +295,9 @@ class TableStream:
         size for CSV)."""
         total = 0
         for piece in self.pieces:
+            if piece.fragment is None:
+                total += sum(part.nbytes for part in piece.parts)
+                continue
             groups = getattr(piece.fragment, "row_groups", None)
             if groups:
                 total += sum(int(g.total_byte_size) for g in groups)
@@ -264,22 +310,35 @@ class TableStream:
     ) -> Iterator[tuple[Any, Array]]:
         """The chunks of a piece as pandas DataFrames, with each row's position in the table
         (int64), counted from ``start`` (default: the piece's offset, known once every piece
-        has been counted)."""
+        has been counted). A file that changed since the stream was made is refused
+        (:class:`~layerwise.tables.folders.DataChangedError`)."""
         start = piece.offset if start is None else start
-        for batch in self._batches(piece, columns):
-            n = batch.num_rows
+        if piece.fragment is None:
+            frames: Iterator[Any] = read_piece(
+                piece, columns, self.chunk_rows, self.states, self.task
+            )
+        else:
+            frames = ((batch.to_pandas(), []) for batch in self._batches(piece, columns))
+        for frame, spans in frames:
+            n = len(frame)
             if n == 0:
                 continue
-            frame = batch.to_pandas()
-            positions = np.arange(start, start + n, dtype=np.int64)
+            positions: Any = np.arange(start, start + n, dtype=np.int64)
             frame.index = positions  # an error names the row by its place in the table
             frame.attrs["source"] = self.source  # ... and the table by its file or folder
+            files, first = [], start
+            for path, file_row, rows in spans:
+                files.append((path, first, file_row, rows))
+                first += rows
+            frame.attrs["files"] = Spans(files)  # ... and the file by a row's place
             yield frame, positions
             start += n
+        if self._bar is not None:
+            self._read_once(piece)
 
     def _batches(self, piece: _Piece, columns: Sequence[str]) -> Iterator[Any]:
-        """pyarrow's record batches of a piece; its errors (a damaged file, a column of
-        another type than in the first file) name the file."""
+        """pyarrow's record batches of a fragment of a dataset; its errors (a damaged file,
+        a column of another type than in the first file) name the file."""
         import pyarrow as pa
 
         batches = piece.fragment.to_batches(
@@ -294,9 +353,31 @@ class TableStream:
                 raise ValueError(f"cannot read {self.where(piece)}: {exc}") from None
             yield batch
 
-    def where(self, piece: _Piece) -> str:
-        """The file a piece comes from."""
-        return str(getattr(piece.fragment, "path", self.source))
+    def where(self, piece: _Piece | None, error: BaseException | None = None) -> str:
+        """The file a piece comes from; with the ``error`` raised on one of its chunks (or on
+        rows of any piece: None), the file of the row it names (``at row N``: its place in
+        the table) and the row's place in that file."""
+        if piece is not None and piece.fragment is not None:
+            return str(getattr(piece.fragment, "path", self.source))
+        named = file_of_row(self.spans(), error) if error is not None else None
+        if named is not None:
+            return named
+        if piece is None:
+            return self.source
+        paths = list(dict.fromkeys(part.path for part in piece.parts))
+        return paths[0] if len(paths) == 1 else f"{paths[0]} ... {paths[-1]}"
+
+    def spans(self) -> list[tuple[str, int, int, int]]:
+        """(file, position of its first row in the table, its row of the file, rows) of each
+        part whose rows, and those of every part before it, are counted."""
+        spans, start = [], 0
+        parts = [part for piece in self.pieces if piece.fragment is None for part in piece.parts]
+        for part in parts:
+            if part.rows is None:
+                break
+            spans.append((part.path, start, part.file_row, part.rows))
+            start += part.rows
+        return spans
 
     def count_rows(self, piece: _Piece, n: int) -> None:
         """Record a CSV piece's row count once a pass has read it."""
@@ -309,11 +390,26 @@ class TableStream:
 def table_chunks(data: Any) -> Iterator[Any]:
     """The rows of a stream (a Parquet or CSV file, a folder of them, a pyarrow dataset) as
     pandas DataFrames of :data:`CHUNK_ROWS` rows, in file order, each indexed by its rows'
-    places in the table."""
-    stream = data if isinstance(data, TableStream) else TableStream(data)
+    places in the whole table (counted as they are read: a CSV file's rows are not known
+    before)."""
+    stream = data if isinstance(data, TableStream) else TableStream(data, task="reading")
+    m = 0
     for piece in stream.pieces:
-        for frame, _positions in stream.chunks(piece, stream.columns):
+        rows = 0
+        for frame, _positions in stream.chunks(piece, stream.columns, start=m):
+            rows += len(frame)
+            m += len(frame)
             yield frame
+        stream.count_rows(piece, rows)
+
+
+def _files_bar(total: int) -> Any:
+    """A tqdm bar of the files a pass has read, or None without the progress extra."""
+    try:
+        tqdm = require("tqdm.auto", "progress", "the progress bar").tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="files", desc="reading the files", leave=False)
 
 
 def _source_name(data: Any) -> str:
@@ -322,15 +418,15 @@ def _source_name(data: Any) -> str:
     return f"the {type(data).__name__}"
 
 
-def _files_and_format(data: Any) -> tuple[Any, str]:
+def _files_and_format(data: Any) -> tuple[list[str], str]:
+    """The files of a path (a folder's: :func:`~layerwise.tables.folders.folder_files`),
+    each a regular file, and their kind ("parquet" or "csv")."""
     path = os.fspath(data)
     if os.path.isdir(path):
-        files, kind = folder_files(path)
-        if kind == "parquet":
-            return files, "parquet"
-        tsv = any(f.lower().endswith(".tsv") for f in files)
-        return files, _csv_format("\t" if tsv else ",")
+        return folder_files(path)
     if not os.path.isfile(path):
+        if os.path.islink(path):
+            regular_file(path)  # a broken link or a loop: says which
         raise ValueError(f"no such file or folder: {path}")
     suffix = os.path.splitext(path)[1].lower()
     file_kind = _SUFFIXES.get(suffix)
@@ -338,18 +434,9 @@ def _files_and_format(data: Any) -> tuple[Any, str]:
         raise ValueError(
             f"cannot stream {path!r}: expected a .parquet, .pq, .csv or .tsv file, or a folder"
         )
-    if os.path.getsize(path) == 0:
+    if regular_file(path).st_size == 0:
         raise ValueError(f"{path} is empty (0 bytes)")
-    if file_kind == "parquet":
-        return path, file_kind
-    return path, _csv_format("\t" if suffix == ".tsv" else ",")
-
-
-def _csv_format(delimiter: str) -> Any:
-    ds = _pyarrow_dataset()
-    import pyarrow.csv as pacsv
-
-    return ds.CsvFileFormat(parse_options=pacsv.ParseOptions(delimiter=delimiter))
+    return [path], file_kind
 
 
 def held_out(positions: Array, seed: int, fraction: float) -> Any:
@@ -576,7 +663,7 @@ def prepare_stream(
                     stats.update(train[features], weights)
                     target_stats.update(train[target], weights)
             except ValueError as exc:
-                raise ValueError(f"{stream.where(piece)}: {exc}") from None
+                raise ValueError(f"{stream.where(piece, exc)}: {exc}") from None
             if fraction > 0 and n_val < VALIDATION_ROWS:
                 val, wv = plan.take(frame, positions, val_rows)
                 val = val.iloc[: VALIDATION_ROWS - n_val]
@@ -620,8 +707,11 @@ def prepare_stream(
     pre.target_mean, pre.target_scale = plan.target_mean, plan.target_scale
     if val_frames:
         pd = _pandas()
-        val = pd.concat(val_frames, ignore_index=True)
-        X_val, _ = encoder.encode(val)
+        val = pd.concat(val_frames)  # indexed by their places in the table, as errors say
+        try:
+            X_val, _ = encoder.encode(val)
+        except ValueError as exc:
+            raise ValueError(f"{stream.where(None, exc)}: {exc}") from None
         plan.X_val = X_val.astype(dtype, copy=False)
         plan.Y_val = plan.encode_target(val[target].to_numpy(), dtype)
         if val_weights:
@@ -695,7 +785,7 @@ def _encoded_chunks(
                 X, _ = plan.encoder.encode(rows)
                 Y = plan.encode_target(rows[plan.target].to_numpy(), dtype)
             except ValueError as exc:
-                raise ValueError(f"{stream.where(piece)}: {exc}") from None
+                raise ValueError(f"{stream.where(piece, exc)}: {exc}") from None
             yield X, Y, w
 
 
