@@ -320,9 +320,7 @@ def targets_table(results: list[Measurement]) -> list[str]:
         if r.spec.key not in TARGETS:
             continue
         row = [r.spec.title]
-        for name, target in zip(
-            ["floor", "scikit-learn", "PyTorch"], TARGETS[r.spec.key], strict=True
-        ):
+        for name, target in zip(["scikit-learn", "PyTorch"], TARGETS[r.spec.key], strict=True):
             value = r.ratio(name)
             if value is None:
                 row.append(f"n/a (≤ {target})")
@@ -330,7 +328,7 @@ def targets_table(results: list[Measurement]) -> list[str]:
                 verdict = "pass" if value <= target else "**FAIL**"
                 row.append(f"{value:.2f} ≤ {target}: {verdict}")
         rows.append(row)
-    header = ["workload", "layerwise ÷ floor", "layerwise ÷ scikit-learn", "layerwise ÷ PyTorch"]
+    header = ["workload", "layerwise ÷ scikit-learn", "layerwise ÷ PyTorch"]
     return table(header, rows)
 
 

@@ -145,13 +145,14 @@ WORKLOADS: list[Workload] = [
     ),
 ]
 
-#: the speed goals: workload key -> (÷ floor, ÷ scikit-learn, ÷ PyTorch), "at most"
-TARGETS: dict[str, tuple[float, float, float]] = {
-    "planar": (2.5, 0.30, 0.10),
-    "digits-float64": (1.4, 0.55, 0.35),
-    "digits-float32": (1.8, 0.55, 0.35),
-    "wide": (1.2, 0.80, 0.90),
-    "deep-narrow": (2.0, 0.35, 0.20),
+#: the speed goals in force: workload key -> (÷ scikit-learn, ÷ PyTorch), "at most". The
+#: ratio to the GEMM floor is reported beside them ("Beyond the floor"), as a measure, not a goal
+TARGETS: dict[str, tuple[float, float]] = {
+    "planar": (0.30, 0.10),
+    "digits-float64": (0.55, 0.35),
+    "digits-float32": (0.55, 0.35),
+    "wide": (0.80, 0.90),
+    "deep-narrow": (0.35, 0.20),
 }
 
 
