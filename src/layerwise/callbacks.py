@@ -117,14 +117,14 @@ class EarlyStopping:
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best and self._network is not None:
-                self._best_params = self._network._flat_params(copy=True)
+                self._best_params = self._network.parameters.copy()
             return None
         self.wait += 1
         return self.wait >= self.patience
 
     def on_train_end(self) -> None:
         if self.restore_best and self._best_params is not None and self._network is not None:
-            self._network._set_flat_params(self._best_params)
+            self._network.parameters.set(self._best_params)
 
 
 class ProgressBar:

@@ -6,9 +6,9 @@ buffers, so a training step allocates no (n[l], m) arrays once the buffers exist
 sized for the batch and kept per batch size (a training run has at most two: the batch and the
 last, smaller one).
 
-W[l] and b[l] (and dW[l], db[l]) are views into flat arrays owned by the
-:class:`~layerwise.Network`, so an optimizer can update every parameter of the network in
-one operation; assigning ``layer.W = new`` copies into that storage.
+W[l] and b[l] (and dW[l], db[l]) are views into the flat arrays θ and dθ of a
+:class:`Parameters` (``net.parameters``), so an optimizer can update every parameter of the
+network in one operation; assigning ``layer.W = new`` copies into that storage.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ._typing import Array
 from .activations import Activation
 from .propagation import LayerCache, dropout_mask, linear_backward, linear_forward
 
-__all__ = ["Dense", "ParamsView", "flat_layers"]
+__all__ = ["Dense", "Parameters", "ParamsView", "flat_layers"]
 
 
 @dataclass
@@ -300,3 +300,66 @@ def flat_layers(
         w_at += n * n_prev
         b_at += n
     return layers, theta, grad, n_W
+
+
+class Parameters:
+    """A network's parameters as one object: the flat θ and dθ, the views of every W[l] and
+    dW[l] in them, and the layers whose W[l], b[l], dW[l], db[l] are views into them.
+
+    θ lays out every W[l] (l = 1..L, each (n[l], n[l−1]) row by row), then every b[l]; dθ
+    the same. Training, the engines, the cluster and the estimators read and write a
+    network's parameters through this object (``net.parameters``).
+
+    Parameters
+    ----------
+    dims : list of int
+        [n[0], ..., n[L]].
+    activations : list of Activation
+        g[1], ..., g[L].
+    dtype : numpy.dtype
+
+    Attributes
+    ----------
+    theta, grad : ndarray of shape (Σ_l n[l]·n[l−1] + n[l],)
+        θ and dθ.
+    W_all, dW_all : ndarray of shape (Σ_l n[l]·n[l−1],)
+        Every W[l] (dW[l]) of θ (dθ), the first entries: the L2 term sees them at once.
+    layers : list of Dense
+
+    Examples
+    --------
+    >>> import layerwise as lw
+    >>> p = lw.Network([2, 4, 1], seed=1).parameters
+    >>> p.theta.shape, p.W_all.shape, len(p.layers)
+    ((17,), (12,), 2)
+    >>> saved = p.copy(); p.theta[:] = 0.0; p.set(saved); bool((p.theta == saved).all())
+    True
+    """
+
+    def __init__(self, dims: list[int], activations: list[Activation], dtype: np.dtype) -> None:
+        self.layers, self.theta, self.grad, n_W = flat_layers(dims, activations, dtype)
+        self.W_all, self.dW_all = self.theta[:n_W], self.grad[:n_W]
+        self._scratch: Array | None = None  # for add_weight_decay, made on first use
+
+    @property
+    def size(self) -> int:
+        """Σ_l n[l]·n[l−1] + n[l], the number of values in θ."""
+        return int(self.theta.size)
+
+    def copy(self) -> Array:
+        """A copy of θ."""
+        return self.theta.copy()
+
+    def set(self, values: Array) -> None:
+        """Copy ``values`` (laid out as θ) into θ: every layer's W[l], b[l] change with it."""
+        np.copyto(self.theta, values)
+
+    def add_weight_decay(self, c: float) -> None:
+        """dW[l] += c W[l] for every layer at once (L2: c = λ/m), without a temporary."""
+        if self._scratch is None:
+            self._scratch = np.empty_like(self.W_all)
+        np.multiply(self.W_all, c, out=self._scratch)
+        self.dW_all += self._scratch
+
+    def __repr__(self) -> str:
+        return f"Parameters(size={self.size}, L={len(self.layers)}, dtype={self.theta.dtype})"

@@ -179,14 +179,13 @@ def cost_and_gradient(
     w, m_l2 = (None, m) if weights is None else weights
     A = A0
     for layer in layers:
-        A = layer.forward(A, training=True, rng=net._rng)
+        A = layer.forward(A, training=True, rng=net.rng)
     out = layers[-1]
-    buf = out._buf  # the output layer's buffers, which its forward pass just filled
-    assert buf is not None
+    buf = out.buffers(m)  # the output layer's buffers, which its forward pass just filled
     work = buf.dZ  # scratch for the cost; dZ[L] overwrites it next
     cost = loss.cost(A, Y, work=work, hard_labels=hard_labels, weights=w)
     if l2:
-        cost += l2_cost(net._flat_W, l2, m_l2)
+        cost += l2_cost(net.parameters.W_all, l2, m_l2)
     dZ: Array | None = batch_output_delta(A, Y, buf.Z, out.activation, loss, w, factor / m, work)
     L = len(layers)
     for i in range(L - 1, -1, -1):
@@ -194,9 +193,7 @@ def cost_and_gradient(
         dZ = None  # hidden layers start from the dA[l] written into their buffer
     if l2:
         # dW[l] += λ/m W[l]   (times the same factor as the rest of the gradient)
-        dW_all = net._flat_dW
-        np.multiply(net._flat_W, l2 * factor / m_l2, out=net._l2_scratch)
-        dW_all += net._l2_scratch
+        net.parameters.add_weight_decay(l2 * factor / m_l2)
     return cost, A
 
 
@@ -220,7 +217,7 @@ def _step(
         if grad_norms
         else []
     )
-    cfg.optimizer.step([net._theta], [net._grad], lr, grad_scale=factor)
+    cfg.optimizer.step([net.parameters.theta], [net.parameters.grad], lr, grad_scale=factor)
     return cost, A, norms
 
 
@@ -247,7 +244,7 @@ def run_with(
     of early stopping and the check of the run as a whole. Every engine's epochs, and a
     streamed table's, run inside it."""
     history = History()
-    start = net._flat_params(copy=True)  # put back if the run as a whole diverged
+    start = net.parameters.copy()  # put back if the run as a whole diverged
     cfg.optimizer.reset()
     log = EpochLog(net, cfg, history)
     for cb in log.callbacks:
@@ -277,10 +274,10 @@ def _numpy_epochs(
     net: Network, X: Array, Y: Array, cfg: TrainConfig, log: EpochLog, ctrl_c: dict[str, bool]
 ) -> None:
     """The numpy engine: the epochs, batch by batch, through the layers' buffers."""
-    batches = Batches(X, Y, cfg.batch_size, cfg.shuffle, net._rng, cfg.sample_weight)
+    batches = Batches(X, Y, cfg.batch_size, cfg.shuffle, net.rng, cfg.sample_weight)
     m = X.shape[1]
     n_batches = 1 if batches.full else -(-m // batches.batch_size)
-    snapshot = np.empty_like(net._theta)
+    snapshot = np.empty_like(net.parameters.theta)
 
     def restore(i: int) -> Array:  # the parameters from the start of the epoch
         return snapshot
@@ -289,7 +286,7 @@ def _numpy_epochs(
     constant_lr = isinstance(cfg.schedule, Constant)
     for epoch in range(cfg.epochs):
         lr = cfg.learning_rate if constant_lr else cfg.schedule(epoch, cfg.learning_rate)
-        np.copyto(snapshot, net._theta)
+        np.copyto(snapshot, net.parameters.theta)
         total_cost = 0.0
         seen = 0
         norms: list[float] = []
@@ -336,7 +333,7 @@ def check_divergence(
     limit = _BLOW_UP * max(costs[0], 1.0) if costs else math.inf
     for i, cost in enumerate(new_costs):
         if not math.isfinite(cost) or cost > limit or cost >= _AT_CEILING * ceiling:
-            net._set_flat_params(restore(i))
+            net.parameters.set(restore(i))
             why = (
                 f"the cost sits at {cost:g}, at the ceiling of the clipped cross-entropy "
                 f"({ceiling:.4g}): the outputs are saturated and confidently wrong"
@@ -365,11 +362,11 @@ def check_run(net: Network, history: History, start: Array, learning_rate: float
     if len(costs) > 1 and end > (1.0 + _WORSE) * costs[0]:
         why = f"it ended with a cost of {end:g}, above its first epoch's {costs[0]:g}"
     else:
-        largest, first = _largest_magnitude(net._theta), _largest_magnitude(start)
+        largest, first = _largest_magnitude(net.parameters.theta), _largest_magnitude(start)
         if largest > _EXPLODED * max(first, 1.0):
             why = f"its weights exploded (the largest is {largest:g}; it started at {first:g})"
     if why is not None:
-        net._set_flat_params(start)
+        net.parameters.set(start)
         raise TrainingDivergedError(
             f"training diverged: {why}; the parameters it started from were restored. Try a "
             f"smaller learning rate than {learning_rate:g}, or standardize the inputs",

@@ -66,7 +66,7 @@ def _compile(trainer: _Trainer) -> Callable[..., Any]:
     hard, task, l2, keeps = cfg.hard_labels, trainer.log.task, cfg.l2, trainer.keeps
     dtype = net.dtype
     folds = rule.folds_learning_rate
-    K, n_params = trainer.K, net._theta.size
+    K, n_params = trainer.K, net.parameters.size
     n_steps = plan.n_batches
     metric_shape: tuple[int, ...] = (dims[-1],) if task == "regression" else ()
 
