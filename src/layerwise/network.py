@@ -319,13 +319,12 @@ class Network:
         X, Y, config = options.configure(self, X, Y)
         for layer, keep in zip(self.layers[:-1], keep_probabilities(dropout, self.L - 1)):
             if layer.keep_prob != keep:
-                layer.release_buffers()  # the dropout buffers come and go with keep_prob
+                self.parameters.release_buffers()  # dropout's buffers come and go with it
             layer.keep_prob = keep
         try:
             return run(self, X, Y, config)
         finally:
-            for layer in self.layers:
-                layer.release_buffers()
+            self.parameters.release_buffers()
 
     # -- inference ---------------------------------------------------------------------
 

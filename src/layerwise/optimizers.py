@@ -45,6 +45,7 @@ import numpy as np
 from ._checks import registry_key
 from ._namespace import NAMESPACES
 from ._typing import Array
+from .propagation import descend
 
 __all__ = [
     "Optimizer",
@@ -69,12 +70,13 @@ class Optimizer:
     """Base class: ``step(params, grads, learning_rate)`` updates each array in place.
 
     ``grad_scale`` tells the optimizer that ``grads`` hold the gradient multiplied by that
-    factor. Plain gradient descent sets ``folds_learning_rate``: the training loop then hands
-    it gradients already multiplied by α, and its update is the single subtraction θ −= α dθ.
+    factor. Plain gradient descent sets ``folds_learning_rate``: the training step then
+    computes gradients already multiplied by α and updates with
+    :func:`~layerwise.propagation.update_params` (see :func:`~layerwise.propagation.descend`).
     """
 
     name = ""
-    #: the training loop may fold α into the gradient (grad_scale = α)
+    #: plain descent: the training step folds α into the gradient and runs update_params
     folds_learning_rate = False
     #: state arrays per parameter array (momentum's v, Adam's v and s, scratch)
     n_slots = 0
@@ -175,12 +177,10 @@ class GradientDescent(Optimizer):
         slots: list[Array],
         t: int,
     ) -> tuple[Array, list[Array]]:
-        # θ := θ − α dθ   (grad holds grad_scale·dθ; when the loop folded α in, it is α dθ:
-        # told by identity, as α may be a traced value under the jax engine)
-        if grad_scale is not lr:
-            grad = grad * (lr / grad_scale)
-        theta -= grad
-        return theta, slots
+        # θ := θ − α dθ, the notes' update, written once (grad holds grad_scale·dθ)
+        if grad_scale == lr:
+            return descend(theta, grad, lr, scaled=True), slots
+        return descend(theta, grad, lr / grad_scale), slots
 
 
 class Momentum(Optimizer):

@@ -23,15 +23,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._namespace import NAMESPACES
 from ._typing import Array
-from .activations import Activation
 from .batches import Batches, BatchWeights
 from .history import History
-from .losses import Loss
 from .metrics import EpochMetric, task_of
-from .optimizers import Constant, Optimizer, Schedule
-from .propagation import output_delta
+from .optimizers import Constant, GradientDescent, Optimizer, Schedule
+from .propagation import (
+    backward,
+    batch_output_delta,
+    compute_cost,
+    forward,
+    l2_cost,
+    update_params,
+)
 from .threads import blas_threads_for
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -105,6 +109,14 @@ class TrainConfig:
     #: (given by fit's options, so that this module need not import the engines)
     run_epochs: Callable[..., None] | None = None
 
+    def __post_init__(self) -> None:
+        #: plain descent with the notes' rule: the step updates with update_params (an
+        #: optimizer that changes the rule, a subclass of GradientDescent too, runs its own)
+        rule = type(self.optimizer)
+        self.notes_update = (
+            rule.step is GradientDescent.step and rule._update is GradientDescent._update
+        )
+
 
 @contextmanager
 def _stop_on_ctrl_c() -> Iterator[dict[str, bool]]:
@@ -127,36 +139,6 @@ def _stop_on_ctrl_c() -> Iterator[dict[str, bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def l2_cost(W_all: Array, l2: float, m: float) -> float:
-    """The L2 term of the cost, λ/(2m) Σ_l ‖W[l]‖², from every W[l] in one flat array (with
-    sample weights, m is Σ w_i)."""
-    xp = NAMESPACES[type(W_all)]
-    # J += λ/(2m) Σ_l ‖W[l]‖²
-    return l2 / (2.0 * m) * xp.scalar(xp.vdot(W_all, W_all))
-
-
-def batch_output_delta(
-    AL: Array,
-    Y: Array,
-    ZL: Array,
-    g: Activation,
-    loss: Loss,
-    weights: Array | None,
-    scale: float,
-    out: Array | None = None,
-) -> Array:
-    """dZ[L] of a batch as the training step back-propagates it: weighted by the batch's
-    sample weights (1, m) when given, and multiplied by ``scale`` (factor / m)."""
-    dZ = output_delta(AL, Y, ZL, g, loss, out=out)
-    # Back propagation is linear in dZ[L], so scaling it once scales every dW[l], db[l]: by
-    # 1/m (the mean of the cost J), and by the factor (for plain descent α, which turns the
-    # update into the single subtraction θ := θ − (α dθ)). No per-layer pass over dW[l].
-    if weights is not None:
-        dZ *= weights  # column i of dZ[L] is example i's gradient: weighted by w_i
-    dZ *= scale
-    return dZ
-
-
 def cost_and_gradient(
     net: Network,
     A0: Array,
@@ -166,35 +148,38 @@ def cost_and_gradient(
     hard_labels: bool = False,
     factor: float = 1.0,
 ) -> tuple[float, Array]:
-    """The notes' iteration up to the update, on a batch: forward, cost J, back propagation.
+    """The notes' iteration up to the update, on a batch: the tour's :func:`forward`,
+    :func:`compute_cost` and :func:`backward`, through the layers' buffers.
 
     Writes dθ, the gradient of J for every W[l], b[l] multiplied by ``factor``, into the
-    network's gradient storage (``dW[l]``, ``db[l]`` of each layer) and returns (J, A[L]).
-    ``weights`` are the batch's sample weights (see :func:`batch_weights`), ``l2`` is λ and
-    ``hard_labels`` promises 0/1 targets.
+    network's gradient storage (``net.parameters.grad``) and returns (J, A[L]). ``weights``
+    are the batch's sample weights (see :func:`~layerwise.batches.batch_weights`), ``l2`` is
+    λ and ``hard_labels`` promises 0/1 targets.
     """
-    layers, loss = net.layers, net.loss
-    m = A0.shape[1]
-    # with sample weights w (mean 1 over the batch), J = 1/m Σ w_i L_i + λ/(2 Σw) Σ‖W[l]‖²
-    w, m_l2 = (None, m) if weights is None else weights
-    A = A0
-    for layer in layers:
-        A = layer.forward(A, training=True, rng=net.rng)
-    out = layers[-1]
-    buf = out.buffers(m)  # the output layer's buffers, which its forward pass just filled
-    work = buf.dZ  # scratch for the cost; dZ[L] overwrites it next
-    cost = loss.cost(A, Y, work=work, hard_labels=hard_labels, weights=w)
-    if l2:
-        cost += l2_cost(net.parameters.W_all, l2, m_l2)
-    dZ: Array | None = batch_output_delta(A, Y, buf.Z, out.activation, loss, w, factor / m, work)
-    L = len(layers)
-    for i in range(L - 1, -1, -1):
-        layers[i].backward(dZ, layers[i - 1] if i > 0 else None)
-        dZ = None  # hidden layers start from the dA[l] written into their buffer
-    if l2:
-        # dW[l] += λ/m W[l]   (times the same factor as the rest of the gradient)
-        net.parameters.add_weight_decay(l2 * factor / m_l2)
-    return cost, A
+    loss = net.loss
+    params: Any = net.parameters  # what the tour's functions take as params, with buffers
+    buffers = params.buffers(A0.shape[1])
+    masks = buffers.draw_masks(net.rng) if buffers.masks else None
+    # forward: Z[l] = W[l] A[l-1] + b[l], A[l] = g[l](Z[l]) for l = 1..L
+    AL, caches = forward(A0, params, params.activations, masks, buffers=buffers)
+    # cost: J = 1/m Σ L(a, y) (+ λ/(2m) Σ‖W[l]‖²)
+    J = compute_cost(
+        AL,
+        Y,
+        loss,
+        l2=l2,
+        params=params,
+        weights=weights,
+        hard_labels=hard_labels,
+        buffers=buffers,
+    )
+    # backward: dZ[L], then dW[l], db[l], dA[l-1] for l = L..1 (times factor)
+    grads = backward(
+        AL, Y, caches, loss, l2=l2, weights=weights, grad_scale=factor, buffers=buffers
+    )
+    if grads is not params.grads:  # a backward() that returned arrays of its own
+        params.set_grads(grads)
+    return J, AL
 
 
 def _step(
@@ -206,19 +191,24 @@ def _step(
     lr: float,
     grad_norms: bool,
 ) -> tuple[float, Array, list[float]]:
-    """One iteration of the notes on a batch (with its sample weights, if any); returns
-    (cost, A[L], ‖dW[l]‖ if asked)."""
-    # plain descent takes the gradient already multiplied by α
-    factor = lr if cfg.optimizer.folds_learning_rate else 1.0
-    cost, A = cost_and_gradient(net, A0, Y, weights, cfg.l2, cfg.hard_labels, factor)
+    """One iteration of the notes on a batch (with its sample weights, if any): forward,
+    cost, backward, update. Returns (cost, A[L], ‖dW[l]‖ if asked)."""
+    plain = cfg.optimizer.folds_learning_rate
+    # plain descent takes the gradient already multiplied by α (see propagation.descend)
+    factor = lr if plain else 1.0
+    cost, AL = cost_and_gradient(net, A0, Y, weights, cfg.l2, cfg.hard_labels, factor)
     # ‖dW[l]‖, read before the optimizer reuses the gradient storage as scratch
-    norms = (
-        [math.sqrt(np.vdot(layer.dW, layer.dW)) / factor for layer in net.layers]
-        if grad_norms
-        else []
-    )
-    cfg.optimizer.step([net.parameters.theta], [net.parameters.grad], lr, grad_scale=factor)
-    return cost, A, norms
+    params = net.parameters
+    # (the ndarray method: np.vdot's dispatch layer costs as much as the product here)
+    norms = [math.sqrt(dW.dot(dW)) / factor for dW in params.dW_flat] if grad_norms else []
+    if cfg.notes_update:
+        # update: θ := θ − α dθ, the tour's update_params
+        update_params(params, params.grads, lr, scaled=True)
+        cfg.optimizer.t += 1
+    else:
+        # update: the optimizer's rule (momentum, RMSprop, Adam, or one of a user's own)
+        cfg.optimizer.step([params.theta], [params.grad], lr, grad_scale=factor)
+    return cost, AL, norms
 
 
 def run(net: Network, X: Array, Y: Array, cfg: TrainConfig) -> History:
@@ -389,6 +379,9 @@ class EpochLog:
         self.task = task_of(net.activations[-1].name)
         # the ceiling of the cost without L2 (whose term has none)
         self.ceiling = net.loss.ceiling(net.dtype) if cfg.l2 == 0 else math.inf
+        #: a cost below this passes the divergence guard (the guard is not called for it:
+        #: this runs once per iteration of full-batch gradient descent)
+        self.safe_below = _AT_CEILING * self.ceiling
         self.callbacks = list(cfg.callbacks)
         # the series are appended to directly: this runs once per iteration of full-batch
         # gradient descent, so its bookkeeping is kept to a few list appends
@@ -416,6 +409,12 @@ class EpochLog:
             exc.history = self.history
             raise
 
+    def _first_cost_known(self) -> None:
+        """After the first epoch, a cost a million times max(its cost, 1) diverged too."""
+        if self.cost_s:
+            limit = _BLOW_UP * max(self.cost_s[0], 1.0)
+            self.safe_below = min(_AT_CEILING * self.ceiling, limit)
+
     @property
     def watches_params(self) -> bool:
         """Whether anything at the end of an epoch looks at the network's parameters
@@ -437,6 +436,7 @@ class EpochLog:
         and ``restore(i)`` gives the parameters from the start of epoch ``epoch + i``."""
         self._guard(epoch, costs, lrs, restore)
         self.cost_s.extend(costs)
+        self._first_cost_known()
         self.metric_s.extend(metrics)
         self.lr_s.extend(lrs)
         for s, column in zip(self.norm_s, zip(*norms)):
@@ -453,8 +453,11 @@ class EpochLog:
     ) -> bool:
         """Record epoch ``epoch`` (the network holds its final parameters; ``restore(0)``
         gives those from its start); True when a callback asks to stop."""
-        self._guard(epoch, (cost,), (lr,), restore)
+        if not cost < self.safe_below:
+            self._guard(epoch, (cost,), (lr,), restore)
         self.cost_s.append(cost)
+        if len(self.cost_s) == 1:
+            self._first_cost_known()
         self.metric_s.append(metric)
         self.lr_s.append(lr)
         for s, norm in zip(self.norm_s, norms):

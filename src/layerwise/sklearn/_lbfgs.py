@@ -98,8 +98,7 @@ def minimize_lbfgs(
             )
         net.parameters.set(res.x)
     finally:
-        for layer in net.layers:
-            layer.release_buffers()
+        net.parameters.release_buffers()
     result.n_iter = int(res.nit)
     # status 0: the tolerance was met; 1: the iteration or evaluation budget ran out first;
     # 2: the line search failed (scikit-learn warns on anything but 0, and so do we)
