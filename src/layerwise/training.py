@@ -255,6 +255,8 @@ def run_with(
     for cb in log.callbacks:
         if getattr(cb, "restore_best", False) and getattr(cb, "best_epoch", None) is not None:
             history.best_epoch = cb.best_epoch
+            why = getattr(cb, "why_kept", None)
+            history.kept_because = why() if callable(why) else None
     if history.epochs and not history.interrupted:
         check_run(net, history, start, cfg.learning_rate)
     return history
