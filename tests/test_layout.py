@@ -117,7 +117,6 @@ STILL_READING_PRIVATE = {
     "layerwise/cluster/_loop.py",
     "layerwise/cluster/_worker.py",
     "layerwise/tables/model.py",
-    "layerwise/tables/stream.py",
 }
 
 
