@@ -120,10 +120,15 @@ def layer_forward(
     A_out: Array | None = None,
 ) -> LayerCache:
     """Z[l] = W[l] A[l−1] + b[l], A[l] = g[l](Z[l]); returns the layer's cache."""
-    Z = linear_forward(A_prev, W, b, out=Z_out)
+    Z = linear_forward(A_prev, W, b, Z_out)
     # A[l] = g[l](Z[l])
-    A = activation(Z, out=A_out)
-    return LayerCache(A_prev, W, b, Z, A, activation)
+    A = activation(Z, A_out)
+    # LayerCache(A_prev, W, b, Z, A, activation), built as the tuple it is: a named tuple's
+    # own constructor is a Python function, and this runs for every layer at every step
+    return _new_cache(LayerCache, (A_prev, W, b, Z, A, activation, None))
+
+
+_new_cache = tuple.__new__
 
 
 def linear_backward(
@@ -484,26 +489,25 @@ def backward_layers(
     dA: Array | None = None
     dZ = dZL
     for l in range(L, 0, -1):
-        cache = caches[l - 1]
+        # (unpacked once: a named field costs a lookup each time, for every layer and step)
+        A_prev, W, _, Z, A, g, mask = caches[l - 1]
         if l < L:
             assert dA is not None  # set by layer l + 1
-            if cache.mask is not None:
+            if mask is not None:
                 # dropout's backward: dA[l] := dA[l] * D[l] / keep_prob
-                dA = dA * cache.mask if buffers is None else _times(dA, cache.mask)
+                dA = dA * mask if buffers is None else _times(dA, mask)
             # dZ[l] = dA[l] * g[l]'(Z[l])
-            dZ = cache.activation.backward(dA, cache.Z, cache.A, dZ_outs[l - 1])
+            dZ = g.backward(dA, Z, A, dZ_outs[l - 1])
         if buffers is None:
-            dA, dW, dbs[l - 1] = linear_backward(
-                dZ, cache.A_prev, cache.W, need_dA_prev=l > 1, average=average
-            )
+            dA, dW, dbs[l - 1] = linear_backward(dZ, A_prev, W, need_dA_prev=l > 1, average=average)
             if weight_decay is not None:
-                dW += weight_decay * cache.W
+                dW += weight_decay * W
             dWs[l - 1] = dW
         else:
             dA, _, _ = linear_backward(
                 dZ,
-                cache.A_prev,
-                cache.W,
+                A_prev,
+                W,
                 dA_prev_out=dA_outs[l - 1],
                 dW_out=dWs[l - 1],
                 db_out=dbs[l - 1],
