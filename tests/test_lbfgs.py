@@ -84,14 +84,14 @@ def test_lbfgs_gradient_is_the_cost_s_gradient(num_grad):
     from layerwise.training import cost_and_gradient
 
     weights = batch_weights(w)
-    theta = net._theta.copy()
+    theta = net.parameters.copy()
 
     def J() -> float:
-        net._set_flat_params(theta)
+        net.parameters.set(theta)
         return cost_and_gradient(net, X, Y, weights, 0.3)[0]
 
     J()
-    exact = net._grad.copy()
+    exact = net.parameters.grad.copy()
     approx = num_grad(J, theta)
     np.testing.assert_allclose(exact, approx, rtol=1e-6, atol=1e-9)
 

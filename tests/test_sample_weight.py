@@ -58,7 +58,9 @@ def test_integer_weights_equal_repeated_examples(l2):
         l2=l2,
     )
     np.testing.assert_allclose(hw.cost, hr.cost, rtol=1e-12)
-    np.testing.assert_allclose(weighted._theta, repeated._theta, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(
+        weighted.parameters.theta, repeated.parameters.theta, rtol=1e-10, atol=1e-13
+    )
 
 
 def test_weights_change_the_training():
@@ -84,7 +86,7 @@ def test_weights_of_one_change_nothing(batch_size):
         sample_weight=np.ones(X.shape[1]),
     )
     np.testing.assert_array_equal(h0.cost, h1.cost)
-    np.testing.assert_array_equal(plain._theta, ones._theta)
+    np.testing.assert_array_equal(plain.parameters.theta, ones.parameters.theta)
 
 
 def test_without_l2_only_the_ratios_of_the_weights_matter():
@@ -103,7 +105,7 @@ def test_without_l2_only_the_ratios_of_the_weights_matter():
         sample_weight=counts * 7.5,
     )
     np.testing.assert_allclose(ha.cost, hb.cost, rtol=1e-12)
-    np.testing.assert_allclose(a._theta, b._theta, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(a.parameters.theta, b.parameters.theta, rtol=1e-10, atol=1e-14)
 
 
 def test_shuffled_batches_carry_their_examples_weights():
@@ -126,7 +128,9 @@ def test_shuffled_batches_carry_their_examples_weights():
         sample_weight=w[order],
     )
     np.testing.assert_allclose(hs.cost, ho.cost, rtol=1e-12)
-    np.testing.assert_allclose(shuffled._theta, in_order._theta, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        shuffled.parameters.theta, in_order.parameters.theta, rtol=1e-12, atol=1e-15
+    )
 
 
 def test_validation_weights_are_used_for_the_validation_metrics():
@@ -174,10 +178,10 @@ def test_validation_split_keeps_the_weights_with_their_examples():
 def test_bad_weights_are_refused_with_what_was_given(weights, error, match):
     X, Y, _ = _data()
     net = _net()
-    before = net._theta.copy()
+    before = net.parameters.theta.copy()
     with pytest.raises(error, match=match):
         net.fit(X, Y, epochs=1, sample_weight=weights)
-    np.testing.assert_array_equal(net._theta, before)  # nothing trained
+    np.testing.assert_array_equal(net.parameters.theta, before)  # nothing trained
     with pytest.raises(error, match=match):
         net.evaluate(X, Y, sample_weight=weights)
 
@@ -351,7 +355,9 @@ def test_weights_whose_sum_overflows_train_as_their_ratios(batch_size):
     )
     assert np.isfinite(h_huge.cost).all()
     np.testing.assert_allclose(h_huge.cost, h_small.cost, rtol=1e-12)
-    np.testing.assert_allclose(huge._theta, small._theta, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(
+        huge.parameters.theta, small.parameters.theta, rtol=1e-10, atol=1e-13
+    )
     metrics = huge.evaluate(X, Y, sample_weight=counts * scale)
     assert metrics == pytest.approx(huge.evaluate(X, Y, sample_weight=counts), rel=1e-12)
 

@@ -494,7 +494,7 @@ def test_a_learning_rate_of_a_million_is_divergence_not_success(optimizer):
     with huge weights at chance accuracy now raises, and keeps no parameter of the run."""
     X, Y = lw.datasets.moons(m=200, noise=0.2, seed=0)
     net = lw.Network([2, 8, 1], hidden="tanh", seed=0)
-    start = net._flat_params(copy=True)
+    start = net.parameters.copy()
     with pytest.raises(
         lw.TrainingDivergedError, match="smaller learning rate than 1e\\+06"
     ) as info:
@@ -503,7 +503,7 @@ def test_a_learning_rate_of_a_million_is_divergence_not_success(optimizer):
     assert "ceiling of the clipped cross-entropy" in message or "exploded" in message
     assert info.value.history is not None
     # back to the parameters from before the diverging epoch (here: the first)
-    assert np.abs(net._theta).max() <= np.abs(start).max() * 10 + 1
+    assert np.abs(net.parameters.theta).max() <= np.abs(start).max() * 10 + 1
 
 
 def test_cost_at_the_ceiling_is_divergence():
@@ -528,10 +528,10 @@ def test_a_run_that_ends_worse_than_it_began_raises_and_restores_its_start():
     X, Y = np.ones((1, 10)), np.zeros((1, 10))
     net = lw.Network([1, 1], output="linear", seed=0)
     net.params["W1"], net.params["b1"] = np.array([[0.5]]), np.array([[0.5]])
-    start = net._flat_params(copy=True)
+    start = net.parameters.copy()
     with pytest.raises(lw.TrainingDivergedError, match=r"ended with a cost of .* above its first"):
         net.fit(X, Y, epochs=20, learning_rate=1.1)
-    np.testing.assert_array_equal(net._theta, start)
+    np.testing.assert_array_equal(net.parameters.theta, start)
     # the same α for fewer epochs, or a smaller one, is no divergence
     assert lw.Network([1, 1], output="linear", seed=0).fit(X, Y, epochs=20, learning_rate=0.9)
 
@@ -539,10 +539,10 @@ def test_a_run_that_ends_worse_than_it_began_raises_and_restores_its_start():
 def test_exploded_weights_are_divergence_even_at_a_small_cost():
     X, Y = np.array([[-1.0, 1.0]]), np.array([[0.0, 1.0]])  # separable: the cost goes to 0
     net = lw.Network([1, 1], seed=0)
-    start = net._flat_params(copy=True)
+    start = net.parameters.copy()
     with pytest.raises(lw.TrainingDivergedError, match="weights exploded"):
         net.fit(X, Y, epochs=3, learning_rate=1e8)
-    np.testing.assert_array_equal(net._theta, start)
+    np.testing.assert_array_equal(net.parameters.theta, start)
 
 
 def test_keyboard_interrupt_keeps_parameters_and_history():
@@ -691,7 +691,7 @@ def test_the_whole_fit_to_its_end_allocates_less_than_one_batch():
     Y = (rng.random((1, 256)) > 0.5).astype(float)
     net = lw.Network([20, 256, 256, 1], hidden="relu", init="he", seed=0)
     layer_1_batch = 256 * 64 * 8  # one (n[1], b) float64 array
-    assert net._theta.nbytes > 4 * layer_1_batch
+    assert net.parameters.theta.nbytes > 4 * layer_1_batch
     ufunc_buffer = np.getbufsize() * 8
 
     class Peaks:

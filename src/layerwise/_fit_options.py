@@ -58,8 +58,8 @@ class FitOptions:
     def configure(self, net: Network, X: Array, Y: Array) -> tuple[Array, Array, TrainConfig]:
         """Check the options against ``net``; returns the training X (n[0], m), Y (n[L], m)
         (without the examples held out by ``validation_split``) and the configuration."""
-        X = net._check_X(X)
-        Y = net._check_Y(Y, X.shape[1])
+        X = net.check_X(X)
+        Y = net.check_Y(Y, X.shape[1])
         weights = None
         if self.sample_weight is not None:
             weights = _checks.check_sample_weight(self.sample_weight, X.shape[1], net.dtype)
@@ -97,7 +97,7 @@ class FitOptions:
         if validation_data is not None and validation_split is not None:
             raise ValueError("give validation_data or validation_split, not both")
         if validation_split is not None:
-            X, Y, weights, validation = _split(X, Y, weights, validation_split, net._rng)
+            X, Y, weights, validation = _split(X, Y, weights, validation_split, net.rng)
             held_out = validation[2] if len(validation) == 3 else None
             for part, part_weights in (("left for training", weights), ("held out", held_out)):
                 if part_weights is not None and not np.any(part_weights):
@@ -112,7 +112,7 @@ class FitOptions:
                     "(X_val, Y_val, sample_weight_val)"
                 )
             X_val = _checks.check_X(validation_data[0], net.layer_dims[0], net.dtype, "X_val")
-            validation = (X_val, net._check_Y(validation_data[1], X_val.shape[1]))
+            validation = (X_val, net.check_Y(validation_data[1], X_val.shape[1]))
             if len(validation_data) == 3 and validation_data[2] is not None:
                 w_val = _checks.check_sample_weight(
                     validation_data[2], X_val.shape[1], net.dtype, "sample_weight_val"

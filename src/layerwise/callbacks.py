@@ -98,6 +98,7 @@ class EarlyStopping:
         self.restore_best = restore_best
         self.best = math.inf
         self.best_epoch: int | None = None
+        self.last: tuple[int, float] | None = None  # the last epoch seen and its value
         self.wait = 0
         self._network: Network | None = None
         self._best_params: np.ndarray | None = None
@@ -105,6 +106,7 @@ class EarlyStopping:
     def on_train_begin(self, network: Network) -> None:
         self._network = network
         self.best, self.best_epoch, self.wait = math.inf, None, 0
+        self.last = None
         self._best_params = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
@@ -114,17 +116,33 @@ class EarlyStopping:
                 f"{sorted(logs)}; pass validation_data or validation_split to fit()"
             )
         value = logs[self.monitor]
+        self.last = (epoch, value)
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best and self._network is not None:
-                self._best_params = self._network._flat_params(copy=True)
+                self._best_params = self._network.parameters.copy()
             return None
         self.wait += 1
         return self.wait >= self.patience
 
     def on_train_end(self) -> None:
         if self.restore_best and self._best_params is not None and self._network is not None:
-            self._network._set_flat_params(self._best_params)
+            self._network.parameters.set(self._best_params)
+
+    def why_kept(self) -> str | None:
+        """Why the best epoch is not the last one seen (None when it is): the last epoch's
+        value against the best, and the tolerance it had to beat."""
+        if self.best_epoch is None or self.last is None or self.last[0] == self.best_epoch:
+            return None
+        epoch, value = self.last
+        name = self.monitor.replace("_", " ")
+        if value < self.best:
+            return (
+                f"the {name} of epoch {epoch + 1} ({value:.4f}) fell below epoch "
+                f"{self.best_epoch + 1}'s ({self.best:.4f}) by {self.best - value:.4g}, "
+                f"less than the tolerance {self.min_delta:g}"
+            )
+        return f"its {name} ({self.best:.4f}) is the lowest; epoch {epoch + 1}'s is {value:.4f}"
 
 
 class ProgressBar:

@@ -37,7 +37,11 @@ class History:
         ``"early_stopping"``, ``"callback"``, ``"interrupted"`` or None (ran all epochs); a
         callback with a ``stop_reason`` attribute that stops training puts its own word here.
     best_epoch : int or None
-        Epoch whose parameters early stopping restored.
+        Epoch (0-based) whose parameters early stopping restored.
+    kept_because : str or None
+        When the network ends with the parameters of an epoch before the last
+        (:attr:`restored`), why: the monitored value of the later epochs and the tolerance
+        that kept them from counting as an improvement.
     interrupted : bool
         True when Ctrl-C stopped training: the batch in flight is finished and the network
         keeps its parameters as trained so far, including the batches of an epoch that was
@@ -53,6 +57,7 @@ class History:
         self.history: dict[str, list[float]] = {}
         self.stop_reason: str | None = None
         self.best_epoch: int | None = None
+        self.kept_because: str | None = None
         self.interrupted = False
 
     def record(self, logs: dict[str, float]) -> None:
@@ -71,6 +76,40 @@ class History:
     def epochs(self) -> int:
         """Number of epochs recorded."""
         return len(self.cost)
+
+    @property
+    def kept_epoch(self) -> int | None:
+        """The epoch (0-based) whose parameters the network ends with: the restored best, or
+        the last one; None before any epoch."""
+        if self.best_epoch is not None:
+            return self.best_epoch
+        return self.epochs - 1 if self.epochs else None
+
+    @property
+    def restored(self) -> bool:
+        """Whether the network ends with the parameters of an epoch before the last."""
+        return self.best_epoch is not None and self.best_epoch < self.epochs - 1
+
+    @property
+    def restored_note(self) -> str:
+        """One line for a report when :attr:`restored` ("Restored epoch 2 of the 3 run:
+        ..."), else ""."""
+        if not self.restored:
+            return ""
+        assert self.best_epoch is not None
+        why = f": {self.kept_because}" if self.kept_because else ""
+        return f"Restored epoch {self.best_epoch + 1} of the {self.epochs} run{why}"
+
+    def kept(self) -> dict[str, Any]:
+        """What a model file's training record says of the epochs: ``epochs_run``,
+        ``epoch_kept`` (1-based, as a report numbers epochs) and ``kept_because`` (None when
+        the kept epoch is the last)."""
+        kept = self.kept_epoch
+        return {
+            "epochs_run": self.epochs,
+            "epoch_kept": None if kept is None else kept + 1,
+            "kept_because": self.kept_because if self.restored else None,
+        }
 
     @property
     def grad_norm(self) -> dict[str, list[float]]:

@@ -1,28 +1,28 @@
 """The dense layer: W[l], b[l], g[l], and the buffers its forward and backward pass write into.
 
-A :class:`Dense` layer runs the functions of :mod:`layerwise.propagation` (``linear_forward``,
-``linear_backward``) and its activation's ``g`` and ``g.backward`` with its own preallocated
-buffers, so a training step allocates no (n[l], m) arrays once the buffers exist. Buffers are
-sized for the batch and kept per batch size (a training run has at most two: the batch and the
-last, smaller one).
+A :class:`Dense` layer holds its parameters and its preallocated buffers; a training step
+runs the functions of :mod:`layerwise.propagation` (``forward``, ``compute_cost``,
+``backward``, ``update_params``) with :class:`StepBuffers`, every layer's buffers for a batch,
+so it allocates no (n[l], m) arrays once the buffers exist. Buffers are sized for the batch
+and kept per batch size (a training run has at most two: the batch and the last, smaller one).
 
-W[l] and b[l] (and dW[l], db[l]) are views into flat arrays owned by the
-:class:`~layerwise.Network`, so an optimizer can update every parameter of the network in
-one operation; assigning ``layer.W = new`` copies into that storage.
+W[l] and b[l] (and dW[l], db[l]) are views into the flat arrays θ and dθ of a
+:class:`Parameters` (``net.parameters``), so an optimizer can update every parameter of the
+network in one operation; assigning ``layer.W = new`` copies into that storage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._typing import Array
 from .activations import Activation
-from .propagation import LayerCache, dropout_mask, linear_backward, linear_forward
+from .propagation import dropout_mask
 
-__all__ = ["Dense", "ParamsView", "flat_layers"]
+__all__ = ["Dense", "Parameters", "ParamsView", "StepBuffers", "flat_layers"]
 
 
 @dataclass
@@ -69,11 +69,6 @@ class Dense:
         #: keep probability of inverted dropout on this layer's output (1.0 = off)
         self.keep_prob = 1.0
         self._buffers: dict[int, _Buffers] = {}
-        # what the last forward pass leaves for backward: A[l-1] and the buffers holding
-        # Z[l], A[l] (plain attributes: this runs once per layer per training step)
-        self._A_prev: Array | None = None
-        self._buf: _Buffers | None = None
-        self._dropped = False  # whether the last forward applied a dropout mask
 
     # -- parameters --------------------------------------------------------------------
 
@@ -145,78 +140,11 @@ class Dense:
     def release_buffers(self) -> None:
         """Free the training buffers (they are rebuilt on the next fit)."""
         self._buffers.clear()
-        self._A_prev = self._buf = None
-
-    @property
-    def cache(self) -> LayerCache | None:
-        """The last forward pass as a :class:`~layerwise.propagation.LayerCache` (or None)."""
-        if self._buf is None or self._A_prev is None:
-            return None
-        mask = self._buf.mask if self._dropped else None
-        return LayerCache(
-            self._A_prev, self._W, self._b, self._buf.Z, self._buf.A, self.activation, mask
-        )
-
-    # -- propagation -------------------------------------------------------------------
-
-    def forward(
-        self, A_prev: Array, *, training: bool = False, rng: np.random.Generator | None = None
-    ) -> Array:
-        """A[l] from A[l−1] (n[l−1], m), into this layer's buffers; keeps the cache.
-
-        With ``training=True`` and keep_prob < 1, applies inverted dropout: returns
-        A[l] * D[l] / keep_prob with D[l] ~ Bernoulli(keep_prob) (the cache keeps A[l]).
-        """
-        buf = self._buffers.get(A_prev.shape[1]) or self.buffers(A_prev.shape[1])
-        # Z[l] = W[l] A[l-1] + b[l];  A[l] = g[l](Z[l])
-        linear_forward(A_prev, self._W, self._b, buf.Z)
-        self.activation(buf.Z, buf.A)
-        self._A_prev, self._buf = A_prev, buf
-        self._dropped = training and self.keep_prob < 1.0
-        if self._dropped:
-            # the cache keeps A[l] = g(Z[l]) itself (g' is read from it); the next layer
-            # sees the dropped-out copy
-            assert buf.mask is not None and buf.A_drop is not None and rng is not None
-            self.sample_dropout_mask(rng, buf.mask)
-            return np.multiply(buf.A, buf.mask, out=buf.A_drop)
-        return buf.A
 
     def sample_dropout_mask(self, rng: np.random.Generator, out: Array) -> Array:
         """D[l] / keep_prob with D[l] ~ Bernoulli(keep_prob), written into ``out``."""
         rng.random(dtype=out.dtype, out=out)
         return dropout_mask(out, self.keep_prob, out=out)
-
-    def backward(self, dZ: Array | None, prev: Dense | None) -> Array:
-        """From dZ[l] (or, when ``dZ`` is None, from dA[l] in this layer's buffer) to dW[l],
-        db[l] (written into the network's gradient storage) and dA[l−1] (into the buffer of
-        ``prev``, layer l−1; None for layer 1, which needs no dA[0]).
-
-        The training loop back-propagates dZ[L] already multiplied by 1/m (and, for plain
-        gradient descent, by α), so the gradients come out with that factor and
-        ``linear_backward`` is called with ``average=False``.
-
-        Returns dZ[l].
-        """
-        buf, A_prev = self._buf, self._A_prev
-        assert buf is not None and A_prev is not None, "forward() must run before backward()"
-        if dZ is None:
-            if self._dropped:
-                assert buf.mask is not None
-                # dropout's backward: dA[l] := dA[l] * D[l] / keep_prob
-                buf.dA *= buf.mask
-            # dZ[l] = dA[l] * g[l]'(Z[l])
-            dZ = self.activation.backward(buf.dA, buf.Z, buf.A, buf.dZ)
-        linear_backward(
-            dZ,
-            A_prev,
-            self._W,
-            dA_prev_out=None if prev is None else prev._buf.dA,  # type: ignore[union-attr]
-            dW_out=self.dW,
-            db_out=self.db,
-            need_dA_prev=prev is not None,
-            average=False,
-        )
-        return dZ
 
     def __repr__(self) -> str:
         g = self.activation.name
@@ -300,3 +228,139 @@ def flat_layers(
         w_at += n * n_prev
         b_at += n
     return layers, theta, grad, n_W
+
+
+class Parameters:
+    """A network's parameters as one object: the flat θ and dθ, the views of every W[l] and
+    dW[l] in them, and the layers whose W[l], b[l], dW[l], db[l] are views into them.
+
+    θ lays out every W[l] (l = 1..L, each (n[l], n[l−1]) row by row), then every b[l]; dθ
+    the same. Training, the engines, the cluster and the estimators read and write a
+    network's parameters through this object (``net.parameters``).
+
+    Parameters
+    ----------
+    dims : list of int
+        [n[0], ..., n[L]].
+    activations : list of Activation
+        g[1], ..., g[L].
+    dtype : numpy.dtype
+
+    Attributes
+    ----------
+    theta, grad : ndarray of shape (Σ_l n[l]·n[l−1] + n[l],)
+        θ and dθ.
+    W_all, dW_all : ndarray of shape (Σ_l n[l]·n[l−1],)
+        Every W[l] (dW[l]) of θ (dθ), the first entries: the L2 term sees them at once.
+    layers : list of Dense
+
+    Examples
+    --------
+    >>> import layerwise as lw
+    >>> p = lw.Network([2, 4, 1], seed=1).parameters
+    >>> p.theta.shape, p.W_all.shape, len(p.layers)
+    ((17,), (12,), 2)
+    >>> saved = p.copy(); p.theta[:] = 0.0; p.set(saved); bool((p.theta == saved).all())
+    True
+    """
+
+    def __init__(self, dims: list[int], activations: list[Activation], dtype: np.dtype) -> None:
+        self.layers, self.theta, self.grad, n_W = flat_layers(dims, activations, dtype)
+        self.W_all, self.dW_all = self.theta[:n_W], self.grad[:n_W]
+        #: g[1], ..., g[L]
+        self.activations = [layer.activation for layer in self.layers]
+        #: W[1], ..., W[L] and b[1], ..., b[L]: views of θ
+        self.Ws = [layer.W for layer in self.layers]
+        self.bs = [layer.b for layer in self.layers]
+        #: dW[1], ..., dW[L] as flat views of dθ (for ‖dW[l]‖)
+        self.dW_flat = [layer.dW.reshape(-1) for layer in self.layers]
+        #: {"dW1": dW[1], "db1": db[1], ...}: the course's grads dict over dθ
+        self.grads: dict[str, Array] = {}
+        for layer in self.layers:
+            self.grads[f"dW{layer.index}"] = layer.dW
+            self.grads[f"db{layer.index}"] = layer.db
+        self._scratch: Array | None = None  # for add_weight_decay, made on first use
+        self._step_buffers: dict[int, StepBuffers] = {}
+
+    @property
+    def size(self) -> int:
+        """Σ_l n[l]·n[l−1] + n[l], the number of values in θ."""
+        return int(self.theta.size)
+
+    def copy(self) -> Array:
+        """A copy of θ."""
+        return self.theta.copy()
+
+    def set(self, values: Array) -> None:
+        """Copy ``values`` (laid out as θ) into θ: every layer's W[l], b[l] change with it."""
+        np.copyto(self.theta, values)
+
+    def set_grads(self, grads: Mapping[str, Array]) -> None:
+        """Copy a grads dict {"dW1": ..., "db1": ...} into dθ, unless it is :attr:`grads`
+        itself (whose arrays are dθ's views)."""
+        if grads is not self.grads:
+            for key, view in self.grads.items():
+                np.copyto(view, grads[key])
+
+    def add_weight_decay(self, c: float) -> None:
+        """dW[l] += c W[l] for every layer at once (L2: c = λ/m), without a temporary."""
+        if self._scratch is None:
+            self._scratch = np.empty_like(self.W_all)
+        np.multiply(self.W_all, c, out=self._scratch)
+        self.dW_all += self._scratch
+
+    def buffers(self, m: int) -> StepBuffers:
+        """Every layer's buffers for a batch of m examples (made on first use; at most two
+        batch sizes are kept, as each layer keeps them)."""
+        found = self._step_buffers.get(m)
+        if found is None:
+            if len(self._step_buffers) >= 2:
+                self._step_buffers.pop(next(iter(self._step_buffers)))
+            found = self._step_buffers[m] = StepBuffers(self, m)
+        return found
+
+    def release_buffers(self) -> None:
+        """Free the training buffers (they are rebuilt on the next fit)."""
+        self._step_buffers.clear()
+        for layer in self.layers:
+            layer.release_buffers()
+
+    def __repr__(self) -> str:
+        return f"Parameters(size={self.size}, L={len(self.layers)}, dtype={self.theta.dtype})"
+
+
+class StepBuffers:
+    """The arrays a training step on a batch of m examples writes into, as
+    :mod:`layerwise.propagation`'s ``buffers=`` takes them: per layer l = 1..L (index l − 1)
+    Z[l], A[l], dZ[l], dA[l] (n[l], m), the dropout masks and dropped-out A[l] of the layers
+    with dropout, and the network's dW[l], db[l] (views of dθ, also as the dict ``grads``).
+    """
+
+    def __init__(self, parameters: Parameters, m: int) -> None:
+        self.parameters = parameters
+        layers = parameters.layers
+        bufs = [layer.buffers(m) for layer in layers]
+        self.Z = [buf.Z for buf in bufs]
+        self.A = [buf.A for buf in bufs]
+        self.dZ = [buf.dZ for buf in bufs]
+        self.dA = [buf.dA for buf in bufs]
+        #: where layer l writes dA[l-1]: layer l-1's dA buffer (layer 1 makes no dA[0])
+        self.dA_prev: list[Array | None] = [None, *self.dA[:-1]]
+        self.A_drop = [buf.A_drop for buf in bufs]
+        self.dW = [layer.dW for layer in layers]
+        self.db = [layer.db for layer in layers]
+        self.grads = parameters.grads
+        #: {l: mask buffer} of the layers with dropout (keep_prob < 1)
+        self.masks: dict[int, Array] = {
+            layer.index: buf.mask for layer, buf in zip(layers, bufs) if buf.mask is not None
+        }
+
+    def draw_masks(self, rng: np.random.Generator) -> dict[int, Array] | None:
+        """This step's inverted-dropout masks {l: D[l] / keep_prob}, drawn into the mask
+        buffers; None without dropout."""
+        if not self.masks:
+            return None
+        layers = self.parameters.layers
+        for l, mask in self.masks.items():
+            layers[l - 1].sample_dropout_mask(rng, mask)
+        return self.masks

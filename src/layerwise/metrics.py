@@ -97,8 +97,9 @@ class EpochMetric:
         self._ordered: npt.NDArray[Any] = np.empty_like(self.truth)
         self._same = np.empty(self.truth.shape, dtype=bool)
 
-    def record(self, AL: Array, start: int) -> None:
-        """Store the predictions for A[L] (n[L], b), the epoch's examples start..start+b−1."""
+    def record(self, AL: Array, start: int, Y: Array | None = None) -> None:
+        """Store the predictions for A[L] (n[L], b), the epoch's examples start..start+b−1
+        (their targets are already known: ``Y`` is not read)."""
         out = self.pred[:, start : start + AL.shape[1]]
         if self.task == "binary":
             np.greater(AL, 0.5, out=out)

@@ -35,7 +35,7 @@ from ._typing import Array, DTypeLike, SeedLike
 from .activations import Activation, ActivationLike, get_activation
 from .history import History
 from .initializers import check_init, init_weights
-from .layers import Dense, ParamsView, flat_layers
+from .layers import Dense, Parameters, ParamsView
 from .losses import Loss, LossLike, get_loss, loss_for_activation, normalized_weights
 from .metrics import accuracy, predict_from_output, r2_score, task_of
 from .optimizers import OptimizerLike, ScheduleLike
@@ -109,9 +109,10 @@ class Network:
         acts = resolve_activations(activations, L)
         loss_ = loss_for_activation(acts[-1].name) if loss is None else get_loss(loss)
         self._build(dims, acts, loss_, _checks.check_dtype(dtype), check_init(init))
-        self._rng = _checks.check_rng(seed)
+        #: the generator of initialization, shuffling, dropout and validation_split
+        self.rng: np.random.Generator = _checks.check_rng(seed)
         for layer, W in zip(
-            self.layers, init_weights(dims, init, self._rng, self.dtype, init_scale)
+            self.layers, init_weights(dims, init, self.rng, self.dtype, init_scale)
         ):
             layer.W[...] = W
 
@@ -128,8 +129,9 @@ class Network:
         n_params = sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))
         # θ, dθ and the L2 scratch: checked before anything is allocated
         _checks.check_memory(3 * n_params * dtype.itemsize, f"a network of n = {dims}")
-        self.layers, self._theta, self._grad, self._n_W = flat_layers(dims, acts, dtype)
-        self._l2_scratch = np.empty(self._n_W, dtype)
+        #: θ, dθ, the views of every W[l] and dW[l], and the layers over them
+        self.parameters = Parameters(dims, acts, dtype)
+        self.layers = self.parameters.layers
 
     # -- structure ---------------------------------------------------------------------
 
@@ -167,28 +169,49 @@ class Network:
     @property
     def n_params(self) -> int:
         """Total number of trainable numbers, Σ_l n[l]·n[l−1] + n[l]."""
-        return int(self._theta.size)
+        return self.parameters.size
+
+    # -- the names before `parameters`, `rng`, `check_X`, `check_Y` and `output` were
+    # public: kept for the modules that still read them, until they use the public names
+
+    @property
+    def _theta(self) -> Array:
+        return self.parameters.theta
+
+    @property
+    def _grad(self) -> Array:
+        return self.parameters.grad
+
+    @property
+    def _rng(self) -> np.random.Generator:
+        return self.rng
 
     @property
     def _flat_W(self) -> Array:
-        return self._theta[: self._n_W]
-
-    @property
-    def _flat_dW(self) -> Array:
-        return self._grad[: self._n_W]
+        return self.parameters.W_all
 
     def _flat_params(self, copy: bool = False) -> Array:
-        return self._theta.copy() if copy else self._theta
+        return self.parameters.copy() if copy else self.parameters.theta
 
     def _set_flat_params(self, values: Array) -> None:
-        np.copyto(self._theta, values)
+        self.parameters.set(values)
+
+    def _forward(self, X: Array) -> Array:
+        return self.output(X)
+
+    def _check_Y(self, Y: Any, m: int) -> Array:
+        return self.check_Y(Y, m)
 
     # -- data at the door --------------------------------------------------------------
 
-    def _check_X(self, X: Any) -> Array:
+    def check_X(self, X: Any) -> Array:
+        """X checked against this network: (n[0], m), finite, in its dtype (a SciPy sparse
+        X stays sparse). Raises ValueError or TypeError naming what was given."""
         return _checks.check_X(X, self.layer_dims[0], dtype=self.dtype)
 
-    def _check_Y(self, Y: Any, m: int) -> Array:
+    def check_Y(self, Y: Any, m: int) -> Array:
+        """Y (n[L], m) checked against this network's output and loss (labels 0/1 for a
+        sigmoid, one-hot or class indices for softmax, values for linear)."""
         return _checks.check_targets(
             Y, self.layer_dims[-1], m, self.task, self.loss.check_targets, self.dtype
         )
@@ -297,7 +320,7 @@ class Network:
         X, Y, config = options.configure(self, X, Y)
         for layer, keep in zip(self.layers[:-1], keep_probabilities(dropout, self.L - 1)):
             if layer.keep_prob != keep:
-                layer.release_buffers()  # the dropout buffers come and go with keep_prob
+                self.parameters.release_buffers()  # dropout's buffers come and go with it
             layer.keep_prob = keep
         try:
             history = run(self, X, Y, config)
@@ -305,16 +328,15 @@ class Network:
             self.metadata["training"] = fit_record(config, history, X.shape[1])
             return history
         finally:
-            for layer in self.layers:
-                layer.release_buffers()
+            self.parameters.release_buffers()
 
     # -- inference ---------------------------------------------------------------------
 
-    def _forward(self, X: Array) -> Array:
-        """A[L] for X (n[0], m): the forward pass of every layer, a block of
-        :data:`_FORWARD_COLUMNS` examples at a time when m is larger (each column's A[L]
-        depends on its own column of X only), so that the hidden layers' A[l] of a large
-        table are never all in memory at once."""
+    def output(self, X: Array) -> Array:
+        """A[L] for an X (n[0], m) already checked (:meth:`check_X`): the forward pass of
+        every layer, a block of :data:`_FORWARD_COLUMNS` examples at a time when m is larger
+        (each column's A[L] depends on its own column of X only), so that the hidden layers'
+        A[l] of a large table are never all in memory at once."""
         m = X.shape[1]
         if m <= _FORWARD_COLUMNS:
             return self._forward_block(X)
@@ -337,7 +359,7 @@ class Network:
         -------
         ndarray of shape (n[L], m)
         """
-        return self._forward(self._check_X(X))
+        return self.output(self.check_X(X))
 
     def predict(self, X: Array) -> Array:
         """Predictions for X (n[0], m).
@@ -360,12 +382,12 @@ class Network:
         dict
             ``{"cost": J, "accuracy": ...}`` or ``{"cost": J, "r2": ...}``.
         """
-        X = self._check_X(X)
-        Y = self._check_Y(Y, X.shape[1])
+        X = self.check_X(X)
+        Y = self.check_Y(Y, X.shape[1])
         w = None
         if sample_weight is not None:
             w = _checks.check_sample_weight(sample_weight, X.shape[1], self.dtype)
-        AL = self._forward(X)
+        AL = self.output(X)
         weights = None if w is None else normalized_weights(w)
         result = {"cost": self.loss.cost(AL, Y, weights=weights)}
         if self.task == "regression":
@@ -466,7 +488,7 @@ class Network:
             _checks.check_dtype(description["dtype"]),
             check_init(description.get("init", "small")),
         )
-        net._rng = np.random.default_rng()
+        net.rng = np.random.default_rng()
         # keep probabilities of the hidden layers' dropout, for a network that goes on training
         for layer, keep in zip(
             net.layers, keep_probabilities(description.get("keep_prob"), net.L - 1)
@@ -483,13 +505,13 @@ class Network:
     # -- pickling (for joblib and clusters): the description, θ and the generator ---------
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"description": self._describe(), "theta": self._theta.copy(), "rng": self._rng}
+        return {"description": self._describe(), "theta": self.parameters.copy(), "rng": self.rng}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         net = self._from_description(state["description"])
         self.__dict__.update(net.__dict__)
-        np.copyto(self._theta, state["theta"])
-        self._rng = state["rng"]
+        self.parameters.set(state["theta"])
+        self.rng = state["rng"]
 
 
 def dimension_table(

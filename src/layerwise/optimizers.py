@@ -1,4 +1,5 @@
-"""Optimizers and learning-rate schedules.
+"""Optimizers (the learning-rate schedules are in :mod:`layerwise.schedules`, and importable
+from here).
 
 Each optimizer's rule is written once, for one parameter array θ and its gradient dθ, and
 applied in place. :class:`layerwise.Network` keeps all its W[l] and b[l] in one flat array,
@@ -36,7 +37,6 @@ array([0.855])
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Union
 
@@ -45,6 +45,17 @@ import numpy as np
 from ._checks import registry_key
 from ._namespace import NAMESPACES
 from ._typing import Array
+from .propagation import descend
+from .schedules import (
+    SCHEDULES,
+    Constant,
+    ExponentialDecay,
+    InverseTimeDecay,
+    Schedule,
+    ScheduleLike,
+    StepDecay,
+    get_schedule,
+)
 
 __all__ = [
     "Optimizer",
@@ -62,6 +73,7 @@ __all__ = [
     "StepDecay",
     "SCHEDULES",
     "get_schedule",
+    "ScheduleLike",
 ]
 
 
@@ -69,12 +81,13 @@ class Optimizer:
     """Base class: ``step(params, grads, learning_rate)`` updates each array in place.
 
     ``grad_scale`` tells the optimizer that ``grads`` hold the gradient multiplied by that
-    factor. Plain gradient descent sets ``folds_learning_rate``: the training loop then hands
-    it gradients already multiplied by α, and its update is the single subtraction θ −= α dθ.
+    factor. Plain gradient descent sets ``folds_learning_rate``: the training step then
+    computes gradients already multiplied by α and updates with
+    :func:`~layerwise.propagation.update_params` (see :func:`~layerwise.propagation.descend`).
     """
 
     name = ""
-    #: the training loop may fold α into the gradient (grad_scale = α)
+    #: plain descent: the training step folds α into the gradient and runs update_params
     folds_learning_rate = False
     #: state arrays per parameter array (momentum's v, Adam's v and s, scratch)
     n_slots = 0
@@ -175,12 +188,10 @@ class GradientDescent(Optimizer):
         slots: list[Array],
         t: int,
     ) -> tuple[Array, list[Array]]:
-        # θ := θ − α dθ   (grad holds grad_scale·dθ; when the loop folded α in, it is α dθ:
-        # told by identity, as α may be a traced value under the jax engine)
-        if grad_scale is not lr:
-            grad = grad * (lr / grad_scale)
-        theta -= grad
-        return theta, slots
+        # θ := θ − α dθ, the notes' update, written once (grad holds grad_scale·dθ)
+        if grad_scale == lr:
+            return descend(theta, grad, lr, scaled=True), slots
+        return descend(theta, grad, lr / grad_scale), slots
 
 
 class Momentum(Optimizer):
@@ -327,96 +338,3 @@ def get_optimizer(name: OptimizerLike) -> Optimizer:
     if isinstance(name, Optimizer):
         return name
     return OPTIMIZERS[registry_key(name, OPTIMIZERS, "optimizer", "optimizer")]()
-
-
-# --------------------------------------------------------------------------- schedules
-
-
-class Schedule:
-    """α as a function of the epoch (0-based): ``schedule(epoch, alpha0) -> alpha``."""
-
-    name = ""
-
-    def __call__(self, epoch: int, alpha0: float) -> float:  # pragma: no cover
-        raise NotImplementedError
-
-    def get_config(self) -> dict[str, float]:
-        return {}
-
-    def __repr__(self) -> str:
-        config = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({config})"
-
-
-class Constant(Schedule):
-    """α = α0."""
-
-    name = "constant"
-
-    def __call__(self, epoch: int, alpha0: float) -> float:
-        return alpha0
-
-
-class InverseTimeDecay(Schedule):
-    """α = α0 / (1 + decay_rate · epoch)."""
-
-    name = "inverse_time"
-
-    def __init__(self, decay_rate: float = 1.0) -> None:
-        self.decay_rate = float(decay_rate)
-
-    def __call__(self, epoch: int, alpha0: float) -> float:
-        return alpha0 / (1.0 + self.decay_rate * epoch)
-
-    def get_config(self) -> dict[str, float]:
-        return {"decay_rate": self.decay_rate}
-
-
-class ExponentialDecay(Schedule):
-    """α = α0 · rate^epoch."""
-
-    name = "exponential"
-
-    def __init__(self, rate: float = 0.95) -> None:
-        if not 0.0 < rate <= 1.0:
-            raise ValueError(f"exponential decay rate must be in (0, 1]; Received: rate={rate!r}")
-        self.rate = float(rate)
-
-    def __call__(self, epoch: int, alpha0: float) -> float:
-        return alpha0 * self.rate**epoch
-
-    def get_config(self) -> dict[str, float]:
-        return {"rate": self.rate}
-
-
-class StepDecay(Schedule):
-    """α = α0 · factor^⌊epoch / every⌋."""
-
-    name = "step"
-
-    def __init__(self, every: int = 10, factor: float = 0.5) -> None:
-        if every < 1:
-            raise ValueError(f"step decay 'every' must be >= 1; Received: every={every!r}")
-        self.every, self.factor = int(every), float(factor)
-
-    def __call__(self, epoch: int, alpha0: float) -> float:
-        return alpha0 * self.factor ** math.floor(epoch / self.every)
-
-    def get_config(self) -> dict[str, float]:
-        return {"every": self.every, "factor": self.factor}
-
-
-SCHEDULES: dict[str, type[Schedule]] = {
-    s.name: s for s in (Constant, InverseTimeDecay, ExponentialDecay, StepDecay)
-}
-
-ScheduleLike = Union[None, str, Schedule]  # noqa: UP007 (a runtime alias)
-
-
-def get_schedule(schedule: ScheduleLike) -> Schedule:
-    """Resolve ``constant``, ``inverse_time``, ``exponential`` or ``step`` (None = constant)."""
-    if schedule is None:
-        return Constant()
-    if isinstance(schedule, Schedule):
-        return schedule
-    return SCHEDULES[registry_key(schedule, SCHEDULES, "learning-rate schedule", "lr_schedule")]()

@@ -1,13 +1,22 @@
 """Forward and back propagation and the update rule, as in the notes.
 
-These functions are the one implementation of the equations. The readable calls below
-allocate their results; :class:`layerwise.Network`'s training loop calls the same
-``linear_forward``, activation, ``output_delta`` and ``linear_backward`` with preallocated
-buffers (the ``out`` arguments), so there is no second copy of the math. The ``jax`` engine
-traces them too: each takes its array namespace from its inputs (see
-:mod:`layerwise._namespace`), and :func:`forward_layers` and :func:`backward_layers`, the
-loops over the layers of :func:`forward` and :func:`backward` without the checks at the door,
-are what it compiles.
+These functions are the one implementation of the equations, and the ones training runs.
+Called as the README's tour calls them, they check their inputs and allocate their results.
+:class:`layerwise.Network`'s numpy engine calls the same :func:`forward`,
+:func:`compute_cost`, :func:`backward` and :func:`update_params` at every step, with
+``buffers=`` (the layers' preallocated arrays, :class:`~layerwise.layers.StepBuffers`): the
+inputs were checked at ``fit``'s door, and every Z[l], A[l], dZ[l], dW[l], db[l] is written
+into those buffers, so a step allocates no (n[l], m) array. Editing one of these functions
+changes what ``Network.fit`` does. The ``jax`` engine traces them too: each takes its array
+namespace from its inputs (see :mod:`layerwise._namespace`); :func:`forward_layers` and
+:func:`backward_layers`, the loops over the layers of :func:`forward` and :func:`backward`,
+:func:`batch_output_delta` and :func:`descend` are what it compiles.
+
+The equations of one layer l (``linear_forward``, ``linear_backward``, ``output_delta``, ...)
+are in :mod:`layerwise.one_layer` and importable from here; this module is the whole
+network's passes over them. (It passes STYLE.md's 400 lines by its docstrings: the four
+functions of the tour, each with the training step's call beside the readable one, read
+best together.)
 
 Shapes, for layer l = 1..L with n[l] units and m examples stacked as columns:
 
@@ -35,7 +44,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
-from typing import NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -44,8 +53,17 @@ from ._namespace import NAMESPACES
 from ._propagation_args import check_cost_inputs, check_masks, params_and_activations
 from ._typing import Array
 from .activations import Activation, ActivationLike
-from .losses import Loss, LossLike, get_loss, loss_for_activation
-from .optimizers import GradientDescent
+from .losses import LossLike, get_loss, loss_for_activation
+from .one_layer import (
+    LayerCache,
+    batch_output_delta,
+    dropout_mask,
+    l2_cost,
+    layer_forward,
+    linear_backward,
+    linear_forward,
+    output_delta,
+)
 
 __all__ = [
     "LayerCache",
@@ -54,150 +72,16 @@ __all__ = [
     "dropout_mask",
     "linear_backward",
     "output_delta",
+    "batch_output_delta",
+    "l2_cost",
     "forward",
     "forward_layers",
     "compute_cost",
     "backward",
     "backward_layers",
     "update_params",
+    "descend",
 ]
-
-
-class LayerCache(NamedTuple):
-    """What back propagation needs from layer l's forward pass.
-
-    Z and A are both kept: g'(z) is computed from A where the notes allow it
-    (sigmoid a(1 − a), tanh 1 − a²) and from Z where A cannot tell (ReLU at 0).
-    """
-
-    A_prev: Array  # A[l-1], (n[l-1], m)
-    W: Array  # W[l], (n[l], n[l-1])
-    b: Array  # b[l], (n[l], 1)
-    Z: Array  # Z[l], (n[l], m)
-    A: Array  # A[l], (n[l], m)
-    activation: Activation  # g[l]
-    #: inverted-dropout mask D[l] / keep_prob applied to A[l] on its way to layer l+1, or None
-    mask: Array | None = None
-
-
-# --------------------------------------------------------------------------- one layer
-
-
-def linear_forward(A_prev: Array, W: Array, b: Array, out: Array | None = None) -> Array:
-    """Z[l] = W[l] A[l−1] + b[l] (b broadcast over the m columns).
-
-    Parameters
-    ----------
-    A_prev : ndarray of shape (n[l−1], m)
-    W : ndarray of shape (n[l], n[l−1])
-    b : ndarray of shape (n[l], 1)
-    out : ndarray of shape (n[l], m), optional
-
-    Returns
-    -------
-    Z : ndarray of shape (n[l], m)
-    """
-    # Z[l] = W[l] A[l-1] + b[l]
-    # (products use the ndarray method: np.dot's dispatch layer costs a third of a 32 × 32
-    # product, and this runs for every layer at every training step)
-    xp = NAMESPACES[type(A_prev)]
-    Z = xp.dot(xp.asarray(W), A_prev, out=out)
-    Z += b
-    return Z
-
-
-def layer_forward(
-    A_prev: Array,
-    W: Array,
-    b: Array,
-    activation: Activation,
-    Z_out: Array | None = None,
-    A_out: Array | None = None,
-) -> LayerCache:
-    """Z[l] = W[l] A[l−1] + b[l], A[l] = g[l](Z[l]); returns the layer's cache."""
-    Z = linear_forward(A_prev, W, b, out=Z_out)
-    # A[l] = g[l](Z[l])
-    A = activation(Z, out=A_out)
-    return LayerCache(A_prev, W, b, Z, A, activation)
-
-
-def linear_backward(
-    dZ: Array,
-    A_prev: Array,
-    W: Array,
-    *,
-    dA_prev_out: Array | None = None,
-    dW_out: Array | None = None,
-    db_out: Array | None = None,
-    need_dA_prev: bool = True,
-    average: bool = True,
-) -> tuple[Array | None, Array, Array]:
-    """The notes' three backward lines for layer l.
-
-    Parameters
-    ----------
-    dZ : ndarray of shape (n[l], m)
-        Per-example dL/dZ[l]; the 1/m of the cost J is applied here.
-    A_prev : ndarray of shape (n[l−1], m)
-    W : ndarray of shape (n[l], n[l−1])
-    dA_prev_out, dW_out, db_out : ndarray, optional
-        Buffers to write into, shaped like the results.
-    need_dA_prev : bool
-        False skips dA[l−1] (layer 1 needs no dA[0]: X is not trained).
-    average : bool
-        False when ``dZ`` already carries the 1/m, i.e. it is dJ/dZ[l] rather than the
-        per-example dL/dZ[l]. The training loop scales dZ[L] once (back propagation is linear
-        in dZ, so every layer's dZ inherits the factor), which spares a pass over every dW[l].
-
-    Returns
-    -------
-    dA_prev : ndarray of shape (n[l−1], m), or None
-    dW : ndarray of shape (n[l], n[l−1])
-    db : ndarray of shape (n[l], 1)
-    """
-    xp = NAMESPACES[type(dZ)]
-    m = dZ.shape[1]
-    # dW[l] = 1/m dZ[l] A[l-1]^T  (the product in A[l-1]'s namespace: A[0] may be sparse)
-    dW = NAMESPACES[type(A_prev)].dot(dZ, A_prev.T, out=dW_out)
-    if average:
-        dW *= 1.0 / m
-    # db[l] = 1/m np.sum(dZ[l], axis=1, keepdims=True), computed as the product of dZ[l]
-    # with the column (1/m, ..., 1/m)^T: one BLAS call instead of a reduction and a scaling
-    db = xp.dot(dZ, xp.filled((m, 1), 1.0 / m if average else 1.0, dZ.dtype), out=db_out)
-    # dA[l-1] = W[l]^T dZ[l]
-    dA_prev = xp.dot(W.T, dZ, out=dA_prev_out) if need_dA_prev else None
-    return dA_prev, dW, db
-
-
-def output_delta(
-    AL: Array, Y: Array, ZL: Array, g: Activation, loss: Loss, out: Array | None = None
-) -> Array:
-    """dZ[L] for the output layer, from A[L], Y, Z[L] and g[L].
-
-    For the canonical pairs (sigmoid + binary cross-entropy, softmax + categorical
-    cross-entropy, linear + mse) dL/dA[L] and g[L]' cancel: dZ[L] = A[L] − Y. Any other pair
-    takes the general chain rule dZ[L] = dA[L] * g[L]'(Z[L]).
-    """
-    if g.name == loss.canonical_activation:
-        # dZ[L] = A[L] - Y
-        return loss.output_delta(AL, Y, out=out)
-    dAL = loss.derivative(AL, Y)
-    return g.backward(dAL, ZL, AL, out=out)
-
-
-def dropout_mask(U: Array, keep_prob: float, out: Array | None = None) -> Array:
-    """Inverted dropout's D[l] / keep_prob from uniform draws U in [0, 1) of shape (n[l], m):
-    D[l] = [U < keep_prob], so each unit is kept with probability keep_prob, and kept units
-    are scaled by 1 / keep_prob so that the expected A[l] is unchanged."""
-    xp = NAMESPACES[type(U)]
-    D = xp.less(U, keep_prob, out=out, casting="unsafe")
-    if out is None:
-        D = D.astype(U.dtype)
-    D *= 1.0 / keep_prob
-    return D
-
-
-# --------------------------------------------------------------------------- whole network
 
 
 def forward(
@@ -205,6 +89,8 @@ def forward(
     params: Mapping[str, Array],
     activations: Sequence[ActivationLike],
     dropout_masks: Mapping[int, Array] | None = None,
+    *,
+    buffers: Any = None,
 ) -> tuple[Array, list[LayerCache]]:
     """Forward propagation through L layers: A[0] = X, then for l = 1..L
     Z[l] = W[l] A[l−1] + b[l], A[l] = g[l](Z[l]).
@@ -221,6 +107,10 @@ def forward(
         {l: D[l] / keep_prob} for hidden layers l < L, each (n[l], m): inverted dropout with
         fixed masks, A[l] is multiplied by the mask before layer l+1 sees it (for checking
         dropout's gradient; :class:`~layerwise.Network` draws its own masks).
+    buffers : StepBuffers, optional
+        The training step's call: ``params`` is the network's
+        :class:`~layerwise.layers.Parameters`, every input was checked at ``fit``'s door,
+        and each Z[l], A[l] is written into the layer's buffers.
 
     Returns
     -------
@@ -229,6 +119,11 @@ def forward(
     caches : list of LayerCache
         One per layer, l = 1..L (``caches[l - 1]``).
     """
+    if buffers is not None:
+        network: Any = params  # the network's Parameters
+        return forward_layers(
+            X, network.Ws, network.bs, network.activations, dropout_masks, buffers
+        )
     dims, Ws, bs, acts = params_and_activations(params, activations)
     A = _checks.check_X(X, dims[0], dtype=Ws[0].dtype)
     masks = check_masks(dropout_masks, dims, A.shape[1])
@@ -241,19 +136,25 @@ def forward_layers(
     bs: Sequence[Array],
     activations: Sequence[Activation],
     masks: Mapping[int, Array] | None = None,
+    buffers: Any = None,
 ) -> tuple[Array, list[LayerCache]]:
     """The loop of :func:`forward`, on checked inputs: A[0] (n[0], m), the W[l], b[l] and
-    g[l] of l = 1..L, and dropout masks {l: D[l] / keep_prob}. Returns (A[L], caches)."""
+    g[l] of l = 1..L, dropout masks {l: D[l] / keep_prob}, and the buffers to write Z[l],
+    A[l] into (None: new arrays). Returns (A[L], caches)."""
     caches = []
     A = A0
+    if buffers is None:
+        Z_outs = A_outs = drop_outs = [None] * len(Ws)
+    else:
+        Z_outs, A_outs, drop_outs = buffers.Z, buffers.A, buffers.A_drop
     # the loop over layers stays a Python loop; the loop over examples is vectorized away
-    for l, (W, b, g) in enumerate(zip(Ws, bs, activations), start=1):
-        cache = layer_forward(A, W, b, g)
+    for l, (W, b, g, Z_out, A_out) in enumerate(zip(Ws, bs, activations, Z_outs, A_outs), 1):
+        cache = layer_forward(A, W, b, g, Z_out, A_out)
         A = cache.A
         if masks and l in masks:
             # inverted dropout: A[l] * D[l] / keep_prob goes on to layer l+1
             cache = cache._replace(mask=masks[l])
-            A = A * masks[l]
+            A = NAMESPACES[type(A)].multiply(A, masks[l], out=drop_outs[l - 1])
         caches.append(cache)
     return caches[-1].A, caches
 
@@ -265,6 +166,9 @@ def compute_cost(
     *,
     l2: float = 0.0,
     params: Mapping[str, Array] | None = None,
+    weights: tuple[Array, float] | None = None,
+    hard_labels: bool = False,
+    buffers: Any = None,
 ) -> float:
     """Cost J = 1/m Σ_{i=1}^{m} L(ŷ⁽ⁱ⁾, y⁽ⁱ⁾), the mean over the m examples (ERRATA 1).
 
@@ -279,19 +183,38 @@ def compute_cost(
         λ of L2 regularization: J gains λ/(2m) Σ_l ‖W[l]‖² (needs ``params``).
     params : dict, optional
         The W[l] for the L2 term.
+    weights : (w, Σw), optional
+        Per-example weights w (1, m) of mean 1 and their sum as given
+        (:func:`~layerwise.batches.batch_weights`): J = 1/m Σ w_i L_i, and Σw takes the
+        place of m in the L2 term.
+    hard_labels : bool
+        Promises that every y is exactly 0 or 1 (one logarithm instead of two).
+    buffers : StepBuffers, optional
+        The training step's call: ``loss`` is a Loss, ``params`` the network's
+        :class:`~layerwise.layers.Parameters`, the inputs were checked at ``fit``'s door, and
+        the output layer's dZ buffer is the scratch of the cost.
 
     Returns
     -------
     float
     """
+    if buffers is not None:
+        w, m_l2 = (None, AL.shape[1]) if weights is None else weights
+        network_loss: Any = loss  # a Loss
+        J: float = network_loss.cost(AL, Y, work=buffers.dZ[-1], hard_labels=hard_labels, weights=w)
+        if l2:
+            network: Any = params  # the network's Parameters
+            J += l2_cost(network.W_all, l2, m_l2)
+        return J
     loss_ = get_loss(loss)
     AL, Y = check_cost_inputs(AL, Y, loss_)
-    J = loss_.cost(AL, Y)
+    w = None if weights is None else weights[0]
+    J = loss_.cost(AL, Y, hard_labels=hard_labels, weights=w)
     if l2:
         if params is None:
             raise ValueError("compute_cost with l2 > 0 needs params (the W[l] to regularize)")
         dims = _checks.layer_dims_from_params(params)
-        m = AL.shape[1]
+        m = AL.shape[1] if weights is None else weights[1]
         # J += λ/(2m) Σ_l ‖W[l]‖²
         J += (
             l2
@@ -308,6 +231,9 @@ def backward(
     loss: LossLike | None = None,
     *,
     l2: float = 0.0,
+    weights: tuple[Array, float] | None = None,
+    grad_scale: float = 1.0,
+    buffers: Any = None,
 ) -> dict[str, Array]:
     """Back propagation: dZ[L] at the output, then for l = L..1
     dW[l] = 1/m dZ[l] A[l−1]ᵀ, db[l] = 1/m Σ_columns dZ[l], dA[l−1] = W[l]ᵀ dZ[l],
@@ -324,12 +250,44 @@ def backward(
         softmax → categorical cross-entropy, linear → mse).
     l2 : float
         λ of L2 regularization: dW[l] gains λ/m W[l].
+    weights : (w, Σw), optional
+        Per-example weights of mean 1 and their sum (see :func:`compute_cost`): column i of
+        dZ[L] is multiplied by w_i, and Σw takes the place of m in λ/m W[l].
+    grad_scale : float
+        Every dW[l], db[l] comes out multiplied by it (the training step's plain descent
+        passes α: see :func:`descend`). With ``buffers`` only.
+    buffers : StepBuffers, optional
+        The training step's call: ``loss`` is a Loss, the inputs were checked at ``fit``'s
+        door, every dZ[l], dA[l] goes into the layers' buffers and the gradients into the
+        network's dθ, whose course-style dict ``buffers.grads`` is returned.
 
     Returns
     -------
     grads : dict
         ``dW{l}`` shaped like W[l], ``db{l}`` shaped like b[l].
     """
+    if buffers is not None:
+        m = AL.shape[1]
+        w, m_l2 = (None, m) if weights is None else weights
+        # dZ[L] times grad_scale / m: back propagation is linear in dZ[L], so every dW[l],
+        # db[l] comes out with the 1/m of J (and grad_scale) without a pass over each one
+        out = caches[-1]
+        dZ = batch_output_delta(
+            AL,
+            Y,
+            out.Z,
+            out.activation,
+            loss,  # type: ignore[arg-type]
+            w,
+            grad_scale / m,
+            buffers.dZ[-1],
+        )
+        backward_layers(dZ, caches, average=False, buffers=buffers)
+        if l2:
+            # dW[l] += λ/m W[l], every layer at once (times the same grad_scale)
+            buffers.parameters.add_weight_decay(l2 * grad_scale / m_l2)
+        grads: dict[str, Array] = buffers.grads
+        return grads
     if not caches or not all(isinstance(c, LayerCache) for c in caches):
         raise TypeError("caches must be the list of LayerCache returned by forward()")
     output = caches[-1].activation
@@ -339,9 +297,13 @@ def backward(
         raise ValueError(
             f"AL has shape {AL.shape} but the last cache holds A[L] of shape {caches[-1].A.shape}"
         )
+    m = AL.shape[1] if weights is None else weights[1]
+    w = None if weights is None else weights[0]
     dZ = output_delta(AL, Y, caches[-1].Z, output, loss_)
+    if w is not None:
+        dZ = dZ * w
     # dW[l] += λ/m W[l]
-    dWs, dbs = backward_layers(dZ, caches, weight_decay=l2 / AL.shape[1] if l2 else None)
+    dWs, dbs = backward_layers(dZ, caches, weight_decay=l2 / m if l2 else None)
     grads = {}
     for l, (dW, db) in enumerate(zip(dWs, dbs), start=1):
         grads[f"dW{l}"], grads[f"db{l}"] = dW, db
@@ -354,44 +316,86 @@ def backward_layers(
     *,
     weight_decay: float | None = None,
     average: bool = True,
+    buffers: Any = None,
 ) -> tuple[list[Array], list[Array]]:
     """The loop of :func:`backward` from dZ[L] (n[L], m) down to layer 1, on checked inputs.
 
     ``weight_decay`` c adds c·W[l] to every dW[l] (L2: c = λ/m); ``average=False`` when dZ[L]
-    already carries the 1/m (see :func:`linear_backward`). Returns ([dW[1], ..., dW[L]],
-    [db[1], ..., db[L]]).
+    already carries the 1/m (see :func:`linear_backward`); ``buffers`` hold the arrays to
+    write dZ[l], dA[l−1], dW[l], db[l] into (None: new arrays). Returns ([dW[1], ...,
+    dW[L]], [db[1], ..., db[L]]).
     """
     L = len(caches)
-    dWs: list[Array] = [dZL] * L  # placeholders, each replaced below
-    dbs: list[Array] = [dZL] * L
+    if buffers is None:
+        dWs: list[Array] = [dZL] * L  # placeholders, each replaced below
+        dbs: list[Array] = [dZL] * L
+        dZ_outs = dA_outs = [None] * L
+    else:
+        # dW[l], db[l] go into dθ, dZ[l] into layer l's buffer, dA[l-1] into layer l-1's
+        dWs, dbs, dZ_outs, dA_outs = buffers.dW, buffers.db, buffers.dZ, buffers.dA_prev
     dA: Array | None = None
     dZ = dZL
     for l in range(L, 0, -1):
-        cache = caches[l - 1]
+        # (unpacked once: a named field costs a lookup each time, for every layer and step)
+        A_prev, W, _, Z, A, g, mask = caches[l - 1]
         if l < L:
             assert dA is not None  # set by layer l + 1
-            if cache.mask is not None:
+            if mask is not None:
                 # dropout's backward: dA[l] := dA[l] * D[l] / keep_prob
-                dA = dA * cache.mask
+                dA = dA * mask if buffers is None else _times(dA, mask)
             # dZ[l] = dA[l] * g[l]'(Z[l])
-            dZ = cache.activation.backward(dA, cache.Z, cache.A)
-        dA, dW, dbs[l - 1] = linear_backward(
-            dZ, cache.A_prev, cache.W, need_dA_prev=l > 1, average=average
-        )
-        if weight_decay is not None:
-            dW += weight_decay * cache.W
-        dWs[l - 1] = dW
+            dZ = g.backward(dA, Z, A, dZ_outs[l - 1])
+        if buffers is None:
+            dA, dW, dbs[l - 1] = linear_backward(dZ, A_prev, W, need_dA_prev=l > 1, average=average)
+            if weight_decay is not None:
+                dW += weight_decay * W
+            dWs[l - 1] = dW
+        else:
+            dA, _, _ = linear_backward(
+                dZ,
+                A_prev,
+                W,
+                dA_prev_out=dA_outs[l - 1],
+                dW_out=dWs[l - 1],
+                db_out=dbs[l - 1],
+                need_dA_prev=l > 1,
+                average=average,
+            )
     return dWs, dbs
 
 
+def _times(dA: Array, mask: Array) -> Array:
+    """dA * mask, into dA."""
+    dA *= mask
+    return dA
+
+
 def update_params(
-    params: MutableMapping[str, Array], grads: Mapping[str, Array], learning_rate: float
-) -> MutableMapping[str, Array]:
+    params: MutableMapping[str, Array] | Any,
+    grads: Mapping[str, Array],
+    learning_rate: float,
+    *,
+    scaled: bool = False,
+) -> Any:
     """One gradient-descent step, in place: W[l] := W[l] − α dW[l], b[l] := b[l] − α db[l].
 
     Returns the same ``params`` dict (updated in place), so the notes'
     ``params = update_params(params, grads, learning_rate)`` reads naturally.
+
+    ``params`` may also be a network's :class:`~layerwise.layers.Parameters` and ``grads``
+    what :func:`backward` returned with ``buffers=`` (the training step's call, checked at
+    ``fit``'s door): the update then runs over the whole flat θ at once. ``scaled=True``
+    says that ``grads`` already hold α dθ (see :func:`descend`).
     """
+    own_grads = getattr(params, "grads", None)
+    if own_grads is not None:
+        # the network's θ and dθ; a backward() that returned arrays of its own (not the
+        # views of dθ it was given) has them copied into dθ first
+        network: Any = params
+        if grads is not own_grads:
+            network.set_grads(grads)
+        descend(network.theta, network.grad, learning_rate, scaled=scaled)
+        return params
     alpha = _checks.check_positive("learning_rate", learning_rate)
     dims = _checks.layer_dims_from_params(params)
     for l in range(1, len(dims)):
@@ -406,11 +410,28 @@ def update_params(
                     f"{gkey} has shape {np.shape(grads[gkey])} but {key} has shape "
                     f"{np.shape(params[key])}: d{p}[l] must have the shape of {p}[l]"
                 )
-            # W[l] := W[l] - α dW[l]  ;  b[l] := b[l] - α db[l]: the gd optimizer's rule
-            theta, _ = _GRADIENT_DESCENT._update(params[key], grads[gkey], alpha, 1.0, [], 1)
+            # W[l] := W[l] - α dW[l]  ;  b[l] := b[l] - α db[l]
+            theta = descend(params[key], grads[gkey], alpha)
             if theta is not params[key]:  # JAX arrays are updated into new arrays
                 params[key] = theta
     return params
 
 
-_GRADIENT_DESCENT = GradientDescent()
+def descend(theta: Array, dtheta: Array, learning_rate: float, *, scaled: bool = False) -> Array:
+    """The notes' update θ := θ − α dθ: in place for NumPy (returns θ), a new array for JAX.
+
+    Every plain gradient-descent step runs this line: :func:`update_params`, the ``gd`` and
+    ``sgd`` optimizers, the jax engine.
+
+    The one speed trick of training sits here. ``scaled=True`` says that ``dtheta`` already
+    holds α dθ: back propagation is linear in dZ[L], so the training step's
+    ``backward(..., grad_scale=α)`` multiplies dZ[L] once by α/m and every dW[l], db[l]
+    comes out as α dθ, the 1/m of J included. The update is then the single subtraction,
+    with no pass over dθ to multiply it by α (nor one over each dW[l] for the 1/m).
+    """
+    # θ := θ − α dθ
+    if scaled:
+        theta -= dtheta
+    else:
+        theta -= learning_rate * dtheta
+    return theta

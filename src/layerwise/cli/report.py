@@ -150,6 +150,8 @@ def print_report(
     if history.stop_reason == "early_stopping":
         best = "" if history.best_epoch is None else f"; restored epoch {history.best_epoch + 1}"
         print(f"Stopped early after epoch {history.epochs} of {epochs}{best}")
+    elif history.restored:  # the tolerance kept an earlier epoch than the last
+        print(history.restored_note)
     print(describe_metrics("Training:", metrics["train"], m))
     if validation is not None:
         print(describe_metrics("Validation:", metrics["validation"], validation[0].shape[1]))

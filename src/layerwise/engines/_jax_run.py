@@ -10,9 +10,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..metrics import count_correct, squared_residuals
-from ..propagation import backward_layers, dropout_mask, forward_layers
-from ..training import batch_output_delta
-from ..training import l2_cost as l2_term
+from ..propagation import (
+    backward_layers,
+    batch_output_delta,
+    descend,
+    dropout_mask,
+    forward_layers,
+)
+from ..propagation import l2_cost as l2_term
 
 if TYPE_CHECKING:  # pragma: no cover
     from .jax import _Trainer
@@ -66,7 +71,7 @@ def _compile(trainer: _Trainer) -> Callable[..., Any]:
     hard, task, l2, keeps = cfg.hard_labels, trainer.log.task, cfg.l2, trainer.keeps
     dtype = net.dtype
     folds = rule.folds_learning_rate
-    K, n_params = trainer.K, net._theta.size
+    K, n_params = trainer.K, net.parameters.size
     n_steps = plan.n_batches
     metric_shape: tuple[int, ...] = (dims[-1],) if task == "regression" else ()
 
@@ -109,6 +114,10 @@ def _compile(trainer: _Trainer) -> Callable[..., Any]:
             dWs,
         )
         t = t + 1
+        if folds:
+            # plain descent: θ := θ − α dθ, the gradients already holding α dθ
+            params = [descend(p, g, lr, scaled=True) for p, g in zip(params, dWs + dbs)]
+            return (params, slots, t), (cost, _metric(AL, Yb, present), norms)
         # the optimizer's rule, applied to each array (it is elementwise)
         updated = [
             rule._update(p, g, lr, factor, [s[i] for s in slots], t)
@@ -116,11 +125,13 @@ def _compile(trainer: _Trainer) -> Callable[..., Any]:
         ]
         params = [p for p, _ in updated]
         slots = [[new[k] for _, new in updated] for k in range(len(slots))]
+        return (params, slots, t), (cost, _metric(AL, Yb, present), norms)
+
+    def _metric(AL: Any, Yb: Any, present: Any) -> Any:
+        """The batch's Σ (y − a)² per output (regression) or count of correct examples."""
         if task == "regression":
-            metric = squared_residuals(AL, Yb, 1.0 if present is None else present)
-        else:
-            metric = jnp.asarray(count_correct(AL, Yb, task, hard, present), dtype)
-        return (params, slots, t), (cost, metric, norms)
+            return squared_residuals(AL, Yb, 1.0 if present is None else present)
+        return jnp.asarray(count_correct(AL, Yb, task, hard, present), dtype)
 
     split, b, n_full = trainer.split_rest, plan.b, plan.n_full
     # batches in order without weights: slices of X's columns (X is not laid out as rows)

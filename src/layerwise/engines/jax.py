@@ -185,7 +185,7 @@ class _Trainer:
         # the key of the dropout masks, drawn only with dropout: without it, the network's
         # generator then gives the same permutations as with the numpy engine
         dropout = any(keep < 1.0 for keep in self.keeps)
-        self.key = jax.random.key(int(net._rng.integers(2**31)) if dropout else 0)
+        self.key = jax.random.key(int(net.rng.integers(2**31)) if dropout else 0)
         self.weights = cfg.sample_weight
         # batches carry weights when examples have them; the last batch, when smaller, is
         # then padded to b columns of weight 0, so that one compiled step serves every batch.
@@ -195,7 +195,7 @@ class _Trainer:
         self.weighted = self.weights is not None
         self.split_rest = plan.rest > 0 and not self.weighted
         self.order = np.arange(plan.m)  # the running order, reshuffled in place per epoch
-        n_params = net._theta.size
+        n_params = net.parameters.size
         # the epochs a call can run: the buffers of its outputs are this long (a power of
         # two, so that fits of similar lengths share one compiled function)
         self.K = max(
@@ -264,7 +264,7 @@ class _Trainer:
         width = plan.m if self.split_rest else plan.n_batches * plan.b
         orders = np.zeros((self.K, width), np.int32)
         weights: list[tuple[Array, ...]] = []
-        rng = self.net._rng
+        rng = self.net.rng
         for e in range(n):
             rng.shuffle(self.order)  # the numpy engine's call: the same permutations
             orders[e, : plan.m] = self.order
@@ -285,8 +285,8 @@ class _Trainer:
         # b[1], ..., b[L] (XLA's products run several times faster on arrays of their own
         # than on pieces of one flat array)
         state = (
-            [jnp.asarray(piece) for piece in self._pieces(net._theta)],
-            [[jnp.asarray(p) for p in self._pieces(s)] for s in rule.state(net._theta)],
+            [jnp.asarray(piece) for piece in self._pieces(net.parameters.theta)],
+            [[jnp.asarray(p) for p in self._pieces(s)] for s in rule.state(net.parameters.theta)],
             jnp.asarray(rule.t, dtype=jnp.int32),
         )
         per_epoch: float | None = None  # seconds, measured once the compilation is behind
@@ -324,7 +324,7 @@ class _Trainer:
         continues from them)."""
         _, slots, t = state
         self.rule.t = int(t)
-        for target, pieces in zip(self.rule.state(self.net._theta), slots):
+        for target, pieces in zip(self.rule.state(self.net.parameters.theta), slots):
             np.copyto(target, _flat(pieces))
 
     def _pieces(self, flat: Array) -> list[Array]:
@@ -365,10 +365,10 @@ class _Trainer:
         log, net = self.log, self.net
         if not log.watches_params:
             log.end_epochs(epoch, costs, metrics, lrs, norm_rows, start_of)
-            net._set_flat_params(final)
+            net.parameters.set(final)
             return False
         for i in range(n):
-            net._set_flat_params(end_of(i))  # what validation and the callbacks look at
+            net.parameters.set(end_of(i))  # what validation and the callbacks look at
             restore = functools.partial(start_of_offset, i)
             if log.end_epoch(epoch + i, costs[i], metrics[i], lrs[i], norm_rows[i], restore):
                 return True

@@ -77,9 +77,9 @@ def minimize_lbfgs(
     result = LbfgsResult()
 
     def cost_and_grad(theta: Array) -> tuple[float, Array]:
-        net._set_flat_params(theta)
+        net.parameters.set(theta)
         J, _ = cost_and_gradient(net, X, Y, weights, l2, hard_labels)
-        return J, net._grad.astype(np.float64)  # a copy: SciPy keeps it
+        return J, net.parameters.grad.astype(np.float64)  # a copy: SciPy keeps it
 
     def record(intermediate_result: Any) -> None:
         result.costs.append(float(intermediate_result.fun))
@@ -90,16 +90,15 @@ def minimize_lbfgs(
         with np.errstate(over="ignore", invalid="ignore"):
             res = minimize(
                 cost_and_grad,
-                net._theta.astype(np.float64),
+                net.parameters.theta.astype(np.float64),
                 method="L-BFGS-B",
                 jac=True,
                 callback=record,
                 options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
             )
-        net._set_flat_params(res.x)
+        net.parameters.set(res.x)
     finally:
-        for layer in net.layers:
-            layer.release_buffers()
+        net.parameters.release_buffers()
     result.n_iter = int(res.nit)
     # status 0: the tolerance was met; 1: the iteration or evaluation budget ran out first;
     # 2: the line search failed (scikit-learn warns on anything but 0, and so do we)

@@ -864,6 +864,7 @@ def _training_record(
         "dtype": model.dtype,
         "stop_reason": history.stop_reason,
         "best_epoch": history.best_epoch,
+        **history.kept(),  # epochs_run, epoch_kept (1-based) and why when not the last
         "seconds": round(seconds, 3),
         "engine": engine,
         **extra,

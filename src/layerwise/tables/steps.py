@@ -281,7 +281,7 @@ class Evaluation:
             return
         AL = net.predict_proba(X)
         # Y as the loss takes it (class indices become one-hot columns for softmax)
-        self.cost_sum += float(net.loss.cost(AL, net._check_Y(Y, m))) * m
+        self.cost_sum += float(net.loss.cost(AL, net.check_Y(Y, m))) * m
         self.m += m
         if self.regression:
             pre = net.preprocessing

@@ -36,7 +36,6 @@ from __future__ import annotations
 import os
 import queue
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,7 +59,7 @@ from ..metrics import (
 from ..network import Network
 from ..optimizers import get_optimizer, get_schedule
 from ..threads import core_for_reading
-from ..training import EpochLog, TrainConfig, _step, callbacks_from, run_with
+from ..training import EpochLog, TrainConfig, _step, callbacks_from, epoch_loop, run_with
 from .encoder import TableEncoder
 from .folders import FileState, check_same_columns, file_columns
 from .formats import STREAM_SUFFIXES, _pandas, _shorten, folder_files
@@ -937,64 +936,76 @@ def fit_stream(
         validation=plan.validation,
         hard_labels=plan.kind != "continuous",
     )
-    task = task_of(net.activations[-1].name)
-    snapshot = np.empty_like(net._theta)
     bar = _row_bar(plan.m_train) if progress else None
 
     def run_epochs(log: EpochLog, ctrl_c: dict[str, bool]) -> None:
         with core_for_reading() as read_ahead:
-            for epoch in range(epochs):
-                np.copyto(snapshot, net._theta)
-                began = time.perf_counter()
-                total_cost, seen, correct = 0.0, 0, 0.0
-                # per output: Σ (y − a)², and y's running moments, for R²
-                ss_res = np.zeros(net.layer_dims[-1])
-                y_moments = RunningMoments(net.layer_dims[-1])
-                norms: list[float] = []
-                if bar is not None:
-                    bar.reset(total=plan.m_train)
-                    bar.set_description(f"epoch {epoch + 1}/{epochs}")
-                for A0, Yb, wb in stream_batches(
-                    plan,
-                    batch_size,
-                    epoch,
-                    dtype=net.dtype,
-                    buffer_bytes=buffer_bytes,
-                    read_ahead=read_ahead,
-                ):
-                    weights = None if wb is None else batch_weights(wb)
-                    cost, AL, norms = _step(net, A0, Yb, weights, cfg, learning_rate, True)
-                    b = A0.shape[1]
-                    total_cost += cost * b
-                    if task == "regression":
-                        ss_res += squared_residuals(AL, Yb)
-                        y_moments.add(Yb)
-                    else:
-                        correct += count_correct(AL, Yb, task, True)
-                    seen += b
-                    if bar is not None:
-                        bar.update(b)
-                    if ctrl_c["stop"]:
-                        raise KeyboardInterrupt
-                if seen == 0:
-                    raise ValueError(f"{plan.stream.source}: no training row in this epoch")
-                if task == "regression":
-                    metric = float(np.mean(r2_from_sums(ss_res, y_moments.m2)))
-                else:
-                    metric = correct / seen
-                log.history.history.setdefault("rows_per_second", []).append(
-                    seen / max(time.perf_counter() - began, 1e-9)
-                )
-                if log.end_epoch(
-                    epoch, total_cost / seen, metric, learning_rate, norms, lambda i: snapshot
-                ):
-                    break
+            source = _StreamSource(net, plan, batch_size, buffer_bytes, read_ahead, bar, epochs)
+            epoch_loop(net, cfg, log, ctrl_c, source, _step)
 
     try:
         return run_with(net, cfg, run_epochs)
     finally:
         if bar is not None:
             bar.close()
+
+
+class _StreamSource:
+    """The batches of :func:`stream_batches` for :func:`layerwise.loop.epoch_loop`, one pass
+    an epoch, with the epoch's accuracy (or R²) summed batch by batch and the bar of rows."""
+
+    m = None  # known only at the end of each pass
+    n_batches = None
+    timed = True
+
+    def __init__(
+        self,
+        net: Network,
+        plan: StreamPlan,
+        batch_size: int,
+        buffer_bytes: int | None,
+        read_ahead: bool,
+        bar: Any,
+        epochs: int,
+    ) -> None:
+        self.net, self.plan, self.batch_size = net, plan, batch_size
+        self.buffer_bytes, self.read_ahead = buffer_bytes, read_ahead
+        self.bar, self.epochs = bar, epochs
+        self.name = plan.stream.source
+        self.task = task_of(net.activations[-1].name)
+
+    def epoch(self, epoch: int) -> Iterator[tuple[Array, Array, Any]]:
+        self.seen, self.correct = 0, 0.0
+        # per output: Σ (y − a)², and y's running moments, for R²
+        self.ss_res = np.zeros(self.net.layer_dims[-1])
+        self.y_moments = RunningMoments(self.net.layer_dims[-1])
+        if self.bar is not None:
+            self.bar.reset(total=self.plan.m_train)
+            self.bar.set_description(f"epoch {epoch + 1}/{self.epochs}")
+        for A0, Yb, wb in stream_batches(
+            self.plan,
+            self.batch_size,
+            epoch,
+            dtype=self.net.dtype,
+            buffer_bytes=self.buffer_bytes,
+            read_ahead=self.read_ahead,
+        ):
+            yield A0, Yb, None if wb is None else batch_weights(wb)
+            if self.bar is not None:
+                self.bar.update(A0.shape[1])
+
+    def record(self, AL: Array, start: int, Yb: Array) -> None:
+        if self.task == "regression":
+            self.ss_res += squared_residuals(AL, Yb)
+            self.y_moments.add(Yb)
+        else:
+            self.correct += count_correct(AL, Yb, self.task, True)
+        self.seen += AL.shape[1]
+
+    def value(self) -> float:
+        if self.task == "regression":
+            return float(np.mean(r2_from_sums(self.ss_res, self.y_moments.m2)))
+        return self.correct / self.seen
 
 
 def _row_bar(total: int) -> Any:
