@@ -57,7 +57,9 @@ from .steps import (
     target_scale,
     task_of,
 )
-from .stream import StreamPlan, fit_stream, prepare_stream, should_stream, table_chunks
+from .stream import should_stream, table_chunks
+from .stream_fit import fit_stream
+from .stream_plan import StreamPlan, prepare_stream
 
 __all__ = ["TableModel", "PreparedTable", "PreparedStream", "TrainingChoices", "TASKS"]
 
