@@ -15,138 +15,21 @@ from __future__ import annotations
 import math
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._optional import require
 from .._typing import Array
 from ..callbacks import EarlyStopping
 from ..history import History
-from ..metrics import RunningMoments, r2_from_sums, task_of
+from ..metrics import r2_from_sums, task_of
 from ..network import Network
 from ..optimizers import OptimizerLike, ScheduleLike, get_optimizer, get_schedule
 from ..training import EpochLog, TrainConfig, callbacks_from, l2_cost, run_with
-from . import _worker
-from ._calls import results, worker_of
-from ._worker import PartInfo, StepSums
+from ._trainers import Parts, check_parts, distributed
+from ._worker import StepSums
 
 __all__ = ["fit"]
-
-
-def _distributed() -> Any:
-    return require("distributed", "dask", "training on a dask.distributed cluster")
-
-
-@dataclass
-class _Parts:
-    """Parts checked against the network: futures on the workers and what they hold."""
-
-    #: one PartTrainer actor per part, on the part's worker
-    trainers: list[Any]
-    infos: list[PartInfo]
-    #: the address of each trainer's worker (named when it stops answering)
-    workers: list[str]
-
-    def call(self, client: Any, what: str, method: Any, only: Sequence[int] | None = None) -> Any:
-        """``method(i, trainer)`` on every trainer (or those of ``only``) at once; their
-        results, each waited for with the time limit of :func:`_calls.results`."""
-        chosen = range(len(self.trainers)) if only is None else only
-        calls = [method(i, self.trainers[i]) for i in chosen]
-        return results(client, calls, [self.workers[i] for i in chosen], what)
-
-    @property
-    def sizes(self) -> list[int]:
-        return [info.x_shape[1] for info in self.infos]
-
-    @property
-    def m(self) -> int:
-        return sum(self.sizes)
-
-    def ss_tot(self) -> Array:
-        """Σ (y − ȳ)² per output over every part (the parts' means and sums of squares
-        merged)."""
-        merged = RunningMoments(self.infos[0].y_mean.size)
-        for size, info in zip(self.sizes, self.infos):
-            merged.merge(size, info.y_mean, info.y_m2)
-        return merged.m2
-
-
-def _check_parts(client: Any, net: Network, parts: Any, what: str, template: bytes) -> _Parts:
-    """A :class:`PartTrainer` for every part, on the part's worker, with the part's shapes
-    checked (n[0], n[L], m_i > 0, the same X and Y columns, finite values)."""
-    distributed = _distributed()
-    if isinstance(parts, (np.ndarray, tuple)) or not isinstance(parts, Sequence):
-        raise TypeError(
-            f"{what} must be a list of futures of (X, Y) parts on the workers (see "
-            f"layerwise.cluster.scatter_parts and read_parts); Received: {type(parts).__name__}"
-        )
-    if len(parts) == 0:
-        raise ValueError(f"{what} is an empty list: give at least one part (X, Y)")
-    for i, part in enumerate(parts):
-        if not isinstance(part, distributed.Future):
-            raise TypeError(
-                f"{what}[{i}] must be a future of an (X, Y) part on a worker, so that the data "
-                f"stays there (see layerwise.cluster.scatter_parts and read_parts); "
-                f"Received: {type(part).__name__}"
-            )
-    distributed.wait(parts)  # read or scattered: then each is somewhere
-    for part in parts:
-        if part.status == "error":
-            part.result()  # the error of the reader that made it, raised here
-    who_has = client.who_has(parts)
-    futures, addresses = [], []
-    for part in parts:
-        # the trainer lives where its part is: the rows never move
-        workers = sorted(who_has.get(part.key, ())) or None
-        futures.append(
-            client.submit(
-                _worker.PartTrainer, part, template, workers=workers, actor=True, pure=False
-            )
-        )
-        addresses.append(workers[0] if workers else "?")
-    trainers = client.gather(futures)
-    addresses = [worker_of(client, f) if a == "?" else a for f, a in zip(futures, addresses)]
-    made = _Parts(trainers, [], addresses)
-    infos: list[PartInfo] = made.call(client, "a description of its part", _describe)
-    n0, nL = net.layer_dims[0], net.layer_dims[-1]
-    for i, info in enumerate(infos):
-        where = f"{what}[{i}]"
-        if len(info.x_shape) != 2 or len(info.y_shape) != 2:
-            raise ValueError(
-                f"{where} must hold X (n[0], m_i) and Y (n[L], m_i), two 2-d arrays; "
-                f"Received: X shape {info.x_shape}, Y shape {info.y_shape}"
-            )
-        if info.x_shape[0] != n0:
-            raise ValueError(
-                f"{where}: X has {info.x_shape[0]} rows but n[0] is {n0}: X must be "
-                f"(n[0], m_i) = ({n0}, m_i); did you mean X.T?"
-            )
-        if info.y_shape[0] != nL:
-            raise ValueError(
-                f"{where}: Y has {info.y_shape[0]} rows but n[L] is {nL}: Y must be "
-                f"(n[L], m_i) = ({nL}, m_i)"
-            )
-        if info.x_shape[1] != info.y_shape[1]:
-            raise ValueError(
-                f"{where}: X has {info.x_shape[1]} examples (columns) but Y has "
-                f"{info.y_shape[1]}; they must match"
-            )
-        if info.x_shape[1] == 0:
-            raise ValueError(f"{where} has no rows (m_i = 0): every part needs examples")
-        if not info.finite:
-            raise ValueError(f"{where} holds NaN or infinite values in X or Y")
-    problems = made.call(client, "a check of its targets", lambda i, t: t.check_targets())
-    for i, problem in enumerate(problems):
-        if problem is not None:
-            raise ValueError(f"{what}[{i}]: {problem}")
-    made.infos = infos
-    return made
-
-
-def _describe(i: int, trainer: Any) -> Any:
-    return trainer.describe()
 
 
 def _bounds(sizes: Sequence[int], steps: int) -> list[list[int]]:
@@ -159,7 +42,7 @@ def _bounds(sizes: Sequence[int], steps: int) -> list[list[int]]:
 def _gradient(
     client: Any,
     net: Network,
-    train: _Parts,
+    train: Parts,
     bounds: list[list[int]],
     k: int,
     l2: float,
@@ -169,14 +52,20 @@ def _gradient(
     share with the current θ, and ``grad`` gets the gradient of the global batch. Returns
     the batch's cost J (with L2), its size B_k and the parts' metric sums."""
     theta = net._theta.copy()
-    busy = [i for i, b in enumerate(bounds) if b[k + 1] > b[k]]
-    sums: list[StepSums] = train.call(
-        client,
-        "a training step",
-        lambda i, t: t.step(theta, bounds[i][k], bounds[i][k + 1]),
-        busy,
-    )
+    if train.streamed:  # every worker's next batch (none once its epoch is done)
+        sums: list[StepSums] = train.call(client, "a training step", lambda i, t: t.step(theta))
+        sums = [s for s in sums if s.m > 0]
+    else:
+        busy = [i for i, b in enumerate(bounds) if b[k + 1] > b[k]]
+        sums = train.call(
+            client,
+            "a training step",
+            lambda i, t: t.step(theta, bounds[i][k], bounds[i][k + 1]),
+            busy,
+        )
     m_k = sum(s.m for s in sums)
+    if m_k == 0:  # streamed: every worker's epoch is done (its last batches were smaller)
+        return 0.0, 0, []
     np.copyto(grad, sums[0].grad)
     for s in sums[1:]:
         grad += s.grad
@@ -281,7 +170,7 @@ def fit(
     TrainingDivergedError
         As in :meth:`Network.fit`; the parameters from before are put back.
     """
-    _distributed()
+    distributed()
     cbs = _check_options(net, client, epochs, batch_size, learning_rate, l2, callbacks)
     if early_stopping:
         if validation is None:
@@ -293,11 +182,9 @@ def fit(
     if seed is None:
         seed = int(net._rng.integers(2**63))
     template = pickle.dumps(net)
-    train = _check_parts(client, net, parts, "parts", template)
+    train = check_parts(client, net, parts, "parts", template)
     val = (
-        None
-        if validation is None
-        else _check_parts(client, net, validation, "validation", template)
+        None if validation is None else check_parts(client, net, validation, "validation", template)
     )
     cfg = TrainConfig(
         epochs=epochs,
@@ -309,14 +196,20 @@ def fit(
         l2=l2,
         callbacks=cbs,
     )
-    epochs_of = _Epochs(client, net, cfg, train, val, seed if shuffle else None)
     try:
-        # the one frame around the epochs (callbacks, Ctrl-C, the best epoch, the check of the
-        # run as a whole), as Network.fit and a streamed table have it
-        return run_with(net, cfg, epochs_of.run)
+        return train_parts(client, net, cfg, train, val, seed if shuffle else None)
     finally:
         # the actors (and their copies of the epoch's rows) go when nothing refers to them
-        del train, val, epochs_of
+        del train, val
+
+
+def train_parts(
+    client: Any, net: Network, cfg: TrainConfig, train: Parts, val: Parts | None, seed: int | None
+) -> History:
+    """Train ``net`` on the trainers of ``train`` (validation on those of ``val``) in the one
+    frame around the epochs (:func:`layerwise.training.run_with`: callbacks, Ctrl-C, the best
+    epoch, the check of the run as a whole), as Network.fit and a streamed table have it."""
+    return run_with(net, cfg, _Epochs(client, net, cfg, train, val, seed).run)
 
 
 def _check_options(
@@ -363,8 +256,8 @@ class _Epochs:
         client: Any,
         net: Network,
         cfg: TrainConfig,
-        train: _Parts,
-        val: _Parts | None,
+        train: Parts,
+        val: Parts | None,
         seed: int | None,
     ) -> None:
         self.client, self.net, self.cfg, self.train, self.val, self.seed = (
@@ -404,6 +297,8 @@ class _Epochs:
                 cost, m_k, metrics = _gradient(
                     self.client, net, train, self.bounds, k, cfg.l2, grad
                 )
+                if m_k == 0:
+                    break
                 total_cost += cost * m_k
                 metric_sums += metrics
                 cfg.optimizer.step([net._theta], [grad], lr)

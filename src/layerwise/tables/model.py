@@ -63,6 +63,8 @@ from .stream_plan import StreamPlan, prepare_stream
 
 __all__ = ["TableModel", "PreparedTable", "PreparedStream", "TrainingChoices", "TASKS"]
 
+#: the encoding's options of the table door (in memory, streamed, on a cluster)
+ENCODER_OPTIONS = {"scaling": defaults.NUMERIC_SCALING, "clip": defaults.CLIP}
 #: the target's type (:func:`~layerwise.tables.type_of_target`) -> the plan's task
 TASKS = {"binary": "classification", "multiclass": "classification", "continuous": "regression"}
 
@@ -153,6 +155,9 @@ class PreparedStream(TrainingChoices):
     plan actually used."""
 
     data: StreamPlan
+    #: on a cluster, the workers that stream the table's pieces and hold its validation rows
+    #: (:mod:`layerwise.cluster`); None when this process streams it
+    on_workers: Any = None
 
 
 class TableModel:
@@ -280,11 +285,16 @@ class TableModel:
 
     # ----------------------------------------------------------------------- training
 
-    def fit(self, data: Any, *, callbacks: Sequence[Any] = ()) -> TableModel:
+    def fit(self, data: Any, *, callbacks: Sequence[Any] = (), client: Any = None) -> TableModel:
         """Read, encode and train on ``data``: a file path, a folder of Parquet or CSV files,
         a built-in data set's name, a pandas DataFrame, a pyarrow Table or a pyarrow dataset.
-        A table bigger than memory is streamed (see ``stream``). Returns self."""
+        A table bigger than memory is streamed (see ``stream``). With ``client``, a
+        ``distributed.Client``, the cluster's workers stream ``data`` (a folder or a file at a
+        path every worker opens; the dask extra) and compute the steps' gradients, with the
+        same plan. Returns self."""
         self._check_options()
+        if client is not None:
+            return self.train_stream(self.prepare_stream(data, client=client), callbacks=callbacks)
         if should_stream(data, self.stream):
             return self.train_stream(self.prepare_stream(data), callbacks=callbacks)
         return self.train(self.prepare(data), callbacks=callbacks)
@@ -293,11 +303,13 @@ class TableModel:
         """Whether :meth:`fit` streams ``data`` (see ``stream``)."""
         return should_stream(data, self.stream)
 
-    def prepare_stream(self, data: Any) -> PreparedStream:
+    def prepare_stream(self, data: Any, *, client: Any = None) -> PreparedStream:
         """Every step before training a streamed table, in one pass over it
-        (:func:`~layerwise.tables.stream.prepare_stream`): the roles of the columns, the task,
-        the encoder fitted on the training rows by the same rules as in memory, the
-        validation rows (held out by a hash of their position), the plan and the network."""
+        (:func:`~layerwise.tables.stream_plan.prepare_stream`): the roles of the columns, the
+        task, the encoder fitted on the training rows by the same rules as in memory, the
+        validation rows (held out by a hash of their position), the plan and the network.
+        With ``client``, the pass runs on the cluster's workers, each over its own pieces
+        (:func:`layerwise.cluster.prepare_table`), and the plan is made here the same way."""
         self._check_options()
         if self.engine != "numpy":
             raise ValueError(
@@ -305,14 +317,15 @@ class TableModel:
             )
         if self.dropout is not None:
             raise ValueError("dropout is not available for a streamed table; train without it")
-        split = (
-            defaults.VALIDATION_SPLIT if self.validation_split is None else self.validation_split
-        )
+        if client is not None:
+            from ..cluster import prepare_table  # the edge that holds the cluster: lazily
+
+            return prepare_table(self, data, client)
         data_plan = prepare_stream(
             data,
             self.target,
             output=self.output,
-            validation_split=split,
+            validation_split=self.split_or_default,
             seed=self.seed,
             drop=tuple(self.drop),
             keep=tuple(self.keep),
@@ -320,15 +333,27 @@ class TableModel:
             sample_weight=self.sample_weight,
             drop_missing=self.drop_missing,
             target_scaling=self.target_scaling,
-            encoder_options={"scaling": defaults.NUMERIC_SCALING, "clip": defaults.CLIP},
+            encoder_options=ENCODER_OPTIONS,
             dtype=np.dtype(self.dtype),
         )
+        return self.stream_choices(data_plan, data_plan.validation is not None)
+
+    @property
+    def split_or_default(self) -> float:
+        """The validation share asked for, or the default one when a plan is made before the
+        table's size is known (a streamed table)."""
+        return defaults.VALIDATION_SPLIT if self.validation_split is None else self.validation_split
+
+    def stream_choices(self, data_plan: StreamPlan, has_validation: bool) -> PreparedStream:
+        """The plan of a streamed table prepared (here or on a cluster's workers): the
+        network and the options, those given and the table's plan for the others."""
+        split = self.split_or_default
         kind, classes = data_plan.kind, data_plan.classes
         n0 = len(data_plan.encoder.feature_names_out_)
         n_out = len(classes) if data_plan.output == "softmax" and classes else 1
         plan = defaults.plan_for(data_plan.m, n0, n_out, TASKS[kind])
         _, patience, tol = defaults.stopping(plan, split, self.early_stopping, self.tol)
-        if data_plan.validation is None:
+        if not has_validation:
             patience, tol = 0, 0.0
         choices = self._choices(plan, n0, n_out, data_plan.output)
         choices["network"].preprocessing = data_plan.encoder.preprocessing_
@@ -384,6 +409,10 @@ class TableModel:
         """Train the network of a :class:`PreparedStream` a pass over the table per epoch
         (:func:`~layerwise.tables.stream.fit_stream`); keeps it with its history, scores and
         training record as :meth:`train` does. Returns self."""
+        if prepared.on_workers is not None:
+            from ..cluster import train_table  # the edge that holds the cluster: lazily
+
+            return train_table(self, prepared, callbacks=callbacks)
         net, p = prepared.network, prepared
         assert p.batch_size is not None  # a streamed table always trains by mini-batches
         start = time.perf_counter()
@@ -401,14 +430,14 @@ class TableModel:
             progress=progress,
         )
         seconds = time.perf_counter() - start
-        metrics: dict[str, dict[str, float]] = {"train": _last_epoch(history)}
+        metrics: dict[str, dict[str, float]] = {"train": last_epoch(history)}
         validation = p.data.validation
         if validation is not None:
             X, Y, *w = validation
             metrics["validation"] = _scores(net, X, Y, w[0] if w else None, p.data.kind)
         d = p.data
         net.metadata = {
-            "training": _training_record(
+            "training": training_record(
                 self,
                 p,
                 history,
@@ -574,7 +603,7 @@ class TableModel:
         seconds = time.perf_counter() - start
         metrics = {"train": _scores(net, p.X, p.Y, p.sample_weight, p.kind), **metrics}
         net.metadata = {
-            "training": _training_record(
+            "training": training_record(
                 self,
                 p,
                 history,
@@ -811,7 +840,7 @@ def _scores(net: Network, X: Array, Y: Array, w: Array | None, kind: str) -> dic
     return scores
 
 
-def _training_record(
+def training_record(
     model: TableModel,
     p: PreparedTable | PreparedStream,
     history: Any,
@@ -855,7 +884,7 @@ def _training_record(
     }
 
 
-def _last_epoch(history: Any) -> dict[str, float]:
+def last_epoch(history: Any) -> dict[str, float]:
     """The training cost and metric of the epoch kept (the best one after early stopping)."""
     series = history.history
     epoch = history.best_epoch if history.best_epoch is not None else history.epochs - 1

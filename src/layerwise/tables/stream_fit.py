@@ -35,7 +35,7 @@ from ..training import EpochLog, TrainConfig, _step, callbacks_from, run_with
 from .stream import BUFFER_BYTES, _read_ahead
 from .stream_plan import StreamPlan
 
-__all__ = ["stream_batches", "fit_stream", "BUFFER_BYTES"]
+__all__ = ["stream_batches", "fit_stream", "stream_config", "BUFFER_BYTES"]
 
 
 def _encoded_chunks(
@@ -128,6 +128,44 @@ def stream_batches(
         yield from drain(capacity - n_free)
 
 
+def stream_config(
+    validation: Any,
+    kind: str,
+    *,
+    epochs: int,
+    learning_rate: float,
+    batch_size: int,
+    optimizer: str,
+    l2: float,
+    early_stopping: int,
+    min_delta: float,
+    callbacks: Sequence[Any],
+) -> TrainConfig:
+    """The training options of a streamed table (here, or on a cluster's workers), checked:
+    ``validation`` is the validation rows (or anything but None when they live elsewhere,
+    None without any), ``kind`` the target's type."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be an int >= 1; Received: {batch_size!r}")
+    cbs = callbacks_from(list(callbacks))
+    if early_stopping:
+        if validation is None:
+            raise ValueError("early_stopping watches the validation cost: keep validation rows")
+        cbs.append(EarlyStopping(patience=early_stopping, min_delta=min_delta))
+    cfg = TrainConfig(
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        shuffle=True,
+        optimizer=get_optimizer(optimizer),
+        schedule=get_schedule(None),
+        l2=l2,
+        callbacks=cbs,
+        validation=validation,
+        hard_labels=kind != "continuous",
+    )
+    return cfg
+
+
 def fit_stream(
     net: Network,
     plan: StreamPlan,
@@ -148,24 +186,17 @@ def fit_stream(
     the optimizer's update), the epoch's end as in :meth:`Network.fit` (divergence guard,
     validation on ``plan.validation``, callbacks, early stopping with the best epoch
     restored). The history adds ``rows_per_second``; ``progress`` shows a bar of the rows."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be an int >= 1; Received: {batch_size!r}")
-    cbs = callbacks_from(list(callbacks))
-    if early_stopping:
-        if plan.validation is None:
-            raise ValueError("early_stopping watches the validation cost: keep validation rows")
-        cbs.append(EarlyStopping(patience=early_stopping, min_delta=min_delta))
-    cfg = TrainConfig(
+    cfg = stream_config(
+        plan.validation,
+        plan.kind,
         epochs=epochs,
         learning_rate=learning_rate,
         batch_size=batch_size,
-        shuffle=True,
-        optimizer=get_optimizer(optimizer),
-        schedule=get_schedule(None),
+        optimizer=optimizer,
         l2=l2,
-        callbacks=cbs,
-        validation=plan.validation,
-        hard_labels=plan.kind != "continuous",
+        early_stopping=early_stopping,
+        min_delta=min_delta,
+        callbacks=callbacks,
     )
     task = task_of(net.activations[-1].name)
     snapshot = np.empty_like(net._theta)
