@@ -5,6 +5,7 @@ the workers read a folder of Parquet files, the model file is saved and predicts
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -90,6 +91,20 @@ def test_train_on_the_cluster_saves_a_model_that_predicts_as_well_as_in_memory(
     assert code == 0, err
     assert "2 worker(s); data: 3 file(s) read by the workers" in out
     assert "Network: n = [6, 128, 1]" in out  # x1, x2 + missing, 3 colors -> n[0] = 6
+    # the report of any other run: the same lines, the same defaults, the same figures
+    code, streamed, err = run(
+        capsys, "train", folder / "tab", "--stream", *COMMON, "--out", folder / "s.safetensors"
+    )
+    assert code == 0, err
+    for start in ("Data: ", "Encoding: ", "Task: ", "Network: ", "Training: "):
+        line = next(x for x in out.splitlines() if x.startswith(start))
+        same = next(x for x in streamed.splitlines() if x.startswith(start))
+        if start != "Data: ":
+            assert line == same, (line, same)
+    assert "mini-batches of 32, " in out  # the plan's batch for about 1 080 rows, not 135
+    for start in ("Training:   cost ", "Validation: cost "):
+        [line] = [x for x in out.splitlines() if x.startswith(start)]
+        assert re.match(r"\S+ +cost \d\.\d{4}  accuracy \d\.\d{4}  \(\d+ rows\)$", line), line
     assert f"Saved the model to {model}" in out
     with safe_open(str(model), framework="np") as f:
         meta = json.loads(f.metadata()["layerwise"])["extra"]
@@ -117,25 +132,13 @@ def test_a_regression_from_a_glob_in_the_targets_units(capsys, scheduler, folder
         "--drop", "label", "--epochs", "40", "--lr", "0.01", "--quiet", "--out", model,
     )  # fmt: skip
     assert code == 0, err
-    assert "Task: continuous, output linear" in out
+    assert "Task: regression; output linear, loss mse" in out
     code, out, err = run(capsys, "predict", model, folder / "test.csv")
     assert code == 0, err
     predicted = np.array([float(line.split(",")[1]) for line in out.strip().splitlines()[1:]])
     truth = pd.read_csv(folder / "test.csv")["price"].to_numpy()
     r2 = 1 - np.sum((truth - predicted) ** 2) / np.sum((truth - truth.mean()) ** 2)
     assert r2 > 0.95  # predictions in the target's own units, not standardized ones
-
-
-def test_the_split_is_the_same_rows_every_time_and_covers_the_file():
-    reader = object()
-    train = cli_cluster.SplitReader(reader, 0.2, 7, "train").rows("/data/a.parquet", 1000)
-    val = cli_cluster.SplitReader(reader, 0.2, 7, "validation").rows("/data/a.parquet", 1000)
-    again = cli_cluster.SplitReader(reader, 0.2, 7, "validation").rows("/data/a.parquet", 1000)
-    other = cli_cluster.SplitReader(reader, 0.2, 7, "validation").rows("/data/b.parquet", 1000)
-    assert np.array_equal(val, again)
-    assert not np.any(train & val) and np.all(train | val)
-    assert 150 < val.sum() < 250
-    assert not np.array_equal(val, other)  # each file its own draw
 
 
 def test_data_files_of_a_folder_a_glob_and_a_file(folder):

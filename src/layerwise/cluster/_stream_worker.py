@@ -32,22 +32,31 @@ from ..metrics import task_of
 from ..network import Network
 from ._worker import PartInfo, StepSums, describe, evaluation_sums, step_sums
 
-__all__ = ["StreamTrainer", "piece_rows", "count_piece"]
+__all__ = ["StreamTrainer", "open_stream", "count_piece"]
 
 
-def piece_rows(data: Any, chunk_rows: int | None = None) -> list[int | None]:
-    """The rows of each piece of the table at ``data`` (None where the format does not say:
-    CSV), read on a worker."""
-    from ..tables.stream import TableStream
+def open_stream(data: Any, chunk_rows: int | None = None) -> Any:
+    """The :class:`~layerwise.tables.stream.TableStream` of ``data``: a folder or a file, or a
+    list of files (a glob's: Parquet, or else CSV/TSV), opened on a worker."""
+    from ..tables.stream import TableStream, _csv_format
 
-    return [piece.rows for piece in TableStream(data, chunk_rows).pieces]
+    if not isinstance(data, (list, tuple)):
+        return TableStream(data, chunk_rows)
+    import pyarrow.dataset as ds
+
+    paths = [str(p) for p in data]
+    if all(p.lower().endswith((".parquet", ".pq")) for p in paths):
+        file_format: Any = "parquet"
+    else:
+        file_format = _csv_format("\t" if paths[0].lower().endswith(".tsv") else ",")
+    stream = TableStream(ds.dataset(paths, format=file_format), chunk_rows)
+    stream.source = f"{len(paths)} files ({paths[0]}, ...)" if len(paths) > 1 else paths[0]
+    return stream
 
 
 def count_piece(data: Any, index: int, chunk_rows: int | None = None) -> int:
     """The rows of piece ``index`` of the table at ``data``, counted by reading it."""
-    from ..tables.stream import TableStream
-
-    stream = TableStream(data, chunk_rows)
+    stream = open_stream(data, chunk_rows)
     piece = stream.pieces[index]
     first = stream.columns[:1]
     return sum(len(frame) for frame, _ in stream.chunks(piece, first, start=0))
@@ -79,10 +88,9 @@ class StreamTrainer:
         rows: Sequence[int],
         chunk_rows: int | None = None,
     ) -> None:
-        from ..tables.stream import TableStream
         from ..tables.stream_plan import StreamPlan
 
-        stream = TableStream(data, chunk_rows)
+        stream = open_stream(data, chunk_rows)
         offset = 0
         for piece, n in zip(stream.pieces, rows):
             piece.rows, piece.offset = int(n), offset

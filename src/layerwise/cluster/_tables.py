@@ -32,7 +32,7 @@ import numpy as np
 from ..tables.stream_fit import stream_config
 from ._calls import ClusterError, results, worker_of
 from ._loop import train_parts
-from ._stream_worker import StreamTrainer, count_piece
+from ._stream_worker import StreamTrainer, count_piece, open_stream
 from ._trainers import Parts, check_infos
 
 __all__ = ["prepare_table", "train_table", "OnWorkers"]
@@ -75,10 +75,9 @@ class OnWorkers:
 def _layout(data: Any, model_options: dict[str, Any]) -> tuple[Layout, dict[str, Any], list[Any]]:
     """On a worker: the table's columns and pieces, the roles of its columns, each piece's rows
     (None for CSV)."""
-    from ..tables.stream import TableStream
     from ..tables.stream_plan import stream_roles
 
-    stream = TableStream(data)
+    stream = open_stream(data)
     target, id_column, features = stream_roles(
         stream.columns, stream.source, *model_options.values()
     )
@@ -112,12 +111,15 @@ def prepare_table(model: Any, data: Any, client: Any) -> Any:
 
     if model.sample_weight is not None:
         raise ValueError("sample weights are not available on a cluster; train without them")
-    if not isinstance(data, (str, os.PathLike)):
+    if isinstance(data, (list, tuple)) and data and all(isinstance(p, str) for p in data):
+        data = [os.path.abspath(p) for p in data]
+    elif isinstance(data, (str, os.PathLike)):
+        data = os.path.abspath(data) if "://" not in os.fspath(data) else os.fspath(data)
+    else:
         raise TypeError(
-            f"on a cluster, data is the path of a folder or a file that every worker opens; "
-            f"Received: {type(data).__name__}"
+            f"on a cluster, data is the path of a folder or a file that every worker opens "
+            f"(or a list of files); Received: {type(data).__name__}"
         )
-    data = os.path.abspath(data) if "://" not in os.fspath(data) else os.fspath(data)
     workers = sorted(client.scheduler_info().get("workers") or {})
     if not workers:
         raise ValueError(
