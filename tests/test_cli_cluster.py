@@ -213,3 +213,168 @@ def test_the_client_holds_the_parameters_not_the_table(scheduler, tmp_path):
         peaks[name] = int(line[0].split()[2])
     assert peaks["big"] < 512 * 2**20, peaks
     assert peaks["big"] - peaks["small"] < 32 * 2**20, peaks
+
+
+# --------------------------------------------------------------------------- faults
+#
+# Real `dask scheduler` and `dask worker` processes on 127.0.0.1 (no nanny, so that a signal
+# reaches the worker itself), and `layerwise train --scheduler` in a process of its own, with
+# calls to the workers limited to a few seconds (LAYERWISE_CLUSTER_TIMEOUT).
+
+
+class _Cluster:
+    def __init__(self, root, n_workers: int = 2) -> None:
+        import os
+        import subprocess
+        import sys
+        import time
+
+        dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+        self.file = root / "scheduler.json"
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.scheduler = subprocess.Popen(
+            [*dask, "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+             "--scheduler-file", str(self.file)], **quiet,
+        )  # fmt: skip
+        self.workers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_worker",
+                    "--scheduler-file",
+                    str(self.file),
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
+                **quiet,
+            )
+            for _ in range(n_workers)
+        ]
+        deadline = time.monotonic() + 60
+        while not self.file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.address = json.loads(self.file.read_text())["address"]
+        with distributed.Client(self.address, timeout=30) as client:
+            client.wait_for_workers(n_workers, timeout=60)
+            pids = client.run(os.getpid)  # address -> pid
+        self.by_pid = {pid: address for address, pid in pids.items()}
+
+    def close(self) -> None:
+        import signal
+
+        for p in [*self.workers, self.scheduler]:
+            if p.poll() is None:
+                p.send_signal(signal.SIGCONT)
+                p.kill()
+            p.wait()
+
+
+@pytest.fixture
+def dask_processes(tmp_path):
+    cluster = _Cluster(tmp_path)
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def long_folder(tmp_path_factory):
+    """Sixteen Parquet files of 2 000 rows: hundreds of steps an epoch."""
+    root = tmp_path_factory.mktemp("cluster-faults") / "d"
+    root.mkdir()
+    for i in range(16):
+        frame(2000, 50 + i).to_parquet(root / f"p{i:02d}.parquet")
+    return root
+
+
+def _train_process(folder, address, out, seconds="3"):
+    """``layerwise train`` on the cluster in its own process, after its plan is printed."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "LAYERWISE_CLUSTER_TIMEOUT": seconds, "PYTHONUNBUFFERED": "1"}
+    args = ["train", str(folder), "--scheduler", address, "--target", "label", "--drop", "price"]
+    args += ["--epochs", "200", "--early-stopping", "0", "--quiet", "--out", str(out)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "layerwise", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:  # training starts once the plan is printed
+        if line.startswith("Training: "):
+            break
+    time.sleep(1.0)
+    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+    return proc
+
+
+def _finish(proc, seconds: float = 60):
+    out, err = proc.communicate(timeout=seconds)
+    return proc.returncode, out, err
+
+
+def test_ctrl_c_on_a_cluster_run_exits_130_with_one_line(dask_processes, long_folder, tmp_path):
+    import signal
+
+    out = tmp_path / "m.safetensors"
+    proc = _train_process(long_folder, dask_processes.address, out)
+    proc.send_signal(signal.SIGINT)
+    code, stdout, err = _finish(proc)
+    assert code == 130, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Interrupted (Ctrl-C) after "), err
+    assert "Traceback" not in err + stdout
+    # as for a run in memory: the model of that point is saved, and says it was interrupted
+    with safe_open(str(out), framework="np") as f:
+        meta = json.loads(f.metadata()["layerwise"])["extra"]["training"]
+    assert meta["stop_reason"] == "interrupted" and meta["engine"] == "cluster"
+
+
+def test_a_frozen_worker_is_named_within_the_time_limit(dask_processes, long_folder, tmp_path):
+    import os
+    import signal
+    import time
+
+    proc = _train_process(long_folder, dask_processes.address, tmp_path / "m.safetensors")
+    pid, address = next(iter(dask_processes.by_pid.items()))
+    os.kill(pid, signal.SIGSTOP)
+    began = time.monotonic()
+    code, _, err = _finish(proc)
+    assert time.monotonic() - began < 40
+    assert code == 1
+    assert f"the worker {address} did not answer a training step within 3 s" in err, err
+    assert "restart it or remove it from the cluster" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_a_killed_worker_is_named(dask_processes, long_folder, tmp_path):
+    import os
+    import signal
+
+    proc = _train_process(long_folder, dask_processes.address, tmp_path / "m.safetensors")
+    pid, address = next(iter(dask_processes.by_pid.items()))
+    os.kill(pid, signal.SIGKILL)
+    code, _, err = _finish(proc)
+    assert code == 1
+    assert f"the worker {address} went away during a training step" in err, err
+    assert "Unable to contact" not in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_killed_scheduler_is_named(dask_processes, long_folder, tmp_path):
+    import signal
+
+    proc = _train_process(long_folder, dask_processes.address, tmp_path / "m.safetensors")
+    dask_processes.scheduler.send_signal(signal.SIGKILL)
+    code, _, err = _finish(proc)
+    assert code == 1
+    assert f"the scheduler {dask_processes.address} went away" in err, err
+    assert "worker" not in err.split("went away")[0]  # it does not blame a worker
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

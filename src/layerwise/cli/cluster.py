@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -115,6 +116,11 @@ def check_cluster_options(args: argparse.Namespace) -> None:
 
 def _connect(address: str) -> Any:
     distributed = require("distributed", "dask", "--scheduler (training on a dask cluster)")
+    # distributed logs a lost connection with its own traceback; the command says in one line
+    # which worker or scheduler went away, and what to do
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name.split(".")[0] == "distributed":
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         client = distributed.Client(address, timeout=_CONNECT_SECONDS)
     except (OSError, TimeoutError) as exc:

@@ -196,7 +196,8 @@ def _train_stream(
         raise ValueError(f"{exc} (a smaller --lr than {args.lr:g}); nothing was written") from None
     history, metrics = model.history, model.metrics
     seconds = net.metadata["training"]["seconds"]
-    print_report(history, args.epochs, metrics, data.m_train, validation, seconds)
+    if history.epochs:  # (Ctrl-C may come before the first epoch ends)
+        print_report(history, args.epochs, metrics, data.m_train, validation, seconds)
     rates = history.history.get("rows_per_second") or []
     if rates:
         print(f"Throughput: {np.median(rates):,.0f} training rows per second (median of epochs)")

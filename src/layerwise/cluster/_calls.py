@@ -12,14 +12,17 @@ the call would wait for ever; when it died (or the scheduler did), distributed s
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["ClusterError", "TIMEOUT", "timeout", "results", "worker_of"]
+__all__ = ["ClusterError", "TIMEOUT", "timeout", "reading_limit", "results", "worker_of"]
 
 #: seconds a call to a worker may take before the worker is reported as not answering: far
 #: above a training step (milliseconds to a few seconds) or the reading of a file's chunk
 TIMEOUT = 120.0
+#: the slowest reading a call that reads files is allowed (rows a second), for its time limit
+ROWS_PER_SECOND = 10_000
 #: seconds to wait for the scheduler when asking it, after a failed call, who went away
 _ASK_SCHEDULER = 5.0
 
@@ -46,6 +49,13 @@ def timeout() -> float:
     return seconds
 
 
+def reading_limit(rows: int = 0) -> float:
+    """The time limit of a call that reads ``rows`` rows of files (and, the first time, imports
+    pandas and pyarrow on the worker): :func:`timeout` plus a minute plus a second for every
+    :data:`ROWS_PER_SECOND` rows, so that a slow disk is not taken for a frozen worker."""
+    return timeout() + 60.0 + rows / ROWS_PER_SECOND
+
+
 def worker_of(client: Any, future: Any) -> str:
     """The address of the worker holding ``future`` (an actor's or a part's), or "?"."""
     try:
@@ -54,12 +64,19 @@ def worker_of(client: Any, future: Any) -> str:
         return "?"
 
 
-def results(client: Any, calls: Sequence[Any], workers: Sequence[str], what: str) -> list[Any]:
+def results(
+    client: Any,
+    calls: Sequence[Any],
+    workers: Sequence[str],
+    what: str,
+    limit: float | None = None,
+) -> list[Any]:
     """The results of calls made at once to the workers ``workers[i]`` (they run in parallel
-    there), each waited for at most :func:`timeout` seconds; ``what`` names the call in the
+    there), each waited for at most ``limit`` seconds (default :func:`timeout`; a call that
+    reads files is given more, :func:`reading_limit`); ``what`` names the call in the
     message ("a training step"). A worker that does not answer in time, or that went away,
     or a scheduler that went away, raises :class:`ClusterError`."""
-    limit = timeout()
+    limit = timeout() if limit is None else limit
     out = []
     for call, worker in zip(calls, workers):
         try:
@@ -79,14 +96,20 @@ def gone(client: Any, worker: str, what: str, exc: BaseException) -> ClusterErro
     """The error for a call that could not reach its worker: the scheduler gone, or the
     worker."""
     scheduler = getattr(getattr(client, "scheduler", None), "address", None) or "?"
-    try:
-        info = client.sync(client.scheduler.identity, callback_timeout=_ASK_SCHEDULER)
-    except Exception:
-        return ClusterError(
-            f"the scheduler {scheduler} went away during {what} (it does not answer): start "
-            f"it again ('dask scheduler'), with its workers, and train again"
-        )
-    if worker not in (info.get("workers") or {}):
+    deadline = time.monotonic() + _ASK_SCHEDULER
+    while True:  # the scheduler may take a moment to notice a worker that died
+        try:
+            info = client.sync(client.scheduler.identity, callback_timeout=_ASK_SCHEDULER)
+        except Exception:
+            return ClusterError(
+                f"the scheduler {scheduler} went away during {what} (it does not answer): "
+                f"start it again ('dask scheduler'), with its workers, and train again"
+            )
+        listed = worker in (info.get("workers") or {})
+        if not listed or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    if not listed:
         return ClusterError(
             f"the worker {worker} went away during {what} (killed, out of memory, or its "
             f"machine gone; the scheduler {scheduler} no longer lists it): the rows it held "
@@ -94,6 +117,7 @@ def gone(client: Any, worker: str, what: str, exc: BaseException) -> ClusterErro
             f"--memory-limit) or restart it, and train again"
         )
     return ClusterError(
-        f"the worker {worker} could not be reached during {what} ({exc}): check the "
-        f"network between this machine and it, and train again"
+        f"the worker {worker} could not be reached during {what} (the scheduler {scheduler} "
+        f"still lists it): check that it runs and that the network to it is open, and train "
+        f"again"
     )

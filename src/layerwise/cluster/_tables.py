@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..tables.stream_fit import stream_config
-from ._calls import ClusterError, results, worker_of
+from ._calls import ClusterError, reading_limit, results, worker_of
 from ._loop import train_parts
 from ._stream_worker import StreamTrainer, count_piece, open_stream
 from ._trainers import Parts, check_infos
@@ -98,8 +98,8 @@ def _deal(rows: Sequence[int], n_workers: int) -> list[list[int]]:
 
 
 def _one(client: Any, future: Any, what: str) -> Any:
-    """The result of a task, with the time limit of a call to a worker."""
-    return results(client, [future], [worker_of(client, future)], what)[0]
+    """The result of a task that reads a file, with the time limit of such a call."""
+    return results(client, [future], [worker_of(client, future)], what, reading_limit())[0]
 
 
 def prepare_table(model: Any, data: Any, client: Any) -> Any:
@@ -134,7 +134,8 @@ def prepare_table(model: Any, data: Any, client: Any) -> Any:
     unknown = [i for i, n in enumerate(rows) if n is None]
     if unknown:  # CSV files: their rows counted on the workers
         counts = client.map(count_piece, [data] * len(unknown), unknown, pure=False)
-        for i, n in zip(unknown, results(client, counts, ["?"] * len(counts), "a count")):
+        found = results(client, counts, ["?"] * len(counts), "a count of rows", reading_limit())
+        for i, n in zip(unknown, found):
             rows[i] = n
     fraction = validation_fraction(model.split_or_default, sum(rows))
     id_column = roles.pop("id_column")
@@ -152,7 +153,10 @@ def prepare_table(model: Any, data: Any, client: Any) -> Any:
     ]
     trainers = _gather(client, futures)
     everyone = Parts(trainers, [], [w for w, _ in dealt], streamed=True)
-    scans = everyone.call(client, "a pass over its files", lambda i, t: t.scan())
+    most = max(sum(rows[i] for i in pieces) for _, pieces in dealt)
+    scans = everyone.call(
+        client, "a pass over its files", lambda i, t: t.scan(), limit=reading_limit(most)
+    )
     found = scans[0]
     for other in scans[1:]:
         found.merge(other)
@@ -192,6 +196,7 @@ def _set_plan(
         client,
         "taking the plan",
         lambda i, t: t.set_plan(fields, template, shares[i]),
+        limit=reading_limit(),
     )
     keep = [i for i, size in enumerate(sizes) if size > 0]
     train = _subset(everyone, keep, [infos[i][0] for i in keep])

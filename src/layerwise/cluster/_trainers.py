@@ -38,12 +38,19 @@ class Parts:
     #: batch, not a slice of rows laid out for the epoch
     streamed: bool = False
 
-    def call(self, client: Any, what: str, method: Any, only: Sequence[int] | None = None) -> Any:
+    def call(
+        self,
+        client: Any,
+        what: str,
+        method: Any,
+        only: Sequence[int] | None = None,
+        limit: float | None = None,
+    ) -> Any:
         """``method(i, trainer)`` on every trainer (or those of ``only``) at once; their
         results, each waited for with the time limit of :func:`_calls.results`."""
         chosen = range(len(self.trainers)) if only is None else only
         calls = [method(i, self.trainers[i]) for i in chosen]
-        return results(client, calls, [self.workers[i] for i in chosen], what)
+        return results(client, calls, [self.workers[i] for i in chosen], what, limit)
 
     @property
     def sizes(self) -> list[int]:
