@@ -378,3 +378,58 @@ def test_a_killed_scheduler_is_named(dask_processes, long_folder, tmp_path):
     assert f"the scheduler {dask_processes.address} went away" in err, err
     assert "worker" not in err.split("went away")[0]  # it does not blame a worker
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def _wide(m: int, seed: int) -> pd.DataFrame:
+    """20 numbers and a yes/no label that depends on the first two."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, 20))
+    f = pd.DataFrame(X, columns=[f"x{j}" for j in range(20)])
+    f["label"] = np.where(X[:, 0] + X[:, 1] > 0, "yes", "no")
+    return f
+
+
+def _worker_peak(root, m: int) -> int:
+    """The peak RSS (VmHWM) of a fresh worker process that trained one epoch on m rows."""
+    from layerwise.tables import TableModel
+
+    folder = root / f"rows-{m}"
+    folder.mkdir()
+    for i in range(4):
+        _wide(m // 4, seed=i).to_parquet(folder / f"p{i}.parquet", row_group_size=8192)
+    (root / "cluster").mkdir()
+    cluster = _Cluster(root / "cluster", n_workers=1)
+    try:
+        with distributed.Client(cluster.address) as client:
+
+            def small_buffer() -> None:  # a buffer smaller than the worker's rows
+                import layerwise.tables.stream_fit as stream_fit
+
+                stream_fit.BUFFER_BYTES = 4 * 2**20
+
+            client.run(small_buffer)
+            model = TableModel(target="label", epochs=1, validation_split=0.02, batch_size=8192)
+            model.fit(folder, client=client)
+            assert model.metrics["validation"]["accuracy"] > 0.9
+
+            def peak() -> int:
+                from layerwise._memory import peak_rss
+
+                return int(peak_rss() or 0)
+
+            [value] = client.run(peak).values()
+    finally:
+        cluster.close()
+    return int(value)
+
+
+def test_a_workers_memory_follows_its_batch_not_its_share(tmp_path):
+    """Four times the rows on the worker, 120 000 and 480 000 rows × 20 numbers (both above
+    the encoder's sample of 100 000 rows, which is bounded; 58 MB more as float64, and the
+    frame and a shuffled copy as much again each, held by a worker that kept its files):
+    its peak RSS stays where it was."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    small, big = _worker_peak(tmp_path / "a", 120_000), _worker_peak(tmp_path / "b", 480_000)
+    assert small > 0
+    assert big - small < 24 * 2**20, (small, big)

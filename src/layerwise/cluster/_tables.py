@@ -106,7 +106,7 @@ def prepare_table(model: Any, data: Any, client: Any) -> Any:
     """:meth:`TableModel.prepare_stream` on a cluster: the workers scan their own pieces of
     ``data``, the client makes the plan from their merged statistics."""
     from ..tables.encoder import TableEncoder
-    from ..tables.model import ENCODER_OPTIONS
+    from ..tables.prepared import ENCODER_OPTIONS
     from ..tables.stream_plan import StreamPlan, finish_plan, validation_fraction
 
     if model.sample_weight is not None:
@@ -217,7 +217,7 @@ def train_table(model: Any, prepared: Any, *, callbacks: Sequence[Any] = ()) -> 
     """:meth:`TableModel.train_stream` on a cluster: the epochs in the one frame, each step's
     gradient summed over the workers; the history, scores and training record as for a
     streamed table. Returns ``model``."""
-    from ..tables.model import last_epoch, training_record
+    from ..tables.prepared import last_epoch, training_record
 
     cluster: OnWorkers = prepared.on_workers
     net, p, plan = prepared.network, prepared, prepared.data
