@@ -23,14 +23,13 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
-from ..encoding import factorize
-from ..metrics import RunningMoments
 from .encoder import TableEncoder
 from .formats import _pandas, _shorten
 from .loading import _check_roles, _choose_target
 from .stats import TableStats
 from .stream import _MAX_LABELS, VALIDATION_ROWS, TableStream, held_out
-from .targets import class_labels, encode_labels, task_notice, type_of_target
+from .target_stats import _choose_task, _TargetStats
+from .targets import encode_labels, task_notice
 
 __all__ = [
     "StreamPlan",
@@ -129,60 +128,6 @@ class StreamPlan:
             Y[index, np.arange(index.size)] = 1
             return Y
         return index.reshape(1, -1).astype(dtype)
-
-
-class _TargetStats:
-    """The target's labels (counted up to :data:`_MAX_LABELS` distinct values) and, for
-    numbers, their weighted running moments."""
-
-    def __init__(self) -> None:
-        self.counts: dict[Any, int] | None = {}
-        self.numeric: bool | None = None
-        self.moments = RunningMoments(1)
-
-    def update(self, y: Any, w: Array) -> None:
-        pd = _pandas()
-        values = y.to_numpy()
-        numeric = pd.api.types.is_numeric_dtype(y) and values.dtype != bool
-        self.numeric = numeric if self.numeric is None else self.numeric and numeric
-        if numeric:
-            v = values.astype(np.float64)
-            if not np.isfinite(v).all():
-                raise ValueError(
-                    f"target {y.name!r} holds {v[~np.isfinite(v)][0]}; it must be finite"
-                )
-            self.moments.add(v[None, :], w)
-        if self.counts is not None:
-            codes, distinct = factorize(values)
-            counts = np.bincount(codes, minlength=len(distinct))
-            for value, count in zip(distinct, counts.tolist()):
-                self.counts[value] = self.counts.get(value, 0) + count
-            if len(self.counts) > _MAX_LABELS:
-                self.counts = None
-
-    def merge(self, other: _TargetStats) -> None:
-        """Add the labels and moments of other rows of the same target (another worker's)."""
-        if other.numeric is not None:
-            self.numeric = other.numeric if self.numeric is None else self.numeric and other.numeric
-        moments = other.moments
-        if moments.w > 0:
-            self.moments.merge(moments.w, moments.mean, moments.m2)
-        if self.counts is None or other.counts is None:
-            self.counts = None
-            return
-        for value, count in other.counts.items():
-            self.counts[value] = self.counts.get(value, 0) + count
-        if len(self.counts) > _MAX_LABELS:
-            self.counts = None
-
-    def values(self) -> Array:
-        """Every training row's target value (the counted values repeated), for the rules of
-        :func:`type_of_target`."""
-        assert self.counts is not None
-        values = list(self.counts)
-        repeats = list(self.counts.values())
-        array = np.array(values, dtype=np.float64 if self.numeric else object)
-        return np.repeat(array, repeats)
 
 
 def stream_roles(
@@ -419,46 +364,3 @@ def validation_fraction(split: float, m: int | None) -> float:
     if fraction > 0 and m:
         fraction = min(fraction, VALIDATION_ROWS / m)
     return fraction
-
-
-def _choose_task(plan: StreamPlan, stats: _TargetStats, output: str) -> None:
-    target = plan.target
-    if output == "auto":
-        if stats.counts is None:
-            if not stats.numeric:
-                raise ValueError(
-                    f"target {target!r} has more than {_MAX_LABELS} distinct labels: not a "
-                    f"class target"
-                )
-            kind = "continuous"
-        else:
-            kind = type_of_target(stats.values())
-        output = {"binary": "sigmoid", "multiclass": "softmax"}.get(kind, "linear")
-    elif output == "linear":
-        if not stats.numeric:
-            raise ValueError(
-                f"--output linear (regression) needs a numeric target; {target!r} holds labels"
-            )
-        kind = "continuous"
-    else:
-        kind = "binary" if output == "sigmoid" else "multiclass"
-    plan.kind, plan.output = kind, output
-    if kind == "continuous":
-        return
-    if stats.counts is None:
-        raise ValueError(
-            f"target {target!r} has more than {_MAX_LABELS} distinct values: a regression "
-            f"(--output linear), not classes"
-        )
-    classes = class_labels(list(stats.counts))
-    if len(classes) < 2:
-        raise ValueError(
-            f"target {target!r} has a single class ({classes[0]!r}) in all "
-            f"{sum(stats.counts.values())} training rows: a classifier needs at least two"
-        )
-    if output == "sigmoid" and len(classes) > 2:
-        raise ValueError(
-            f"--output sigmoid is for two classes but target {target!r} has {len(classes)}; "
-            f"use --output softmax (or auto)"
-        )
-    plan.classes = classes
