@@ -496,3 +496,20 @@ def test_a_table_on_the_cluster_has_the_plan_of_one_machine(client, tmp_path):
     # the validation figures are those of evaluate on the held-out rows, computed on the workers
     X_val, Y_val = here.data.X_val, here.data.Y_val
     np.testing.assert_allclose(model.network.evaluate(X_val, Y_val)["cost"], val["cost"])
+
+
+def test_the_time_limit_of_a_call_comes_from_the_environment(monkeypatch):
+    from layerwise.cluster import _calls
+
+    monkeypatch.delenv("LAYERWISE_CLUSTER_TIMEOUT", raising=False)
+    assert _calls.timeout() == 120.0
+    monkeypatch.setenv("LAYERWISE_CLUSTER_TIMEOUT", "2.5")
+    assert _calls.timeout() == 2.5
+    assert _calls.reading_limit(20_000) == 2.5 + 60 + 2  # a second per 10 000 rows read
+    for bad in ("0", "-1", "soon"):
+        monkeypatch.setenv("LAYERWISE_CLUSTER_TIMEOUT", bad)
+        with pytest.raises(
+            ValueError,
+            match=f"LAYERWISE_CLUSTER_TIMEOUT must be a number of seconds > 0; Received: '{bad}'",
+        ):
+            _calls.timeout()
