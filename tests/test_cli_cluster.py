@@ -255,13 +255,17 @@ class _Cluster:
             )
             for _ in range(n_workers)
         ]
-        deadline = time.monotonic() + 60
-        while not self.file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        self.address = json.loads(self.file.read_text())["address"]
-        with distributed.Client(self.address, timeout=30) as client:
-            client.wait_for_workers(n_workers, timeout=60)
-            pids = client.run(os.getpid)  # address -> pid
+        try:  # the processes go with the test, whatever fails here
+            deadline = time.monotonic() + 60
+            while not self.file.exists() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            self.address = json.loads(self.file.read_text())["address"]
+            with distributed.Client(self.address, timeout=30) as client:
+                client.wait_for_workers(n_workers, timeout=60)
+                pids = client.run(os.getpid)  # address -> pid
+        except BaseException:
+            self.close()
+            raise
         self.by_pid = {pid: address for address, pid in pids.items()}
 
     def close(self) -> None:
