@@ -5,6 +5,7 @@ the workers read a folder of Parquet files, the model file is saved and predicts
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -90,6 +91,20 @@ def test_train_on_the_cluster_saves_a_model_that_predicts_as_well_as_in_memory(
     assert code == 0, err
     assert "2 worker(s); data: 3 file(s) read by the workers" in out
     assert "Network: n = [6, 128, 1]" in out  # x1, x2 + missing, 3 colors -> n[0] = 6
+    # the report of any other run: the same lines, the same defaults, the same figures
+    code, streamed, err = run(
+        capsys, "train", folder / "tab", "--stream", *COMMON, "--out", folder / "s.safetensors"
+    )
+    assert code == 0, err
+    for start in ("Data: ", "Encoding: ", "Task: ", "Network: ", "Training: "):
+        line = next(x for x in out.splitlines() if x.startswith(start))
+        same = next(x for x in streamed.splitlines() if x.startswith(start))
+        if start != "Data: ":
+            assert line == same, (line, same)
+    assert "mini-batches of 32, " in out  # the plan's batch for about 1 080 rows, not 135
+    for start in ("Training:   cost ", "Validation: cost "):
+        [line] = [x for x in out.splitlines() if x.startswith(start)]
+        assert re.match(r"\S+ +cost \d\.\d{4}  accuracy \d\.\d{4}  \(\d+ rows\)$", line), line
     assert f"Saved the model to {model}" in out
     with safe_open(str(model), framework="np") as f:
         meta = json.loads(f.metadata()["layerwise"])["extra"]
@@ -117,25 +132,13 @@ def test_a_regression_from_a_glob_in_the_targets_units(capsys, scheduler, folder
         "--drop", "label", "--epochs", "40", "--lr", "0.01", "--quiet", "--out", model,
     )  # fmt: skip
     assert code == 0, err
-    assert "Task: continuous, output linear" in out
+    assert "Task: regression; output linear, loss mse" in out
     code, out, err = run(capsys, "predict", model, folder / "test.csv")
     assert code == 0, err
     predicted = np.array([float(line.split(",")[1]) for line in out.strip().splitlines()[1:]])
     truth = pd.read_csv(folder / "test.csv")["price"].to_numpy()
     r2 = 1 - np.sum((truth - predicted) ** 2) / np.sum((truth - truth.mean()) ** 2)
     assert r2 > 0.95  # predictions in the target's own units, not standardized ones
-
-
-def test_the_split_is_the_same_rows_every_time_and_covers_the_file():
-    reader = object()
-    train = cli_cluster.SplitReader(reader, 0.2, 7, "train").rows("/data/a.parquet", 1000)
-    val = cli_cluster.SplitReader(reader, 0.2, 7, "validation").rows("/data/a.parquet", 1000)
-    again = cli_cluster.SplitReader(reader, 0.2, 7, "validation").rows("/data/a.parquet", 1000)
-    other = cli_cluster.SplitReader(reader, 0.2, 7, "validation").rows("/data/b.parquet", 1000)
-    assert np.array_equal(val, again)
-    assert not np.any(train & val) and np.all(train | val)
-    assert 150 < val.sum() < 250
-    assert not np.array_equal(val, other)  # each file its own draw
 
 
 def test_data_files_of_a_folder_a_glob_and_a_file(folder):
@@ -210,3 +213,229 @@ def test_the_client_holds_the_parameters_not_the_table(scheduler, tmp_path):
         peaks[name] = int(line[0].split()[2])
     assert peaks["big"] < 512 * 2**20, peaks
     assert peaks["big"] - peaks["small"] < 32 * 2**20, peaks
+
+
+# --------------------------------------------------------------------------- faults
+#
+# Real `dask scheduler` and `dask worker` processes on 127.0.0.1 (no nanny, so that a signal
+# reaches the worker itself), and `layerwise train --scheduler` in a process of its own, with
+# calls to the workers limited to a few seconds (LAYERWISE_CLUSTER_TIMEOUT).
+
+
+class _Cluster:
+    def __init__(self, root, n_workers: int = 2) -> None:
+        import os
+        import subprocess
+        import sys
+        import time
+
+        dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+        self.file = root / "scheduler.json"
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.scheduler = subprocess.Popen(
+            [*dask, "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+             "--scheduler-file", str(self.file)], **quiet,
+        )  # fmt: skip
+        self.workers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_worker",
+                    "--scheduler-file",
+                    str(self.file),
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
+                **quiet,
+            )
+            for _ in range(n_workers)
+        ]
+        try:  # the processes go with the test, whatever fails here
+            deadline = time.monotonic() + 60
+            while not self.file.exists() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            self.address = json.loads(self.file.read_text())["address"]
+            with distributed.Client(self.address, timeout=30) as client:
+                client.wait_for_workers(n_workers, timeout=60)
+                pids = client.run(os.getpid)  # address -> pid
+        except BaseException:
+            self.close()
+            raise
+        self.by_pid = {pid: address for address, pid in pids.items()}
+
+    def close(self) -> None:
+        import signal
+
+        for p in [*self.workers, self.scheduler]:
+            if p.poll() is None:
+                p.send_signal(signal.SIGCONT)
+                p.kill()
+            p.wait()
+
+
+@pytest.fixture
+def dask_processes(tmp_path):
+    cluster = _Cluster(tmp_path)
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def long_folder(tmp_path_factory):
+    """Sixteen Parquet files of 2 000 rows: hundreds of steps an epoch."""
+    root = tmp_path_factory.mktemp("cluster-faults") / "d"
+    root.mkdir()
+    for i in range(16):
+        frame(2000, 50 + i).to_parquet(root / f"p{i:02d}.parquet")
+    return root
+
+
+def _train_process(folder, address, out, seconds="3"):
+    """``layerwise train`` on the cluster in its own process, after its plan is printed."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "LAYERWISE_CLUSTER_TIMEOUT": seconds, "PYTHONUNBUFFERED": "1"}
+    args = ["train", str(folder), "--scheduler", address, "--target", "label", "--drop", "price"]
+    args += ["--epochs", "200", "--early-stopping", "0", "--quiet", "--out", str(out)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "layerwise", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:  # training starts once the plan is printed
+        if line.startswith("Training: "):
+            break
+    time.sleep(1.0)
+    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+    return proc
+
+
+def _finish(proc, seconds: float = 60):
+    out, err = proc.communicate(timeout=seconds)
+    return proc.returncode, out, err
+
+
+def test_ctrl_c_on_a_cluster_run_exits_130_with_one_line(dask_processes, long_folder, tmp_path):
+    import signal
+
+    out = tmp_path / "m.safetensors"
+    proc = _train_process(long_folder, dask_processes.address, out)
+    proc.send_signal(signal.SIGINT)
+    code, stdout, err = _finish(proc)
+    assert code == 130, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Interrupted (Ctrl-C) after "), err
+    assert "Traceback" not in err + stdout
+    # as for a run in memory: the model of that point is saved, and says it was interrupted
+    with safe_open(str(out), framework="np") as f:
+        meta = json.loads(f.metadata()["layerwise"])["extra"]["training"]
+    assert meta["stop_reason"] == "interrupted" and meta["engine"] == "cluster"
+
+
+def test_a_frozen_worker_is_named_within_the_time_limit(dask_processes, long_folder, tmp_path):
+    import os
+    import signal
+    import time
+
+    proc = _train_process(long_folder, dask_processes.address, tmp_path / "m.safetensors")
+    pid, address = next(iter(dask_processes.by_pid.items()))
+    os.kill(pid, signal.SIGSTOP)
+    began = time.monotonic()
+    code, _, err = _finish(proc)
+    assert time.monotonic() - began < 40
+    assert code == 1
+    assert f"the worker {address} did not answer a training step within 3 s" in err, err
+    assert "restart it or remove it from the cluster" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_a_killed_worker_is_named(dask_processes, long_folder, tmp_path):
+    import os
+    import signal
+
+    proc = _train_process(long_folder, dask_processes.address, tmp_path / "m.safetensors")
+    pid, address = next(iter(dask_processes.by_pid.items()))
+    os.kill(pid, signal.SIGKILL)
+    code, _, err = _finish(proc)
+    assert code == 1
+    assert f"the worker {address} went away during a training step" in err, err
+    assert "Unable to contact" not in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_killed_scheduler_is_named(dask_processes, long_folder, tmp_path):
+    import signal
+
+    proc = _train_process(long_folder, dask_processes.address, tmp_path / "m.safetensors")
+    dask_processes.scheduler.send_signal(signal.SIGKILL)
+    code, _, err = _finish(proc)
+    assert code == 1
+    assert f"the scheduler {dask_processes.address} went away" in err, err
+    assert "worker" not in err.split("went away")[0]  # it does not blame a worker
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def _wide(m: int, seed: int) -> pd.DataFrame:
+    """20 numbers and a yes/no label that depends on the first two."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, 20))
+    f = pd.DataFrame(X, columns=[f"x{j}" for j in range(20)])
+    f["label"] = np.where(X[:, 0] + X[:, 1] > 0, "yes", "no")
+    return f
+
+
+def _worker_peak(root, m: int) -> int:
+    """The peak RSS (VmHWM) of a fresh worker process that trained one epoch on m rows."""
+    from layerwise.tables import TableModel
+
+    folder = root / f"rows-{m}"
+    folder.mkdir()
+    for i in range(4):
+        _wide(m // 4, seed=i).to_parquet(folder / f"p{i}.parquet", row_group_size=8192)
+    (root / "cluster").mkdir()
+    cluster = _Cluster(root / "cluster", n_workers=1)
+    try:
+        with distributed.Client(cluster.address) as client:
+
+            def small_buffer() -> None:  # a buffer smaller than the worker's rows
+                import layerwise.tables.stream_fit as stream_fit
+
+                stream_fit.BUFFER_BYTES = 4 * 2**20
+
+            client.run(small_buffer)
+            model = TableModel(
+                target="label", epochs=1, validation_split=0.02, batch_size=8192, learning_rate=0.01
+            )
+            model.fit(folder, client=client)
+            assert model.metrics["validation"]["accuracy"] > 0.85
+
+            def peak() -> int:
+                from layerwise._memory import peak_rss
+
+                return int(peak_rss() or 0)
+
+            [value] = client.run(peak).values()
+    finally:
+        cluster.close()
+    return int(value)
+
+
+def test_a_workers_memory_follows_its_batch_not_its_share(tmp_path):
+    """Four times the rows on the worker, 120 000 and 480 000 rows × 20 numbers (both above
+    the encoder's sample of 100 000 rows, which is bounded; 58 MB more as float64, and the
+    frame and a shuffled copy as much again each, held by a worker that kept its files):
+    its peak RSS stays where it was."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    small, big = _worker_peak(tmp_path / "a", 120_000), _worker_peak(tmp_path / "b", 480_000)
+    assert small > 0
+    assert big - small < 24 * 2**20, (small, big)

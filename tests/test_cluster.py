@@ -453,3 +453,63 @@ def test_readers_refuse_what_they_cannot_read(tmp_path):
         reader.encode(survey(50, 0))  # it has "mid" too
     with pytest.raises(ValueError, match="target_scale must be > 0"):
         lc.TableReader(encoder, "y", output="linear", target_scale=0.0)
+
+
+# --------------------------------------------------------------------------- the table workflow
+
+
+def test_a_table_on_the_cluster_has_the_plan_of_one_machine(client, tmp_path):
+    """TableModel.fit(folder, client=...): the workers stream their own row groups, and the
+    plan is the single machine's: the same training and validation rows (hash-chosen by their
+    place in the table), the same encoder, network, batch size and stopping rule; the scores
+    close to the streamed run in this process."""
+    from layerwise.tables import TableModel
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for i, m in enumerate((1500, 900, 1200)):
+        survey(m, 20 + i).to_parquet(folder / f"p{i}.parquet", row_group_size=400)
+    options = {"target": "label", "epochs": 4, "seed": 3}
+    here = TableModel(**options, stream=True).prepare_stream(folder)
+    there = TableModel(**options).prepare_stream(folder, client=client)
+    assert there.on_workers is not None and here.on_workers is None
+    assert there.data.m == here.data.m == 3600
+    assert there.data.m_train == here.data.m_train
+    assert there.on_workers.n_val == here.data.X_val.shape[1] > 0
+    assert len(set(there.on_workers.train.workers)) == 2  # both workers stream a share
+    pre_here, pre_there = here.network.preprocessing, there.network.preprocessing
+    np.testing.assert_allclose(pre_there.mean, pre_here.mean, rtol=1e-12)
+    np.testing.assert_allclose(pre_there.scale, pre_here.scale, rtol=1e-12)
+    assert there.data.encoder.feature_names_out_ == here.data.encoder.feature_names_out_
+    assert there.network.layer_dims == here.network.layer_dims
+    for name in ("batch_size", "patience", "tol", "learning_rate", "optimizer", "epochs"):
+        assert getattr(there, name) == getattr(here, name), name
+    assert there.notices == here.notices
+
+    model = TableModel(**options).fit(folder, client=client)
+    streamed = TableModel(**options, stream=True).fit(folder)
+    assert model.network.metadata["training"]["engine"] == "cluster"
+    assert model.history.epochs == 4
+    val, val_here = model.metrics["validation"], streamed.metrics["validation"]
+    assert abs(val["accuracy"] - val_here["accuracy"]) < 0.05, (val, val_here)
+    assert val["accuracy"] > 0.8
+    # the validation figures are those of evaluate on the held-out rows, computed on the workers
+    X_val, Y_val = here.data.X_val, here.data.Y_val
+    np.testing.assert_allclose(model.network.evaluate(X_val, Y_val)["cost"], val["cost"])
+
+
+def test_the_time_limit_of_a_call_comes_from_the_environment(monkeypatch):
+    from layerwise.cluster import _calls
+
+    monkeypatch.delenv("LAYERWISE_CLUSTER_TIMEOUT", raising=False)
+    assert _calls.timeout() == 120.0
+    monkeypatch.setenv("LAYERWISE_CLUSTER_TIMEOUT", "2.5")
+    assert _calls.timeout() == 2.5
+    assert _calls.reading_limit(20_000) == 2.5 + 60 + 2  # a second per 10 000 rows read
+    for bad in ("0", "-1", "soon"):
+        monkeypatch.setenv("LAYERWISE_CLUSTER_TIMEOUT", bad)
+        with pytest.raises(
+            ValueError,
+            match=f"LAYERWISE_CLUSTER_TIMEOUT must be a number of seconds > 0; Received: '{bad}'",
+        ):
+            _calls.timeout()

@@ -22,7 +22,7 @@ from .._text import printable
 from ..io import check_header_room
 from ..tables import TableModel, defaults
 from ..training import TrainingDivergedError
-from .cluster import add_cluster_options, cmd_train_cluster
+from .cluster import add_cluster_options, check_cluster_options, cluster_client, cluster_data
 from .common import (
     CLIError,
     check_model_file,
@@ -52,8 +52,9 @@ def _check_plot_extra() -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a network on a table; save it with --out."""
     if args.scheduler:
-        return cmd_train_cluster(args)
-    check_engine(args)
+        check_cluster_options(args)
+    else:
+        check_engine(args)
     if args.dims is not None:
         raise CLIError(
             "train takes the hidden sizes with --layers (e.g. --layers 20,7,5): n[0] and n[L] "
@@ -73,8 +74,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CLIError("--tol is early stopping's tolerance: keep a --validation-split")
 
     model = table_model(args)
-    if model.streams(args.data):
-        return _train_stream(args, model, out, plot_dir)
+    if args.scheduler or model.streams(args.data):
+        with cluster_client(args) as client:  # None without --scheduler
+            return _train_stream(args, model, out, plot_dir, client)
     prepared = model.prepare(args.data)
     table, net = prepared.table, prepared.network
     _take_plan(args, prepared)
@@ -133,18 +135,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_stream(args: argparse.Namespace, model: TableModel, out: Any, plot_dir: Any) -> int:
+def _train_stream(
+    args: argparse.Namespace, model: TableModel, out: Any, plot_dir: Any, client: Any = None
+) -> int:
     """``train`` on a table read a chunk of rows at a time (``--stream``, or a table too big
-    for memory): one pass to fit the encoder, then one pass per epoch."""
+    for memory; with ``client``, by a cluster's workers): one pass to fit the encoder, then
+    one pass per epoch."""
     if plot_dir is not None:
         raise CLIError("--plot-dir is not available for a streamed table; train without it")
     if getattr(args, "engine", "auto") == "jax":
         raise CLIError("--engine jax trains a table in memory; a streamed table uses numpy")
     if args.dropout is not None:
         raise CLIError("--dropout is not available for a streamed table; train without it")
-    print(f"Streaming {args.data}: one pass to fit the encoder, then one pass per epoch")
-    prepared = model.prepare_stream(args.data, progress=not args.quiet and sys.stderr.isatty())
+    if client is None:
+        print(f"Streaming {args.data}: one pass to fit the encoder, then one pass per epoch")
+    source = cluster_data(args.data) if client else args.data
+    progress = client is None and not args.quiet and sys.stderr.isatty()
+    prepared = model.prepare_stream(source, client=client, progress=progress)
     data, net = prepared.data, prepared.network
+    cluster = prepared.on_workers
+    validation = data.validation if cluster is None else cluster.validation_rows
     _take_plan(args, prepared)
     assert net.preprocessing is not None
     if out is not None:
@@ -152,7 +162,7 @@ def _train_stream(args: argparse.Namespace, model: TableModel, out: Any, plot_di
     pieces = len(data.stream.pieces)
     table = SimpleNamespace(
         source=data.stream.source,
-        kind=f"streamed, {pieces} row group(s) or file(s)",
+        kind=f"streamed{' by the workers' if cluster else ''}, {pieces} row group(s) or file(s)",
         m=data.m,
         dropped=[],
         feature_names=data.features,
@@ -168,7 +178,7 @@ def _train_stream(args: argparse.Namespace, model: TableModel, out: Any, plot_di
         prepared.init,
         prepared.batch_size,
         data.m_train,
-        data.validation,
+        validation,
         prepared.patience,
     )
     for notice in prepared.notices:
@@ -181,7 +191,8 @@ def _train_stream(args: argparse.Namespace, model: TableModel, out: Any, plot_di
         raise ValueError(f"{exc} (a smaller --lr than {args.lr:g}); nothing was written") from None
     history, metrics = model.history, model.metrics
     seconds = net.metadata["training"]["seconds"]
-    print_report(history, args.epochs, metrics, data.m_train, data.validation, seconds)
+    if history.epochs:  # (Ctrl-C may come before the first epoch ends)
+        print_report(history, args.epochs, metrics, data.m_train, validation, seconds)
     rates = history.history.get("rows_per_second") or []
     if rates:
         print(f"Throughput: {np.median(rates):,.0f} training rows per second (median of epochs)")

@@ -27,7 +27,9 @@ For example (a cluster is needed, so this is not run as a doctest)::
 
 from __future__ import annotations
 
+from ._calls import ClusterError
 from ._loop import fit
+from ._tables import prepare_table, train_table
 from .parts import (
     TableReader,
     TableSummary,
@@ -40,6 +42,9 @@ from .parts import (
 
 __all__ = [
     "fit",
+    "prepare_table",
+    "train_table",
+    "ClusterError",
     "scatter_parts",
     "read_parts",
     "TableReader",

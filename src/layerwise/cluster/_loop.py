@@ -8,6 +8,9 @@ gradient, metric), and the client applies the update to the mean:
 
 which is the gradient of the global batch itself, the same number ``Network.fit`` computes on
 those rows in one process.
+
+(:func:`fit` passes 80 lines by its public signature and numpydoc parameter list alone; its body
+is 25 lines.)
 """
 
 from __future__ import annotations
@@ -15,118 +18,21 @@ from __future__ import annotations
 import math
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._optional import require
 from .._typing import Array
 from ..callbacks import EarlyStopping
 from ..history import History
-from ..metrics import RunningMoments, r2_from_sums, task_of
+from ..metrics import r2_from_sums, task_of
 from ..network import Network
 from ..optimizers import OptimizerLike, ScheduleLike, get_optimizer, get_schedule
-from ..training import TrainingDivergedError, check_divergence, check_run, l2_cost
-from . import _worker
-from ._worker import PartInfo, StepSums
+from ..training import EpochLog, TrainConfig, callbacks_from, l2_cost, run_with
+from ._trainers import Parts, check_parts, distributed
+from ._worker import StepSums
 
 __all__ = ["fit"]
-
-
-def _distributed() -> Any:
-    return require("distributed", "dask", "training on a dask.distributed cluster")
-
-
-@dataclass
-class _Parts:
-    """Parts checked against the network: futures on the workers and what they hold."""
-
-    #: one PartTrainer actor per part, on the part's worker
-    trainers: list[Any]
-    infos: list[PartInfo]
-
-    @property
-    def sizes(self) -> list[int]:
-        return [info.x_shape[1] for info in self.infos]
-
-    @property
-    def m(self) -> int:
-        return sum(self.sizes)
-
-    def ss_tot(self) -> Array:
-        """Σ (y − ȳ)² per output over every part (the parts' means and sums of squares
-        merged)."""
-        merged = RunningMoments(self.infos[0].y_mean.size)
-        for size, info in zip(self.sizes, self.infos):
-            merged.merge(size, info.y_mean, info.y_m2)
-        return merged.m2
-
-
-def _check_parts(client: Any, net: Network, parts: Any, what: str, template: bytes) -> _Parts:
-    """A :class:`PartTrainer` for every part, on the part's worker, with the part's shapes
-    checked (n[0], n[L], m_i > 0, the same X and Y columns, finite values)."""
-    distributed = _distributed()
-    if isinstance(parts, (np.ndarray, tuple)) or not isinstance(parts, Sequence):
-        raise TypeError(
-            f"{what} must be a list of futures of (X, Y) parts on the workers (see "
-            f"layerwise.cluster.scatter_parts and read_parts); Received: {type(parts).__name__}"
-        )
-    if len(parts) == 0:
-        raise ValueError(f"{what} is an empty list: give at least one part (X, Y)")
-    for i, part in enumerate(parts):
-        if not isinstance(part, distributed.Future):
-            raise TypeError(
-                f"{what}[{i}] must be a future of an (X, Y) part on a worker, so that the data "
-                f"stays there (see layerwise.cluster.scatter_parts and read_parts); "
-                f"Received: {type(part).__name__}"
-            )
-    distributed.wait(parts)  # read or scattered: then each is somewhere
-    for part in parts:
-        if part.status == "error":
-            part.result()  # the error of the reader that made it, raised here
-    who_has = client.who_has(parts)
-    trainers = []
-    for part in parts:
-        # the trainer lives where its part is: the rows never move
-        workers = sorted(who_has.get(part.key, ())) or None
-        actor = client.submit(
-            _worker.PartTrainer, part, template, workers=workers, actor=True, pure=False
-        )
-        trainers.append(actor)
-    trainers = client.gather(trainers)
-    infos: list[PartInfo] = [t.describe().result() for t in trainers]
-    n0, nL = net.layer_dims[0], net.layer_dims[-1]
-    for i, info in enumerate(infos):
-        where = f"{what}[{i}]"
-        if len(info.x_shape) != 2 or len(info.y_shape) != 2:
-            raise ValueError(
-                f"{where} must hold X (n[0], m_i) and Y (n[L], m_i), two 2-d arrays; "
-                f"Received: X shape {info.x_shape}, Y shape {info.y_shape}"
-            )
-        if info.x_shape[0] != n0:
-            raise ValueError(
-                f"{where}: X has {info.x_shape[0]} rows but n[0] is {n0}: X must be "
-                f"(n[0], m_i) = ({n0}, m_i); did you mean X.T?"
-            )
-        if info.y_shape[0] != nL:
-            raise ValueError(
-                f"{where}: Y has {info.y_shape[0]} rows but n[L] is {nL}: Y must be "
-                f"(n[L], m_i) = ({nL}, m_i)"
-            )
-        if info.x_shape[1] != info.y_shape[1]:
-            raise ValueError(
-                f"{where}: X has {info.x_shape[1]} examples (columns) but Y has "
-                f"{info.y_shape[1]}; they must match"
-            )
-        if info.x_shape[1] == 0:
-            raise ValueError(f"{where} has no rows (m_i = 0): every part needs examples")
-        if not info.finite:
-            raise ValueError(f"{where} holds NaN or infinite values in X or Y")
-    for i, problem in enumerate(_results([t.check_targets() for t in trainers])):
-        if problem is not None:
-            raise ValueError(f"{what}[{i}]: {problem}")
-    return _Parts(trainers, infos)
 
 
 def _bounds(sizes: Sequence[int], steps: int) -> list[list[int]]:
@@ -137,20 +43,32 @@ def _bounds(sizes: Sequence[int], steps: int) -> list[list[int]]:
 
 
 def _gradient(
-    net: Network, train: _Parts, bounds: list[list[int]], k: int, l2: float, grad: Array
+    client: Any,
+    net: Network,
+    train: Parts,
+    bounds: list[list[int]],
+    k: int,
+    l2: float,
+    grad: Array,
 ) -> tuple[float, int, list[Array]]:
     """Step k of the epoch up to the update: every part's trainer computes the sums of its
     share with the current θ, and ``grad`` gets the gradient of the global batch. Returns
     the batch's cost J (with L2), its size B_k and the parts' metric sums."""
     theta = net._theta.copy()
-    sums: list[StepSums] = _results(
-        [
-            trainer.step(theta, b[k], b[k + 1])
-            for trainer, b in zip(train.trainers, bounds)
-            if b[k + 1] > b[k]
-        ]
-    )
+    if train.streamed:  # every worker's next batch (none once its epoch is done)
+        sums: list[StepSums] = train.call(client, "a training step", lambda i, t: t.step(theta))
+        sums = [s for s in sums if s.m > 0]
+    else:
+        busy = [i for i, b in enumerate(bounds) if b[k + 1] > b[k]]
+        sums = train.call(
+            client,
+            "a training step",
+            lambda i, t: t.step(theta, bounds[i][k], bounds[i][k + 1]),
+            busy,
+        )
     m_k = sum(s.m for s in sums)
+    if m_k == 0:  # streamed: every worker's epoch is done (its last batches were smaller)
+        return 0.0, 0, []
     np.copyto(grad, sums[0].grad)
     for s in sums[1:]:
         grad += s.grad
@@ -249,13 +167,70 @@ def fit(
     ------
     ValueError
         No workers, parts that do not match the network or each other, a part without rows,
-        bad options.
+        bad options. TrainingDivergedError as in :meth:`Network.fit`.
     TypeError
         Parts that are not futures (arrays would travel through the client).
-    TrainingDivergedError
-        As in :meth:`Network.fit`; the parameters from before are put back.
+    ClusterError
+        A worker that does not answer in time, or a worker or the scheduler gone.
     """
-    _distributed()
+    distributed()
+    cbs = _check_options(net, client, epochs, batch_size, learning_rate, l2, callbacks)
+    cbs += _stopping(early_stopping, restore_best, validation is not None)
+    if seed is None:
+        seed = int(net._rng.integers(2**63))
+    template = pickle.dumps(net)
+    train = check_parts(client, net, parts, "parts", template)
+    val = (
+        None if validation is None else check_parts(client, net, validation, "validation", template)
+    )
+    cfg = TrainConfig(
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        optimizer=get_optimizer(optimizer),
+        schedule=get_schedule(lr_schedule),
+        l2=l2,
+        callbacks=cbs,
+    )
+    try:
+        return train_parts(client, net, cfg, train, val, seed if shuffle else None)
+    finally:
+        # the actors (and their copies of the epoch's rows) go when nothing refers to them
+        del train, val
+
+
+def train_parts(
+    client: Any, net: Network, cfg: TrainConfig, train: Parts, val: Parts | None, seed: int | None
+) -> History:
+    """Train ``net`` on the trainers of ``train`` (validation on those of ``val``) in the one
+    frame around the epochs (:func:`layerwise.training.run_with`: callbacks, Ctrl-C, the best
+    epoch, the check of the run as a whole), as Network.fit and a streamed table have it."""
+    return run_with(net, cfg, _Epochs(client, net, cfg, train, val, seed).run)
+
+
+def _stopping(early_stopping: bool | int, restore_best: bool, validation: bool) -> list[Any]:
+    """The EarlyStopping callback that ``early_stopping`` asks for (True: a patience of 10)."""
+    if not early_stopping:
+        return []
+    if not validation:
+        raise ValueError(
+            "early_stopping watches val_cost: give validation parts (validation=[...])"
+        )
+    patience = 10 if early_stopping is True else int(early_stopping)
+    return [EarlyStopping(patience=patience, restore_best=restore_best)]
+
+
+def _check_options(
+    net: Network,
+    client: Any,
+    epochs: Any,
+    batch_size: Any,
+    learning_rate: Any,
+    l2: Any,
+    callbacks: Sequence[Any] | None,
+) -> list[Any]:
+    """Refuse bad options by name; the callbacks checked."""
     if not isinstance(net, Network):
         raise TypeError(f"net must be a layerwise.Network; Received: {type(net).__name__}")
     if not client.scheduler_info().get("workers"):
@@ -277,124 +252,85 @@ def fit(
         raise ValueError(f"learning_rate must be > 0; Received: learning_rate={learning_rate!r}")
     if not (math.isfinite(l2) and l2 >= 0):
         raise ValueError(f"l2 must be >= 0; Received: l2={l2!r}")
-    opt, schedule = get_optimizer(optimizer), get_schedule(lr_schedule)
-    cbs = list(callbacks or [])
-    if early_stopping:
-        if validation is None:
-            raise ValueError(
-                "early_stopping watches val_cost: give validation parts (validation=[...])"
-            )
-        patience = 10 if early_stopping is True else int(early_stopping)
-        cbs.append(EarlyStopping(patience=patience, restore_best=restore_best))
-    for cb in cbs:
-        if not callable(getattr(cb, "on_epoch_end", None)):
-            raise TypeError(
-                f"a callback needs an on_epoch_end(epoch, logs) method; Received: {cb!r}"
-            )
-    if seed is None:
-        seed = int(net._rng.integers(2**63))
-    template = pickle.dumps(net)
-    train = _check_parts(client, net, parts, "parts", template)
-    val = (
-        None
-        if validation is None
-        else _check_parts(client, net, validation, "validation", template)
-    )
+    return callbacks_from(callbacks)
 
-    M = train.m
-    B = M if batch_size is None else min(batch_size, M)
-    steps = -(-M // B)
-    bounds = _bounds(train.sizes, steps)
-    task = task_of(net.activations[-1].name)
-    ss_tot = train.ss_tot() if task == "regression" else None
-    val_ss_tot = val.ss_tot() if val is not None and task == "regression" else None
 
-    history = History()
-    series = history.history
-    start_params = net._flat_params(copy=True)
-    snapshot = np.empty_like(net._theta)
-    grad = np.empty_like(net._theta)
-    opt.reset()
-    ceiling = net.loss.ceiling(net.dtype) if l2 == 0 else math.inf
-    for cb in cbs:
-        if hasattr(cb, "on_train_begin"):
-            cb.on_train_begin(net)
-    try:
-        for epoch in range(epochs):
-            lr = schedule(epoch, learning_rate)
+class _Epochs:
+    """The cluster as a source of steps for the one frame (:func:`training.run_with`): each
+    epoch, every worker lays out its rows, each step's gradient is summed over the workers
+    and the optimizer updates θ here; the epoch's end is :class:`training.EpochLog`'s."""
+
+    def __init__(
+        self,
+        client: Any,
+        net: Network,
+        cfg: TrainConfig,
+        train: Parts,
+        val: Parts | None,
+        seed: int | None,
+    ) -> None:
+        self.client, self.net, self.cfg, self.train, self.val, self.seed = (
+            client,
+            net,
+            cfg,
+            train,
+            val,
+            seed,
+        )
+        M = train.m
+        B = M if cfg.batch_size is None else min(cfg.batch_size, M)
+        self.steps = -(-M // B)
+        self.bounds = _bounds(train.sizes, self.steps)
+        self.task = task_of(net.activations[-1].name)
+        regression = self.task == "regression"
+        self.ss_tot = train.ss_tot() if regression else None
+        self.val_ss_tot = val.ss_tot() if val is not None and regression else None
+
+    def run(self, log: EpochLog, ctrl_c: dict[str, bool]) -> None:
+        """The epochs, recorded in ``log``; Ctrl-C stops after the step in flight."""
+        net, cfg, train = self.net, self.cfg, self.train
+        snapshot = np.empty_like(net._theta)
+        grad = np.empty_like(net._theta)
+        for epoch in range(cfg.epochs):
+            lr = cfg.schedule(epoch, cfg.learning_rate)
             np.copyto(snapshot, net._theta)
-            # every worker shuffles its own rows (or, without shuffling, lays them out as
-            # rows once)
-            _results(
-                [
-                    t.start_epoch(seed if shuffle else None, epoch, i)
-                    for i, t in enumerate(train.trainers)
-                ]
+            # every worker shuffles its own rows (or, without shuffling, lays them out once)
+            train.call(
+                self.client,
+                "the start of an epoch",
+                lambda i, t, e=epoch: t.start_epoch(self.seed, e, i),
             )
             total_cost = 0.0
             metric_sums: list[Array] = []
-            for k in range(steps):
-                cost, m_k, metrics = _gradient(net, train, bounds, k, l2, grad)
+            for k in range(self.steps):
+                cost, m_k, metrics = _gradient(
+                    self.client, net, train, self.bounds, k, cfg.l2, grad
+                )
+                if m_k == 0:
+                    break
                 total_cost += cost * m_k
                 metric_sums += metrics
-                opt.step([net._theta], [grad], lr)
-            epoch_cost = total_cost / M
-            check_divergence(
-                net, epoch, series.get("cost", []), [epoch_cost], [lr], lambda i: snapshot, ceiling
-            )
-            logs = {
-                "cost": epoch_cost,
-                ("r2" if task == "regression" else "accuracy"): _metric_value(
-                    task, _total(metric_sums), M, ss_tot
-                ),
-                "learning_rate": lr,
-            }
-            if val is not None:
-                theta = net._theta.copy()
-                val_sums: list[StepSums] = _results([t.evaluate(theta) for t in val.trainers])
-                m_val = val.m
-                logs["val_cost"] = sum(s.cost for s in val_sums) / m_val
-                key = "val_r2" if task == "regression" else "val_accuracy"
-                logs[key] = _metric_value(
-                    task, _total([s.metric for s in val_sums]), m_val, val_ss_tot
-                )
-            history.record(logs)
-            if _callbacks_stop(cbs, epoch, logs, history):
+                cfg.optimizer.step([net._theta], [grad], lr)
+                if ctrl_c["stop"]:
+                    # the network keeps every update made so far; the history lists the
+                    # completed epochs
+                    raise KeyboardInterrupt
+            metric = _metric_value(self.task, _total(metric_sums), train.m, self.ss_tot)
+            if self.val is not None:
+                self._validate(log)
+            if log.end_epoch(epoch, total_cost / train.m, metric, lr, (), lambda i: snapshot):
                 break
-    except TrainingDivergedError as exc:
-        exc.history = history
-        raise
-    except KeyboardInterrupt:
-        # as in fit: the network keeps every update made so far, the history lists the
-        # completed epochs
-        history.interrupted = True
-        history.stop_reason = "interrupted"
-    finally:
-        for cb in cbs:
-            if hasattr(cb, "on_train_end"):
-                cb.on_train_end()
-        # the actors (and their copies of the epoch's rows) go when nothing refers to them
-        del train, val
-    for cb in cbs:
-        if getattr(cb, "restore_best", False) and getattr(cb, "best_epoch", None) is not None:
-            history.best_epoch = cb.best_epoch
-    if history.epochs and not history.interrupted:
-        check_run(net, history, start_params, learning_rate)
-    return history
 
-
-def _results(calls: list[Any]) -> list[Any]:
-    """The results of actor calls made at once (they run in parallel on their workers)."""
-    return [call.result() for call in calls]
-
-
-def _callbacks_stop(cbs: list[Any], epoch: int, logs: dict[str, float], history: History) -> bool:
-    """Give every callback the epoch's logs; True when one of them asks to stop."""
-    stop = False
-    for cb in cbs:
-        if cb.on_epoch_end(epoch, dict(logs)):
-            stop = True
-            reason = getattr(cb, "stop_reason", None)
-            if reason or history.stop_reason is None:
-                history.stop_reason = reason or "callback"
-    return stop
+    def _validate(self, log: EpochLog) -> None:
+        """``val_cost`` and ``val_accuracy`` (or ``val_r2``) of θ, from the validation parts'
+        workers, into the epoch's series (before the callbacks read them)."""
+        assert self.val is not None
+        theta = self.net._theta.copy()
+        sums: list[StepSums] = self.val.call(
+            self.client, "a validation pass", lambda i, t: t.evaluate(theta)
+        )
+        m_val = self.val.m
+        key = "val_r2" if self.task == "regression" else "val_accuracy"
+        value = _metric_value(self.task, _total([s.metric for s in sums]), m_val, self.val_ss_tot)
+        log.series.setdefault("val_cost", []).append(sum(s.cost for s in sums) / m_val)
+        log.series.setdefault(key, []).append(value)

@@ -96,6 +96,29 @@ def _metric(AL: Array, Y: Array, task: str, hard_labels: bool) -> Array:
     return np.array([count_correct(AL, Y, task, hard_labels)])
 
 
+def step_sums(net: Network, theta: Array, A0: Array, Y: Array, task: str, hard: bool) -> StepSums:
+    """The sums of a worker's share of a step, A[0] (n[0], b) and Y (n[L], b), forward and
+    backward with the parameters θ."""
+    net._set_flat_params(theta)
+    m = A0.shape[1]
+    # factor m turns the mean gradient of the batch into the sum over its examples, which
+    # the client adds up over the parts and divides by the global batch size
+    cost, AL = cost_and_gradient(net, A0, Y, hard_labels=hard, factor=float(m))
+    return StepSums(cost * m, net._grad.copy(), m, _metric(AL, Y, task, hard))
+
+
+def evaluation_sums(
+    net: Network, theta: Array, X: Array, Y: Array, task: str, hard: bool
+) -> StepSums:
+    """Σ_i L_i and the metric's sum on X (n[0], m), Y (n[L], m) with the parameters θ (for
+    validation); the gradient is left empty."""
+    net._set_flat_params(theta)
+    AL = net._forward(X)
+    m = X.shape[1]
+    cost = float(net.loss.cost(AL, Y)) * m
+    return StepSums(cost, np.empty(0), m, _metric(AL, Y, task, hard))
+
+
 class PartTrainer:
     """A part's trainer, a dask actor on the worker that holds the part: it keeps the part,
     its copy of the network (whose layers own the batch buffers, allocated once per batch
@@ -142,24 +165,13 @@ class PartTrainer:
         """The sums of this part's share of a step: examples ``start:stop`` of the epoch's
         rows, forward and backward with the parameters θ."""
         assert self.epoch_part is not None, "start_epoch comes first"
-        net = self.net
-        net._set_flat_params(theta)
         rows, Y = self.epoch_part
-        A0, Yb = rows[start:stop].T, Y[:, start:stop]
-        m = A0.shape[1]
-        hard = self.info.hard_labels
-        # factor m turns the mean gradient of the batch into the sum over its examples, which
-        # the client adds up over the parts and divides by the global batch size
-        cost, AL = cost_and_gradient(net, A0, Yb, hard_labels=hard, factor=float(m))
-        return StepSums(cost * m, net._grad.copy(), m, _metric(AL, Yb, self.task, hard))
+        return step_sums(
+            self.net, theta, rows[start:stop].T, Y[:, start:stop], self.task, self.info.hard_labels
+        )
 
     def evaluate(self, theta: Array) -> StepSums:
         """Σ_i L_i and the metric's sum on the whole part with the parameters θ (for
         validation); the gradient is left empty."""
-        net = self.net
-        net._set_flat_params(theta)
-        X, Y = (np.asarray(a, dtype=net.dtype) for a in self.part)
-        AL = net._forward(X)
-        m = X.shape[1]
-        cost = float(net.loss.cost(AL, Y)) * m
-        return StepSums(cost, np.empty(0), m, _metric(AL, Y, self.task, self.info.hard_labels))
+        X, Y = (np.asarray(a, dtype=self.net.dtype) for a in self.part)
+        return evaluation_sums(self.net, theta, X, Y, self.task, self.info.hard_labels)

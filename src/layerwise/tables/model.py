@@ -32,7 +32,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -43,7 +42,15 @@ from ..io import check_header_room
 from ..network import Network
 from . import defaults
 from .encoder import TableEncoder
-from .loading import Table, load_table
+from .loading import load_table
+from .prepared import (
+    TASKS,
+    PreparedStream,
+    PreparedTable,
+    TrainingChoices,
+    _scores,
+    training_record,
+)
 from .steps import (
     Evaluation,
     ModelData,
@@ -52,112 +59,14 @@ from .steps import (
     model_classes,
     model_data,
     predict_rows,
-    regression_metrics,
     split_rows,
     target_scale,
     task_of,
 )
-from .stream import (
-    StreamPlan,
-    TableStream,
-    fit_stream,
-    prepare_stream,
-    should_stream,
-    table_chunks,
-)
+from .stream import should_stream, table_chunks
+from .stream_plan import StreamPlan
 
 __all__ = ["TableModel", "PreparedTable", "PreparedStream", "TrainingChoices", "TASKS"]
-
-#: the target's type (:func:`~layerwise.tables.type_of_target`) -> the plan's task
-TASKS = {"binary": "classification", "multiclass": "classification", "continuous": "regression"}
-
-
-@dataclass(kw_only=True)
-class TrainingChoices:
-    """The network and the training options a prepared table trains with: those given, and
-    the table's plan (:func:`~layerwise.tables.defaults.plan_for`) for the others."""
-
-    network: Network
-    layers: list[int]
-    hidden: str
-    init: str
-    epochs: int
-    learning_rate: float
-    optimizer: str
-    l2: float
-    batch_size: int | None
-    validation_split: float
-    patience: int
-    tol: float
-    notices: list[str] = field(default_factory=list)
-
-
-@dataclass(kw_only=True)
-class PreparedTable(TrainingChoices):
-    """A table read, encoded and split, with the network that will train on it: what
-    :meth:`TableModel.prepare` returns and :meth:`TableModel.train` takes.
-
-    ``X_all`` (n[0], m) and ``Y_all`` (n[L], m) hold every row, ``train`` and ``val`` the
-    column indices of the training and validation rows (``val`` None without validation).
-    Without refit, the columns are the training rows (in the table's order) followed by the
-    validation rows, so that ``X`` is a view of ``X_all``; with refit, the table's order.
-    ``X_all`` is stored as rows (Fortran order): the mini-batches are gathered from it
-    without a copy.
-    The plan's values are the ones actually used: those given, and the table's plan
-    (:func:`~layerwise.tables.defaults.plan_for`) for the others.
-    """
-
-    table: Table
-    kind: str
-    output: str
-    classes: list[Any] | None
-    encoder: TableEncoder
-    X_all: Array
-    Y_all: Array
-    train: Array
-    val: Array | None
-    weights: Array | None  # (1, m) or None
-    refit: bool = False
-
-    def _rows(self, index: Array) -> Any:
-        """A slice (a view, no copy) when ``index`` is a run of consecutive columns."""
-        if index.size and index[-1] - index[0] == index.size - 1:
-            return slice(int(index[0]), int(index[-1]) + 1)
-        return index
-
-    @property
-    def X(self) -> Array:
-        """The training rows' X (n[0], m_train)."""
-        return self.X_all[:, self._rows(self.train)]
-
-    @property
-    def Y(self) -> Array:
-        """The training rows' Y (n[L], m_train)."""
-        return self.Y_all[:, self._rows(self.train)]
-
-    @property
-    def sample_weight(self) -> Array | None:
-        """The training rows' weights (1, m_train), or None."""
-        return None if self.weights is None else self.weights[:, self._rows(self.train)]
-
-    @property
-    def validation(self) -> tuple[Array, Array, Array | None] | None:
-        """(X, Y, weights) of the validation rows, or None."""
-        if self.val is None:
-            return None
-        rows = self._rows(self.val)
-        w = None if self.weights is None else self.weights[:, rows]
-        return self.X_all[:, rows], self.Y_all[:, rows], w
-
-
-@dataclass(kw_only=True)
-class PreparedStream(TrainingChoices):
-    """A streamed table prepared for training: what :meth:`TableModel.prepare_stream`
-    returns and :meth:`TableModel.train_stream` takes. ``data`` holds the encoder, the task
-    and the validation rows (:class:`~layerwise.tables.stream.StreamPlan`); the rest is the
-    plan actually used."""
-
-    data: StreamPlan
 
 
 class TableModel:
@@ -288,11 +197,16 @@ class TableModel:
 
     # ----------------------------------------------------------------------- training
 
-    def fit(self, data: Any, *, callbacks: Sequence[Any] = ()) -> TableModel:
+    def fit(self, data: Any, *, callbacks: Sequence[Any] = (), client: Any = None) -> TableModel:
         """Read, encode and train on ``data``: a file path, a folder of Parquet or CSV files,
         a built-in data set's name, a pandas DataFrame, a pyarrow Table or a pyarrow dataset.
-        A table bigger than memory is streamed (see ``stream``). Returns self."""
+        A table bigger than memory is streamed (see ``stream``). With ``client``, a
+        ``distributed.Client``, the cluster's workers stream ``data`` (a folder or a file at a
+        path every worker opens; the dask extra) and compute the steps' gradients, with the
+        same plan. Returns self."""
         self._check_options()
+        if client is not None:
+            return self.train_stream(self.prepare_stream(data, client=client), callbacks=callbacks)
         if should_stream(data, self.stream):
             return self.train_stream(self.prepare_stream(data), callbacks=callbacks)
         return self.train(self.prepare(data), callbacks=callbacks)
@@ -301,63 +215,32 @@ class TableModel:
         """Whether :meth:`fit` streams ``data`` (see ``stream``)."""
         return should_stream(data, self.stream)
 
-    def prepare_stream(self, data: Any, *, progress: bool = False) -> PreparedStream:
+    def prepare_stream(
+        self, data: Any, *, client: Any = None, progress: bool = False
+    ) -> PreparedStream:
         """Every step before training a streamed table, in one pass over it
-        (:func:`~layerwise.tables.stream.prepare_stream`): the roles of the columns, the task,
-        the encoder fitted on the training rows by the same rules as in memory, the
-        validation rows (held out by a hash of their position), the plan and the network."""
-        self._check_options()
-        if self.engine != "numpy":
-            raise ValueError(
-                f"a streamed table trains with the numpy engine; Received: engine={self.engine!r}"
-            )
-        if self.dropout is not None:
-            raise ValueError("dropout is not available for a streamed table; train without it")
-        split = (
-            defaults.VALIDATION_SPLIT if self.validation_split is None else self.validation_split
-        )
-        if progress and not isinstance(data, TableStream):  # a bar of the files read
-            data = TableStream(data, progress=True)
-        data_plan = prepare_stream(
-            data,
-            self.target,
-            output=self.output,
-            validation_split=split,
-            seed=self.seed,
-            drop=tuple(self.drop),
-            keep=tuple(self.keep),
-            id_column=self.id_column,
-            sample_weight=self.sample_weight,
-            drop_missing=self.drop_missing,
-            target_scaling=self.target_scaling,
-            encoder_options={"scaling": defaults.NUMERIC_SCALING, "clip": defaults.CLIP},
-            dtype=np.dtype(self.dtype),
-        )
-        kind, classes = data_plan.kind, data_plan.classes
-        n0 = len(data_plan.encoder.feature_names_out_)
-        n_out = len(classes) if data_plan.output == "softmax" and classes else 1
-        plan = defaults.plan_for(data_plan.m, n0, n_out, TASKS[kind])
-        _, patience, tol = defaults.stopping(plan, split, self.early_stopping, self.tol)
-        if data_plan.validation is None:
-            patience, tol = 0, 0.0
-        choices = self._choices(plan, n0, n_out, data_plan.output)
-        choices["network"].preprocessing = data_plan.encoder.preprocessing_
-        batch_size = self.batch_size or defaults.batch_size_for(data_plan.m_train)
-        notices = list(data_plan.notices)
-        if self.refit:
-            notices.append("refit is not available for a streamed table: the first run is kept")
-        prepared = PreparedStream(
-            data=data_plan,
-            **choices,
-            batch_size=int(batch_size),
-            validation_split=data_plan.validation_fraction,
-            patience=patience,
-            tol=tol,
-            notices=notices,
-        )
-        self.plan = None
-        self.notices = list(notices)
-        return prepared
+        (:func:`~layerwise.tables.stream_plan.prepare_stream`): the roles of the columns, the
+        task, the encoder fitted on the training rows by the same rules as in memory, the
+        validation rows (held out by a hash of their position), the plan and the network.
+        With ``client``, the pass runs on the cluster's workers, each over its own pieces
+        (:func:`layerwise.cluster.prepare_table`), and the plan is made here the same way.
+        ``progress`` shows a bar of the files read (on one machine)."""
+        from .model_stream import prepare_streamed
+
+        return prepare_streamed(self, data, client, progress=progress)
+
+    @property
+    def split_or_default(self) -> float:
+        """The validation share asked for, or the default one when a plan is made before the
+        table's size is known (a streamed table)."""
+        return defaults.VALIDATION_SPLIT if self.validation_split is None else self.validation_split
+
+    def stream_choices(self, data_plan: StreamPlan, has_validation: bool) -> PreparedStream:
+        """The plan of a streamed table prepared (here or on a cluster's workers): the
+        network and the options, those given and the table's plan for the others."""
+        from .model_stream import stream_choices
+
+        return stream_choices(self, data_plan, has_validation)
 
     def _choices(
         self, plan: defaults.TrainingPlan, n0: int, n_out: int, output: str
@@ -394,49 +277,9 @@ class TableModel:
         """Train the network of a :class:`PreparedStream` a pass over the table per epoch
         (:func:`~layerwise.tables.stream.fit_stream`); keeps it with its history, scores and
         training record as :meth:`train` does. Returns self."""
-        net, p = prepared.network, prepared
-        assert p.batch_size is not None  # a streamed table always trains by mini-batches
-        start = time.perf_counter()
-        history = fit_stream(
-            net,
-            p.data,
-            epochs=p.epochs,
-            learning_rate=p.learning_rate,
-            batch_size=p.batch_size,
-            optimizer=p.optimizer,
-            l2=p.l2,
-            early_stopping=p.patience,
-            min_delta=p.tol,
-            callbacks=list(callbacks),
-            progress=progress,
-        )
-        seconds = time.perf_counter() - start
-        metrics: dict[str, dict[str, float]] = {"train": _last_epoch(history)}
-        validation = p.data.validation
-        if validation is not None:
-            X, Y, *w = validation
-            metrics["validation"] = _scores(net, X, Y, w[0] if w else None, p.data.kind)
-        d = p.data
-        net.metadata = {
-            "training": _training_record(
-                self,
-                p,
-                history,
-                seconds,
-                "numpy",
-                data=d.stream.source,
-                rows=d.m,
-                target=d.target,
-                task=d.kind,
-                training_rows=d.m_train,
-                stream=True,
-            ),
-            "metrics": metrics,
-            "notices": list(p.notices),
-        }
-        self.network, self.history, self.metrics = net, history, metrics
-        self.notices = list(p.notices)
-        return self
+        from .model_stream import train_streamed
+
+        return train_streamed(self, prepared, callbacks, progress)
 
     def prepare(self, data: Any) -> PreparedTable:
         """Every step before training: the table read, its task, the plan, the validation
@@ -588,7 +431,7 @@ class TableModel:
         seconds = time.perf_counter() - start
         metrics = {"train": _scores(net, p.X, p.Y, p.sample_weight, p.kind), **metrics}
         net.metadata = {
-            "training": _training_record(
+            "training": training_record(
                 self,
                 p,
                 history,
@@ -814,70 +657,3 @@ class TableModel:
         if self.network is None:
             return f"<pre>{self!r}</pre>"
         return table_model_html(self)
-
-
-def _scores(net: Network, X: Array, Y: Array, w: Array | None, kind: str) -> dict[str, float]:
-    """The network's evaluate on (X, Y), with R², RMSE and MAE in the target's units for a
-    regression."""
-    scores = net.evaluate(X, Y, sample_weight=w)
-    if kind == "continuous":
-        scores.update(regression_metrics(net, X, Y, w))
-    return scores
-
-
-def _training_record(
-    model: TableModel,
-    p: PreparedTable | PreparedStream,
-    history: Any,
-    seconds: float,
-    engine: str,
-    *,
-    data: str,
-    rows: int,
-    target: str | None,
-    task: str,
-    **extra: Any,
-) -> dict[str, Any]:
-    """How the network was trained, as the model file keeps it (``layerwise explain`` shows
-    the update rule from it); ``extra`` adds what only one kind of table has."""
-    return {
-        "data": data,
-        "rows": rows,
-        "target": target,
-        "sample_weight": model.sample_weight,
-        "task": task,
-        "layers": list(p.layers),
-        "hidden": p.hidden,
-        "init": p.init,
-        "epochs": p.epochs,
-        "epochs_run": history.epochs,
-        "learning_rate": p.learning_rate,
-        "batch_size": p.batch_size,
-        "optimizer": p.optimizer,
-        "l2": p.l2,
-        "validation_split": p.validation_split,
-        "early_stopping": p.patience,
-        "target_scaling": task == "continuous" and model.target_scaling,
-        "drop": list(model.drop),
-        "id_column": model.id_column,  # predict writes it back beside the predictions
-        "seed": model.seed,
-        "dtype": model.dtype,
-        "stop_reason": history.stop_reason,
-        "best_epoch": history.best_epoch,
-        **history.kept(),  # epochs_run, epoch_kept (1-based) and why when not the last
-        "seconds": round(seconds, 3),
-        "engine": engine,
-        **extra,
-    }
-
-
-def _last_epoch(history: Any) -> dict[str, float]:
-    """The training cost and metric of the epoch kept (the best one after early stopping)."""
-    series = history.history
-    epoch = history.best_epoch if history.best_epoch is not None else history.epochs - 1
-    out = {}
-    for key in ("cost", "accuracy", "r2"):
-        values = series.get(key) or []
-        if 0 <= epoch < len(values):
-            out[key] = float(values[epoch])
-    return out
