@@ -267,7 +267,7 @@ def test_files_are_read_and_encoded_on_the_workers(client, tmp_path, monkeypatch
     h = lc.fit(net, client, parts, epochs=4, batch_size=64, learning_rate=0.02, optimizer="adam")
     monkeypatch.undo()
     # θ's size (the gradient) plus the metric's few numbers; a part's X is 7 to 11 times that
-    assert received and max(received) <= net._theta.nbytes + 64
+    assert received and max(received) <= net.parameters.theta.nbytes + 64
     assert max(received) < min(X.nbytes for X, _ in held) / 5
     assert h.cost[-1] < h.cost[0]
     X_all = np.hstack([X for X, _ in held])

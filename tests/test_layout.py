@@ -120,11 +120,7 @@ NETWORK_PRIVATE = {
 }
 
 #: modules that still read them, to be moved onto the public names; empty it as they are
-STILL_READING_PRIVATE = {
-    "layerwise/cluster/_loop.py",
-    "layerwise/cluster/_worker.py",
-    "layerwise/tables/model.py",
-}
+STILL_READING_PRIVATE: set[str] = set()
 
 
 def private_reads(path: Path) -> list[str]:

@@ -116,7 +116,7 @@ def test_shuffled_batches_carry_their_examples_weights():
     shuffled = _net()
     in_order = copy.deepcopy(shuffled)
     order = np.arange(X.shape[1])
-    copy.deepcopy(shuffled._rng).shuffle(order)  # the permutation fit will draw
+    copy.deepcopy(shuffled.rng).shuffle(order)  # the permutation fit will draw
     hs = shuffled.fit(X, Y, epochs=1, learning_rate=0.5, batch_size=16, sample_weight=w)
     ho = in_order.fit(
         X[:, order],
@@ -149,7 +149,7 @@ def test_validation_split_keeps_the_weights_with_their_examples():
     w = np.where(Y[0] == 1, 1.0, 0.2)
     net = _net()
     # the held-out examples are those fit draws from the network's generator
-    val = np.sort(copy.deepcopy(net._rng).permutation(40)[:10])
+    val = np.sort(copy.deepcopy(net.rng).permutation(40)[:10])
     history = net.fit(X, Y, epochs=2, learning_rate=0.5, validation_split=0.25, sample_weight=w)
     expected = net.evaluate(X[:, val], Y[:, val], sample_weight=w[val])
     assert history.history["val_cost"][-1] == pytest.approx(expected["cost"], rel=1e-12)

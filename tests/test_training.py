@@ -757,4 +757,4 @@ def test_jax_engine_without_jax_says_how_to_install_it(monkeypatch):
         net.fit(X, Y, epochs=1, validation_split=0.25, engine="jax")
     # nothing happened to the network: not its weights, not its generator
     np.testing.assert_array_equal(net.params["W1"], before.params["W1"])
-    assert net._rng.random() == before._rng.random()
+    assert net.rng.random() == before.rng.random()

@@ -171,37 +171,6 @@ class Network:
         """Total number of trainable numbers, Σ_l n[l]·n[l−1] + n[l]."""
         return self.parameters.size
 
-    # -- the names before `parameters`, `rng`, `check_X`, `check_Y` and `output` were
-    # public: kept for the modules that still read them, until they use the public names
-
-    @property
-    def _theta(self) -> Array:
-        return self.parameters.theta
-
-    @property
-    def _grad(self) -> Array:
-        return self.parameters.grad
-
-    @property
-    def _rng(self) -> np.random.Generator:
-        return self.rng
-
-    @property
-    def _flat_W(self) -> Array:
-        return self.parameters.W_all
-
-    def _flat_params(self, copy: bool = False) -> Array:
-        return self.parameters.copy() if copy else self.parameters.theta
-
-    def _set_flat_params(self, values: Array) -> None:
-        self.parameters.set(values)
-
-    def _forward(self, X: Array) -> Array:
-        return self.output(X)
-
-    def _check_Y(self, Y: Any, m: int) -> Array:
-        return self.check_Y(Y, m)
-
     # -- data at the door --------------------------------------------------------------
 
     def check_X(self, X: Any) -> Array:

@@ -54,7 +54,7 @@ def _gradient(
     """Step k of the epoch up to the update: every part's trainer computes the sums of its
     share with the current θ, and ``grad`` gets the gradient of the global batch. Returns
     the batch's cost J (with L2), its size B_k and the parts' metric sums."""
-    theta = net._theta.copy()
+    theta = net.parameters.copy()
     if train.streamed:  # every worker's next batch (none once its epoch is done)
         sums: list[StepSums] = train.call(client, "a training step", lambda i, t: t.step(theta))
         sums = [s for s in sums if s.m > 0]
@@ -76,7 +76,7 @@ def _gradient(
     grad *= 1.0 / m_k
     cost = sum(s.cost for s in sums) / m_k
     if l2:
-        W = net._flat_W  # every W[l], the first entries of θ
+        W = net.parameters.W_all  # every W[l], the first entries of θ
         # J += λ/(2 B_k) Σ‖W[l]‖²;  dW[l] += λ/B_k W[l]   (as Network.fit does per batch)
         cost += l2_cost(W, l2, m_k)
         grad[: W.size] += (l2 / m_k) * W
@@ -177,7 +177,7 @@ def fit(
     cbs = _check_options(net, client, epochs, batch_size, learning_rate, l2, callbacks)
     cbs += _stopping(early_stopping, restore_best, validation is not None)
     if seed is None:
-        seed = int(net._rng.integers(2**63))
+        seed = int(net.rng.integers(2**63))
     template = pickle.dumps(net)
     train = check_parts(client, net, parts, "parts", template)
     val = (
@@ -289,11 +289,11 @@ class _Epochs:
     def run(self, log: EpochLog, ctrl_c: dict[str, bool]) -> None:
         """The epochs, recorded in ``log``; Ctrl-C stops after the step in flight."""
         net, cfg, train = self.net, self.cfg, self.train
-        snapshot = np.empty_like(net._theta)
-        grad = np.empty_like(net._theta)
+        snapshot = np.empty_like(net.parameters.theta)
+        grad = np.empty_like(net.parameters.theta)
         for epoch in range(cfg.epochs):
             lr = cfg.schedule(epoch, cfg.learning_rate)
-            np.copyto(snapshot, net._theta)
+            np.copyto(snapshot, net.parameters.theta)
             # every worker shuffles its own rows (or, without shuffling, lays them out once)
             train.call(
                 self.client,
@@ -310,7 +310,7 @@ class _Epochs:
                     break
                 total_cost += cost * m_k
                 metric_sums += metrics
-                cfg.optimizer.step([net._theta], [grad], lr)
+                cfg.optimizer.step([net.parameters.theta], [grad], lr)
                 if ctrl_c["stop"]:
                     # the network keeps every update made so far; the history lists the
                     # completed epochs
@@ -325,7 +325,7 @@ class _Epochs:
         """``val_cost`` and ``val_accuracy`` (or ``val_r2``) of θ, from the validation parts'
         workers, into the epoch's series (before the callbacks read them)."""
         assert self.val is not None
-        theta = self.net._theta.copy()
+        theta = self.net.parameters.copy()
         sums: list[StepSums] = self.val.call(
             self.client, "a validation pass", lambda i, t: t.evaluate(theta)
         )

@@ -38,20 +38,10 @@ __all__ = ["StreamTrainer", "open_stream", "count_piece"]
 def open_stream(data: Any, chunk_rows: int | None = None) -> Any:
     """The :class:`~layerwise.tables.stream.TableStream` of ``data``: a folder or a file, or a
     list of files (a glob's: Parquet, or else CSV/TSV), opened on a worker."""
-    from ..tables.stream import TableStream, _csv_format
+    from ..tables.stream import TableStream
 
-    if not isinstance(data, (list, tuple)):
-        return TableStream(data, chunk_rows)
-    import pyarrow.dataset as ds
-
-    paths = [str(p) for p in data]
-    if all(p.lower().endswith((".parquet", ".pq")) for p in paths):
-        file_format: Any = "parquet"
-    else:
-        file_format = _csv_format("\t" if paths[0].lower().endswith(".tsv") else ",")
-    stream = TableStream(ds.dataset(paths, format=file_format), chunk_rows)
-    stream.source = f"{len(paths)} files ({paths[0]}, ...)" if len(paths) > 1 else paths[0]
-    return stream
+    # each file or row group a piece of its own, dealt to the workers
+    return TableStream(list(data) if isinstance(data, tuple) else data, chunk_rows, group=False)
 
 
 def count_piece(data: Any, index: int, chunk_rows: int | None = None) -> int:

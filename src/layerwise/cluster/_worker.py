@@ -99,12 +99,12 @@ def _metric(AL: Array, Y: Array, task: str, hard_labels: bool) -> Array:
 def step_sums(net: Network, theta: Array, A0: Array, Y: Array, task: str, hard: bool) -> StepSums:
     """The sums of a worker's share of a step, A[0] (n[0], b) and Y (n[L], b), forward and
     backward with the parameters θ."""
-    net._set_flat_params(theta)
+    net.parameters.set(theta)
     m = A0.shape[1]
     # factor m turns the mean gradient of the batch into the sum over its examples, which
     # the client adds up over the parts and divides by the global batch size
     cost, AL = cost_and_gradient(net, A0, Y, hard_labels=hard, factor=float(m))
-    return StepSums(cost * m, net._grad.copy(), m, _metric(AL, Y, task, hard))
+    return StepSums(cost * m, net.parameters.grad.copy(), m, _metric(AL, Y, task, hard))
 
 
 def evaluation_sums(
@@ -112,8 +112,8 @@ def evaluation_sums(
 ) -> StepSums:
     """Σ_i L_i and the metric's sum on X (n[0], m), Y (n[L], m) with the parameters θ (for
     validation); the gradient is left empty."""
-    net._set_flat_params(theta)
-    AL = net._forward(X)
+    net.parameters.set(theta)
+    AL = net.output(X)
     m = X.shape[1]
     cost = float(net.loss.cost(AL, Y)) * m
     return StepSums(cost, np.empty(0), m, _metric(AL, Y, task, hard))

@@ -427,7 +427,7 @@ class TableModel:
                 sample_weight=p.weights,
                 engine=engine,
             )
-            net._set_flat_params(fresh._theta.copy())
+            net.parameters.set(fresh.parameters.copy())
         seconds = time.perf_counter() - start
         metrics = {"train": _scores(net, p.X, p.Y, p.sample_weight, p.kind), **metrics}
         net.metadata = {

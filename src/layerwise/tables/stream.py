@@ -161,10 +161,10 @@ class TableStream:
 
     Parameters
     ----------
-    data : str, path or pyarrow.dataset.Dataset
+    data : str, path, list of paths or pyarrow.dataset.Dataset
         A Parquet file, a folder of Parquet files (every ``.parquet``/``.pq`` file in it and
-        its subfolders; or of CSV/TSV files when it holds no Parquet file), a CSV/TSV file, or
-        a pyarrow dataset.
+        its subfolders; or of CSV/TSV files when it holds no Parquet file), a CSV/TSV file, a
+        list of files of one format, or a pyarrow dataset.
     chunk_rows : int, optional
         Rows read at a time (default :data:`CHUNK_ROWS`).
     task : str
@@ -173,6 +173,9 @@ class TableStream:
     progress : bool
         A bar of the files the first pass has read (tqdm, the ``progress`` extra): the pass
         that prepares a folder of many files shows how far it is.
+    group : bool
+        Consecutive small files or row groups read together as one piece (the default);
+        False keeps each a piece of its own (a cluster deals whole pieces to its workers).
 
     Attributes
     ----------
@@ -193,6 +196,7 @@ class TableStream:
         chunk_rows: int | None = None,
         task: str = "training",
         progress: bool = False,
+        group: bool = True,
     ) -> None:
         _pyarrow_dataset()
         self.source = _source_name(data)
@@ -218,7 +222,9 @@ class TableStream:
                 parts = [part for name in files for part in parquet_parts(name)]
             else:
                 parts = [Part(name, None, None, self.states[name].size) for name in files]
-            self.pieces = group_parts(parts, self.chunk_rows)
+            # small consecutive files or row groups read together (one machine); a cluster
+            # deals its workers whole files or row groups (group=False)
+            self.pieces = group_parts(parts, self.chunk_rows if group else 1)
         self.columns = [c for c in columns if not c.startswith("__")]
         if not self.columns:
             raise ValueError(f"{self.source} has no columns")
@@ -395,12 +401,26 @@ def _files_bar(total: int) -> Any:
 def _source_name(data: Any) -> str:
     if isinstance(data, (str, os.PathLike)):
         return os.fspath(data)
+    if isinstance(data, (list, tuple)) and data:
+        first = os.fspath(data[0])
+        return f"{len(data)} files ({first}, ...)" if len(data) > 1 else first
     return f"the {type(data).__name__}"
 
 
 def _files_and_format(data: Any) -> tuple[list[str], str]:
-    """The files of a path (a folder's: :func:`~layerwise.tables.folders.folder_files`),
-    each a regular file, and their kind ("parquet" or "csv")."""
+    """The files of a path (a folder's: :func:`~layerwise.tables.folders.folder_files`), or
+    of a list of files (a cluster's share of a table), each a regular file, and their kind
+    ("parquet" or "csv")."""
+    if isinstance(data, (list, tuple)):
+        if not data:
+            raise ValueError("no files given: expected a list of .parquet, .csv or .tsv files")
+        found = [_files_and_format(one) for one in data]
+        kinds = {kind for _, kind in found}
+        if len(kinds) > 1:
+            raise ValueError(
+                f"{_source_name(data)} mix Parquet and CSV files; give files of one format"
+            )
+        return [name for names, _ in found for name in names], kinds.pop()
     path = os.fspath(data)
     if os.path.isdir(path):
         return folder_files(path)
