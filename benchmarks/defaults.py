@@ -17,8 +17,8 @@ From those curves:
 - each candidate's time to target is the elapsed time at the first epoch whose validation
   score reaches the target;
 - early stopping with patience p is replayed on each curve (Keras' rule, as
-  ``layerwise.callbacks.EarlyStopping``: stop after p epochs without a lower validation cost,
-  keep the epoch of the lowest one): the time it takes, and whether the kept epoch's score
+  ``layerwise.training.callbacks.EarlyStopping``: stop after p epochs without a lower validation
+  cost, keep the epoch of the lowest one): the time it takes, and whether the kept epoch's score
   reaches the target.
 
 Times are the process's CPU seconds (``time.process_time``) with NumPy's BLAS held to one

@@ -4,10 +4,11 @@ command line does), over networks, rows and epochs of the sizes the command line
 
     python benchmarks/engine_choice.py [--repeats 3] [--quick]
 
-Prints one line per case: the work (multiply-adds, :func:`layerwise.engines.choice.work_of`),
+Prints one line per case: the work (multiply-adds,
+:func:`layerwise.training.engines.choice.work_of`),
 the median seconds of each engine and their ratio, then the smallest work from which the jax
 engine was faster in every larger case: the threshold ``JAX_MIN_WORK`` of
-``layerwise.engines.choice`` (``train --engine auto``).
+``layerwise.training.engines.choice`` (``train --engine auto``).
 
 Each fit is the command line's: Adam, the default mini-batch size for the rows
 (``layerwise.tables.defaults.batch_size_for``), float64 (the command line's default dtype).
@@ -59,7 +60,7 @@ def _time(case: list, engine: str) -> float:
 
 
 def main() -> None:
-    from layerwise.engines.choice import JAX_MIN_WORK, work_of
+    from layerwise.training.engines.choice import JAX_MIN_WORK, work_of
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)

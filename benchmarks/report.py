@@ -405,7 +405,7 @@ def report(
             "Each tool's median time on the machine as it was, and with another process "
             "spinning on one core (`while True: pass`) meanwhile; busy ÷ quiet is the median "
             "of the paired ratios. The numpy engine chooses its BLAS threads during fit "
-            "(layerwise.threads).",
+            "(layerwise.training.threads).",
             "",
         ]
         lines += quiet_busy_table(quiet_busy, tools)

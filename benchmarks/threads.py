@@ -2,7 +2,7 @@
 of a layer n × n on a batch of b examples, timed with 1 and with all of NumPy's BLAS threads,
 on a quiet machine and with another process keeping one core busy.
 
-The rule that ``layerwise.threads`` applies during ``fit`` comes from this table: below the
+The rule that ``layerwise.training.threads`` applies during ``fit`` comes from this table: below the
 crossover, one thread is as fast when the machine is quiet and much faster when it is busy.
 
 Usage::

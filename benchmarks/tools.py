@@ -15,7 +15,7 @@ import numpy as np
 from optional import MLPClassifier, jax, sklearn, torch
 from workloads import Array, Task, Workload, new_network
 
-from layerwise.threads import blas_threads_for
+from layerwise.training.threads import blas_threads_for
 
 #: a prepared training run: trains when called, returns the final epoch's loss
 Trainer = Callable[[], float]
@@ -51,7 +51,7 @@ def prepare_layerwise(task: Task, engine: str = "numpy") -> Trainer:
 
 def same_threads(prepare: Callable[[Task], Trainer]) -> Callable[[Task], Trainer]:
     """A reference run under the BLAS threads that layerwise's fit chooses for the workload
-    (layerwise.threads), so that its ratio to layerwise compares the work, not the thread
+    (layerwise.training.threads), so that its ratio to layerwise compares the work, not the thread
     policy."""
 
     def prepared(task: Task) -> Trainer:

@@ -122,7 +122,7 @@ def formula_table(modules: list[str], page_dir: str = "api") -> str:
     Parameters
     ----------
     modules : list of str
-        E.g. ``["layerwise.propagation"]``; each module's API page is found in docs/api/ by
+        E.g. ``["layerwise.core.propagation"]``; each module's API page is found in docs/api/ by
         its ``::: module`` line.
     page_dir : str
         The folder of the page the table goes on (for the links).

@@ -30,7 +30,7 @@ from sklearn.model_selection import train_test_split
 
 import layerwise as lw
 from layerwise import plot
-from layerwise.preprocessing import Preprocessing
+from layerwise.features.preprocessing import Preprocessing
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,7 +31,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 import layerwise as lw
 from layerwise import plot
-from layerwise.preprocessing import Preprocessing
+from layerwise.features.preprocessing import Preprocessing
 
 
 def main(argv: Sequence[str] | None = None) -> int:

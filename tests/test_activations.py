@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.activations import ACTIVATIONS
+from layerwise.core.activations import ACTIVATIONS
 
 NAMES = sorted(ACTIVATIONS)
 ELEMENTWISE = [name for name in NAMES if name != "softmax"]

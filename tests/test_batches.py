@@ -1,4 +1,5 @@
-"""Mini-batches (layerwise.batches): a SciPy sparse X trains batch by batch without ever being
+"""Mini-batches (layerwise.training.batches): a SciPy sparse X trains batch by batch without ever
+being
 densified, and gives the weights a dense X gives (the same batches, the same products up to
 the order of the sums)."""
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.batches import Batches
+from layerwise.training.batches import Batches
 
 sp = pytest.importorskip("scipy.sparse")
 

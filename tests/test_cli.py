@@ -490,7 +490,7 @@ def test_gradcheck_of_a_model_on_its_data_agrees_with_the_library(capsys, model,
 
 
 def test_gradcheck_of_millions_of_parameters_checks_a_sample_and_says_so(capsys, monkeypatch):
-    import layerwise.gradcheck as gradcheck
+    import layerwise.core.gradcheck as gradcheck
 
     forward, passes = gradcheck.forward, []
 
@@ -558,7 +558,7 @@ def test_demo_still_works(capsys):
 def test_progress_bar_only_on_a_terminal(monkeypatch):
     from argparse import Namespace
 
-    from layerwise.callbacks import ProgressBar
+    from layerwise.training.callbacks import ProgressBar
 
     args = Namespace(quiet=False, epochs=20)
     assert isinstance(make_callbacks(args)[0], EpochPrinter)  # pytest's stderr is no tty

@@ -219,7 +219,7 @@ def test_auto_takes_numpy_where_the_jax_engine_would_not_fit_in_memory(monkeypat
     import resource
 
     from layerwise import _checks
-    from layerwise.engines import choice
+    from layerwise.training.engines import choice
 
     monkeypatch.setattr(choice, "jax_installed", lambda: True)
     dims, m, epochs = [100, 128, 1], 1_000_000, 200  # 7.7e12 multiply-adds: jax's work
@@ -246,7 +246,7 @@ def test_auto_takes_numpy_where_the_jax_engine_would_not_fit_in_memory(monkeypat
 
 def test_train_says_which_engine_memory_chose(capsys, tmp_path, monkeypatch):
     from layerwise import _checks
-    from layerwise.engines import choice
+    from layerwise.training.engines import choice
 
     monkeypatch.setattr(choice, "jax_installed", lambda: True)
     monkeypatch.setattr(choice, "JAX_MIN_WORK", 1.0)  # any training is work enough
@@ -459,7 +459,7 @@ def test_the_notebooks_install_line_brings_what_they_import():
         "onnxruntime": "onnxruntime",
         "pandas": "pandas",
         "matplotlib": "matplotlib",
-        "layerwise.live": "ipython",
+        "layerwise.views.live": "ipython",
         "layerwise.tables": "pandas",
     }
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):

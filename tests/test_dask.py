@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.preprocessing import Preprocessing
+from layerwise.features.preprocessing import Preprocessing
 
 pytest.importorskip("sklearn", reason="needs the sklearn extra")
 

@@ -102,7 +102,7 @@ def test_every_notebook_is_executed_for_the_site():
 
 
 def test_the_formula_comments_of_linear_backward_are_found(formulas):
-    source = (ROOT / "src" / "layerwise" / "one_layer.py").read_text(encoding="utf-8")
+    source = (ROOT / "src" / "layerwise" / "core" / "one_layer.py").read_text(encoding="utf-8")
     found = [text.splitlines()[0] for _, text in formulas.formula_blocks(source)]
     # the notes' three backward lines, as written above the lines that compute them
     for formula in ("dW[l] = 1/m dZ[l] A[l-1]^T", "dA[l-1] = W[l]^T dZ[l]"):
@@ -115,7 +115,7 @@ def test_the_formula_comments_of_linear_backward_are_found(formulas):
 def test_the_api_pages_show_the_formula_comments(formulas):
     griffe = pytest.importorskip("griffe")
     module = griffe.load(
-        "layerwise.one_layer",
+        "layerwise.core.one_layer",
         search_paths=[str(ROOT / "src")],
         extensions=griffe.load_extensions(formulas.FormulaComments()),
     )
@@ -129,7 +129,7 @@ def test_the_api_pages_show_the_formula_comments(formulas):
     assert "Parameters\n----------" in rest  # the numpydoc sections stay after it
     # a method without a docstring of its own: its formulas are on its class
     activations = griffe.load(
-        "layerwise.activations",
+        "layerwise.core.activations",
         search_paths=[str(ROOT / "src")],
         extensions=griffe.load_extensions(formulas.FormulaComments()),
     )
@@ -144,12 +144,12 @@ def test_the_notation_page_lists_each_formula_with_its_function(formulas, hooks)
     row = next(r for r in rows if "keepdims=True" in r)
     assert row == (
         "| `db[l] = 1/m np.sum(dZ[l], axis=1, keepdims=True)` | "
-        "[`layerwise.one_layer.linear_backward`]"
-        "(propagation.md#layerwise.one_layer.linear_backward) |"
+        "[`layerwise.core.one_layer.linear_backward`]"
+        "(propagation.md#layerwise.core.one_layer.linear_backward) |"
     )
     # a method links to its class's entry, a private helper to its module's
     sigmoid = next(r for r in rows if r.startswith("| `g'(z) = a (1 − a)`"))
-    assert sigmoid.endswith("(propagation.md#layerwise.activations.Sigmoid) |")
+    assert sigmoid.endswith("(propagation.md#layerwise.core.activations.Sigmoid) |")
     small = next(r for r in rows if "randn" in r)
-    assert small.endswith("(propagation.md#layerwise.initializers) |")
+    assert small.endswith("(propagation.md#layerwise.core.initializers) |")
     assert "api/notation.md" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")

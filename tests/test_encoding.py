@@ -1,4 +1,5 @@
-"""layerwise.encoding and the table part of Preprocessing: the NumPy transform against values
+"""layerwise.features.encoding and the table part of Preprocessing: the NumPy transform against
+values
 worked out by hand, the JSON round trip, and a clear ValueError for every malformed field of a
 model file's column encoding (model files come from anywhere). NumPy only."""
 
@@ -9,8 +10,8 @@ import json
 import numpy as np
 import pytest
 
-from layerwise.encoding import ColumnEncoding, category_key, encode_columns
-from layerwise.preprocessing import Preprocessing
+from layerwise.features.encoding import ColumnEncoding, category_key, encode_columns
+from layerwise.features.preprocessing import Preprocessing
 
 AGE = ColumnEncoding("age", "number", fill=40.0, indicator=True)
 CITY = ColumnEncoding("city", "category", categories=("Lyon", "Paris", None), infrequent=("Nice",))
@@ -200,7 +201,7 @@ def test_model_file_with_malformed_columns_is_a_model_file_error(tmp_path):
     from safetensors.numpy import load_file, save_file
 
     import layerwise as lw
-    from layerwise.io import ModelFileError
+    from layerwise.model.io import ModelFileError
 
     net = lw.Network([N0, 3, 1], seed=0)
     net.preprocessing = preprocessing()

@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from layerwise.engines import choice
-from layerwise.engines.choice import JAX_MIN_WORK, choose_engine, work_of
+from layerwise.training.engines import choice
+from layerwise.training.engines.choice import JAX_MIN_WORK, choose_engine, work_of
 
 
 def test_work_is_three_multiply_adds_per_weight_per_example_per_epoch():

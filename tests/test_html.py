@@ -1,4 +1,4 @@
-"""The notebook views (layerwise._html, Network._repr_html_, History._repr_html_): well-formed
+"""The notebook views (layerwise.views._html, Network._repr_html_, History._repr_html_): well-formed
 HTML that holds the texts of ``summary`` and ``explain``, a cost curve whose points sit where
 the costs say, escaped names, and a PNG that an independent reader decodes."""
 
@@ -15,7 +15,9 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise._html import (
+from layerwise.features.encoding import ColumnEncoding
+from layerwise.training.history import SHOWN_KEYS
+from layerwise.views._html import (
     MAX_POINTS,
     boundary_png,
     cost_svg,
@@ -23,8 +25,6 @@ from layerwise._html import (
     png_bytes,
     table_model_html,
 )
-from layerwise.encoding import ColumnEncoding
-from layerwise.history import SHOWN_KEYS
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -66,7 +66,7 @@ def test_network_html_holds_the_dimension_table_and_the_equations(trained):
 
 def test_the_cli_explain_uses_the_same_equations():
     from layerwise.cli import explain
-    from layerwise.equations import equations
+    from layerwise.views.equations import equations
 
     assert explain.equations is equations
 

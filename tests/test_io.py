@@ -375,7 +375,7 @@ def test_a_device_that_never_ends_is_refused(tmp_path):
 
 
 def test_an_oversized_header_is_refused_before_reading_it(tmp_path):
-    from layerwise.io import MAX_HEADER_BYTES
+    from layerwise.model.io import MAX_HEADER_BYTES
 
     path = tmp_path / "big.safetensors"
     header = b'{"x": "' + b"a" * MAX_HEADER_BYTES + b'"}'
@@ -491,7 +491,7 @@ def test_classes_that_name_two_outputs_alike_are_refused(tmp_path, classes, says
 
 def test_a_header_too_large_is_found_from_the_preprocessing_alone(monkeypatch):
     from layerwise import io
-    from layerwise.encoding import ColumnEncoding
+    from layerwise.features.encoding import ColumnEncoding
 
     rare = tuple(f"rare value number {i:06d}" for i in range(20_000))
     columns = [

@@ -20,8 +20,8 @@ from layerwise import (  # noqa: E402
     optimizers,
     propagation,
 )
-from layerwise.engines import _jax_run  # noqa: E402
-from layerwise.engines import jax as _jax_engine  # noqa: E402
+from layerwise.training.engines import _jax_run  # noqa: E402
+from layerwise.training.engines import jax as _jax_engine  # noqa: E402
 
 # --------------------------------------------------------------------------- helpers
 
@@ -398,7 +398,7 @@ def test_custom_activation_optimizer_and_loss_are_refused_by_name():
 def test_the_engine_traces_the_readable_functions(monkeypatch):
     """Spies on the notes' functions see JAX values go through them during a jax fit: the
     engine computes with them, not with a copy."""
-    from layerwise._namespace import is_jax_array
+    from layerwise.core._namespace import is_jax_array
 
     seen: dict[str, int] = {}
 

@@ -1,20 +1,57 @@
-"""The package's layout as the README describes it: the core never imports an edge, and no
-two modules import each other, directly or around a circle (imports inside functions count;
-those only for type checkers do not)."""
+"""The package's layout as DESIGN.md and docs/layout.md describe it: the layers of the system
+as folders, in an order where each imports only from the ones before it.
+
+Every import counts: at module level, inside functions (lazy) and under ``TYPE_CHECKING``. A
+lazy import that goes against the order is allowed only where it is named in ``LAZY`` below,
+one by one, with the reason.
+"""
 
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
+import pytest
+
 import layerwise
+from layerwise import _aliases
 
 PACKAGE = Path(layerwise.__file__).parent
-#: the edges with more than one module are subpackages
-EDGE_PACKAGES = ("cli", "tables", "sklearn", "playground", "cluster", "exercises")
-#: imports of an edge by the core that DESIGN.md's layers allow, named one by one: the ONNX
-#: export (views and export) comes after tables, whose kinds of column say their ONNX nodes
-ALLOWED = {("layerwise.onnx_export", "layerwise.tables.kinds")}
+
+#: the layers, inner to outer; a module imports only from its own layer and the ones before
+LAYERS = (
+    ("ground",),
+    ("core",),
+    ("features",),
+    ("training",),
+    ("model",),
+    ("tables",),
+    ("views", "export"),
+    ("sklearn", "cluster"),
+    ("cli", "playground", "exercises"),
+)
+RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
+
+#: (importer, imported): lazy imports, inside a function, that go outward on purpose
+LAZY = {
+    # convenience methods of the model that show or export it
+    ("layerwise.model.network", "layerwise.views._html"): "Network._repr_html_",
+    ("layerwise.model.network", "layerwise.export.onnx"): "Network.to_onnx",
+    ("layerwise.training.history", "layerwise.views._html"): "History._repr_html_",
+    ("layerwise.tables.model", "layerwise.views._html"): "TableModel._repr_html_",
+    ("layerwise.tables.model", "layerwise.export.onnx"): "TableModel.to_onnx",
+    # the cluster's client, when TableModel.fit is given a dask client
+    ("layerwise.tables.model_stream", "layerwise.cluster"): "TableModel.fit(..., client=)",
+    # the old place of LiveView, for one release (training does not import the views)
+    ("layerwise.training.callbacks", "layerwise.views.live"): "layerwise.callbacks.LiveView",
+}
+
+
+def layer_of(module: str) -> str:
+    """The layer of a module: its folder, or "ground" for the private helpers at the root."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in RANK else "ground"
 
 
 def _module_name(path: Path) -> str:
@@ -22,57 +59,71 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def import_graph() -> dict[str, set[str]]:
-    """Module -> the package's modules it imports."""
+def imports() -> dict[str, dict[str, str]]:
+    """Module -> {the package's module it imports: "module", "lazy" or "type"}."""
     modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
-    graph: dict[str, set[str]] = {name: set() for name in modules}
+    graph: dict[str, dict[str, str]] = {name: {} for name in modules}
     for name, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        type_only = {
-            id(node)
-            for block in ast.walk(tree)
-            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
-            for node in ast.walk(block)
-        }
+        kinds: dict[int, str] = {}
+        for block in ast.walk(tree):
+            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test):
+                for node in ast.walk(block):
+                    kinds[id(node)] = "type"
+            elif isinstance(block, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for node in ast.walk(block):
+                    kinds.setdefault(id(node), "lazy")
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         for node in ast.walk(tree):
-            if id(node) in type_only or not isinstance(node, ast.ImportFrom):
-                continue
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - (node.level - 1)]
-                target = ".".join(base + ([node.module] if node.module else []))
-            elif (node.module or "").startswith("layerwise"):
-                target = node.module or ""
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")
+                    base = base[: len(base) - (node.level - 1)]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                elif (node.module or "").startswith("layerwise"):
+                    target = node.module or ""
+                else:
+                    continue
+                found = [
+                    f"{target}.{a.name}" if f"{target}.{a.name}" in modules else target
+                    for a in node.names
+                ]
+            elif isinstance(node, ast.Import):
+                found = [a.name for a in node.names if a.name.startswith("layerwise")]
             else:
                 continue
-            for alias in node.names:
-                imported = f"{target}.{alias.name}"
-                found = imported if imported in modules else target
-                if found in modules and found != name:
-                    graph[name].add(found)
+            for target in found:
+                if target in modules and target != name:
+                    kind = kinds.get(id(node), "module")
+                    if graph[name].get(target) != "module":
+                        graph[name][target] = kind
     return graph
 
 
-def test_the_core_never_imports_an_edge():
-    graph = import_graph()
-    core = [m for m in graph if m.count(".") == 1 and m.split(".")[1] not in EDGE_PACKAGES]
-    assert "layerwise.network" in core and "layerwise.training" in core
-    for module in core:
-        if module == "layerwise.__main__":  # `python -m layerwise` is the command line
-            continue
-        edges = sorted(
-            t
-            for t in graph[module]
-            if t.split(".")[1] in EDGE_PACKAGES and (module, t) not in ALLOWED
-        )
-        assert edges == [], f"{module} imports {edges}"
+def test_each_layer_imports_only_from_the_ones_before_it():
+    graph = imports()
+    assert "layerwise.model.network" in graph and "layerwise.core.propagation" in graph
+    wrong = []
+    for module, targets in sorted(graph.items()):
+        for target, kind in sorted(targets.items()):
+            if RANK[layer_of(target)] <= RANK[layer_of(module)]:
+                continue
+            if layer_of(module) == "ground" and module in ("layerwise", "layerwise.__main__"):
+                continue  # the package's face re-exports, __main__ runs the command line
+            if kind == "lazy" and (module, target) in LAZY:
+                continue
+            wrong.append(f"{module} -> {target} ({kind})")
+    assert wrong == [], "imports against the layers' order:\n" + "\n".join(wrong)
+
+
+def test_every_named_lazy_import_still_exists():
+    graph = imports()
+    stale = [pair for pair in LAZY if graph.get(pair[0], {}).get(pair[1]) != "lazy"]
+    assert stale == [], f"named in LAZY but no longer imported lazily: {stale}"
 
 
 def test_there_is_no_import_circle():
-    graph = import_graph()
-    # the graph sees imports inside functions (Network.save imports io where it is used)
-    assert "layerwise.io" in graph["layerwise.network"]
+    graph = {m: {t for t, k in ts.items() if k == "module"} for m, ts in imports().items()}
     state: dict[str, int] = {}  # 1: on the current path, 2: done
     path: list[str] = []
 
@@ -91,6 +142,25 @@ def test_there_is_no_import_circle():
     for module in sorted(graph):
         if module not in state:
             visit(module)
+
+
+def test_the_package_root_keeps_a_dozen_files_at_most():
+    files = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert len(files) <= 12, files
+    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert {name for names in LAYERS[1:] for name in names} <= folders
+
+
+@pytest.mark.parametrize("old", sorted(_aliases.MOVED))
+def test_the_old_dotted_paths_give_the_moved_modules(old):
+    assert importlib.import_module(old) is importlib.import_module(_aliases.MOVED[old])
+    short = old.split(".")[1]
+    assert getattr(layerwise, short) is importlib.import_module(f"layerwise.{short}")
+
+
+def test_an_unknown_attribute_of_the_package_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'nonesuch'"):
+        layerwise.nonesuch  # noqa: B018
 
 
 #: a Network's private attributes (and those of its Dense layers): outside network.py and
@@ -119,9 +189,6 @@ NETWORK_PRIVATE = {
     "_dropped",
 }
 
-#: modules that still read them, to be moved onto the public names; empty it as they are
-STILL_READING_PRIVATE: set[str] = set()
-
 
 def private_reads(path: Path) -> list[str]:
     """`line: expression` of every read of a NETWORK_PRIVATE attribute on anything but
@@ -139,20 +206,13 @@ def private_reads(path: Path) -> list[str]:
 
 
 def test_no_module_outside_the_model_reads_a_networks_private_attributes():
-    model = {"layerwise/network.py", "layerwise/layers.py"}
-    seen_allowed = set()
+    # the model, and the layer whose buffers the network's parameters object owns
+    owners = {"layerwise/model/network.py", "layerwise/core/layers.py"}
     for path in sorted(PACKAGE.rglob("*.py")):
         name = path.relative_to(PACKAGE.parent).as_posix()
-        if name in model:
-            continue
-        reads = private_reads(path)
-        if name in STILL_READING_PRIVATE:
-            if reads:
-                seen_allowed.add(name)
-            continue
-        assert reads == [], f"{name} reads a Network's private attributes: {reads}"
-    stale = STILL_READING_PRIVATE - seen_allowed
-    assert not stale, f"{sorted(stale)} no longer read private attributes: drop them from the list"
+        if name not in owners:
+            reads = private_reads(path)
+            assert reads == [], f"{name} reads a Network's private attributes: {reads}"
 
 
 def test_the_private_reads_check_can_fail(tmp_path):

@@ -80,8 +80,8 @@ def test_lbfgs_gradient_is_the_cost_s_gradient(num_grad):
     X, Y = lw.datasets.moons(m=30, noise=0.25, seed=8)
     w = np.random.default_rng(9).uniform(0, 2, (1, 30))
     net = lw.Network([2, 4, 1], hidden="tanh", output="sigmoid", init="xavier", seed=10)
-    from layerwise.batches import batch_weights
     from layerwise.training import cost_and_gradient
+    from layerwise.training.batches import batch_weights
 
     weights = batch_weights(w)
     theta = net.parameters.copy()

@@ -62,7 +62,7 @@ def train_with(tmp_path: Path, edit: str | None, l2: float = 0.0) -> dict:
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     if edit is not None:
-        module = copy / "layerwise" / "propagation.py"
+        module = copy / "layerwise" / "core" / "propagation.py"
         text = module.read_text(encoding="utf-8")
         assert text.count(f"\ndef {edit}(") == 1
         text = text.replace(f"\ndef {edit}(", f"\ndef _original_{edit}(")

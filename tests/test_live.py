@@ -1,4 +1,4 @@
-"""The live training view (layerwise.live): it redraws in place through a display handle,
+"""The live training view (layerwise.views.live): it redraws in place through a display handle,
 shows the cost it was given and the decision boundary for two features, and its time stays
 under 5 % of training, measured from outside with a fake display."""
 
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.callbacks import LiveView as LiveViewFromCallbacks
-from layerwise.live import GRACE, LiveView
+from layerwise.training import callbacks
+from layerwise.views.live import GRACE, LiveView
 
 
 class FakeDisplay:
@@ -177,7 +177,7 @@ def test_without_ipython_the_error_names_what_to_install(flower, monkeypatch):
 
 
 def test_callbacks_module_offers_the_live_view():
-    assert LiveViewFromCallbacks is LiveView
+    assert callbacks.LiveView is LiveView  # the old place, for one release
 
 
 class FakeClock:
@@ -216,10 +216,10 @@ class ClockedDisplay(FakeDisplay):
 def _run_on_the_fake_clock(monkeypatch, seconds, epoch, frame, X=None, Y=None):
     """The view's calls for a run of ``seconds`` at ``epoch`` seconds per epoch, each frame
     taking ``frame`` seconds; returns the display."""
-    import layerwise.live
+    import layerwise.views.live
 
     clock = FakeClock()
-    monkeypatch.setattr(layerwise.live, "_clock", clock)
+    monkeypatch.setattr(layerwise.views.live, "_clock", clock)
     display = ClockedDisplay(clock, frame)
     view = LiveView(X, Y, display=display)
     net = lw.Network([2, 4, 1], hidden="tanh", seed=1)

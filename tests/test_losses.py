@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.losses import LOSSES
+from layerwise.core.losses import LOSSES
 
 NAMES = sorted(LOSSES)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from layerwise.metrics import (
+from layerwise.core.metrics import (
     EpochMetric,
     accuracy,
     count_correct,

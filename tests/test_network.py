@@ -494,7 +494,7 @@ def test_fit_signature_lists_exactly_the_fit_options():
     import dataclasses
     import inspect
 
-    from layerwise._fit_options import FitOptions
+    from layerwise.training.options import FitOptions
 
     params = list(inspect.signature(lw.Network.fit).parameters.values())[3:]  # after self, X, Y
     fields = dataclasses.fields(FitOptions)

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.onnx_export import export_network
-from layerwise.preprocessing import Preprocessing
+from layerwise.export.onnx import export_network
+from layerwise.features.preprocessing import Preprocessing
 
 onnx = pytest.importorskip("onnx", reason="needs the onnx extra")
 ort = pytest.importorskip("onnxruntime", reason="needs the onnx extra")
@@ -279,7 +279,7 @@ def _identity_on(columns: list) -> lw.Network:
 
 
 def test_a_date_column_is_one_float_input_of_days_and_its_parts_are_exact():
-    from layerwise.encoding import ColumnEncoding
+    from layerwise.features.encoding import ColumnEncoding
 
     rng = np.random.default_rng(0)
     days = np.concatenate(

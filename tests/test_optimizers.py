@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.optimizers import (
+from layerwise.training.optimizers import (
     OPTIMIZERS,
     SCHEDULES,
     ExponentialDecay,

@@ -1,4 +1,4 @@
-"""Plots (layerwise.plot) draw on the user's backend and never switch it; a figure written to
+"""Plots (layerwise.views.plot) draw on the user's backend and never switch it; a figure written to
 a file is made outside pyplot (never shown, never left open)."""
 
 from __future__ import annotations

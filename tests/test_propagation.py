@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.activations import ACTIVATIONS, Tanh
+from layerwise.core.activations import ACTIVATIONS, Tanh
 
 HIDDEN = sorted(name for name in ACTIVATIONS if name != "softmax")
 #: (output activation, loss): the three canonical pairs and two that need the general chain rule
@@ -140,7 +140,7 @@ def test_gradient_check_on_a_sample_checks_that_many_and_still_finds_a_wrong_der
             D *= 2.0
             return D
 
-    import layerwise.gradcheck as gradcheck
+    import layerwise.core.gradcheck as gradcheck
 
     params = random_params([3, 20, 10, 1], rng)  # 60 + 20 + 200 + 10 + 10 + 1 = 301 parameters
     costs = []

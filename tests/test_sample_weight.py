@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.losses import normalized_weights
+from layerwise.core.losses import normalized_weights
 
 try:  # scikit-learn's weighted metrics are the oracle, and the estimators need it
     from sklearn.metrics import accuracy_score, log_loss, r2_score
@@ -372,7 +372,7 @@ def test_weights_beyond_the_dtype_are_refused_by_name():
 
 
 def test_standardization_of_huge_finite_features_is_finite_and_exact():
-    from layerwise.preprocessing import Preprocessing
+    from layerwise.features.preprocessing import Preprocessing
 
     rng = np.random.default_rng(0)
     base = rng.standard_normal((3, 40))

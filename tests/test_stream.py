@@ -119,7 +119,7 @@ def test_a_constant_column_is_scaled_by_one_as_in_scikit_learn():
     X = np.full((3, 101), 2020.0)
     X[0] += np.r_[1e-12, np.zeros(100)]  # rounding noise on a constant
     X[2] = np.arange(101.0)
-    from layerwise.preprocessing import Preprocessing
+    from layerwise.features.preprocessing import Preprocessing
 
     pre = Preprocessing.fit(X)
     assert pre.scale[0] == StandardScaler().fit(X.T).scale_[0] == 1.0

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from layerwise.encoding import encode_columns
+from layerwise.features.encoding import encode_columns
 
 for _module in ("pandas", "sklearn"):
     pytest.importorskip(_module, reason="TableEncoder needs pandas; the oracle is scikit-learn")
@@ -486,7 +486,7 @@ def test_the_smooth_clip_is_z_over_sqrt_of_one_plus_z_over_c_squared():
 def test_the_clip_travels_in_the_model_file_and_the_onnx_graph(tmp_path):
     pytest.importorskip("safetensors", reason="needs the io extra")
     import layerwise as lw
-    from layerwise.preprocessing import Preprocessing
+    from layerwise.features.preprocessing import Preprocessing
 
     df = heavy_tailed()
     enc = TableEncoder(scaling="robust", clip=3.0).fit(df)
@@ -503,7 +503,7 @@ def test_the_clip_travels_in_the_model_file_and_the_onnx_graph(tmp_path):
     with pytest.raises(ValueError, match="clip"):
         Preprocessing.from_dict({**data, "clip": 0}, X.shape[0])
     ort = pytest.importorskip("onnxruntime", reason="needs the onnx extra")
-    from layerwise.onnx_export import export_network
+    from layerwise.export.onnx import export_network
 
     export_network(net, tmp_path / "m.onnx")
     session = ort.InferenceSession(str(tmp_path / "m.onnx"))
@@ -526,7 +526,7 @@ def test_the_clip_travels_in_the_model_file_and_the_onnx_graph(tmp_path):
 def test_encoding_maps_one_hot_features_exactly_as_the_formula(clip):
     """encode takes a shortcut for the 0/1 features (x · clip(1)) and encode_rows writes
     the rows layout: both equal the formula applied to every feature of the raw encoding."""
-    from layerwise.encoding import encode_columns
+    from layerwise.features.encoding import encode_columns
     from layerwise.tables import mixed_table
 
     df = mixed_table(m=500, seed=3)

@@ -11,7 +11,7 @@ import pytest
 
 pd = pytest.importorskip("pandas", reason="the kinds of column read pandas columns")
 
-from layerwise.encoding import ColumnEncoding  # noqa: E402
+from layerwise.features.encoding import ColumnEncoding  # noqa: E402
 from layerwise.tables import TableEncoder  # noqa: E402
 from layerwise.tables.kinds import KINDS, kind_of  # noqa: E402
 from layerwise.tables.stats import TableStats  # noqa: E402

@@ -595,7 +595,7 @@ def test_ctrl_c_in_mid_epoch_keeps_the_finished_batches():
 def test_large_X_in_order_is_not_copied_whole(monkeypatch):
     # mini-batches in order from an X above the copy limit are transposed one at a time into
     # a buffer: the same batches, the same arithmetic, and no second X in memory
-    import layerwise.batches as batches
+    import layerwise.training.batches as batches
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((50, 2000))

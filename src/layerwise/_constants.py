@@ -3,9 +3,9 @@
 Two steps of every training iteration need an array that holds a single value:
 
 - db[l] = dZ[l] · (1, ..., 1)ᵀ, a BLAS product with a column of ones instead of a
-  reduction (see :func:`layerwise.propagation.linear_backward`);
+  reduction (see :func:`layerwise.core.propagation.linear_backward`);
 - ReLU's max(z, 0), where NumPy's loop over two operands of the same shape is two to three
-  times faster than its loop against the scalar 0 (see :class:`layerwise.activations.ReLU`).
+  times faster than its loop against the scalar 0 (see :class:`layerwise.core.activations.ReLU`).
 
 A training run asks for the same few shapes at every step, so each is made once.
 """

@@ -9,12 +9,25 @@ lazy on Linux); these checks refuse first, naming the column and the bytes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ._checks import available_memory, format_bytes
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .encoding import ColumnEncoding
+
+class ColumnEncoding(Protocol):
+    """What the size checks read of a column's encoding
+    (:class:`layerwise.features.encoding.ColumnEncoding`): its name, kind and number of
+    features."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def width(self) -> int: ...
+
 
 __all__ = [
     "memory_budget",

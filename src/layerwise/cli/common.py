@@ -18,10 +18,10 @@ import numpy as np
 
 from .._text import text_table
 from .._typing import Array
-from ..activations import ACTIVATIONS, Activation, get_activation
-from ..initializers import suited_init
-from ..losses import Loss, loss_for_activation
-from ..network import Network
+from ..core.activations import ACTIVATIONS, Activation, get_activation
+from ..core.initializers import suited_init
+from ..core.losses import Loss, loss_for_activation
+from ..model.network import Network
 from ._errors import CLIError
 from .paths import (
     check_model_file,

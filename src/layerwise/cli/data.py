@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..io import atomic_write_bytes
+from ..model.io import atomic_write_bytes
 from ..tables import BUILTIN, frame_to_bytes, load_builtin, type_of_target
 from .common import CLIError, check_output_file, positive_int, text_table
 

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .. import datasets
-from ..network import Network
+from ..core import datasets
+from ..model.network import Network
 from .common import CLIError, check_output_dir, int_list
 
 __all__ = ["add_demo", "cmd_demo"]
@@ -54,7 +54,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if not args.no_plot:
         try:
-            from .. import plot
+            from ..views import plot
 
             plot.require()
         except ImportError:

@@ -1,5 +1,5 @@
 """``train --engine numpy|jax|auto``: the option, its check before any reading, and the choice
-(:func:`layerwise.engines.choice.choose_engine`) with the line that says it."""
+(:func:`layerwise.training.engines.choice.choose_engine`) with the line that says it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from ..engines import choice
-from ..engines.choice import ENGINES, JAX_MIN_WORK, choose_engine, work_of
+from ..training.engines import choice
+from ..training.engines.choice import ENGINES, JAX_MIN_WORK, choose_engine, work_of
 
 __all__ = ["add_engine_option", "check_engine", "pick_engine"]
 

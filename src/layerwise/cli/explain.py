@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._text import printable
-from ..equations import equations, update_rule
-from ..network import dimension_table
+from ..model.network import dimension_table
+from ..views.equations import equations, update_rule
 from .common import (
     add_network_options,
     design_from_args,

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..gradcheck import gradient_check
-from ..network import Network
+from ..core.gradcheck import gradient_check
+from ..model.network import Network
 from .common import (
     CLIError,
     add_drop_missing,

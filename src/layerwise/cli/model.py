@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from .._text import printable
-from ..io import atomic_write_bytes
-from ..network import Network
+from ..model.io import atomic_write_bytes
+from ..model.network import Network
 from ..tables import TableModel, frame_to_bytes
 from ..tables.steps import Evaluation
 from .common import (
@@ -72,7 +72,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     inputs = [("MODEL", args.model), ("DATA", args.data)]
     plot_dir = check_plot_dir(args.plot_dir, inputs) if args.plot_dir else None
     if plot_dir is not None:
-        from .. import plot
+        from ..views import plot
 
         plot.require()  # an ImportError naming the plot extra, before any work
     net = load_model(args.model)
@@ -115,7 +115,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(confusion_text(evaluation.counts[: len(classes), : len(classes)], classes))
     true, pred = evaluation.true, evaluation.pred
     if plot_dir is not None:
-        from .. import plot
+        from ..views import plot
 
         labels = np.asarray(classes, dtype=object)
         plot_dir.mkdir(parents=True, exist_ok=True)
@@ -342,7 +342,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write a model file as an ONNX graph that takes raw features (rows are examples)."""
     out = check_output_file(args.out, "OUT", [("MODEL", args.model)])
     net = load_model(args.model)
-    from ..onnx_export import export_network
+    from ..export.onnx import export_network
 
     export_network(net, out, opset=args.opset)
     pre = net.preprocessing

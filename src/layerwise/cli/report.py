@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..callbacks import ProgressBar
-from ..history import History, shown
-from ..network import Network
+from ..model.network import Network
 from ..tables import Table
+from ..training.callbacks import ProgressBar
+from ..training.history import History, shown
 
 __all__ = [
     "TASKS",
@@ -174,7 +174,7 @@ def write_plots(
     ``predicted`` (1, rows.size) are the predictions for ``rows`` of the network whose scores
     were printed (before a refit trained on the validation rows too); without it the rows
     are predicted by ``net``."""
-    from .. import plot
+    from ..views import plot
 
     folder.mkdir(parents=True, exist_ok=True)
     written = ["cost_curve.png"]

@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from .._text import printable
-from ..io import check_header_room
+from ..model.io import check_header_room
 from ..tables import TableModel, defaults
-from ..training import TrainingDivergedError
+from ..training.step import TrainingDivergedError
 from .cluster import add_cluster_options, check_cluster_options, cluster_client, cluster_data
 from .common import (
     CLIError,
@@ -44,7 +44,7 @@ __all__ = ["add_train", "cmd_train", "make_callbacks", "table_model"]
 
 
 def _check_plot_extra() -> None:
-    from .. import plot
+    from ..views import plot
 
     plot.require()  # ImportError naming the plot extra, before any training
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..initializers import INITIALIZERS
-from ..optimizers import OPTIMIZERS
+from ..core.initializers import INITIALIZERS
 from ..tables import defaults
 from ..tables.encoder import MIN_FREQUENCY
+from ..training.optimizers import OPTIMIZERS
 from .common import (
     HIDDEN_ACTIVATIONS,
     add_drop_missing,

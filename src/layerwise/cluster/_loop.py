@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
-from ..callbacks import EarlyStopping
-from ..history import History
-from ..metrics import r2_from_sums, task_of
-from ..network import Network
-from ..optimizers import OptimizerLike, ScheduleLike, get_optimizer, get_schedule
-from ..training import EpochLog, TrainConfig, callbacks_from, l2_cost, run_with
+from ..core.metrics import r2_from_sums, task_of
+from ..model.network import Network
+from ..training.callbacks import EarlyStopping
+from ..training.history import History
+from ..training.optimizers import OptimizerLike, ScheduleLike, get_optimizer, get_schedule
+from ..training.step import EpochLog, TrainConfig, callbacks_from, l2_cost, run_with
 from ._trainers import Parts, check_parts, distributed
 from ._worker import StepSums
 

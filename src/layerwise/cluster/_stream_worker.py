@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
-from ..metrics import task_of
-from ..network import Network
+from ..core.metrics import task_of
+from ..model.network import Network
 from ._worker import PartInfo, StepSums, describe, evaluation_sums, step_sums
 
 __all__ = ["StreamTrainer", "open_stream", "count_piece"]

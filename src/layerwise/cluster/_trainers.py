@@ -12,8 +12,8 @@ import numpy as np
 
 from .._optional import require
 from .._typing import Array
-from ..metrics import RunningMoments
-from ..network import Network
+from ..core.metrics import RunningMoments
+from ..model.network import Network
 from . import _worker
 from ._calls import results, worker_of
 from ._worker import PartInfo

@@ -3,7 +3,7 @@ a training step and a validation pass need from it.
 
 A part is a tuple (X, Y) with X (n[0], m_i) and Y (n[L], m_i), the notes' orientation. Every
 sum here comes from the core's own functions (:func:`layerwise.training.cost_and_gradient`,
-the network's layers, :mod:`layerwise.metrics`); nothing repeats the math.
+the network's layers, :mod:`layerwise.core.metrics`); nothing repeats the math.
 
 Each part gets a :class:`PartTrainer`, a dask actor living on the part's worker for the run.
 """
@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
-from ..metrics import count_correct, squared_residuals, task_of
-from ..network import Network
-from ..training import cost_and_gradient
+from ..core.metrics import count_correct, squared_residuals, task_of
+from ..model.network import Network
+from ..training.step import cost_and_gradient
 
 __all__ = ["PartInfo", "StepSums", "PartTrainer", "describe", "shuffled"]
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from .._optional import require
 from .._typing import Array
-from ..metrics import RunningMoments
+from ..core.metrics import RunningMoments
 
 __all__ = [
     "scatter_parts",

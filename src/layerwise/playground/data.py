@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import datasets
 from .._typing import Array, IndexArray
+from ..core import datasets
 
 __all__ = [
     "FEATURES",

@@ -27,8 +27,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._typing import Array
-from ..network import Network
-from ..propagation import forward
+from ..core.propagation import forward
+from ..model.network import Network
 
 __all__ = [
     "GRID",

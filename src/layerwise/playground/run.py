@@ -10,9 +10,9 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from .. import datasets
 from .._typing import Array
-from ..network import Network
+from ..core import datasets
+from ..model.network import Network
 from . import frames
 from .data import OUTPUTS, TASKS, data_call, inputs, make_data, split_data
 from .settings import Settings

@@ -27,9 +27,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..activations import ACTIVATIONS
-from ..initializers import INITIALIZERS
-from ..optimizers import OPTIMIZERS
+from ..core.activations import ACTIVATIONS
+from ..core.initializers import INITIALIZERS
+from ..training.optimizers import OPTIMIZERS
 from .data import DATASETS, DEFAULT_NOISE, FEATURES, POINTS, classes_of, data_call, make_data
 from .upload import MAX_BYTES, MAX_NAME
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .._version import __version__
 from ..cli.explain import equations
-from ..network import Network
+from ..model.network import Network
 from .data import FEATURES, OUTPUTS, POINTS, TASKS, data_call, feature_lines
 from .settings import Settings
 

@@ -17,8 +17,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..network import Network
-from ..training import TrainingDivergedError
+from ..model.network import Network
+from ..training.step import TrainingDivergedError
 from .run import Run
 from .settings import STRUCTURE, TRAINING, Settings
 from .snippet import Edit, Segment, equations_text

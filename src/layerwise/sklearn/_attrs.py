@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .._typing import Array
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..network import Network
+    from ..model.network import Network
 
 __all__ = ["MLPAttributes"]
 

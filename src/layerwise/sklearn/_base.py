@@ -38,12 +38,12 @@ except ImportError:  # pragma: no cover - depends on the environment
     ) from None
 
 from .._checks import check_in_range, check_sample_weight
-from .._fit_options import ENGINES
 from .._typing import Array
-from ..callbacks import EarlyStopping
-from ..history import History
-from ..network import Network
-from ..optimizers import SGD, Adam, Momentum, Optimizer, RMSprop, get_schedule
+from ..model.network import Network
+from ..training.callbacks import EarlyStopping
+from ..training.history import History
+from ..training.optimizers import SGD, Adam, Momentum, Optimizer, RMSprop, get_schedule
+from ..training.options import ENGINES
 from ._attrs import MLPAttributes
 from ._incremental import Continued, KeepState
 from ._inputs import RowInputs, is_sparse
@@ -381,7 +381,7 @@ class _BaseNetworkEstimator(RowInputs, MLPAttributes, BaseEstimator):
     def to_onnx(self, path: str | os.PathLike[str] | None = None, opset: int = 17) -> Any:
         """Export the fitted network, standardization included, as an ONNX graph.
 
-        Same as ``layerwise.onnx_export.export_network(self.network_, path, opset)``: the
+        Same as ``layerwise.export.onnx.export_network(self.network_, path, opset)``: the
         graph takes raw features, float32 [N, n_features_in_]. Needs the ``onnx`` extra.
 
         Returns
@@ -389,7 +389,7 @@ class _BaseNetworkEstimator(RowInputs, MLPAttributes, BaseEstimator):
         onnx.ModelProto
         """
         check_is_fitted(self)
-        from ..onnx_export import export_network
+        from ..export.onnx import export_network
 
         return export_network(self.network_, path, opset=opset)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .._typing import Array
-from ..optimizers import Optimizer, Schedule
+from ..training.optimizers import Optimizer, Schedule
 
 __all__ = ["Continued", "KeepState"]
 

@@ -8,7 +8,7 @@
   of a one-hot encoding: on one-hot encoded categorical tables it cost 2.8 points of accuracy
   (0.854 against 0.882, three seeds); scale a sparse X of counts or measurements in a Pipeline
   (``MaxAbsScaler``) when it needs it. A[0] is the CSR rows read as CSC, so the network trains
-  on sparse batches (see :mod:`layerwise.batches`) and never densifies X;
+  on sparse batches (see :mod:`layerwise.training.batches`) and never densifies X;
 - a raw pandas DataFrame with text, booleans, categoricals or missing values: encoded by the
   table door's own :class:`~layerwise.tables.TableEncoder`, fitted on the training rows
   inside ``fit`` (``encoder_``), whose preprocessing is the network's, so the model file and
@@ -25,10 +25,10 @@ from sklearn.utils.validation import validate_data
 
 from .._checks import is_sparse
 from .._typing import Array
-from ..preprocessing import Preprocessing
+from ..features.preprocessing import Preprocessing
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..network import Network
+    from ..model.network import Network
     from ..tables import TableEncoder
 
 __all__ = [

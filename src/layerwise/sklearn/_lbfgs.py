@@ -19,11 +19,11 @@ import numpy as np
 from .._checks import is_sparse
 from .._optional import require
 from .._typing import Array
-from ..batches import batch_weights
-from ..training import cost_and_gradient
+from ..training.batches import batch_weights
+from ..training.step import cost_and_gradient
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..network import Network
+    from ..model.network import Network
 
 __all__ = ["LbfgsResult", "fit_lbfgs", "minimize_lbfgs", "stochastic_solver"]
 

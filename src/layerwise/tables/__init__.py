@@ -1,7 +1,7 @@
 """Tables: reading DATA, choosing the target, encoding class labels, and encoding raw columns.
 
 DATA is a file (``.csv``, ``.tsv``, ``.parquet``, ``.npz``, ``.npy``) or the name of a built-in
-data set (:data:`BUILTIN`: the generated ones of :mod:`layerwise.datasets`, ``mixed`` (a raw
+data set (:data:`BUILTIN`: the generated ones of :mod:`layerwise.core.datasets`, ``mixed`` (a raw
 table with text and missing values), and ``digits``, ``breast_cancer``, ``iris``, ``wine``,
 ``diabetes``, which scikit-learn ships, so nothing is downloaded). Files are read with pandas
 (and pyarrow for Parquet), imported only when a table is read: ``pip install

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import numpy as np
 
 from .._typing import Array
-from ..encoding import ColumnEncoding
-from ..preprocessing import Preprocessing
+from ..features.encoding import ColumnEncoding
+from ..features.preprocessing import Preprocessing
 from .formats import _pandas, _shorten
 from .kinds import ColumnStats, kind_of
 from .kinds._base import no_values

@@ -2,8 +2,8 @@
 line encodes it.
 
 What it learns from the training rows, one column at a time, each by its kind
-(:mod:`layerwise.tables.kinds`; :mod:`layerwise.encoding` holds what a model file keeps of it
-and the NumPy transform). :meth:`TableEncoder.fit` is the streamed statistics over one chunk
+(:mod:`layerwise.tables.kinds`; :mod:`layerwise.features.encoding` holds what a model file keeps of
+it and the NumPy transform). :meth:`TableEncoder.fit` is the streamed statistics over one chunk
 of rows whose values are kept (:class:`~layerwise.tables.stats.TableStats` with ``exact=True``):
 one fit, in memory and streamed.
 
@@ -22,16 +22,16 @@ one fit, in memory and streamed.
   ``2021-03-04`` or ``3/4/2021 10:30``): four numbers, the year, the day of the year, the day
   of the week and the days since the earliest training date, standardized; a missing (or
   unreadable) date is filled in as a number is. The model keeps the column as a ``date``
-  :class:`~layerwise.encoding.ColumnEncoding` and reads the same text at predict time.
+  :class:`~layerwise.features.encoding.ColumnEncoding` and reads the same text at predict time.
 - columns that cannot be features are **left out**, each with a notice (``notices_``) that
   names it and ``keep``, which keeps it (as a category, or a number): text in which nearly
   every value is distinct (an id, a name, free text: at least 90 % distinct values among at
   least 20) and whole numbers that number the rows (:func:`left_out_reason`).
 - a column with no value in the training rows is refused with a ValueError naming it.
 
-The names follow :mod:`layerwise.encoding` (column, feature, kind, fill, indicator, infrequent,
-unseen); this module chooses and encodes nothing itself: it holds the options, the fitted
-attributes and the transform.
+The names follow :mod:`layerwise.features.encoding` (column, feature, kind, fill, indicator,
+infrequent, unseen); this module chooses and encodes nothing itself: it holds the options, the
+fitted attributes and the transform.
 
 Examples
 --------
@@ -53,8 +53,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._typing import Array
-from ..encoding import ColumnEncoding, encode_in_chunks
-from ..preprocessing import Preprocessing
+from ..features.encoding import ColumnEncoding, encode_in_chunks
+from ..features.preprocessing import Preprocessing
 from ._gathering import Gathering
 from .columns import DATE_FRACTION, DISTINCT_FRACTION, DISTINCT_MIN_ROWS, left_out_reason
 from .formats import _pandas, _shorten

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import datasets
 from .._files import regular_file
 from .._optional import require
 from .._typing import Array
+from ..core import datasets
 from ._common import _check_unique, _pandas, _shorten
 from .folders import STREAM_SUFFIXES, folder_files, read_folder  # noqa: F401 (re-exported)
 
@@ -68,7 +68,7 @@ BUILTIN: dict[str, str] = {
 def load_builtin(name: str) -> pd.DataFrame:
     """A built-in data set as a table: feature columns, then ``target``.
 
-    The generated sets (:data:`layerwise.datasets.GENERATED`, and ``mixed``, a raw table
+    The generated sets (:data:`layerwise.core.datasets.GENERATED`, and ``mixed``, a raw table
     with text and missing values: :func:`layerwise.tables.mixed.mixed_table`) are drawn with
     a fixed seed (the course's seed 1 for ``planar``, 0 for the others), so a name always
     means the same rows. scikit-learn's sets come with it; their class labels are the names
@@ -377,7 +377,7 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 def frame_to_bytes(frame: pd.DataFrame, path: str | os.PathLike[str]) -> bytes:
     """The bytes of ``frame`` in the format of ``path``'s suffix (.csv, .tsv or .parquet), for
-    :func:`layerwise.io.atomic_write_bytes`."""
+    :func:`layerwise.model.io.atomic_write_bytes`."""
     suffix = Path(path).suffix.lower()
     if suffix in (".csv", ".tsv"):
         text = escape_formulas(frame).to_csv(index=False, sep="," if suffix == ".csv" else "\t")

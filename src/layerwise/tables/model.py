@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
-from ..initializers import suited_init
-from ..io import check_header_room
-from ..network import Network
+from ..core.initializers import suited_init
+from ..model.io import check_header_room
+from ..model.network import Network
 from . import defaults
 from .encoder import TableEncoder
 from .loading import load_table
@@ -636,7 +636,7 @@ class TableModel:
         """The ONNX graph of ``layerwise export``: one input per column (named as the column,
         [N, 1], float32 or string), outputs ``label`` and ``probabilities`` (or the values
         of a regression). Written to ``path`` when given; the ONNX model is returned."""
-        from ..onnx_export import export_network
+        from ..export.onnx import export_network
 
         return export_network(self._fitted(), path, opset=opset)
 
@@ -652,7 +652,7 @@ class TableModel:
         )
 
     def _repr_html_(self) -> str:
-        from .._html import table_model_html
+        from ..views._html import table_model_html
 
         if self.network is None:
             return f"<pre>{self!r}</pre>"

@@ -26,12 +26,12 @@ __all__ = ["prepare_streamed", "stream_choices", "train_streamed", "cluster_door
 
 
 def cluster_door(name: str) -> Any:
-    """A function of :mod:`layerwise.cluster`, the edge that imports this package: looked up
-    by name when a run is given a client (the table layer never imports the edge, so there is
-    no import circle, and a table model without dask needs no dask)."""
-    import importlib
+    """A function of :mod:`layerwise.cluster`, the edge that runs the table workflow's passes
+    on dask workers: imported only when a run is given a client (a lazy import against the
+    layers' order, named in tests/test_layout.py; a table model without dask needs no dask)."""
+    from .. import cluster
 
-    return getattr(importlib.import_module("layerwise.cluster"), name)
+    return getattr(cluster, name)
 
 
 def prepare_streamed(

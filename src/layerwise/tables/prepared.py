@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._typing import Array
-from ..network import Network
+from ..model.network import Network
 from . import defaults
 from .encoder import TableEncoder
 from .loading import Table

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
-from ..encoding import check_target_size
-from ..metrics import RunningMoments, r2_from_sums
-from ..network import Network
+from ..core.metrics import RunningMoments, r2_from_sums
+from ..features.encoding import check_target_size
+from ..model.network import Network
 from .encoder import TableEncoder
 from .loading import Table, load_table
 from .rows import cell_error
@@ -237,7 +237,7 @@ def decode_predictions(net: Network, AL: Array) -> Array:
         if net.preprocessing is not None:
             AL = net.preprocessing.inverse_target(AL)
         return AL[0] if AL.shape[0] == 1 else AL.T
-    from ..metrics import predict_from_output
+    from ..core.metrics import predict_from_output
 
     idx = predict_from_output(AL, net.task).reshape(-1)
     return np.asarray(model_classes(net), dtype=object)[idx]
@@ -273,7 +273,7 @@ class Evaluation:
 
     def add(self, X: Array, Y: Array) -> None:
         """Add the rows X (n[0], m), Y (n[L], m) (Y encoded as in training)."""
-        from ..metrics import predict_from_output
+        from ..core.metrics import predict_from_output
 
         net = self.net
         m = X.shape[1]

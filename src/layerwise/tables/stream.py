@@ -15,7 +15,8 @@ kinds of passes over it:
    epoch, their chunks encoded into a *shuffle buffer* of :data:`BUFFER_BYTES` from which
    mini-batches are drawn at random, so that a batch mixes rows of many files and row
    groups. While the network trains on a batch, a second thread reads and encodes the next
-   chunks, and NumPy's BLAS keeps to the other cores (:func:`layerwise.threads.core_for_reading`;
+   chunks, and NumPy's BLAS keeps to the other cores
+   (:func:`layerwise.training.threads.core_for_reading`;
    with threadpoolctl, the ``threads`` extra, and more than one core).
 
 This module reads; the workflow around it is :mod:`layerwise.tables.stream_plan` (the pass

@@ -2,7 +2,7 @@
 chunks encoded into a *shuffle buffer* of :data:`BUFFER_BYTES` from which mini-batches are drawn
 at random (:func:`stream_batches`), so that a batch mixes rows of many files and row groups.
 While the network trains on a batch, a second thread reads and encodes the next chunks, and
-NumPy's BLAS keeps to the other cores (:func:`layerwise.threads.core_for_reading`; with
+NumPy's BLAS keeps to the other cores (:func:`layerwise.training.threads.core_for_reading`; with
 threadpoolctl, the ``threads`` extra, and more than one core).
 
 Memory follows the chunk and the buffer, not the table: a chunk encoded (``CHUNK_ROWS`` × n[0]
@@ -23,14 +23,14 @@ import numpy as np
 
 from .._optional import require
 from .._typing import Array
-from ..batches import batch_weights
-from ..callbacks import EarlyStopping
-from ..history import History
-from ..metrics import RunningMoments, count_correct, r2_from_sums, squared_residuals, task_of
-from ..network import Network
-from ..optimizers import get_optimizer, get_schedule
-from ..threads import core_for_reading
-from ..training import EpochLog, TrainConfig, _step, callbacks_from, epoch_loop, run_with
+from ..core.metrics import RunningMoments, count_correct, r2_from_sums, squared_residuals, task_of
+from ..model.network import Network
+from ..training.batches import batch_weights
+from ..training.callbacks import EarlyStopping
+from ..training.history import History
+from ..training.optimizers import get_optimizer, get_schedule
+from ..training.step import EpochLog, TrainConfig, _step, callbacks_from, epoch_loop, run_with
+from ..training.threads import core_for_reading
 from .stream import BUFFER_BYTES, _read_ahead
 from .stream_plan import StreamPlan
 
@@ -212,7 +212,8 @@ def fit_stream(
 
 
 class _StreamSource:
-    """The batches of :func:`stream_batches` for :func:`layerwise.loop.epoch_loop`, one pass
+    """The batches of :func:`stream_batches` for :func:`layerwise.training.loop.epoch_loop`, one
+    pass
     an epoch, with the epoch's accuracy (or R²) summed batch by batch and the bar of rows."""
 
     m = None  # known only at the end of each pass

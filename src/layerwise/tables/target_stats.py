@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
-from ..encoding import factorize
-from ..metrics import RunningMoments
+from ..core.metrics import RunningMoments
+from ..features.encoding import factorize
 from .formats import _pandas
 from .stream import _MAX_LABELS
 from .targets import class_labels, type_of_target

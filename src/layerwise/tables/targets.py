@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._optional import plain
-from ..encoding import factorize
+from ..features.encoding import factorize
 from .formats import _shorten
 
 #: an integer target with more distinct values than this is always continuous (regression)

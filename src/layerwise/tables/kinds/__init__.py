@@ -1,6 +1,6 @@
 """The kinds of column, one module each: how a column is recognised, read, gathered (its
 statistics, updated chunk by chunk and merged), encoded (its
-:class:`~layerwise.encoding.ColumnEncoding`, NumPy only, so that a model loads without
+:class:`~layerwise.features.encoding.ColumnEncoding`, NumPy only, so that a model loads without
 pandas) and exported (its ONNX nodes).
 
 ====================  ====================================================================
@@ -16,9 +16,11 @@ pandas) and exported (its ONNX nodes).
 a column in the registry's order. :class:`~layerwise.tables.TableEncoder` and
 :class:`~layerwise.tables.stats.TableStats` choose a kind per column and encode nothing
 themselves. A new kind: a module here with a :class:`~._base.Kind`, a line in :data:`KINDS`,
-and, when it makes a new kind of :class:`~layerwise.encoding.ColumnEncoding`, its NumPy
+and, when it makes a new kind of :class:`~layerwise.features.encoding.ColumnEncoding`, its NumPy
 transform and its model-file fields there.
 
+Examples
+--------
 >>> import pandas as pd
 >>> [kind_of(name, column).name for name, column in pd.DataFrame(
 ...     {"age": [31, 45], "smoker": [True, False], "city": ["Lyon", "Nice"]}).items()]
@@ -30,7 +32,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..._typing import Array
-from ...encoding import ColumnEncoding
+from ...features.encoding import ColumnEncoding
 from ..formats import _pandas
 from ._base import MAX_DISTINCT, MAX_DISTINCT_NUMBERS, ColumnStats, Kind
 from ._values import ValueStats

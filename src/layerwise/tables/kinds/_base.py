@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._typing import Array
-from ...encoding import ColumnEncoding
+from ...features.encoding import ColumnEncoding
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -49,8 +49,8 @@ class Kind:
     ----------
     name : str
         The kind's name in the registry (:data:`layerwise.tables.kinds.KINDS`); the
-        ``kind`` of the :class:`~layerwise.encoding.ColumnEncoding` it makes (NumPy only, so
-        a model loads without pandas), except ``text``, which becomes one of the others.
+        ``kind`` of the :class:`~layerwise.features.encoding.ColumnEncoding` it makes (NumPy only,
+        so a model loads without pandas), except ``text``, which becomes one of the others.
     """
 
     name = ""

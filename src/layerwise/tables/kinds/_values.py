@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._typing import Array
-from ...encoding import DATE_PARTS, ColumnEncoding, date_parts
-from ...metrics import RunningMoments
-from ...preprocessing import Preprocessing, constant_features
+from ...core.metrics import RunningMoments
+from ...features.encoding import DATE_PARTS, ColumnEncoding, date_parts
+from ...features.preprocessing import Preprocessing, constant_features
 from ._base import MAX_DISTINCT_NUMBERS, ColumnStats, Kind, no_values, robust, weighted_median
 
 if TYPE_CHECKING:  # pragma: no cover

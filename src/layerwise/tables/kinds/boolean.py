@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._typing import Array
-from ...encoding import ColumnEncoding, category_key
+from ...features.encoding import ColumnEncoding, category_key
 from ._base import ColumnStats, Kind
 from ._values import ValueStats, value_nodes
 

@@ -2,7 +2,8 @@
 numbers, nor an id (the ``text`` kind ends here).
 
 - recognised: a pandas categorical dtype (text comes through :mod:`.text`);
-- read: each value's key, the string it is stored as (:func:`~layerwise.encoding.category_key`;
+- read: each value's key, the string it is stored as
+(:func:`~layerwise.features.encoding.category_key`;
   None: missing), :func:`keys`;
 - gathered: the (weighted) count of each key, up to :data:`~._base.MAX_DISTINCT` distinct
   (:class:`CategoryStats`);
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._typing import Array
-from ...encoding import ColumnEncoding, category_key
+from ...features.encoding import ColumnEncoding, category_key
 from ..formats import _pandas
 from ._base import MAX_DISTINCT, ColumnStats, Kind, no_values
 
@@ -129,7 +130,7 @@ def sorted_keys(values: list[str | None]) -> tuple[str | None, ...]:
 
 
 def keys(column: pd.Series) -> list[str | None]:
-    """Each value's key (:func:`~layerwise.encoding.category_key`), None where missing."""
+    """Each value's key (:func:`~layerwise.features.encoding.category_key`), None where missing."""
     pd = _pandas()
     if isinstance(column.dtype, pd.CategoricalDtype):
         # the key of each category once, then picked by code (−1: missing)

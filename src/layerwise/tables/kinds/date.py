@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._typing import Array
-from ...encoding import ColumnEncoding, category_key
+from ...features.encoding import ColumnEncoding, category_key
 from ..formats import _pandas
 from ._base import ColumnStats, Kind
 from ._values import ValueStats, is_inf_node, value_nodes

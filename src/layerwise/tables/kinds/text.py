@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._typing import Array
-from ...encoding import ColumnEncoding
+from ...features.encoding import ColumnEncoding
 from ..formats import _pandas, _shorten
 from ._base import MAX_DISTINCT, ColumnStats, Kind, no_values
 from ._values import ValueStats

@@ -1,0 +1,1 @@
+"""Exports of a model to other runtimes: ONNX (the ``onnx`` extra)."""
