@@ -27,14 +27,16 @@ def require(module: str, extra: str, what: str) -> Any:
     >>> require("no_such_module_here", "plot", "plots")
     Traceback (most recent call last):
     ...
-    ImportError: no_such_module_here is needed for plots: pip install 'layerwise[plot]'
+    ImportError: no_such_module_here is needed for plots: pip install 'layerwise[plot]' (from a
+    clone of layerwise: pip install '.[plot]' in its folder)
     """
     try:
         return importlib.import_module(module)
     except ImportError:
         package = module.split(".")[0]
         raise ImportError(
-            f"{package} is needed for {what}: pip install 'layerwise[{extra}]'"
+            f"{package} is needed for {what}: pip install 'layerwise[{extra}]' (from a clone "
+            f"of layerwise: pip install '.[{extra}]' in its folder)"
         ) from None
 
 
