@@ -61,6 +61,7 @@ from .columns import (
     left_out_reason,
     numbers_read_as_text,
 )
+from .defaults import rare_category_count, rare_notices
 from .formats import _pandas, _shorten
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,10 +88,12 @@ class TableEncoder:
 
     Parameters
     ----------
-    min_frequency : int or float, default 5
+    min_frequency : int or float, optional
         A category seen in fewer training rows than this (a fraction of the rows when a float
         in (0, 1)) goes to the one infrequent feature of its column. Weighted by
-        ``sample_weight`` when given.
+        ``sample_weight`` when given. None (the default): a count that grows with the
+        table, :func:`~layerwise.tables.defaults.rare_category_count` (1 up to 1000 rows,
+        at most 5).
     keep : list of str, default ()
         Columns kept although :func:`left_out_reason` would leave them out: text with
         nearly every value distinct becomes a category, a row number a number.
@@ -121,7 +124,7 @@ class TableEncoder:
 
     def __init__(
         self,
-        min_frequency: float = MIN_FREQUENCY,
+        min_frequency: float | None = None,
         keep: Sequence[str] = (),
         scaling: str = "standard",
         clip: float | None = None,
@@ -175,6 +178,7 @@ class TableEncoder:
                 self.notices_.append(f"column {name!r} left out: {reason}; --keep {name} keeps it")
                 continue
             self.columns_.append(_fit_column(name, frame[column], w, min_count))
+        self.notices_ += rare_notices(self.columns_, min_count)
         if not self.columns_:
             raise ValueError(
                 f"no column of the table can be a feature: {_shorten(self.left_out_)} "
@@ -214,7 +218,7 @@ class TableEncoder:
         return self
 
     def _min_count(self, total: float) -> float:
-        f = self.min_frequency
+        f = rare_category_count(total) if self.min_frequency is None else self.min_frequency
         if isinstance(f, bool) or not isinstance(f, (int, float)) or not f > 0:
             raise ValueError(
                 f"min_frequency must be a count >= 1 or a fraction in (0, 1); got {f!r}"

@@ -68,7 +68,8 @@ from .columns import (
     _reads_as_dates,
     text_left_out_reason,
 )
-from .encoder import MIN_FREQUENCY, TableEncoder, _robust, _sorted, _values, weighted_median
+from .defaults import rare_notices
+from .encoder import TableEncoder, _robust, _sorted, _values, weighted_median
 from .formats import _pandas, _shorten
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -541,7 +542,7 @@ class TableStats:
 
     def encoder(
         self,
-        min_frequency: float = MIN_FREQUENCY,
+        min_frequency: float | None = None,
         keep: Sequence[str] = (),
         scaling: str = "standard",
         clip: float | None = None,
@@ -576,6 +577,7 @@ class TableStats:
                 mean[:parts], scale[:parts] = stats.standardization(encoding, self.sample, scaling)
             means.append(mean)
             scales.append(scale)
+        enc.notices_ += rare_notices(enc.columns_, min_count)
         if not enc.columns_:
             raise ValueError(
                 f"no column of the table can be a feature: {_shorten(enc.left_out_)} "
