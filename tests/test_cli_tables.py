@@ -258,7 +258,7 @@ def test_summary_lists_each_input_column_with_its_encoding(capsys, trained):
     assert code == 0
     rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
     assert "missing -> " in rows["bill_length_mm"] and "missing indicator" in rows["bill_length_mm"]
-    # a small table keeps every category (rare_category_count): Litchfield has its own
+    # a small table keeps every category seen twice (rare_category_count): Litchfield too
     assert "one-hot" in rows["island"] and "Litchfield" in rows["island"]
     assert "(infrequent)" not in rows["island"]
     assert "(missing)" in rows["sex"]

@@ -103,10 +103,10 @@ def test_evaluate_takes_a_count_the_training_rows_never_saw():
 
 
 @pytest.mark.parametrize(
-    ("m", "count"), [(0, 1), (175, 1), (1000, 1), (1001, 2), (2500, 3), (4001, 5), (10**6, 5)]
+    ("m", "count"), [(0, 2), (175, 2), (2000, 2), (2001, 3), (2500, 3), (4001, 5), (10**6, 5)]
 )
 def test_rare_category_count(m, count):
-    assert rare_category_count(m) == min(5, max(1, math.ceil(m / 1000))) == count
+    assert rare_category_count(m) == min(5, max(2, math.ceil(m / 1000))) == count
 
 
 def test_rare_category_count_refuses_a_bad_m():
@@ -122,16 +122,21 @@ def _cars(m: int, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"model": np.array(models)[pick], "hp": rng.normal(size=m)})
 
 
-def test_a_small_table_keeps_every_category():
+def test_a_small_table_keeps_every_category_seen_twice():
     frame = _cars(175)
     enc = TableEncoder().fit(frame)
     counts = frame["model"].value_counts()
     one_hot = [n for n in enc.feature_names_out_ if n.startswith("model=")]
-    assert sorted(one_hot) == sorted(f"model={c}" for c in counts.index)
-    assert (counts < 5).sum() >= 10  # the fixed count of 5 merged these
-    fixed = TableEncoder(min_frequency=5).fit(frame)
-    assert "model=(infrequent)" in fixed.feature_names_out_
-    assert not any("share the feature" in n for n in enc.notices_)
+    kept = sorted(f"model={c}" for c in counts.index[counts >= 2])
+    assert sorted(n for n in one_hot if n != "model=(infrequent)") == kept
+    assert ((counts >= 2) & (counts < 5)).sum() >= 5  # the fixed count of 5 merged these
+    merged = int((counts < 2).sum())
+    assert merged >= 1 and "model=(infrequent)" in one_hot
+    assert enc.notices_ == [
+        f"column 'model': {merged} of its {counts.size} categories seen in fewer than 2 "
+        "training rows share the feature 'model=(infrequent)'; "
+        "TableEncoder(min_frequency=1) keeps every category"
+    ]
 
 
 def test_a_big_table_merges_categories_seen_in_fewer_than_five_rows():

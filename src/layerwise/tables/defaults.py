@@ -86,10 +86,10 @@ CLIP: float | None = 3.0
 
 #: a category seen in fewer training rows than rare_category_count(m) shares its column's
 #: "(infrequent)" feature: one row per RARE_ROWS_PER_COUNT rows of the table, at least
-#: MIN_RARE_COUNT (1: no merging on a table of at most that many rows) and at most
-#: MAX_RARE_COUNT (docs/defaults.md, "Rare categories")
+#: MIN_RARE_COUNT (2: a small table keeps every category seen twice) and at most
+#: MAX_RARE_COUNT (docs/defaults.md, "Rare categories": 1 measured below 2)
 RARE_ROWS_PER_COUNT = 1000
-MIN_RARE_COUNT = 1
+MIN_RARE_COUNT = 2
 MAX_RARE_COUNT = 5
 
 BATCH_RULE = (
@@ -120,8 +120,8 @@ def rare_category_count(m: float) -> float:
     values in 175 rows: 25 merged), and with them what decides the target; on a big table a
     category seen in a handful of rows of thousands is noise that a feature of its own fits.
 
-    >>> [rare_category_count(m) for m in (175, 1000, 1001, 2500, 4000, 100_000)]
-    [1.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    >>> [rare_category_count(m) for m in (175, 1000, 2001, 2500, 4000, 100_000)]
+    [2.0, 2.0, 3.0, 3.0, 4.0, 5.0]
     """
     if not (isinstance(m, (int, float)) and math.isfinite(m) and m >= 0):
         raise ValueError(f"m must be a number of rows >= 0; got {m!r}")

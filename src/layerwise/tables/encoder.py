@@ -92,7 +92,7 @@ class TableEncoder:
         A category seen in fewer training rows than this (a fraction of the rows when a float
         in (0, 1)) goes to the one infrequent feature of its column. Weighted by
         ``sample_weight`` when given. None (the default): a count that grows with the
-        table, :func:`~layerwise.tables.defaults.rare_category_count` (1 up to 1000 rows,
+        table, :func:`~layerwise.tables.defaults.rare_category_count` (2 up to 2000 rows,
         at most 5).
     keep : list of str, default ()
         Columns kept although :func:`left_out_reason` would leave them out: text with
