@@ -160,8 +160,10 @@ def scikit_learn_encoding(train: pd.DataFrame) -> ColumnTransformer:
     parts = []
     for c in train.columns:
         if c in TEXT:
+            # the table door's count, which grows with the training rows
+            rare = int(defaults.rare_category_count(len(train)))
             onehot = OneHotEncoder(
-                handle_unknown="infrequent_if_exist", min_frequency=5, sparse_output=False
+                handle_unknown="infrequent_if_exist", min_frequency=rare, sparse_output=False
             )
             parts.append((c, onehot, [c]))
         elif c == "tagged":
@@ -256,7 +258,9 @@ def test_summary_lists_each_input_column_with_its_encoding(capsys, trained):
     assert code == 0
     rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
     assert "missing -> " in rows["bill_length_mm"] and "missing indicator" in rows["bill_length_mm"]
-    assert "one-hot" in rows["island"] and "(infrequent): 1 rare category" in rows["island"]
+    # a small table keeps every category seen twice (rare_category_count): Litchfield too
+    assert "one-hot" in rows["island"] and "Litchfield" in rows["island"]
+    assert "(infrequent)" not in rows["island"]
     assert "(missing)" in rows["sex"]
     assert rows["tagged"].split()[1] == "boolean" and "0/1" in rows["tagged"]
     assert "ignored columns (not features): ticket" in out

@@ -20,7 +20,8 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 
 from layerwise.cli import main
 from layerwise.sklearn import NetworkClassifier, NetworkRegressor
-from layerwise.tables import TableEncoder, mixed_table
+from layerwise.tables import mixed_table
+from layerwise.tables.defaults import rare_category_count
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -57,7 +58,7 @@ def column_transformer(frame):
     for name in frame.columns:
         if name in CATEGORIES:
             encoder = OneHotEncoder(
-                min_frequency=TableEncoder().min_frequency or None,
+                min_frequency=int(rare_category_count(len(frame))),
                 handle_unknown="infrequent_if_exist",
                 sparse_output=False,
             )

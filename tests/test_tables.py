@@ -270,7 +270,7 @@ def test_prediction_data_without_target(frame, tmp_path):
         np.array([0, 1, 1, 0]),
         np.array([0.0, 1.0, 1.0]),
         np.array(["a", "b", "a"], dtype=object),
-        np.array([0, 2, 1, 5]),
+        np.repeat([0, 2, 1, 5], 5),
         np.array(["x", "y", "z"], dtype=object),
         np.array([0.5, 1.5, 2.0]),
         np.array([3, 3, 3]),

@@ -37,6 +37,9 @@ REFIT_1000 = {"layerwise.tables.defaults.REFIT_ROWS": 1000, "layerwise.tables.de
 BASE = {"layerwise.tables.defaults.REFIT_ROWS": 0, "layerwise.tables.defaults.CLIP": None}
 ROBUST = {"layerwise.tables.defaults.NUMERIC_SCALING": "robust"}
 CLIP = "layerwise.tables.defaults.CLIP"
+#: RARE_ROWS = 1: the rare count min(5, m), the fixed 5 of before
+RARE_ROWS = "layerwise.tables.defaults.RARE_ROWS_PER_COUNT"
+RARE_MIN = "layerwise.tables.defaults.MIN_RARE_COUNT"
 
 #: (tag, what it changes, patch, options); the first is the defaults before this measurement
 VARIANTS: list[tuple[str, str, dict[str, Any], list[str]]] = [
@@ -71,6 +74,16 @@ VARIANTS: list[tuple[str, str, dict[str, Any], list[str]]] = [
     ("r3k_std2", "refit3000, smooth clip at 2", {**REFIT, CLIP: 2.0}, []),
     ("r3k_std5", "refit3000, smooth clip at 5", {**REFIT, CLIP: 5.0}, []),
     ("r3k_std3_l2", "r3k_std3, L2 λ = 0.01", {**REFIT, CLIP: 3.0}, ["--l2", "0.01"]),
+    # the 60-table suite; the tags after the first run from the code of their change
+    ("8ace23fd2b0f", "r3k_std3 on 60 tables: ≤ 10 integer values are classes, merge < 5", {}, []),
+    ("d_task", "integer counts and scores are regressions", {RARE_ROWS: 1}, []),
+    ("d_both", "d_task, and rare count ceil(m/1000) in [1, 5]", {RARE_MIN: 1}, []),
+    (
+        "d_rare2",
+        "d_task, and rare count ceil(m/1000) in [2, 5] (the defaults now)",
+        {"layerwise.tables.defaults.MIN_RARE_COUNT": 2},
+        [],
+    ),
 ]
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from .._typing import Array
 from ..features.encoding import ColumnEncoding
 from ..features.preprocessing import Preprocessing
+from .defaults import rare_notices
 from .formats import _pandas, _shorten
 from .kinds import ColumnStats, kind_of
 from .kinds._base import no_values
@@ -241,6 +242,7 @@ class Gathering:
             mean, scale = stats.standardization(encoding, self.sample, enc.scaling, self.weighted)
             means.append(mean)
             scales.append(scale)
+        enc.notices_ += rare_notices(enc.columns_, min_count)
         if not enc.columns_:
             raise ValueError(
                 f"no column of the table can be a feature: {_shorten(enc.left_out_)} "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "EPOCHS",
@@ -34,6 +35,11 @@ __all__ = [
     "TrainingPlan",
     "plan_for",
     "stopping",
+    "RARE_ROWS_PER_COUNT",
+    "MIN_RARE_COUNT",
+    "MAX_RARE_COUNT",
+    "rare_category_count",
+    "rare_notices",
 ]
 
 #: the most epochs ``train`` runs (early stopping usually ends it sooner)
@@ -78,6 +84,14 @@ REFIT_ROWS = 3000
 NUMERIC_SCALING = "standard"
 CLIP: float | None = 3.0
 
+#: a category seen in fewer training rows than rare_category_count(m) shares its column's
+#: "(infrequent)" feature: one row per RARE_ROWS_PER_COUNT rows of the table, at least
+#: MIN_RARE_COUNT (2: a small table keeps every category seen twice) and at most
+#: MAX_RARE_COUNT (docs/defaults.md, "Rare categories": 1 measured below 2)
+RARE_ROWS_PER_COUNT = 1000
+MIN_RARE_COUNT = 2
+MAX_RARE_COUNT = 5
+
 BATCH_RULE = (
     f"m/{ROWS_PER_BATCH} rounded down to a power of two, at least {MIN_BATCH} and at most "
     f"{MAX_BATCH}, for m training rows (about a thousand steps per epoch)"
@@ -94,6 +108,44 @@ def batch_size_for(m: int) -> int:
     while size * 2 <= min(MAX_BATCH, m / ROWS_PER_BATCH):
         size *= 2
     return size
+
+
+def rare_category_count(m: float) -> float:
+    """The fewest training rows a category needs for a feature of its own, on a table of m
+    (weighted) training rows: ceil(m / :data:`RARE_ROWS_PER_COUNT`), within
+    [:data:`MIN_RARE_COUNT`, :data:`MAX_RARE_COUNT`]. Rarer categories share the column's
+    infrequent feature.
+
+    A fixed count of 5 merges most of a small table's categories (a car's ``model``, 38
+    values in 175 rows: 25 merged), and with them what decides the target; on a big table a
+    category seen in a handful of rows of thousands is noise that a feature of its own fits.
+
+    >>> [rare_category_count(m) for m in (175, 1000, 2001, 2500, 4000, 100_000)]
+    [2.0, 2.0, 3.0, 3.0, 4.0, 5.0]
+    """
+    if not (isinstance(m, (int, float)) and math.isfinite(m) and m >= 0):
+        raise ValueError(f"m must be a number of rows >= 0; got {m!r}")
+    return float(min(MAX_RARE_COUNT, max(MIN_RARE_COUNT, math.ceil(m / RARE_ROWS_PER_COUNT))))
+
+
+def rare_notices(columns: list[Any], min_count: float) -> list[str]:
+    """One notice per text column whose rare categories were merged: how many, below which
+    count, into which feature, and how to keep them.
+
+    ``columns`` are :class:`~layerwise.features.encoding.ColumnEncoding` (``kind``, ``name``,
+    ``categories``, ``infrequent``).
+    """
+    out = []
+    for c in columns:
+        if c.kind != "category" or not c.infrequent:
+            continue
+        kept, merged = len(c.categories), len(c.infrequent)
+        out.append(
+            f"column {c.name!r}: {merged} of its {kept + merged} categories seen in fewer than "
+            f"{min_count:.3g} training rows share the feature '{c.name}=(infrequent)'; "
+            "TableEncoder(min_frequency=1) keeps every category"
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- the plan

