@@ -8,7 +8,6 @@ from typing import Any
 
 from ..core.initializers import INITIALIZERS
 from ..tables import defaults
-from ..tables.encoder import MIN_FREQUENCY
 from ..training.optimizers import OPTIMIZERS
 from .common import (
     HIDDEN_ACTIVATIONS,
@@ -44,8 +43,8 @@ from the training rows only and stored in the model file:
                and standard deviation, then softly clipped, z/sqrt(1+(z/{defaults.CLIP:g})^2);
                a column with missing values gets a 0/1 'missing' feature beside it
   text         one 0/1 feature per category (pandas categorical columns too); missing is a
-               category of its own; categories in fewer than {MIN_FREQUENCY} training rows share
-               one '(infrequent)' feature, where unseen values go at predict time
+               category of its own; categories in fewer than ceil(m/1000) training rows (at
+               least 2, at most 5) share one '(infrequent)' feature, where unseen values go
   booleans     0/1 (True/False); a missing value as for numbers
   dates        the year, the day of the year, the day of the week and the days since the
                earliest training date (datetime columns, or text that reads as dates)
