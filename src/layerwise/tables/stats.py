@@ -71,20 +71,9 @@ __all__ = [
 class TableStats(Gathering):
     """The statistics of a table's feature columns, gathered chunk by chunk
     (:meth:`update`, :meth:`merge`); the fitted :class:`TableEncoder` they make
-    (:meth:`encoder`).
-
-    Parameters
-    ----------
-    sample_rows : int
-        The size of the uniform sample kept for the medians of columns with more than
-        :data:`MAX_DISTINCT_NUMBERS` distinct values.
-    seed : int
-        Seeds the sample.
-    exact : bool, default False
-        Keep every value (no sample, no running moments): the medians, the quartiles and the
-        standardization computed from the values themselves, as :meth:`TableEncoder.fit`
-        does with a table in memory.
-    """
+    (:meth:`encoder`). The parameters (``sample_rows``, ``seed``, ``exact``) are those of
+    :class:`~layerwise.tables._gathering.Gathering`, the one gathering that
+    :meth:`TableEncoder.fit` runs too."""
 
     def encoder(
         self,
