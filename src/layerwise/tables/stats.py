@@ -72,7 +72,7 @@ class TableStats(Gathering):
     """The statistics of a table's feature columns, gathered chunk by chunk
     (:meth:`update`, :meth:`merge`); the fitted :class:`TableEncoder` they make
     (:meth:`encoder`). The parameters (``sample_rows``, ``seed``, ``exact``) are those of
-    :class:`~layerwise.tables._gathering.Gathering`, the one gathering that
+    ``layerwise.tables._gathering.Gathering``, the one gathering that
     :meth:`TableEncoder.fit` runs too."""
 
     def encoder(
