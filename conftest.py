@@ -9,8 +9,8 @@ import importlib.util
 #: module files (relative to this folder) -> the package each needs to be imported
 _NEEDS = {
     "src/layerwise/sklearn/*.py": "sklearn",
-    "src/layerwise/onnx_export.py": "onnx",
-    "src/layerwise/plot.py": "matplotlib",
+    "src/layerwise/export/*.py": "onnx",
+    "src/layerwise/views/plot.py": "matplotlib",
     "src/layerwise/tables/*.py": "pandas",
     # the cluster's examples build their tables with pandas
     "src/layerwise/cluster/*.py": "pandas",
