@@ -234,7 +234,9 @@ class TableStream:
         self._set_offsets()
         if progress:
             self._unread = {id(piece) for piece in self.pieces}
-            self._bar = _files_bar(len(self.states) or len(self.pieces))
+            self._bar = progress_bar(
+                len(self.states) or len(self.pieces), "files", desc="reading the files"
+            )
 
     def _read_once(self, piece: _Piece) -> None:
         """The first pass's bar: ``piece`` read."""
@@ -390,13 +392,14 @@ def table_chunks(data: Any) -> Iterator[Any]:
         stream.count_rows(piece, rows)
 
 
-def _files_bar(total: int) -> Any:
-    """A tqdm bar of the files a pass has read, or None without the progress extra."""
+def progress_bar(total: int, unit: str, **options: Any) -> Any:
+    """A tqdm bar of ``total`` ``unit`` (the files a pass has read, an epoch's rows), or None
+    without the progress extra."""
     try:
         tqdm = require("tqdm.auto", "progress", "the progress bar").tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit="files", desc="reading the files", leave=False)
+    return tqdm(total=total, unit=unit, leave=False, **options)
 
 
 def _source_name(data: Any) -> str:

@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from .._optional import require
 from .._typing import Array
 from ..core.metrics import RunningMoments, count_correct, r2_from_sums, squared_residuals, task_of
 from ..model.network import Network
@@ -31,7 +30,7 @@ from ..training.history import History
 from ..training.optimizers import get_optimizer, get_schedule
 from ..training.step import EpochLog, TrainConfig, _step, callbacks_from, epoch_loop, run_with
 from ..training.threads import core_for_reading
-from .stream import BUFFER_BYTES, _read_ahead
+from .stream import BUFFER_BYTES, _read_ahead, progress_bar
 from .stream_plan import StreamPlan
 
 __all__ = ["stream_batches", "fit_stream", "stream_config", "BUFFER_BYTES"]
@@ -197,7 +196,7 @@ def fit_stream(
         min_delta=min_delta,
         callbacks=callbacks,
     )
-    bar = _row_bar(plan.m_train) if progress else None
+    bar = progress_bar(plan.m_train, "rows", unit_scale=True) if progress else None
 
     def run_epochs(log: EpochLog, ctrl_c: dict[str, bool]) -> None:
         with core_for_reading() as read_ahead:
@@ -268,13 +267,3 @@ class _StreamSource:
         if self.task == "regression":
             return float(np.mean(r2_from_sums(self.ss_res, self.y_moments.m2)))
         return self.correct / self.seen
-
-
-def _row_bar(total: int) -> Any:
-    """A tqdm bar of the epoch's rows (rows per second), or None without the progress
-    extra."""
-    try:
-        tqdm = require("tqdm.auto", "progress", "the progress bar").tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, unit="rows", unit_scale=True, leave=False)
